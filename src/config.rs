@@ -1,0 +1,426 @@
+//! `.nexus-lint.yaml`: rule selection and severities, excludes, per-resource ignores with a
+//! reason and optional expiry. Found from the working directory upward, or given by `--config`.
+//! It is read with the same spanned YAML reader as manifests, so a mistake in it is reported
+//! with its line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::diagnostics::Severity;
+use crate::rules::{self, RuleMeta};
+use crate::source::yaml::{Limits, de, parse};
+use crate::source::{FileId, LineIndex};
+
+pub const CONFIG_NAMES: &[&str] = &[".nexus-lint.yaml", ".nexus-lint.yml"];
+
+/// The file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    /// Rules to run: codes (`NX501`), prefixes (`NX1`, `NX50`), names, or `ALL`.
+    #[serde(default)]
+    pub select: Option<Vec<String>>,
+    /// Rules not to run.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Severity per rule code or name: `error`, `warning`, `info` or `off`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    /// Glob patterns of paths not to read.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// `error`, `warning`, `info` or `never`.
+    #[serde(default)]
+    pub fail_on: Option<String>,
+    /// Files larger than this many bytes are reported, not read.
+    #[serde(default)]
+    pub max_file_size: Option<u64>,
+    /// Findings to accept, each with a reason.
+    #[serde(default)]
+    pub ignores: Vec<IgnoreEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct IgnoreEntry {
+    /// Rule codes or names this entry accepts.
+    pub rules: Vec<String>,
+    /// Resource identity (`Deployment/prod/api`, `compose:web`); `*` globs allowed.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// Path glob of the files it applies to.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Why the finding is accepted (required).
+    pub reason: String,
+    /// `YYYY-MM-DD`: after this date the entry no longer applies and is reported.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+/// When findings fail the run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    Never,
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Option<FailOn> {
+        match s {
+            "never" => Some(FailOn::Never),
+            _ => Severity::parse(s).map(FailOn::Severity),
+        }
+    }
+}
+
+/// A config entry that accepts findings, with where it was written.
+#[derive(Debug, Clone)]
+pub struct ConfigIgnore {
+    pub entry: IgnoreEntry,
+    pub codes: Vec<&'static str>,
+    pub resource: Option<globset::GlobMatcher>,
+    pub path: Option<globset::GlobMatcher>,
+    /// Line of the entry in the config file, for reporting it as unused or expired.
+    pub line: u32,
+}
+
+/// Validated settings for a run.
+#[derive(Debug)]
+pub struct Settings {
+    pub enabled: Vec<&'static str>,
+    pub severity: BTreeMap<&'static str, Severity>,
+    pub exclude: GlobSet,
+    pub fail_on: FailOn,
+    pub max_file_size: u64,
+    pub ignores: Vec<ConfigIgnore>,
+    /// The config file used, if any.
+    pub path: Option<PathBuf>,
+    /// Today's date (`YYYY-MM-DD`), for expiry; fixed in tests.
+    pub today: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enabled: rules::all().iter().map(|r| r.meta().code).collect(),
+            severity: BTreeMap::new(),
+            exclude: GlobSet::empty(),
+            fail_on: FailOn::Severity(Severity::Warning),
+            max_file_size: crate::source::DEFAULT_MAX_FILE_BYTES,
+            ignores: Vec::new(),
+            path: None,
+            today: today(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn is_enabled(&self, code: &str) -> bool {
+        self.enabled.contains(&code)
+    }
+
+    pub fn severity_of(&self, meta: &RuleMeta, default: Severity) -> Severity {
+        self.severity.get(meta.code).copied().unwrap_or(default)
+    }
+}
+
+/// A configuration mistake, with its position in the config file when known.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}{message}")]
+pub struct ConfigError {
+    pub location: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(message: impl Into<String>) -> Self {
+        ConfigError {
+            location: String::new(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Finds `.nexus-lint.yaml` from `start` upward.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = start.canonicalize().ok()?;
+    for dir in start.ancestors() {
+        for name in CONFIG_NAMES {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Parses a config file's text.
+pub fn parse_config(display: &str, text: &str) -> Result<(ConfigFile, Vec<u32>), ConfigError> {
+    let yaml = parse(FileId(0), Arc::from(text), &Limits::default());
+    let lines = LineIndex::new(text);
+    let at = |offset: u32| {
+        let p = lines.position(text, offset);
+        format!("{display}:{}:{}: ", p.line, p.column)
+    };
+    if let Some(p) = yaml
+        .problems
+        .iter()
+        .find(|p| p.kind != crate::source::yaml::ProblemKind::AmbiguousScalar)
+    {
+        return Err(ConfigError {
+            location: at(p.start),
+            message: p.message.clone(),
+        });
+    }
+    let Some(root) = yaml.docs.first().and_then(|d| yaml.root(d)) else {
+        return Ok((ConfigFile::default(), Vec::new()));
+    };
+    let file: ConfigFile = de::from_node(root).map_err(|e| ConfigError {
+        location: e
+            .span
+            .map(|s| at(s.start))
+            .unwrap_or_else(|| format!("{display}: ")),
+        message: e.message,
+    })?;
+    let ignore_lines = root
+        .get("ignores")
+        .map(|l| l.items().map(|i| lines.line_of(i.span().start)).collect())
+        .unwrap_or_default();
+    Ok((file, ignore_lines))
+}
+
+fn resolve_selector(sel: &str) -> Result<Vec<&'static str>, ConfigError> {
+    let all = rules::all();
+    if sel.eq_ignore_ascii_case("ALL") {
+        return Ok(all.iter().map(|r| r.meta().code).collect());
+    }
+    let up = sel.to_ascii_uppercase();
+    let matched: Vec<&'static str> = all
+        .iter()
+        .map(|r| r.meta())
+        .filter(|m| m.name == sel || m.code.starts_with(&up) && up.starts_with("NX"))
+        .map(|m| m.code)
+        .collect();
+    if matched.is_empty() {
+        return Err(ConfigError::new(format!(
+            "`{sel}` names no rule (see `nexus-lint rules`)"
+        )));
+    }
+    Ok(matched)
+}
+
+fn resolve_one(sel: &str) -> Result<&'static RuleMeta, ConfigError> {
+    rules::by_code(sel)
+        .or_else(|| rules::by_name(sel))
+        .map(|r| r.meta())
+        .ok_or_else(|| ConfigError::new(format!("`{sel}` names no rule (see `nexus-lint rules`)")))
+}
+
+fn glob(pattern: &str) -> Result<Glob, ConfigError> {
+    Glob::new(pattern).map_err(|e| ConfigError::new(format!("invalid glob `{pattern}`: {e}")))
+}
+
+/// Command-line overrides.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<String>,
+}
+
+/// Turns a config file (if any) and command-line overrides into validated settings.
+pub fn settings(
+    file: Option<(&Path, ConfigFile, Vec<u32>)>,
+    cli: &Overrides,
+) -> Result<Settings, ConfigError> {
+    let mut s = Settings::default();
+    let (path, cfg, lines) = match file {
+        Some((p, c, l)) => (Some(p.to_path_buf()), c, l),
+        None => (None, ConfigFile::default(), Vec::new()),
+    };
+    s.path = path;
+    let select = cli.select.clone().or(cfg.select.clone());
+    if let Some(sel) = select {
+        let mut enabled = Vec::new();
+        for x in sel
+            .iter()
+            .flat_map(|x| x.split(','))
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+        {
+            enabled.extend(resolve_selector(x)?);
+        }
+        s.enabled = enabled;
+    }
+    for x in cfg
+        .ignore
+        .iter()
+        .chain(cli.ignore.iter())
+        .flat_map(|x| x.split(','))
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+    {
+        let off = resolve_selector(x)?;
+        s.enabled.retain(|c| !off.contains(c));
+    }
+    for (k, v) in &cfg.severity {
+        let meta = resolve_one(k)?;
+        if v == "off" {
+            s.enabled.retain(|c| *c != meta.code);
+            continue;
+        }
+        let sev = Severity::parse(v).ok_or_else(|| {
+            ConfigError::new(format!(
+                "severity `{v}` for `{k}`: use error, warning, info or off"
+            ))
+        })?;
+        s.severity.insert(meta.code, sev);
+    }
+    s.enabled.sort();
+    s.enabled.dedup();
+    if !cfg.exclude.is_empty() {
+        let mut b = GlobSetBuilder::new();
+        for e in &cfg.exclude {
+            b.add(glob(e)?);
+            // `vendor/` style patterns mean everything under it.
+            if !e.contains('*') {
+                b.add(glob(&format!("{}/**", e.trim_end_matches('/')))?);
+            }
+        }
+        s.exclude = b.build().map_err(|e| ConfigError::new(e.to_string()))?;
+    }
+    if let Some(f) = cli.fail_on.as_deref().or(cfg.fail_on.as_deref()) {
+        s.fail_on = FailOn::parse(f).ok_or_else(|| {
+            ConfigError::new(format!("fail-on `{f}`: use error, warning, info or never"))
+        })?;
+    }
+    if let Some(m) = cfg.max_file_size {
+        s.max_file_size = m;
+    }
+    for (i, entry) in cfg.ignores.into_iter().enumerate() {
+        if entry.reason.trim().is_empty() {
+            return Err(ConfigError::new(
+                "every entry of `ignores` needs a `reason`",
+            ));
+        }
+        if let Some(d) = &entry.expires {
+            if !is_date(d) {
+                return Err(ConfigError::new(format!(
+                    "`expires: {d}` is not a date (YYYY-MM-DD)"
+                )));
+            }
+        }
+        let codes = entry
+            .rules
+            .iter()
+            .map(|r| resolve_one(r).map(|m| m.code))
+            .collect::<Result<Vec<_>, _>>()?;
+        let resource = entry
+            .resource
+            .as_deref()
+            .map(|r| glob(r).map(|g| g.compile_matcher()))
+            .transpose()?;
+        let path = entry
+            .path
+            .as_deref()
+            .map(|r| glob(r).map(|g| g.compile_matcher()))
+            .transpose()?;
+        s.ignores.push(ConfigIgnore {
+            entry,
+            codes,
+            resource,
+            path,
+            line: lines.get(i).copied().unwrap_or(1),
+        });
+    }
+    Ok(s)
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// Today's UTC date, from the system clock (only used for ignore expiry).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date(secs / 86_400)
+}
+
+/// Days since 1970-01-01 → `YYYY-MM-DD` (Howard Hinnant's civil_from_days).
+fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_785), "2026-11-28");
+        assert!(is_date("2027-01-31"));
+        assert!(!is_date("2027-1-31"));
+    }
+
+    #[test]
+    fn selection_severity_and_ignores() {
+        let text = "select: [NX0, NX501]\nignore: [NX005]\nseverity:\n  mutable-image-tag: error\nignores:\n  - rules: [NX501]\n    resource: 'Deployment/*/legacy'\n    reason: vendor image\n";
+        let (cfg, lines) = parse_config(".nexus-lint.yaml", text).unwrap();
+        let s = settings(
+            Some((Path::new(".nexus-lint.yaml"), cfg, lines)),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(s.is_enabled("NX001") && s.is_enabled("NX501"));
+        assert!(!s.is_enabled("NX005") && !s.is_enabled("NX601"));
+        assert_eq!(s.severity.get("NX501"), Some(&Severity::Error));
+        assert_eq!(s.ignores.len(), 1);
+        assert_eq!(s.ignores[0].line, 6);
+        assert!(
+            s.ignores[0]
+                .resource
+                .as_ref()
+                .unwrap()
+                .is_match("Deployment/prod/legacy")
+        );
+    }
+
+    #[test]
+    fn mistakes_have_positions() {
+        let err = parse_config(".nexus-lint.yaml", "select: [NX5]\nignroe: [NX001]\n").unwrap_err();
+        assert!(
+            err.to_string().starts_with(".nexus-lint.yaml:2:1: "),
+            "{err}"
+        );
+        assert!(err.to_string().contains("unknown field `ignroe`"), "{err}");
+        let (cfg, l) = parse_config("c", "ignores:\n  - rules: [NX501]\n    reason: ''\n").unwrap();
+        assert!(settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).is_err());
+        let (cfg, l) = parse_config("c", "select: [NX999]\n").unwrap();
+        assert!(settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).is_err());
+    }
+}

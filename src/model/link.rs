@@ -1,0 +1,135 @@
+//! Resolving references once every object is in the model: Service selectors to the workloads
+//! whose pods they select, config references to their ConfigMaps/Secrets, HPA and PDB targets,
+//! and named dependency edges to providers. Roles and migrations are inferred last, because
+//! they look at what depends on what.
+
+use super::{
+    ConfigKind, Format, Platform, ScalerKind, WorkloadId, WorkloadKind, migration, same_namespace,
+};
+
+pub fn link(p: &mut Platform) {
+    link_endpoints(p);
+    link_configs(p);
+    link_scalers(p);
+    link_edges(p);
+    migration::infer_roles(p);
+    migration::find_migrations(p);
+}
+
+fn link_endpoints(p: &mut Platform) {
+    for i in 0..p.endpoints.len() {
+        let e = &p.endpoints[i];
+        let targets: Vec<WorkloadId> = match (&e.selector, e.project) {
+            (_, Some(project)) => p
+                .workloads
+                .iter()
+                .filter(|w| w.project == Some(project) && w.name.value == e.name.value)
+                .map(|w| w.id)
+                .collect(),
+            (Some(sel), None) if !sel.is_empty() => p
+                .workloads
+                .iter()
+                .filter(|w| w.kind != WorkloadKind::ComposeService)
+                .filter(|w| same_namespace(w.namespace.as_deref(), e.namespace.as_deref()))
+                .filter(|w| {
+                    sel.iter()
+                        .all(|(k, v)| w.pod_labels.get(k).is_some_and(|l| l.value == v.value))
+                })
+                .map(|w| w.id)
+                .collect(),
+            _ => Vec::new(),
+        };
+        p.endpoints[i].targets = targets;
+    }
+}
+
+fn link_configs(p: &mut Platform) {
+    for i in 0..p.config_refs.len() {
+        let r = &p.config_refs[i];
+        let w = &p.workloads[r.workload.index()];
+        let target = p
+            .configs
+            .iter()
+            .filter(|c| match r.kind {
+                ConfigKind::ConfigMap | ConfigKind::Secret => {
+                    c.kind == r.kind
+                        && c.name.value == r.name.value
+                        && w.project.is_none()
+                        && same_namespace(c.namespace.as_deref(), w.namespace.as_deref())
+                }
+                _ => c.kind == r.kind && c.project == w.project && c.name.value == r.name.value,
+            })
+            // Prefer an exact namespace match over a namespace-less one.
+            .min_by_key(|c| (c.namespace.as_deref() != w.namespace.as_deref(), c.id))
+            .map(|c| c.id);
+        p.config_refs[i].target = target;
+    }
+}
+
+fn link_scalers(p: &mut Platform) {
+    for i in 0..p.scalers.len() {
+        let ns = p.scalers[i].namespace.clone();
+        match &p.scalers[i].kind {
+            ScalerKind::Hpa(h) => {
+                let target = p
+                    .workloads
+                    .iter()
+                    .find(|w| {
+                        w.resource.format == Format::Kubernetes
+                            && w.kind.as_str() == h.target_kind.value
+                            && w.name.value == h.target_name.value
+                            && same_namespace(w.namespace.as_deref(), ns.as_deref())
+                    })
+                    .map(|w| w.id);
+                if let ScalerKind::Hpa(h) = &mut p.scalers[i].kind {
+                    h.target = target;
+                }
+            }
+            ScalerKind::Pdb(pdb) => {
+                let targets: Vec<WorkloadId> = p
+                    .workloads
+                    .iter()
+                    .filter(|w| w.resource.format == Format::Kubernetes && !w.kind.is_batch())
+                    .filter(|w| same_namespace(w.namespace.as_deref(), ns.as_deref()))
+                    .filter(|w| pdb.selector.matches(&w.pod_labels))
+                    .map(|w| w.id)
+                    .collect();
+                if let ScalerKind::Pdb(pdb) = &mut p.scalers[i].kind {
+                    pdb.targets = targets;
+                }
+            }
+        }
+    }
+}
+
+/// Resolves explicit edges by name: within a Compose project to its services (and their
+/// aliases); for Kubernetes to a Service in the same namespace, else a workload of that name.
+fn link_edges(p: &mut Platform) {
+    for i in 0..p.edges.len() {
+        let consumer = &p.workloads[p.edges[i].consumer.index()];
+        let name = p.edges[i].target.value.as_str();
+        let (ns, project) = (consumer.namespace.clone(), consumer.project);
+        let endpoint = p
+            .endpoints
+            .iter()
+            .filter(|e| e.project == project)
+            .filter(|e| project.is_some() || same_namespace(e.namespace.as_deref(), ns.as_deref()))
+            .find(|e| e.name.value == name || e.aliases.iter().any(|a| a.value == name));
+        let (endpoint, provider) = match endpoint {
+            Some(e) => (Some(e.id), e.targets.first().copied()),
+            None => (
+                None,
+                p.workloads
+                    .iter()
+                    .filter(|w| w.project == project)
+                    .filter(|w| {
+                        project.is_some() || same_namespace(w.namespace.as_deref(), ns.as_deref())
+                    })
+                    .find(|w| w.name.value == name)
+                    .map(|w| w.id),
+            ),
+        };
+        p.edges[i].endpoint = endpoint;
+        p.edges[i].provider = provider;
+    }
+}
