@@ -4,6 +4,8 @@
 mod check;
 mod rules;
 
+pub use rules::markdown as rules_markdown;
+
 use std::io::{self, Write};
 use std::process::ExitCode;
 

@@ -20,6 +20,36 @@ const SCHEMA_JSON: &str = include_str!("../../schemas/kubernetes/v1.37.0-strict.
 pub const KUBERNETES_VERSION: &str = "1.37";
 const MAX_ERRORS_PER_OBJECT: usize = 25;
 
+/// Enumerations that the API documents only in prose (the OpenAPI spec has no `enum` for them),
+/// so the schemas cannot carry them: the values from the API reference for 1.37.
+const KNOWN_ENUMS: &[(&str, &str, &[&str])] = &[
+    ("io.k8s.api.core.v1.PodSpec", "restartPolicy", &["Always", "OnFailure", "Never"]),
+    ("io.k8s.api.core.v1.PodSpec", "dnsPolicy", &["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]),
+    ("io.k8s.api.core.v1.Container", "imagePullPolicy", &["Always", "IfNotPresent", "Never"]),
+    ("io.k8s.api.core.v1.Container", "restartPolicy", &["Always"]),
+    ("io.k8s.api.core.v1.Container", "terminationMessagePolicy", &["File", "FallbackToLogsOnError"]),
+    ("io.k8s.api.core.v1.ContainerPort", "protocol", &["TCP", "UDP", "SCTP"]),
+    ("io.k8s.api.core.v1.ServicePort", "protocol", &["TCP", "UDP", "SCTP"]),
+    ("io.k8s.api.core.v1.ServiceSpec", "type", &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]),
+    ("io.k8s.api.core.v1.ServiceSpec", "externalTrafficPolicy", &["Cluster", "Local"]),
+    ("io.k8s.api.core.v1.ServiceSpec", "internalTrafficPolicy", &["Cluster", "Local"]),
+    ("io.k8s.api.core.v1.ServiceSpec", "sessionAffinity", &["ClientIP", "None"]),
+    ("io.k8s.api.apps.v1.DeploymentStrategy", "type", &["Recreate", "RollingUpdate"]),
+    ("io.k8s.api.apps.v1.StatefulSetSpec", "podManagementPolicy", &["OrderedReady", "Parallel"]),
+    ("io.k8s.api.apps.v1.StatefulSetUpdateStrategy", "type", &["OnDelete", "RollingUpdate"]),
+    ("io.k8s.api.apps.v1.DaemonSetUpdateStrategy", "type", &["OnDelete", "RollingUpdate"]),
+    ("io.k8s.api.batch.v1.JobSpec", "completionMode", &["NonIndexed", "Indexed"]),
+    ("io.k8s.api.batch.v1.CronJobSpec", "concurrencyPolicy", &["Allow", "Forbid", "Replace"]),
+    ("io.k8s.api.core.v1.PersistentVolumeClaimSpec", "volumeMode", &["Filesystem", "Block"]),
+    ("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement", "operator", &["In", "NotIn", "Exists", "DoesNotExist"]),
+    ("io.k8s.api.autoscaling.v2.MetricSpec", "type", &["ContainerResource", "External", "Object", "Pods", "Resource"]),
+    ("io.k8s.api.autoscaling.v2.MetricTarget", "type", &["AverageValue", "Utilization", "Value"]),
+    ("io.k8s.api.autoscaling.v2.HPAScalingRules", "selectPolicy", &["Disabled", "Max", "Min"]),
+    ("io.k8s.api.autoscaling.v2.HPAScalingPolicy", "type", &["Percent", "Pods"]),
+    ("io.k8s.api.networking.v1.NetworkPolicyPort", "protocol", &["TCP", "UDP", "SCTP"]),
+    ("io.k8s.api.networking.v1.HTTPIngressPath", "pathType", &["Exact", "ImplementationSpecific", "Prefix"]),
+];
+
 const T_OBJECT: u8 = 1;
 const T_ARRAY: u8 = 2;
 const T_STRING: u8 = 4;
@@ -139,6 +169,15 @@ impl Schema {
         for v in s.kinds.values_mut() {
             v.sort();
             v.dedup();
+        }
+        for (def, prop, values) in KNOWN_ENUMS {
+            let Some(&d) = index.get(*def) else { continue };
+            let found = s.nodes[d].properties.iter().find(|(k, _)| &**k == *prop).map(|(_, i)| *i);
+            if let Some(i) = found {
+                if s.nodes[i].reference.is_none() {
+                    s.nodes[i].enumeration = values.iter().map(|v| (*v).into()).collect();
+                }
+            }
         }
         s
     }

@@ -152,6 +152,10 @@ pub fn read_path(path: &Path, limit: u64) -> std::io::Result<ReadResult> {
     if meta.is_dir() {
         return Err(std::io::Error::other("is a directory"));
     }
+    // FIFOs, sockets and devices could block or never end.
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     if meta.len() > limit {
         return Ok(ReadResult {
             text: Arc::from(""),

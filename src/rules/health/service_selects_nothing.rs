@@ -111,13 +111,13 @@ impl Rule for ServiceSelectsNothing {
                         PortRef::Name(name) => Diagnostic::new(
                             &META,
                             span,
-                            format!("Service `{}` targets port `{name}`, which no container of `{}` names", e.name.value, w.name.value),
+                            format!("target port `{name}` of Service `{}` is named by no container of `{}`", e.name.value, w.name.value),
                         )
                         .label("no such named port"),
                         PortRef::Number(n) if declares => Diagnostic::new(
                             &META,
                             span,
-                            format!("Service `{}` targets port {n}, which no container of `{}` exposes", e.name.value, w.name.value),
+                            format!("target port {n} of Service `{}` is exposed by no container of `{}`", e.name.value, w.name.value),
                         )
                         .label("port not exposed")
                         .severity(Severity::Warning),

@@ -159,9 +159,14 @@ impl Builder<'_> {
             return;
         }
         let broken = broken || self.doc_broken;
+        // An empty document parses as an empty plain scalar; it has no content.
+        let root = self.doc_root.filter(|r| {
+            let n = &self.nodes[r.0 as usize];
+            !(n.start == n.end && matches!(&n.kind, NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && s.tag.is_none()))
+        });
         self.docs.push(Document {
             index: self.docs.len(),
-            root: if broken { None } else { self.doc_root },
+            root: if broken { None } else { root },
             start: self.doc_start,
             end: end.max(self.doc_start),
             broken,

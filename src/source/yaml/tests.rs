@@ -167,5 +167,5 @@ fn deserializes_typed_objects_with_error_spans() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {}\n  template:\n    spec:\n      containers:\n        - name: a\n          ports: [{containerPort: 80}]\n          resources: {requests: {cpu: 1}}\n",
     );
     let d: Deployment = de::from_node(f.root(&f.docs[0]).unwrap()).unwrap();
-    assert_eq!(d.spec.unwrap().replicas, Some(2));
+    assert_eq!(d.spec.replicas, Some(2));
 }

@@ -1,0 +1,92 @@
+//! Realistic platforms under `fixtures/`: each directory is checked and its human report
+//! snapshotted; the NEXUS pair is also held to the defect contract of
+//! `../shared/spec/NEXUS-DEFECTS.md` (`fixtures/nexus/README.md` has the table with lines).
+
+use nexus_lint::report::human;
+
+use crate::util::{check_paths, summary};
+
+/// The human report of a fixture directory, without colour, at a fixed width.
+pub fn render(dir: &str) -> String {
+    let o = check_paths(&[dir]);
+    let secrets = nexus_lint::model::redact::secret_spans(&o.loaded.platform);
+    let mut out = Vec::new();
+    human::write(&mut out, &o.diagnostics, &o.loaded.db, &secrets, human::Style { color: false, width: 100 }, o.loaded.db.len())
+        .unwrap();
+    // Paths are absolute (the package root); make them relative for the snapshot.
+    String::from_utf8(out).unwrap().replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "")
+}
+
+/// Every directory directly under `fixtures/` (and one level deeper for grouped scenarios).
+pub fn fixture_dirs() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(&root).unwrap().flatten() {
+        if !e.path().is_dir() {
+            continue;
+        }
+        let name = e.file_name().to_string_lossy().into_owned();
+        let nested: Vec<_> = std::fs::read_dir(e.path())
+            .unwrap()
+            .flatten()
+            .filter(|s| s.path().is_dir() && std::fs::read_dir(s.path()).is_ok_and(|mut d| d.any(|f| f.is_ok_and(|f| f.path().is_file()))))
+            .collect();
+        let is_group = std::fs::read_dir(e.path()).unwrap().flatten().all(|f| f.path().is_dir()) && !nested.is_empty();
+        if is_group {
+            for s in nested {
+                out.push(format!("fixtures/{name}/{}", s.file_name().to_string_lossy()));
+            }
+        } else {
+            out.push(format!("fixtures/{name}"));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn fixture_snapshots() {
+    for dir in fixture_dirs() {
+        let name = dir.trim_start_matches("fixtures/").replace('/', "__");
+        insta::assert_snapshot!(name, render(&dir));
+    }
+}
+
+fn has(found: &[(String, String, u32)], code: &str, file: &str, line: u32) -> bool {
+    found.iter().any(|(c, f, l)| c == code && f.ends_with(file) && *l == line)
+}
+
+#[test]
+fn nexus_defects_are_found_where_the_contract_says() {
+    let o = check_paths(&["fixtures/nexus"]);
+    let found = summary(&o);
+    let expected = [
+        // Row 4 and 6: untagged busybox in the seed's init containers, `latest` migration image.
+        ("NX501", "k8s/production/nexus-worker-deployment.yaml", 37),
+        ("NX501", "k8s/production/nexus-worker-deployment.yaml", 40),
+        ("NX501", "k8s/production/nexus-frontend-deployment.yaml", 38),
+        ("NX501", "k8s/production/migrations/nexus-db-migration.yaml", 30),
+        // Row 17: no readiness on the datastores.
+        ("NX601", "k8s/production/database/deployment.yaml", 33),
+        ("NX601", "k8s/production/redis/deployment.yaml", 33),
+        ("NX601", "fixtures/nexus/docker-compose.yml", 10),
+        ("NX601", "fixtures/nexus/docker-compose.yml", 22),
+        // Row 18's objects are kept as custom resources.
+        ("NX005", "k8s/production/istio.yaml", 4),
+    ];
+    let missing: Vec<_> = expected.iter().filter(|(c, f, l)| !has(&found, c, f, *l)).collect();
+    assert!(missing.is_empty(), "missing {missing:?}\nfound {found:#?}");
+}
+
+#[test]
+fn nexus_fixed_has_no_warning_or_error() {
+    let o = check_paths(&["fixtures/nexus-fixed"]);
+    let bad: Vec<_> = o
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity > nexus_lint::diagnostics::Severity::Info)
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    assert!(o.diagnostics.iter().all(|d| d.code == "NX005"), "only custom-resource notes expected");
+}

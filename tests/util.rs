@@ -1,0 +1,60 @@
+//! Helpers: running the binary, and checking in-memory files through the library.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use nexus_lint::check::{self, InputSpec, Outcome};
+use nexus_lint::config::Settings;
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nexus-lint"));
+    c.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    c
+}
+
+/// Runs the binary in `dir` with `args`, with an empty stdin.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).stdin(Stdio::null()).output().expect("run nexus-lint")
+}
+
+/// Runs the binary in the package root.
+pub fn run(args: &[&str]) -> Output {
+    run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Settings as a fresh clone has them, with a fixed date.
+pub fn settings() -> Settings {
+    Settings { today: "2026-11-28".into(), ..Settings::default() }
+}
+
+/// Checks in-memory files with every rule enabled.
+pub fn check_files(files: &[(&str, &str)]) -> Outcome {
+    let spec = InputSpec::Memory(files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect());
+    check::check(&spec, &settings())
+}
+
+/// Checks paths with default settings, from the package root.
+pub fn check_paths(paths: &[&str]) -> Outcome {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let spec = InputSpec::Paths(paths.iter().map(|p| format!("{root}/{p}")).collect());
+    check::check(&spec, &settings())
+}
+
+/// `(code, file, line)` of every diagnostic.
+pub fn summary(o: &Outcome) -> Vec<(String, String, u32)> {
+    o.diagnostics
+        .iter()
+        .map(|d| {
+            let f = o.loaded.db.get(d.span().file);
+            (d.code.to_string(), f.path.clone(), f.position(d.span().start).line)
+        })
+        .collect()
+}
