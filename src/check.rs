@@ -13,8 +13,7 @@ use crate::diagnostics::suppress::{self, Applied};
 use crate::diagnostics::{self, Diagnostic};
 use crate::k8s;
 use crate::model::{
-    self, ConfigId, EndpointId, InputProblem, InputProblemKind, ObjectId, Platform, ProjectId,
-    ScalerId, WorkloadId,
+    self, ConfigId, EndpointId, InputProblem, InputProblemKind, ObjectId, Platform, ProjectId, ScalerId, WorkloadId,
 };
 use crate::rules::{self, Context};
 use crate::source::discover::{self, InputKind};
@@ -57,9 +56,7 @@ impl Loaded {
 
     /// Structural path of a span, for fingerprints.
     pub fn locate(&self, span: Span) -> String {
-        self.yaml(span.file)
-            .map(|y| y.locate(span.start, span.end))
-            .unwrap_or_default()
+        self.yaml(span.file).map(|y| y.locate(span.start, span.end)).unwrap_or_default()
     }
 }
 
@@ -78,11 +75,7 @@ struct Pending {
 }
 
 /// Reads every input, in parallel, in input order.
-fn read_inputs(
-    spec: &InputSpec,
-    settings: &Settings,
-    io_errors: &mut Vec<IoError>,
-) -> Vec<Pending> {
+fn read_inputs(spec: &InputSpec, settings: &Settings, io_errors: &mut Vec<IoError>) -> Vec<Pending> {
     match spec {
         InputSpec::Memory(files) => files
             .iter()
@@ -94,10 +87,7 @@ fn read_inputs(
             .collect(),
         InputSpec::Paths(paths) => {
             let found = discover::discover(paths, &settings.exclude);
-            io_errors.extend(found.errors.into_iter().map(|e| IoError {
-                path: e.path,
-                message: e.message,
-            }));
+            io_errors.extend(found.errors.into_iter().map(|e| IoError { path: e.path, message: e.message }));
             found
                 .inputs
                 .par_iter()
@@ -106,9 +96,7 @@ fn read_inputs(
                     kind: i.kind,
                     read: match &i.path {
                         Some(p) => source::read_path(p, settings.max_file_size),
-                        None => {
-                            source::read_bounded(std::io::stdin().lock(), settings.max_file_size)
-                        }
+                        None => source::read_bounded(std::io::stdin().lock(), settings.max_file_size),
                     },
                 })
                 .collect()
@@ -131,11 +119,7 @@ fn yaml_problem(file: FileId, p: &yaml::Problem) -> InputProblem {
         span: Span::new(file, p.start, p.end),
         message: p.message.clone(),
         help: p.help.clone(),
-        related: p
-            .related
-            .iter()
-            .map(|(s, e, m)| (Span::new(file, *s, *e), m.clone()))
-            .collect(),
+        related: p.related.iter().map(|(s, e, m)| (Span::new(file, *s, *e), m.clone())).collect(),
         resource: None,
         minor: p.kind == ProblemKind::AmbiguousScalar,
     }
@@ -172,9 +156,7 @@ fn helm_action(text: &str) -> Option<(usize, usize)> {
         let start = from + i;
         let rest = text[start + 2..].trim_start_matches('-').trim_start();
         if WORDS.iter().any(|w| rest.starts_with(w)) {
-            let end = text[start..]
-                .find("}}")
-                .map_or(start + 2, |j| start + j + 2);
+            let end = text[start..].find("}}").map_or(start + 2, |j| start + j + 2);
             let line_end = text[start..].find('\n').map_or(text.len(), |j| start + j);
             return Some((start, end.min(line_end.max(start + 2))));
         }
@@ -186,24 +168,14 @@ fn helm_action(text: &str) -> Option<(usize, usize)> {
 fn classify(db: &SourceDb, y: &YamlFile) -> FileUse {
     let src = db.get(y.file);
     let mut out = FileUse::default();
-    let name = Path::new(&src.path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
+    let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
     let sources = source::helm::sources(y);
     let compose_name = compose::is_compose_name(name);
     for (i, doc) in y.docs.iter().enumerate() {
         let Some(root) = y.root(doc) else { continue };
         if k8s::is_object(root) {
             let template = sources.get(i).and_then(|s| s.as_deref());
-            out.pieces.extend(k8s::read_document(
-                src,
-                y,
-                doc.index,
-                root,
-                template,
-                &mut out.problems,
-            ));
+            out.pieces.extend(k8s::read_document(src, y, doc.index, root, template, &mut out.problems));
         } else if compose_name || root.get("services").is_some_and(|s| s.is_map()) {
             out.compose = true;
         } else {
@@ -260,11 +232,7 @@ pub fn normalize(path: &str) -> String {
         }
     }
     let s = parts.join("/");
-    if path.starts_with('/') && !s.starts_with('/') {
-        format!("/{s}")
-    } else {
-        s
-    }
+    if path.starts_with('/') && !s.starts_with('/') { format!("/{s}") } else { s }
 }
 
 /// Reads and models the inputs.
@@ -284,10 +252,7 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
                     yaml_inputs.push(id);
                 }
             }
-            Err(e) => io_errors.push(IoError {
-                path: p.display,
-                message: discover::io_message(&e),
-            }),
+            Err(e) => io_errors.push(IoError { path: p.display, message: discover::io_message(&e) }),
         }
     }
     // Parse YAML in parallel; Helm templates are reported once instead of parsed.
@@ -307,9 +272,7 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
     for (id, r) in parsed {
         match r {
             Ok(y) => {
-                platform
-                    .problems
-                    .extend(y.problems.iter().map(|p| yaml_problem(id, p)));
+                platform.problems.extend(y.problems.iter().map(|p| yaml_problem(id, p)));
                 if y.docs.iter().all(|d| d.root.is_none()) && y.problems.is_empty() {
                     platform.problems.push(empty_problem(&db, &y));
                 }
@@ -319,10 +282,8 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
         }
     }
     // Kubernetes objects, per file in parallel.
-    let uses: Vec<FileUse> = trees
-        .par_iter()
-        .map(|t| t.as_ref().map(|y| classify(&db, y)).unwrap_or_default())
-        .collect();
+    let uses: Vec<FileUse> =
+        trees.par_iter().map(|t| t.as_ref().map(|y| classify(&db, y)).unwrap_or_default()).collect();
     let mut compose_files: Vec<FileId> = Vec::new();
     let mut pieces = Vec::new();
     for (i, u) in uses.into_iter().enumerate() {
@@ -331,45 +292,27 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
         if u.compose {
             compose_files.push(FileId(i as u32));
         }
-        platform
-            .skipped_documents
-            .extend(u.skipped.into_iter().map(|d| (FileId(i as u32), d)));
+        platform.skipped_documents.extend(u.skipped.into_iter().map(|d| (FileId(i as u32), d)));
     }
     assemble_k8s(&mut platform, pieces);
     // Compose projects.
     let memory = matches!(spec, InputSpec::Memory(_));
     let cm = {
-        let files: Vec<(FileId, &YamlFile)> = compose_files
-            .iter()
-            .filter_map(|&f| trees[f.0 as usize].as_ref().map(|y| (f, y)))
-            .collect();
-        let mut fs = FsFiles {
-            db: &mut db,
-            memory,
-            max: settings.max_file_size,
-        };
+        let files: Vec<(FileId, &YamlFile)> =
+            compose_files.iter().filter_map(|&f| trees[f.0 as usize].as_ref().map(|y| (f, y))).collect();
+        let mut fs = FsFiles { db: &mut db, memory, max: settings.max_file_size };
         compose::build(&files, &mut fs)
     };
     trees.resize_with(db.len(), || None);
     assemble_compose(&mut platform, cm);
     model::link::link(&mut platform);
     // The config file, so unused `ignores` entries can be shown in it.
-    let config_file = settings
-        .path
-        .as_ref()
-        .filter(|_| !settings.ignores.is_empty())
-        .and_then(|p| {
-            let text = std::fs::read_to_string(p).ok()?;
-            Some(db.add(p.to_string_lossy().into_owned(), Arc::from(text)))
-        });
+    let config_file = settings.path.as_ref().filter(|_| !settings.ignores.is_empty()).and_then(|p| {
+        let text = std::fs::read_to_string(p).ok()?;
+        Some(db.add(p.to_string_lossy().into_owned(), Arc::from(text)))
+    });
     trees.resize_with(db.len(), || None);
-    Loaded {
-        db,
-        yaml: trees,
-        platform,
-        io_errors,
-        config_file,
-    }
+    Loaded { db, yaml: trees, platform, io_errors, config_file }
 }
 
 fn content_problem(file: FileId, p: &ContentProblem) -> InputProblem {
@@ -407,9 +350,7 @@ fn empty_problem(db: &SourceDb, y: &YamlFile) -> InputProblem {
         kind: InputProblemKind::Empty,
         span: Span::point(y.file, y.docs.first().map_or(0, |d| d.start)),
         message,
-        help: Some(
-            "Remove the file or exclude it, or add the manifests it was meant to hold.".into(),
-        ),
+        help: Some("Remove the file or exclude it, or add the manifests it was meant to hold.".into()),
         related: Vec::new(),
         resource: None,
         minor: false,
@@ -424,34 +365,37 @@ fn assemble_k8s(p: &mut Platform, pieces: Vec<k8s::Piece>) {
         object.id = oid;
         p.objects.push(object);
         p.suppressions.extend(piece.suppressions);
-        let wid = piece.workload.map(|mut w| {
+        let wid = piece.workload.map(|w| {
+            let mut w = *w;
             let id = WorkloadId(p.workloads.len() as u32);
             w.id = id;
             w.object = Some(oid);
             p.workloads.push(w);
             id
         });
-        if let Some(mut e) = piece.endpoint {
+        if let Some(e) = piece.endpoint {
+            let mut e = *e;
             e.id = EndpointId(p.endpoints.len() as u32);
             e.object = Some(oid);
             p.endpoints.push(e);
         }
-        if let Some(mut c) = piece.config {
+        if let Some(c) = piece.config {
+            let mut c = *c;
             c.id = ConfigId(p.configs.len() as u32);
             c.object = Some(oid);
             p.configs.push(c);
         }
-        if let Some(mut s) = piece.scaler {
+        if let Some(s) = piece.scaler {
+            let mut s = *s;
             s.id = ScalerId(p.scalers.len() as u32);
             s.object = oid;
             p.scalers.push(s);
         }
         if let Some(wid) = wid {
-            p.config_refs
-                .extend(piece.config_refs.into_iter().map(|mut r| {
-                    r.workload = wid;
-                    r
-                }));
+            p.config_refs.extend(piece.config_refs.into_iter().map(|mut r| {
+                r.workload = wid;
+                r
+            }));
             p.edges.extend(piece.edges.into_iter().map(|mut e| {
                 e.consumer = wid;
                 e
@@ -462,12 +406,8 @@ fn assemble_k8s(p: &mut Platform, pieces: Vec<k8s::Piece>) {
 
 /// Adds the Compose model, offsetting its local ids.
 fn assemble_compose(p: &mut Platform, cm: compose::ComposeModel) {
-    let (w0, e0, c0, p0) = (
-        p.workloads.len() as u32,
-        p.endpoints.len() as u32,
-        p.configs.len() as u32,
-        p.projects.len() as u32,
-    );
+    let (w0, e0, c0, p0) =
+        (p.workloads.len() as u32, p.endpoints.len() as u32, p.configs.len() as u32, p.projects.len() as u32);
     let proj = |x: Option<ProjectId>| x.map(|x| ProjectId(x.0 + p0));
     for mut pr in cm.projects {
         pr.id = ProjectId(pr.id.0 + p0);
@@ -488,11 +428,10 @@ fn assemble_compose(p: &mut Platform, cm: compose::ComposeModel) {
         c.project = proj(c.project);
         p.configs.push(c);
     }
-    p.config_refs
-        .extend(cm.config_refs.into_iter().map(|mut r| {
-            r.workload = WorkloadId(r.workload.0 + w0);
-            r
-        }));
+    p.config_refs.extend(cm.config_refs.into_iter().map(|mut r| {
+        r.workload = WorkloadId(r.workload.0 + w0);
+        r
+    }));
     p.edges.extend(cm.edges.into_iter().map(|mut e| {
         e.consumer = WorkloadId(e.consumer.0 + w0);
         e
@@ -502,14 +441,8 @@ fn assemble_compose(p: &mut Platform, cm: compose::ComposeModel) {
 }
 
 /// Runs the enabled rules over a loaded platform, then suppressions and ordering.
-pub fn run_rules(
-    loaded: &Loaded,
-    settings: &Settings,
-) -> (Vec<Diagnostic>, Vec<(Diagnostic, String)>) {
-    let cx = Context {
-        platform: &loaded.platform,
-        sources: &loaded.db,
-    };
+pub fn run_rules(loaded: &Loaded, settings: &Settings) -> (Vec<Diagnostic>, Vec<(Diagnostic, String)>) {
+    let cx = Context { platform: &loaded.platform, sources: &loaded.db };
     let raw: Vec<Diagnostic> = rules::all()
         .par_iter()
         .filter(|r| settings.is_enabled(r.meta().code))
@@ -529,15 +462,9 @@ pub fn run_rules(
     for y in loaded.yaml.iter().flatten() {
         sups.extend(suppress::comment_suppressions(y, &loaded.db));
     }
-    let Applied {
-        mut kept,
-        mut suppressed,
-    } = suppress::apply(raw, &sups, settings, &loaded.db, loaded.config_file);
+    let Applied { mut kept, mut suppressed } = suppress::apply(raw, &sups, settings, &loaded.db, loaded.config_file);
     if let Some(&sev) = settings.severity.get(rules::input::UNUSED_SUPPRESSION.code) {
-        for d in kept
-            .iter_mut()
-            .filter(|d| d.code == rules::input::UNUSED_SUPPRESSION.code)
-        {
+        for d in kept.iter_mut().filter(|d| d.code == rules::input::UNUSED_SUPPRESSION.code) {
             d.severity = sev;
         }
     }
@@ -551,11 +478,7 @@ pub fn run_rules(
 pub fn check(spec: &InputSpec, settings: &Settings) -> Outcome {
     let loaded = load(spec, settings);
     let (diagnostics, suppressed) = run_rules(&loaded, settings);
-    Outcome {
-        loaded,
-        diagnostics,
-        suppressed,
-    }
+    Outcome { loaded, diagnostics, suppressed }
 }
 
 #[cfg(test)]

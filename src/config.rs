@@ -139,10 +139,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(message: impl Into<String>) -> Self {
-        ConfigError {
-            location: String::new(),
-            message: message.into(),
-        }
+        ConfigError { location: String::new(), message: message.into() }
     }
 }
 
@@ -168,30 +165,18 @@ pub fn parse_config(display: &str, text: &str) -> Result<(ConfigFile, Vec<u32>),
         let p = lines.position(text, offset);
         format!("{display}:{}:{}: ", p.line, p.column)
     };
-    if let Some(p) = yaml
-        .problems
-        .iter()
-        .find(|p| p.kind != crate::source::yaml::ProblemKind::AmbiguousScalar)
-    {
-        return Err(ConfigError {
-            location: at(p.start),
-            message: p.message.clone(),
-        });
+    if let Some(p) = yaml.problems.iter().find(|p| p.kind != crate::source::yaml::ProblemKind::AmbiguousScalar) {
+        return Err(ConfigError { location: at(p.start), message: p.message.clone() });
     }
     let Some(root) = yaml.docs.first().and_then(|d| yaml.root(d)) else {
         return Ok((ConfigFile::default(), Vec::new()));
     };
     let file: ConfigFile = de::from_node(root).map_err(|e| ConfigError {
-        location: e
-            .span
-            .map(|s| at(s.start))
-            .unwrap_or_else(|| format!("{display}: ")),
+        location: e.span.map(|s| at(s.start)).unwrap_or_else(|| format!("{display}: ")),
         message: e.message,
     })?;
-    let ignore_lines = root
-        .get("ignores")
-        .map(|l| l.items().map(|i| lines.line_of(i.span().start)).collect())
-        .unwrap_or_default();
+    let ignore_lines =
+        root.get("ignores").map(|l| l.items().map(|i| lines.line_of(i.span().start)).collect()).unwrap_or_default();
     Ok((file, ignore_lines))
 }
 
@@ -208,9 +193,7 @@ fn resolve_selector(sel: &str) -> Result<Vec<&'static str>, ConfigError> {
         .map(|m| m.code)
         .collect();
     if matched.is_empty() {
-        return Err(ConfigError::new(format!(
-            "`{sel}` names no rule (see `nexus-lint rules`)"
-        )));
+        return Err(ConfigError::new(format!("`{sel}` names no rule (see `nexus-lint rules`)")));
     }
     Ok(matched)
 }
@@ -235,10 +218,7 @@ pub struct Overrides {
 }
 
 /// Turns a config file (if any) and command-line overrides into validated settings.
-pub fn settings(
-    file: Option<(&Path, ConfigFile, Vec<u32>)>,
-    cli: &Overrides,
-) -> Result<Settings, ConfigError> {
+pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) -> Result<Settings, ConfigError> {
     let mut s = Settings::default();
     let (path, cfg, lines) = match file {
         Some((p, c, l)) => (Some(p.to_path_buf()), c, l),
@@ -248,23 +228,13 @@ pub fn settings(
     let select = cli.select.clone().or(cfg.select.clone());
     if let Some(sel) = select {
         let mut enabled = Vec::new();
-        for x in sel
-            .iter()
-            .flat_map(|x| x.split(','))
-            .map(str::trim)
-            .filter(|x| !x.is_empty())
-        {
+        for x in sel.iter().flat_map(|x| x.split(',')).map(str::trim).filter(|x| !x.is_empty()) {
             enabled.extend(resolve_selector(x)?);
         }
         s.enabled = enabled;
     }
-    for x in cfg
-        .ignore
-        .iter()
-        .chain(cli.ignore.iter())
-        .flat_map(|x| x.split(','))
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
+    for x in
+        cfg.ignore.iter().chain(cli.ignore.iter()).flat_map(|x| x.split(',')).map(str::trim).filter(|x| !x.is_empty())
     {
         let off = resolve_selector(x)?;
         s.enabled.retain(|c| !off.contains(c));
@@ -275,11 +245,8 @@ pub fn settings(
             s.enabled.retain(|c| *c != meta.code);
             continue;
         }
-        let sev = Severity::parse(v).ok_or_else(|| {
-            ConfigError::new(format!(
-                "severity `{v}` for `{k}`: use error, warning, info or off"
-            ))
-        })?;
+        let sev = Severity::parse(v)
+            .ok_or_else(|| ConfigError::new(format!("severity `{v}` for `{k}`: use error, warning, info or off")))?;
         s.severity.insert(meta.code, sev);
     }
     s.enabled.sort();
@@ -296,48 +263,25 @@ pub fn settings(
         s.exclude = b.build().map_err(|e| ConfigError::new(e.to_string()))?;
     }
     if let Some(f) = cli.fail_on.as_deref().or(cfg.fail_on.as_deref()) {
-        s.fail_on = FailOn::parse(f).ok_or_else(|| {
-            ConfigError::new(format!("fail-on `{f}`: use error, warning, info or never"))
-        })?;
+        s.fail_on = FailOn::parse(f)
+            .ok_or_else(|| ConfigError::new(format!("fail-on `{f}`: use error, warning, info or never")))?;
     }
     if let Some(m) = cfg.max_file_size {
         s.max_file_size = m;
     }
     for (i, entry) in cfg.ignores.into_iter().enumerate() {
         if entry.reason.trim().is_empty() {
-            return Err(ConfigError::new(
-                "every entry of `ignores` needs a `reason`",
-            ));
+            return Err(ConfigError::new("every entry of `ignores` needs a `reason`"));
         }
         if let Some(d) = &entry.expires {
             if !is_date(d) {
-                return Err(ConfigError::new(format!(
-                    "`expires: {d}` is not a date (YYYY-MM-DD)"
-                )));
+                return Err(ConfigError::new(format!("`expires: {d}` is not a date (YYYY-MM-DD)")));
             }
         }
-        let codes = entry
-            .rules
-            .iter()
-            .map(|r| resolve_one(r).map(|m| m.code))
-            .collect::<Result<Vec<_>, _>>()?;
-        let resource = entry
-            .resource
-            .as_deref()
-            .map(|r| glob(r).map(|g| g.compile_matcher()))
-            .transpose()?;
-        let path = entry
-            .path
-            .as_deref()
-            .map(|r| glob(r).map(|g| g.compile_matcher()))
-            .transpose()?;
-        s.ignores.push(ConfigIgnore {
-            entry,
-            codes,
-            resource,
-            path,
-            line: lines.get(i).copied().unwrap_or(1),
-        });
+        let codes = entry.rules.iter().map(|r| resolve_one(r).map(|m| m.code)).collect::<Result<Vec<_>, _>>()?;
+        let resource = entry.resource.as_deref().map(|r| glob(r).map(|g| g.compile_matcher())).transpose()?;
+        let path = entry.path.as_deref().map(|r| glob(r).map(|g| g.compile_matcher())).transpose()?;
+        s.ignores.push(ConfigIgnore { entry, codes, resource, path, line: lines.get(i).copied().unwrap_or(1) });
     }
     Ok(s)
 }
@@ -347,16 +291,12 @@ fn is_date(s: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Today's UTC date, from the system clock (only used for ignore expiry).
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     civil_date(secs / 86_400)
 }
 
@@ -391,32 +331,19 @@ mod tests {
     fn selection_severity_and_ignores() {
         let text = "select: [NX0, NX501]\nignore: [NX005]\nseverity:\n  mutable-image-tag: error\nignores:\n  - rules: [NX501]\n    resource: 'Deployment/*/legacy'\n    reason: vendor image\n";
         let (cfg, lines) = parse_config(".nexus-lint.yaml", text).unwrap();
-        let s = settings(
-            Some((Path::new(".nexus-lint.yaml"), cfg, lines)),
-            &Overrides::default(),
-        )
-        .unwrap();
+        let s = settings(Some((Path::new(".nexus-lint.yaml"), cfg, lines)), &Overrides::default()).unwrap();
         assert!(s.is_enabled("NX001") && s.is_enabled("NX501"));
         assert!(!s.is_enabled("NX005") && !s.is_enabled("NX601"));
         assert_eq!(s.severity.get("NX501"), Some(&Severity::Error));
         assert_eq!(s.ignores.len(), 1);
         assert_eq!(s.ignores[0].line, 6);
-        assert!(
-            s.ignores[0]
-                .resource
-                .as_ref()
-                .unwrap()
-                .is_match("Deployment/prod/legacy")
-        );
+        assert!(s.ignores[0].resource.as_ref().unwrap().is_match("Deployment/prod/legacy"));
     }
 
     #[test]
     fn mistakes_have_positions() {
         let err = parse_config(".nexus-lint.yaml", "select: [NX5]\nignroe: [NX001]\n").unwrap_err();
-        assert!(
-            err.to_string().starts_with(".nexus-lint.yaml:2:1: "),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with(".nexus-lint.yaml:2:1: "), "{err}");
         assert!(err.to_string().contains("unknown field `ignroe`"), "{err}");
         let (cfg, l) = parse_config("c", "ignores:\n  - rules: [NX501]\n    reason: ''\n").unwrap();
         assert!(settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).is_err());

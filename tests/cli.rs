@@ -52,7 +52,10 @@ fn select_and_ignore() {
 #[test]
 fn config_is_found_upward_and_errors_have_positions() {
     let d = dir_with(&[
-        (".nexus-lint.yaml", "ignores:\n  - rules: [NX501]\n    resource: Pod/web\n    reason: vendor image, pinned by digest upstream\n  - rules: [mutable-image-tag]\n    resource: Pod/gone\n    reason: stale\n"),
+        (
+            ".nexus-lint.yaml",
+            "ignores:\n  - rules: [NX501]\n    resource: Pod/web\n    reason: vendor image, pinned by digest upstream\n  - rules: [mutable-image-tag]\n    resource: Pod/gone\n    reason: stale\n",
+        ),
         ("k8s/pod.yaml", LATEST),
     ]);
     let out = run_in(&d.path().join("k8s"), &["check", ".", "--format", "json"]);
@@ -72,7 +75,10 @@ fn config_is_found_upward_and_errors_have_positions() {
 #[test]
 fn expired_ignores_stop_suppressing() {
     let d = dir_with(&[
-        (".nexus-lint.yaml", "ignores:\n  - rules: [NX501]\n    reason: until the mirror is ready\n    expires: 2020-01-01\n"),
+        (
+            ".nexus-lint.yaml",
+            "ignores:\n  - rules: [NX501]\n    reason: until the mirror is ready\n    expires: 2020-01-01\n",
+        ),
         ("pod.yaml", LATEST),
     ]);
     let s = stdout(&run_in(d.path(), &["check", "pod.yaml", "--format", "json"]));
@@ -82,10 +88,12 @@ fn expired_ignores_stop_suppressing() {
 
 #[test]
 fn inline_suppressions() {
-    let annotated = LATEST.replace("  name: web\n", "  name: web\n  annotations:\n    nexus-lint.io/ignore: \"NX501, NX601\"\n");
-    let commented = LATEST
-        .replace("  name: web\n", "  name: api\n")
-        .replace("      image: nginx:latest\n", "      image: nginx:latest  # nexus-lint: ignore[NX501] pinned by the registry mirror\n");
+    let annotated =
+        LATEST.replace("  name: web\n", "  name: web\n  annotations:\n    nexus-lint.io/ignore: \"NX501, NX601\"\n");
+    let commented = LATEST.replace("  name: web\n", "  name: api\n").replace(
+        "      image: nginx:latest\n",
+        "      image: nginx:latest  # nexus-lint: ignore[NX501] pinned by the registry mirror\n",
+    );
     let d = dir_with(&[("a.yaml", &annotated), ("b.yaml", &commented)]);
     let s = stdout(&run_in(d.path(), &["check", ".", "--format", "json"]));
     assert!(!s.contains("\"NX501\""), "{s}");
@@ -122,7 +130,13 @@ fn output_file_and_github_default() {
     let report = fs::read_to_string(d.path().join("report.json")).unwrap();
     assert!(report.contains("\"NX501\""));
     let out = bin().current_dir(d.path()).args(["check", "pod.yaml"]).env("GITHUB_ACTIONS", "true").output().unwrap();
-    assert!(stdout(&out).starts_with("::warning file=pod.yaml,line=8,endLine=8,col=14,endColumn=26,title=nexus-lint NX501 (mutable-image-tag)::"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with(
+            "::warning file=pod.yaml,line=8,endLine=8,col=14,endColumn=26,title=nexus-lint NX501 (mutable-image-tag)::"
+        ),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

@@ -11,8 +11,15 @@ pub fn render(dir: &str) -> String {
     let o = check_paths(&[dir]);
     let secrets = nexus_lint::model::redact::secret_spans(&o.loaded.platform);
     let mut out = Vec::new();
-    human::write(&mut out, &o.diagnostics, &o.loaded.db, &secrets, human::Style { color: false, width: 100 }, o.loaded.db.len())
-        .unwrap();
+    human::write(
+        &mut out,
+        &o.diagnostics,
+        &o.loaded.db,
+        &secrets,
+        human::Style { color: false, width: 100 },
+        o.loaded.db.len(),
+    )
+    .unwrap();
     // Paths are absolute (the package root); make them relative for the snapshot.
     String::from_utf8(out).unwrap().replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "")
 }
@@ -29,7 +36,10 @@ pub fn fixture_dirs() -> Vec<String> {
         let nested: Vec<_> = std::fs::read_dir(e.path())
             .unwrap()
             .flatten()
-            .filter(|s| s.path().is_dir() && std::fs::read_dir(s.path()).is_ok_and(|mut d| d.any(|f| f.is_ok_and(|f| f.path().is_file()))))
+            .filter(|s| {
+                s.path().is_dir()
+                    && std::fs::read_dir(s.path()).is_ok_and(|mut d| d.any(|f| f.is_ok_and(|f| f.path().is_file())))
+            })
             .collect();
         let is_group = std::fs::read_dir(e.path()).unwrap().flatten().all(|f| f.path().is_dir()) && !nested.is_empty();
         if is_group {

@@ -53,7 +53,11 @@ fn rule_docs_are_well_formed() {
 #[test]
 fn docs_rules_md_is_generated() {
     let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).unwrap();
-    assert_eq!(on_disk, nexus_lint::cli::rules_markdown(), "regenerate: nexus-lint rules --format markdown > docs/rules.md");
+    assert_eq!(
+        on_disk,
+        nexus_lint::cli::rules_markdown(),
+        "regenerate: nexus-lint rules --format markdown > docs/rules.md"
+    );
 }
 
 #[test]
@@ -64,7 +68,11 @@ fn messages_follow_the_house_style() {
             assert!(!first.is_uppercase(), "{}: capitalised: {}", d.code, d.message);
             assert!(!d.message.ends_with('.'), "{}: trailing period: {}", d.code, d.message);
             if let Some(h) = &d.help {
-                assert!(h.chars().next().unwrap().is_uppercase() || h.starts_with('`'), "{}: help should be a sentence: {h}", d.code);
+                assert!(
+                    h.chars().next().unwrap().is_uppercase() || h.starts_with('`'),
+                    "{}: help should be a sentence: {h}",
+                    d.code
+                );
             }
         }
     }

@@ -11,7 +11,9 @@ use crate::util::{run_in, stderr, stdout};
 const GOOD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:latest\n";
 
 fn alias_bomb() -> String {
-    let mut s = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\nx:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut s = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\nx:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
     let mut prev = 'a';
     for c in 'b'..='i' {
         let refs = vec![format!("*{prev}"); 9].join(", ");
@@ -28,7 +30,8 @@ fn hostile_inputs_are_reported_and_the_rest_is_checked() {
     fs::write(d.join("a-good.yaml"), GOOD).unwrap();
     fs::write(d.join("bomb.yaml"), alias_bomb()).unwrap();
     fs::write(d.join("deep.yaml"), "[".repeat(100_000)).unwrap();
-    fs::write(d.join("deep-block.yaml"), (0..2000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect::<String>()).unwrap();
+    fs::write(d.join("deep-block.yaml"), (0..2000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect::<String>())
+        .unwrap();
     let big = "a: 1\n".repeat(50 * 1024 * 1024 / 5 + 1);
     fs::write(d.join("big.yaml"), big).unwrap();
     fs::write(d.join("binary.yaml"), b"apiVersion: v1\n\x00\x01\x02\xff").unwrap();
@@ -51,11 +54,18 @@ fn hostile_inputs_are_reported_and_the_rest_is_checked() {
     let json: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
     let diags = json["diagnostics"].as_array().unwrap();
     let for_file = |f: &str| -> Vec<String> {
-        diags.iter().filter(|x| x["file"] == f).map(|x| format!("{} {}", x["code"].as_str().unwrap(), x["message"].as_str().unwrap())).collect()
+        diags
+            .iter()
+            .filter(|x| x["file"] == f)
+            .map(|x| format!("{} {}", x["code"].as_str().unwrap(), x["message"].as_str().unwrap()))
+            .collect()
     };
     let one = |f: &str, code: &str, needle: &str| {
         let got = for_file(f);
-        assert!(got.iter().any(|m| m.starts_with(code) && m.contains(needle)), "{f}: expected {code} `{needle}`, got {got:?}");
+        assert!(
+            got.iter().any(|m| m.starts_with(code) && m.contains(needle)),
+            "{f}: expected {code} `{needle}`, got {got:?}"
+        );
     };
     one("bomb.yaml", "NX001", "alias bomb");
     one("deep.yaml", "NX001", "nesting deeper than");
@@ -98,7 +108,8 @@ fn a_fifo_is_refused_not_waited_on() {
 #[test]
 fn random_bytes_never_panic() {
     use proptest::prelude::*;
-    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config { cases: 256, ..Default::default() });
+    let mut runner =
+        proptest::test_runner::TestRunner::new(proptest::test_runner::Config { cases: 256, ..Default::default() });
     let strategy = proptest::collection::vec(
         prop_oneof![
             Just("apiVersion: v1\n".to_string()),

@@ -40,17 +40,32 @@ fn rule_doc_examples() {
                 .flat_map(|(i, (_, code, _))| docs::markers(code, meta.name).into_iter().map(move |(l, s)| (i, l, s)))
                 .collect();
             let [(fi, line, sev)] = marked.as_slice() else {
-                failures.push(format!("{}: expect_diagnostic example needs exactly one `# error: [{}]` marker", place(0), meta.name));
+                failures.push(format!(
+                    "{}: expect_diagnostic example needs exactly one `# error: [{}]` marker",
+                    place(0),
+                    meta.name
+                ));
                 continue;
             };
             let [d] = mine.as_slice() else {
-                failures.push(format!("{}: expected exactly one {} diagnostic, got {}: {}", place(*fi), meta.code, mine.len(), describe()));
+                failures.push(format!(
+                    "{}: expected exactly one {} diagnostic, got {}: {}",
+                    place(*fi),
+                    meta.code,
+                    mine.len(),
+                    describe()
+                ));
                 continue;
             };
             let f = outcome.loaded.db.get(d.span().file);
             let got_line = f.position(d.span().start).line as usize;
             if f.path != ex.files[*fi].0 || got_line != *line {
-                failures.push(format!("{}: marker on {}:{line}, diagnostic at {}:{got_line}", place(*fi), ex.files[*fi].0, f.path));
+                failures.push(format!(
+                    "{}: marker on {}:{line}, diagnostic at {}:{got_line}",
+                    place(*fi),
+                    ex.files[*fi].0,
+                    f.path
+                ));
             }
             if d.severity.as_str() != sev {
                 failures.push(format!("{}: marker says {sev}, diagnostic is {}", place(*fi), d.severity.as_str()));

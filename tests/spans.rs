@@ -20,12 +20,23 @@ fn line_col(text: &str, offset: usize) -> (u32, u32) {
 fn check_span(o: &Outcome, span: Span, what: &str) -> Result<(), String> {
     let f = o.loaded.db.get(span.file);
     let text = &f.text;
-    if span.end as usize > text.len() || !text.is_char_boundary(span.start as usize) || !text.is_char_boundary(span.end as usize) {
-        return Err(format!("{what}: {}:{}..{} out of range or not on a character boundary", f.path, span.start, span.end));
+    if span.end as usize > text.len()
+        || !text.is_char_boundary(span.start as usize)
+        || !text.is_char_boundary(span.end as usize)
+    {
+        return Err(format!(
+            "{what}: {}:{}..{} out of range or not on a character boundary",
+            f.path, span.start, span.end
+        ));
     }
     let (pos, end) = nexus_lint::report::positions(&o.loaded.db, span);
-    if (pos.line, pos.column) != line_col(text, span.start as usize) || (end.line, end.column) != line_col(text, span.end as usize) {
-        return Err(format!("{what}: {}: line/column {pos:?}..{end:?} disagree with offsets {}..{}", f.path, span.start, span.end));
+    if (pos.line, pos.column) != line_col(text, span.start as usize)
+        || (end.line, end.column) != line_col(text, span.end as usize)
+    {
+        return Err(format!(
+            "{what}: {}: line/column {pos:?}..{end:?} disagree with offsets {}..{}",
+            f.path, span.start, span.end
+        ));
     }
     if span.is_empty() {
         return Ok(());

@@ -17,17 +17,14 @@ pub(crate) fn settings(
     let path = match (args_config, no_config) {
         (_, true) => None,
         (Some(p), _) => Some(p.to_path_buf()),
-        (None, false) => std::env::current_dir()
-            .ok()
-            .and_then(|d| config::discover(&d)),
+        (None, false) => std::env::current_dir().ok().and_then(|d| config::discover(&d)),
     };
     let file = match &path {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read config `{}`: {e}", p.display()))?;
+            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read config `{}`: {e}", p.display()))?;
             let display = p.to_string_lossy();
-            let (cfg, lines) = config::parse_config(&display, &text)
-                .map_err(|e| format!("invalid configuration: {e}"))?;
+            let (cfg, lines) =
+                config::parse_config(&display, &text).map_err(|e| format!("invalid configuration: {e}"))?;
             Some((p.as_path(), cfg, lines))
         }
         None => None,
@@ -36,11 +33,8 @@ pub(crate) fn settings(
 }
 
 pub fn run(args: CheckArgs) -> u8 {
-    let overrides = Overrides {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        fail_on: args.fail_on.clone(),
-    };
+    let overrides =
+        Overrides { select: args.select.clone(), ignore: args.ignore.clone(), fail_on: args.fail_on.clone() };
     let settings = match settings(args.config.as_deref(), args.no_config, &overrides) {
         Ok(s) => s,
         Err(e) => {
@@ -48,11 +42,7 @@ pub fn run(args: CheckArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let paths = if args.paths.is_empty() {
-        vec![".".to_string()]
-    } else {
-        args.paths.clone()
-    };
+    let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
     if paths.iter().filter(|p| *p == "-").count() > 1 {
         eprint_error("`-` (stdin) can be given only once");
         return EXIT_ERROR;
@@ -62,11 +52,7 @@ pub fn run(args: CheckArgs) -> u8 {
         eprint_error(&format!("{}: {}", e.path, e.message));
     }
     let format = args.format.unwrap_or_else(|| {
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-            Format::Github
-        } else {
-            Format::Human
-        }
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") { Format::Github } else { Format::Human }
     });
     let db = &outcome.loaded.db;
     let diags = &outcome.diagnostics;
@@ -76,10 +62,7 @@ pub fn run(args: CheckArgs) -> u8 {
             Format::Github => report::github::write(w, diags, db),
             Format::Human => {
                 let secrets = redact::secret_spans(&outcome.loaded.platform);
-                let style = report::human::Style {
-                    color,
-                    ..Default::default()
-                };
+                let style = report::human::Style { color, ..Default::default() };
                 report::human::write(w, diags, db, &secrets, style, db.len())
             }
         }
@@ -87,20 +70,16 @@ pub fn run(args: CheckArgs) -> u8 {
     let written = match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
-            render(&mut buf, args.color == Color::Always)
-                .and_then(|()| std::fs::write(path, &buf))
-                .map_err(|e| {
-                    eprint_error(&format!("cannot write `{}`: {e}", path.display()));
-                    EXIT_ERROR
-                })
+            render(&mut buf, args.color == Color::Always).and_then(|()| std::fs::write(path, &buf)).map_err(|e| {
+                eprint_error(&format!("cannot write `{}`: {e}", path.display()));
+                EXIT_ERROR
+            })
         }
         None => {
             let color = match args.color {
                 Color::Always => true,
                 Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
+                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
             emit(|w| render(w, color))
         }

@@ -142,26 +142,13 @@ mod tests {
 
     #[test]
     fn check_arguments() {
-        let cli = Cli::try_parse_from([
-            "nexus-lint",
-            "check",
-            "a",
-            "-",
-            "--select",
-            "NX1,NX501",
-            "--format",
-            "json",
-        ])
-        .unwrap();
-        let Command::Check(a) = cli.command else {
-            panic!()
-        };
+        let cli = Cli::try_parse_from(["nexus-lint", "check", "a", "-", "--select", "NX1,NX501", "--format", "json"])
+            .unwrap();
+        let Command::Check(a) = cli.command else { panic!() };
         assert_eq!(a.paths, ["a", "-"]);
         assert_eq!(a.select.unwrap(), ["NX1", "NX501"]);
         assert_eq!(a.format, Some(Format::Json));
-        assert!(
-            Cli::try_parse_from(["nexus-lint", "check", "--config", "x", "--no-config"]).is_err()
-        );
+        assert!(Cli::try_parse_from(["nexus-lint", "check", "--config", "x", "--no-config"]).is_err());
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--format", "xml"]).is_err());
     }
 }

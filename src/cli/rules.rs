@@ -59,14 +59,7 @@ pub fn list(args: RulesArgs) -> u8 {
         RulesFormat::Table => {
             for r in rules::all() {
                 let m = r.meta();
-                writeln!(
-                    w,
-                    "{:<6} {:<28} {:<8} {}",
-                    m.code,
-                    m.name,
-                    m.severity.as_str(),
-                    m.summary()
-                )?;
+                writeln!(w, "{:<6} {:<28} {:<8} {}", m.code, m.name, m.severity.as_str(), m.summary())?;
             }
             Ok(())
         }

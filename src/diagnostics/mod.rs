@@ -88,10 +88,7 @@ impl Diagnostic {
             name: meta.name,
             severity: meta.severity,
             message: message.into(),
-            primary: Label {
-                span,
-                message: String::new(),
-            },
+            primary: Label { span, message: String::new() },
             secondary: Vec::new(),
             help: None,
             resource: None,
@@ -110,10 +107,7 @@ impl Diagnostic {
 
     pub fn secondary(mut self, span: Span, text: impl Into<String>) -> Self {
         if span != self.primary.span {
-            self.secondary.push(Label {
-                span,
-                message: text.into(),
-            });
+            self.secondary.push(Label { span, message: text.into() });
         }
         self
     }
@@ -169,9 +163,7 @@ pub fn finalize(diags: &mut Vec<Diagnostic>, db: &SourceDb, locate: &dyn Fn(Span
             .then(a.message.cmp(&b.message))
             .then(a.resource.cmp(&b.resource))
     });
-    diags.dedup_by(|a, b| {
-        a.code == b.code && a.primary.span == b.primary.span && a.message == b.message
-    });
+    diags.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
     let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     for d in diags.iter_mut() {
         let mut h = Sha256::new();

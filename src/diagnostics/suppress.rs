@@ -52,10 +52,7 @@ pub fn comment_suppressions(yaml: &YamlFile, db: &SourceDb) -> Vec<Suppression> 
             let lead = part.len() - part.trim_start().len();
             if !code.is_empty() {
                 let s = list_start + (offset + lead) as u32;
-                codes.push(Spanned::new(
-                    code.to_string(),
-                    Span::new(yaml.file, s, s + code.len() as u32),
-                ));
+                codes.push(Spanned::new(code.to_string(), Span::new(yaml.file, s, s + code.len() as u32)));
             }
             offset += part.len() + 1;
         }
@@ -63,15 +60,9 @@ pub fn comment_suppressions(yaml: &YamlFile, db: &SourceDb) -> Vec<Suppression> 
         let scope = if file_wide {
             SuppressionScope::File(yaml.file)
         } else if c.trailing {
-            SuppressionScope::Line {
-                file: yaml.file,
-                line,
-            }
+            SuppressionScope::Line { file: yaml.file, line }
         } else {
-            SuppressionScope::Line {
-                file: yaml.file,
-                line: line + 1,
-            }
+            SuppressionScope::Line { file: yaml.file, line: line + 1 }
         };
         out.push(Suppression {
             codes,
@@ -120,29 +111,18 @@ pub fn apply(
             }
             if let Some(ci) = s.codes.iter().position(|c| matches_code(&c.value, &d)) {
                 used[si][ci] = true;
-                let why = s
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| "suppressed in the source".into());
+                let why = s.reason.clone().unwrap_or_else(|| "suppressed in the source".into());
                 out.suppressed.push((d, why));
                 continue 'diag;
             }
         }
         let path = &db.get(d.span().file).path;
         for (i, ig) in settings.ignores.iter().enumerate() {
-            if ig
-                .entry
-                .expires
-                .as_deref()
-                .is_some_and(|e| e < settings.today.as_str())
-            {
+            if ig.entry.expires.as_deref().is_some_and(|e| e < settings.today.as_str()) {
                 continue;
             }
             let code_ok = ig.codes.contains(&d.code);
-            let res_ok = ig
-                .resource
-                .as_ref()
-                .is_none_or(|m| d.resource.as_deref().is_some_and(|r| m.is_match(r)));
+            let res_ok = ig.resource.as_ref().is_none_or(|m| d.resource.as_deref().is_some_and(|r| m.is_match(r)));
             let path_ok = ig.path.as_ref().is_none_or(|m| m.is_match(path));
             if code_ok && res_ok && path_ok {
                 cfg_used[i] = true;
@@ -164,11 +144,7 @@ pub fn apply(
             let message = match rule {
                 None => format!("`{}` names no rule", code.value),
                 Some(r) if !settings.is_enabled(r.meta().code) => continue,
-                Some(r) => format!(
-                    "suppression of `{}` ({}) matches no finding",
-                    r.meta().code,
-                    r.meta().name
-                ),
+                Some(r) => format!("suppression of `{}` ({}) matches no finding", r.meta().code, r.meta().name),
             };
             let mut d = Diagnostic::new(&UNUSED_SUPPRESSION, code.span, message)
                 .label("unused")
@@ -183,11 +159,7 @@ pub fn apply(
     if let Some(file) = config_file {
         let src = db.get(file);
         for (i, ig) in settings.ignores.iter().enumerate() {
-            let expired = ig
-                .entry
-                .expires
-                .as_deref()
-                .filter(|e| *e < settings.today.as_str());
+            let expired = ig.entry.expires.as_deref().filter(|e| *e < settings.today.as_str());
             if cfg_used[i] && expired.is_none() {
                 continue;
             }
@@ -195,22 +167,13 @@ pub fn apply(
                 continue;
             }
             let start = src.lines.line_start(ig.line).unwrap_or(0);
-            let end = src.text[start as usize..]
-                .find('\n')
-                .map_or(src.text.len() as u32, |n| start + n as u32);
+            let end = src.text[start as usize..].find('\n').map_or(src.text.len() as u32, |n| start + n as u32);
             let message = match expired {
                 Some(e) => format!("`ignores` entry for {} expired on {e}", ig.codes.join(", ")),
-                None => format!(
-                    "`ignores` entry for {} matches no finding",
-                    ig.codes.join(", ")
-                ),
+                None => format!("`ignores` entry for {} matches no finding", ig.codes.join(", ")),
             };
             let mut d = Diagnostic::new(&UNUSED_SUPPRESSION, Span::new(file, start, end), message)
-                .label(if expired.is_some() {
-                    "expired"
-                } else {
-                    "unused"
-                })
+                .label(if expired.is_some() { "expired" } else { "unused" })
                 .help(if expired.is_some() {
                     "Fix the finding, or renew the entry with a new `expires` date and reason."
                 } else {

@@ -4,15 +4,12 @@ use base64::Engine;
 
 use super::schema::{self, KindStatus};
 use super::{Piece, problem, typed};
-use crate::model::read::{
-    bool_at, int_at, key_span, port_ref, str_at, string, string_list, string_map, sub_span,
-};
+use crate::model::read::{bool_at, int_at, key_span, port_ref, str_at, string, string_list, string_map, sub_span};
 use crate::model::{
-    BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind,
-    ConfigSource, Container, ContainerPort, Edge, EdgeKind, Endpoint, EndpointId, EnvFrom,
-    EnvSource, EnvVar, Hpa, HpaMetric, IGNORE_ANNOTATION, InputProblem, InputProblemKind,
-    LabelSelector, Object, ObjectId, Pdb, Probe, ProbeHandler, Requirement, ResourceRef, Role,
-    Scaler, ScalerId, ScalerKind, ScalingRules, SelectorOp, ServicePort, Spanned, Suppression,
+    BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container,
+    ContainerPort, Edge, EdgeKind, Endpoint, EndpointId, EnvFrom, EnvSource, EnvVar, Hpa, HpaMetric, IGNORE_ANNOTATION,
+    InputProblem, InputProblemKind, LabelSelector, Object, ObjectId, Pdb, Probe, ProbeHandler, Requirement,
+    ResourceRef, Role, Scaler, ScalerId, ScalerKind, ScalingRules, SelectorOp, ServicePort, Spanned, Suppression,
     SuppressionScope, Volume, VolumeMount, VolumeSource, Workload, WorkloadId, WorkloadKind,
 };
 use crate::source::yaml::NodeRef;
@@ -32,11 +29,7 @@ pub fn object(
     let api_version = str_at(root, "apiVersion");
     let kind = str_at(root, "kind");
     let (Some(api_version), Some(kind)) = (api_version, kind) else {
-        let missing = if root.get("apiVersion").is_none() {
-            "apiVersion"
-        } else {
-            "kind"
-        };
+        let missing = if root.get("apiVersion").is_none() { "apiVersion" } else { "kind" };
         problems.push(problem(
             root.span(),
             format!("document has no `{missing}`"),
@@ -48,15 +41,8 @@ pub fn object(
     let name = meta.and_then(|m| str_at(m, "name"));
     let generate_name = meta.and_then(|m| str_at(m, "generateName"));
     let namespace = meta.and_then(|m| str_at(m, "namespace"));
-    let display_name = name
-        .as_ref()
-        .or(generate_name.as_ref())
-        .map_or("", |n| n.value.as_str());
-    let resource = ResourceRef::k8s(
-        &kind.value,
-        namespace.as_ref().map(|n| n.value.as_str()),
-        display_name,
-    );
+    let display_name = name.as_ref().or(generate_name.as_ref()).map_or("", |n| n.value.as_str());
+    let resource = ResourceRef::k8s(&kind.value, namespace.as_ref().map(|n| n.value.as_str()), display_name);
     let status = schema::schema().status(&api_version.value, &kind.value);
     let mut push = |span: Span, message: String, help: Option<String>, kind_: InputProblemKind| {
         problems.push(InputProblem {
@@ -87,7 +73,14 @@ pub fn object(
                 );
             }
             match typed::deserialize(&api_version.value, &kind.value, root) {
-                Some(Ok(t)) => typed_object = Some(t),
+                Some(Ok(t)) => {
+                    typed_object = if std::env::var_os("NX_NOTYPED").is_some() {
+                        drop(t);
+                        None
+                    } else {
+                        Some(t)
+                    }
+                }
                 Some(Err(e)) if clean => push(
                     e.span.unwrap_or(root.span()),
                     format!("invalid `{}`: {}", kind.value, e.message),
@@ -156,26 +149,13 @@ pub fn object(
     };
     for path in [
         &["metadata", "annotations", IGNORE_ANNOTATION][..],
-        &[
-            "spec",
-            "template",
-            "metadata",
-            "annotations",
-            IGNORE_ANNOTATION,
-        ],
+        &["spec", "template", "metadata", "annotations", IGNORE_ANNOTATION],
     ] {
         if let Some(node) = root.path(path) {
-            piece
-                .suppressions
-                .push(annotation_suppression(node, &resource));
+            piece.suppressions.push(annotation_suppression(node, &resource));
         }
     }
-    let cx = Cx {
-        src,
-        root,
-        piece_name: name.or(generate_name),
-        namespace: namespace.map(|n| n.value),
-    };
+    let cx = Cx { src, root, piece_name: name.or(generate_name), namespace: namespace.map(|n| n.value) };
     match (api_version.value.as_str(), kind.value.as_str()) {
         ("apps/v1", "Deployment") => workload(&cx, &mut piece, WorkloadKind::Deployment),
         ("apps/v1", "StatefulSet") => workload(&cx, &mut piece, WorkloadKind::StatefulSet),
@@ -220,9 +200,7 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     fn name(&self) -> Spanned<String> {
-        self.piece_name
-            .clone()
-            .unwrap_or_else(|| Spanned::new(String::new(), self.root.span()))
+        self.piece_name.clone().unwrap_or_else(|| Spanned::new(String::new(), self.root.span()))
     }
 }
 
@@ -262,10 +240,8 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
     };
     let init_containers = read_containers("initContainers", true);
     let containers = read_containers("containers", false);
-    let volumes: Vec<Volume> = pod_spec
-        .and_then(|s| s.get("volumes"))
-        .map(|v| v.items().filter_map(volume).collect())
-        .unwrap_or_default();
+    let volumes: Vec<Volume> =
+        pod_spec.and_then(|s| s.get("volumes")).map(|v| v.items().filter_map(volume).collect()).unwrap_or_default();
     let batch = match kind {
         WorkloadKind::Job | WorkloadKind::CronJob => Some(BatchSpec {
             parallelism: job_spec.and_then(|j| int_at(j, "parallelism")),
@@ -327,11 +303,7 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
     for c in w.all_containers() {
         for e in &c.env {
             match &e.from {
-                Some(EnvSource::ConfigMapKey {
-                    name,
-                    key,
-                    optional,
-                }) => refs.push(mk(
+                Some(EnvSource::ConfigMapKey { name, key, optional }) => refs.push(mk(
                     ConfigKind::ConfigMap,
                     ConfigRefKind::EnvValueFrom,
                     name,
@@ -339,11 +311,7 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
                     *optional,
                     Some(&c.name.value),
                 )),
-                Some(EnvSource::SecretKey {
-                    name,
-                    key,
-                    optional,
-                }) => refs.push(mk(
+                Some(EnvSource::SecretKey { name, key, optional }) => refs.push(mk(
                     ConfigKind::Secret,
                     ConfigRefKind::EnvValueFrom,
                     name,
@@ -355,99 +323,38 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
             }
         }
         for f in &c.env_from {
-            refs.push(mk(
-                f.kind,
-                ConfigRefKind::EnvFrom,
-                &f.name,
-                None,
-                f.optional,
-                Some(&c.name.value),
-            ));
+            refs.push(mk(f.kind, ConfigRefKind::EnvFrom, &f.name, None, f.optional, Some(&c.name.value)));
         }
     }
     for v in &w.volumes {
         match &v.source {
-            VolumeSource::ConfigMap {
-                name,
-                optional,
-                items,
-            } => {
+            VolumeSource::ConfigMap { name, optional, items } => {
                 if items.is_empty() {
-                    refs.push(mk(
-                        ConfigKind::ConfigMap,
-                        ConfigRefKind::Volume,
-                        name,
-                        None,
-                        *optional,
-                        None,
-                    ));
+                    refs.push(mk(ConfigKind::ConfigMap, ConfigRefKind::Volume, name, None, *optional, None));
                 }
                 for k in items {
-                    refs.push(mk(
-                        ConfigKind::ConfigMap,
-                        ConfigRefKind::Volume,
-                        name,
-                        Some(k),
-                        *optional,
-                        None,
-                    ));
+                    refs.push(mk(ConfigKind::ConfigMap, ConfigRefKind::Volume, name, Some(k), *optional, None));
                 }
             }
-            VolumeSource::Secret {
-                name,
-                optional,
-                items,
-            } => {
+            VolumeSource::Secret { name, optional, items } => {
                 if items.is_empty() {
-                    refs.push(mk(
-                        ConfigKind::Secret,
-                        ConfigRefKind::Volume,
-                        name,
-                        None,
-                        *optional,
-                        None,
-                    ));
+                    refs.push(mk(ConfigKind::Secret, ConfigRefKind::Volume, name, None, *optional, None));
                 }
                 for k in items {
-                    refs.push(mk(
-                        ConfigKind::Secret,
-                        ConfigRefKind::Volume,
-                        name,
-                        Some(k),
-                        *optional,
-                        None,
-                    ));
+                    refs.push(mk(ConfigKind::Secret, ConfigRefKind::Volume, name, Some(k), *optional, None));
                 }
             }
             VolumeSource::Projected(sources) => {
                 for (k, name, optional) in sources {
-                    refs.push(mk(
-                        *k,
-                        ConfigRefKind::ProjectedVolume,
-                        name,
-                        None,
-                        *optional,
-                        None,
-                    ));
+                    refs.push(mk(*k, ConfigRefKind::ProjectedVolume, name, None, *optional, None));
                 }
             }
             _ => {}
         }
     }
-    for s in pod_spec
-        .and_then(|s| s.get("imagePullSecrets"))
-        .into_iter()
-        .flat_map(|l| l.items())
-    {
+    for s in pod_spec.and_then(|s| s.get("imagePullSecrets")).into_iter().flat_map(|l| l.items()) {
         if let Some(name) = str_at(s, "name") {
-            refs.push(mk(
-                ConfigKind::Secret,
-                ConfigRefKind::ImagePullSecret,
-                &name,
-                None,
-                false,
-                None,
-            ));
+            refs.push(mk(ConfigKind::Secret, ConfigRefKind::ImagePullSecret, &name, None, false, None));
         }
     }
     piece.config_refs = refs;
@@ -456,12 +363,7 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
         .path(&["metadata", "annotations", DEPENDS_ON_ANNOTATION])
         .or_else(|| pod_meta.and_then(|m| m.path(&["annotations", DEPENDS_ON_ANNOTATION])))
     {
-        for target in ann
-            .as_str()
-            .unwrap_or_default()
-            .split([',', ' ', '\n'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        for target in ann.as_str().unwrap_or_default().split([',', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty())
         {
             piece.edges.push(Edge {
                 consumer: WorkloadId(0),
@@ -473,7 +375,7 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
             });
         }
     }
-    piece.workload = Some(w);
+    piece.workload = Some(Box::new(w));
 }
 
 fn container(node: NodeRef<'_>, is_init: bool) -> Container {
@@ -486,12 +388,7 @@ fn container(node: NodeRef<'_>, is_init: bool) -> Container {
                     let name = str_at(e, "name")?;
                     let value = str_at(e, "value");
                     let from = e.get("valueFrom").and_then(env_source);
-                    Some(EnvVar {
-                        name,
-                        value,
-                        from,
-                        span: e.span(),
-                    })
+                    Some(EnvVar { name, value, from, span: e.span() })
                 })
                 .collect()
         })
@@ -599,19 +496,14 @@ fn probe(container: NodeRef<'_>, key: &str) -> Option<Probe> {
     let p = entry.value;
     let handler = if let Some(h) = p.get("httpGet") {
         match h.get("port").and_then(port_ref) {
-            Some(port) => ProbeHandler::Http {
-                port,
-                path: str_at(h, "path"),
-                host: str_at(h, "host").map(|s| s.value),
-            },
+            Some(port) => {
+                ProbeHandler::Http { port, path: str_at(h, "path"), host: str_at(h, "host").map(|s| s.value) }
+            }
             None => ProbeHandler::None,
         }
     } else if let Some(h) = p.get("tcpSocket") {
         match h.get("port").and_then(port_ref) {
-            Some(port) => ProbeHandler::Tcp {
-                port,
-                host: str_at(h, "host").map(|s| s.value),
-            },
+            Some(port) => ProbeHandler::Tcp { port, host: str_at(h, "host").map(|s| s.value) },
             None => ProbeHandler::None,
         }
     } else if let Some(h) = p.get("grpc") {
@@ -620,9 +512,7 @@ fn probe(container: NodeRef<'_>, key: &str) -> Option<Probe> {
             None => ProbeHandler::None,
         }
     } else if let Some(h) = p.get("exec") {
-        ProbeHandler::Exec {
-            command: string_list(h.get("command")),
-        }
+        ProbeHandler::Exec { command: string_list(h.get("command")) }
     } else {
         ProbeHandler::None
     };
@@ -643,9 +533,7 @@ fn probe(container: NodeRef<'_>, key: &str) -> Option<Probe> {
 fn volume(v: NodeRef<'_>) -> Option<Volume> {
     let name = str_at(v, "name")?;
     let items = |n: NodeRef<'_>| -> Vec<Spanned<String>> {
-        n.get("items")
-            .map(|l| l.items().filter_map(|i| str_at(i, "key")).collect())
-            .unwrap_or_default()
+        n.get("items").map(|l| l.items().filter_map(|i| str_at(i, "key")).collect()).unwrap_or_default()
     };
     let source = if let Some(c) = v.get("configMap") {
         VolumeSource::ConfigMap {
@@ -662,10 +550,7 @@ fn volume(v: NodeRef<'_>) -> Option<Volume> {
     } else if let Some(p) = v.get("projected") {
         let mut out = Vec::new();
         for s in p.get("sources").into_iter().flat_map(|l| l.items()) {
-            for (key, kind) in [
-                ("configMap", ConfigKind::ConfigMap),
-                ("secret", ConfigKind::Secret),
-            ] {
+            for (key, kind) in [("configMap", ConfigKind::ConfigMap), ("secret", ConfigKind::Secret)] {
                 if let Some(r) = s.get(key) {
                     if let Some(n) = str_at(r, "name") {
                         out.push((kind, n, bool_at(r, "optional").unwrap_or(false)));
@@ -682,18 +567,10 @@ fn volume(v: NodeRef<'_>) -> Option<Volume> {
         VolumeSource::HostPath(str_at(h, "path").map(|s| s.value).unwrap_or_default())
     } else {
         VolumeSource::Other(
-            v.entries()
-                .find(|e| e.key.as_str() != Some("name"))
-                .and_then(|e| e.key.as_str())
-                .unwrap_or("")
-                .to_string(),
+            v.entries().find(|e| e.key.as_str() != Some("name")).and_then(|e| e.key.as_str()).unwrap_or("").to_string(),
         )
     };
-    Some(Volume {
-        name,
-        span: v.span(),
-        source,
-    })
+    Some(Volume { name, span: v.span(), source })
 }
 
 fn service(cx: &Cx<'_>, piece: &mut Piece) {
@@ -715,7 +592,7 @@ fn service(cx: &Cx<'_>, piece: &mut Piece) {
                 .collect()
         })
         .unwrap_or_default();
-    piece.endpoint = Some(Endpoint {
+    piece.endpoint = Some(Box::new(Endpoint {
         id: EndpointId(0),
         resource: piece.object.resource.clone(),
         name: cx.name(),
@@ -727,16 +604,12 @@ fn service(cx: &Cx<'_>, piece: &mut Piece) {
         selector: selector_node.map(|s| string_map(Some(s))),
         selector_span: selector_node.map(|s| spec.map_or(s.span(), |sp| key_span(sp, "selector"))),
         service_type: spec.and_then(|s| str_at(s, "type")).map(|t| t.value),
-        headless: spec
-            .and_then(|s| str_at(s, "clusterIP"))
-            .is_some_and(|c| c.value == "None"),
-        external_name: spec
-            .and_then(|s| str_at(s, "externalName"))
-            .map(|t| t.value),
+        headless: spec.and_then(|s| str_at(s, "clusterIP")).is_some_and(|c| c.value == "None"),
+        external_name: spec.and_then(|s| str_at(s, "externalName")).map(|t| t.value),
         ports,
         aliases: Vec::new(),
         targets: Vec::new(),
-    });
+    }));
 }
 
 fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
@@ -756,10 +629,7 @@ fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
                     Some(v)
                 }
             });
-            data.push(ConfigEntry {
-                key: k,
-                value: value.flatten(),
-            });
+            data.push(ConfigEntry { key: k, value: value.flatten() });
         }
     };
     match kind {
@@ -771,15 +641,12 @@ fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
             read("data", false);
             for e in root.get("binaryData").into_iter().flat_map(|m| m.entries()) {
                 if let Some(k) = string(e.key) {
-                    data.push(ConfigEntry {
-                        key: k,
-                        value: None,
-                    });
+                    data.push(ConfigEntry { key: k, value: None });
                 }
             }
         }
     }
-    piece.config = Some(ConfigSource {
+    piece.config = Some(Box::new(ConfigSource {
         id: ConfigId(0),
         kind,
         resource: piece.object.resource.clone(),
@@ -793,7 +660,7 @@ fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
         immutable: bool_at(root, "immutable").unwrap_or(false),
         annotations: piece.object.annotations.clone(),
         external_file: None,
-    });
+    }));
 }
 
 fn scaler(cx: &Cx<'_>, piece: &Piece, kind: ScalerKind) -> Scaler {
@@ -862,20 +729,15 @@ fn hpa(cx: &Cx<'_>, piece: &mut Piece) {
             span: m.span(),
             kind,
             resource: body.and_then(|b| str_at(b, "name")).map(|s| s.value),
-            target_type: body
-                .and_then(|b| b.get("target"))
-                .and_then(|t| str_at(t, "type"))
-                .map(|s| s.value),
+            target_type: body.and_then(|b| b.get("target")).and_then(|t| str_at(t, "type")).map(|s| s.value),
             container: body.and_then(|b| str_at(b, "container")).map(|s| s.value),
         });
     }
     let behavior = spec.get("behavior");
     let h = Hpa {
         api_version: piece.object.api_version.value.clone(),
-        target_kind: str_at(target, "kind")
-            .unwrap_or_else(|| Spanned::new(String::new(), target.span())),
-        target_name: str_at(target, "name")
-            .unwrap_or_else(|| Spanned::new(String::new(), target.span())),
+        target_kind: str_at(target, "kind").unwrap_or_else(|| Spanned::new(String::new(), target.span())),
+        target_name: str_at(target, "name").unwrap_or_else(|| Spanned::new(String::new(), target.span())),
         target_span: target.span(),
         min_replicas: int_at(spec, "minReplicas"),
         max_replicas: int_at(spec, "maxReplicas"),
@@ -884,7 +746,7 @@ fn hpa(cx: &Cx<'_>, piece: &mut Piece) {
         scale_down: scaling_rules(behavior.and_then(|b| b.get("scaleDown"))),
         target: None,
     };
-    piece.scaler = Some(scaler(cx, piece, ScalerKind::Hpa(h)));
+    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Hpa(h))));
 }
 
 /// A KEDA ScaledObject drives an HPA; model it as one (defaults from KEDA's docs: minReplicaCount
@@ -899,10 +761,8 @@ fn keda(cx: &Cx<'_>, piece: &mut Piece) {
     let behavior = spec.path(&["advanced", "horizontalPodAutoscalerConfig", "behavior"]);
     let h = Hpa {
         api_version: piece.object.api_version.value.clone(),
-        target_kind: str_at(target, "kind")
-            .unwrap_or_else(|| Spanned::new("Deployment".into(), target.span())),
-        target_name: str_at(target, "name")
-            .unwrap_or_else(|| Spanned::new(String::new(), target.span())),
+        target_kind: str_at(target, "kind").unwrap_or_else(|| Spanned::new("Deployment".into(), target.span())),
+        target_name: str_at(target, "name").unwrap_or_else(|| Spanned::new(String::new(), target.span())),
         target_span: target.span(),
         min_replicas: int_at(spec, "minReplicaCount").or(Some(Spanned::new(0, target.span()))),
         max_replicas: int_at(spec, "maxReplicaCount").or(Some(Spanned::new(100, target.span()))),
@@ -922,32 +782,20 @@ fn keda(cx: &Cx<'_>, piece: &mut Piece) {
         scale_down: scaling_rules(behavior.and_then(|b| b.get("scaleDown"))),
         target: None,
     };
-    piece.scaler = Some(scaler(cx, piece, ScalerKind::Hpa(h)));
+    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Hpa(h))));
 }
 
 pub fn label_selector(node: NodeRef<'_>) -> LabelSelector {
-    let mut s = LabelSelector {
-        match_labels: string_map(node.get("matchLabels")),
-        match_expressions: Vec::new(),
-    };
-    for e in node
-        .get("matchExpressions")
-        .into_iter()
-        .flat_map(|l| l.items())
-    {
-        let (Some(key), Some(op)) = (
-            str_at(e, "key"),
-            str_at(e, "operator").and_then(|o| SelectorOp::parse(&o.value)),
-        ) else {
+    let mut s = LabelSelector { match_labels: string_map(node.get("matchLabels")), match_expressions: Vec::new() };
+    for e in node.get("matchExpressions").into_iter().flat_map(|l| l.items()) {
+        let (Some(key), Some(op)) = (str_at(e, "key"), str_at(e, "operator").and_then(|o| SelectorOp::parse(&o.value)))
+        else {
             continue;
         };
         s.match_expressions.push(Requirement {
             key: key.value,
             op,
-            values: string_list(e.get("values"))
-                .into_iter()
-                .map(|v| v.value)
-                .collect(),
+            values: string_list(e.get("values")).into_iter().map(|v| v.value).collect(),
         });
     }
     s
@@ -965,5 +813,5 @@ fn pdb(cx: &Cx<'_>, piece: &mut Piece) {
         max_unavailable: spec.get("maxUnavailable").and_then(port_ref),
         targets: Vec::new(),
     };
-    piece.scaler = Some(scaler(cx, piece, ScalerKind::Pdb(p)));
+    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Pdb(p))));
 }

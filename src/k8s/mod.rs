@@ -11,8 +11,7 @@ pub mod schema;
 mod typed;
 
 use crate::model::{
-    ConfigRef, ConfigSource, Edge, Endpoint, InputProblem, InputProblemKind, Object, Scaler,
-    Suppression, Workload,
+    ConfigRef, ConfigSource, Edge, Endpoint, InputProblem, InputProblemKind, Object, Scaler, Suppression, Workload,
 };
 use crate::source::SourceFile;
 use crate::source::yaml::{NodeRef, YamlFile};
@@ -24,10 +23,11 @@ pub use typed::TypedObject;
 pub struct Piece {
     pub object: Object,
     pub typed: Option<TypedObject>,
-    pub workload: Option<Workload>,
-    pub endpoint: Option<Endpoint>,
-    pub config: Option<ConfigSource>,
-    pub scaler: Option<Scaler>,
+    // Boxed: most objects fill one of these, and pieces are moved around in bulk.
+    pub workload: Option<Box<Workload>>,
+    pub endpoint: Option<Box<Endpoint>>,
+    pub config: Option<Box<ConfigSource>>,
+    pub scaler: Option<Box<Scaler>>,
     /// `workload` of each is provisional: the piece's own workload.
     pub config_refs: Vec<ConfigRef>,
     /// `consumer` of each is provisional: the piece's own workload.
@@ -50,10 +50,7 @@ pub fn read_document(
     template: Option<&str>,
     problems: &mut Vec<InputProblem>,
 ) -> Vec<Piece> {
-    let is_list = root
-        .get("kind")
-        .and_then(|k| k.as_str())
-        .is_some_and(|k| k.ends_with("List"))
+    let is_list = root.get("kind").and_then(|k| k.as_str()).is_some_and(|k| k.ends_with("List"))
         && root.get("items").is_some_and(|i| i.is_seq());
     if is_list {
         return root
@@ -64,19 +61,13 @@ pub fn read_document(
                 if is_object(item) {
                     build::object(src, yaml, doc, item, template, problems)
                 } else {
-                    problems.push(problem(
-                        item.span(),
-                        "list item is not a Kubernetes object".into(),
-                        None,
-                    ));
+                    problems.push(problem(item.span(), "list item is not a Kubernetes object".into(), None));
                     None
                 }
             })
             .collect();
     }
-    build::object(src, yaml, doc, root, template, problems)
-        .into_iter()
-        .collect()
+    build::object(src, yaml, doc, root, template, problems).into_iter().collect()
 }
 
 fn problem(span: crate::source::Span, message: String, help: Option<String>) -> InputProblem {

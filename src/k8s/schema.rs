@@ -41,7 +41,11 @@ const KNOWN_ENUMS: &[(&str, &str, &[&str])] = &[
     ("io.k8s.api.batch.v1.JobSpec", "completionMode", &["NonIndexed", "Indexed"]),
     ("io.k8s.api.batch.v1.CronJobSpec", "concurrencyPolicy", &["Allow", "Forbid", "Replace"]),
     ("io.k8s.api.core.v1.PersistentVolumeClaimSpec", "volumeMode", &["Filesystem", "Block"]),
-    ("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement", "operator", &["In", "NotIn", "Exists", "DoesNotExist"]),
+    (
+        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
+        "operator",
+        &["In", "NotIn", "Exists", "DoesNotExist"],
+    ),
     ("io.k8s.api.autoscaling.v2.MetricSpec", "type", &["ContainerResource", "External", "Object", "Pods", "Resource"]),
     ("io.k8s.api.autoscaling.v2.MetricTarget", "type", &["AverageValue", "Utilization", "Value"]),
     ("io.k8s.api.autoscaling.v2.HPAScalingRules", "selectPolicy", &["Disabled", "Max", "Min"]),
@@ -121,16 +125,8 @@ fn split_api_version(api_version: &str) -> (&str, &str) {
 impl Schema {
     fn compile(json: &str) -> Schema {
         let root: Value = serde_json::from_str(json).expect("vendored schema is valid JSON");
-        let defs = root
-            .get("$defs")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let mut s = Schema {
-            nodes: Vec::new(),
-            by_gvk: HashMap::new(),
-            kinds: HashMap::new(),
-        };
+        let defs = root.get("$defs").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut s = Schema { nodes: Vec::new(), by_gvk: HashMap::new(), kinds: HashMap::new() };
         // Definitions first, so `$ref` can point at them by index.
         let mut index: HashMap<String, usize> = HashMap::new();
         for name in defs.keys() {
@@ -142,28 +138,16 @@ impl Schema {
             let node = s.compile_node(def, &index);
             s.nodes[id] = node;
             s.nodes[id].title = Some(name.rsplit('.').next().unwrap_or(name).into());
-            for gvk in def
-                .get("x-kubernetes-group-version-kind")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for gvk in def.get("x-kubernetes-group-version-kind").and_then(Value::as_array).into_iter().flatten() {
                 let group = gvk.get("group").and_then(Value::as_str).unwrap_or("");
                 let version = gvk.get("version").and_then(Value::as_str).unwrap_or("");
                 let kind = gvk.get("kind").and_then(Value::as_str).unwrap_or("");
                 if kind.ends_with("List") || kind.is_empty() {
                     continue;
                 }
-                let api_version = if group.is_empty() {
-                    version.to_string()
-                } else {
-                    format!("{group}/{version}")
-                };
+                let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
                 s.by_gvk.insert((api_version.clone(), kind.to_string()), id);
-                s.kinds
-                    .entry(group.to_string())
-                    .or_default()
-                    .push((kind.to_string(), api_version));
+                s.kinds.entry(group.to_string()).or_default().push((kind.to_string(), api_version));
             }
         }
         for v in s.kinds.values_mut() {
@@ -185,19 +169,11 @@ impl Schema {
     fn compile_node(&mut self, v: &Value, index: &HashMap<String, usize>) -> Node {
         let mut n = Node::default();
         if let Some(r) = v.get("$ref").and_then(Value::as_str) {
-            n.reference = r
-                .strip_prefix("#/$defs/")
-                .and_then(|name| index.get(name).copied());
+            n.reference = r.strip_prefix("#/$defs/").and_then(|name| index.get(name).copied());
         }
         match v.get("type") {
             Some(Value::String(t)) => n.types = type_bit(t),
-            Some(Value::Array(ts)) => {
-                n.types = ts
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(type_bit)
-                    .fold(0, |a, b| a | b)
-            }
+            Some(Value::Array(ts)) => n.types = ts.iter().filter_map(Value::as_str).map(type_bit).fold(0, |a, b| a | b),
             _ => {}
         }
         if let Some(props) = v.get("properties").and_then(Value::as_object) {
@@ -216,11 +192,7 @@ impl Schema {
             n.items = Some(self.child(items, index));
         }
         if let Some(req) = v.get("required").and_then(Value::as_array) {
-            n.required = req
-                .iter()
-                .filter_map(Value::as_str)
-                .map(Into::into)
-                .collect();
+            n.required = req.iter().filter_map(Value::as_str).map(Into::into).collect();
         }
         if let Some(e) = v.get("enum").and_then(Value::as_array) {
             n.enumeration = e.iter().filter_map(Value::as_str).map(Into::into).collect();
@@ -239,41 +211,26 @@ impl Schema {
     }
 
     pub fn status(&self, api_version: &str, kind: &str) -> KindStatus {
-        if self
-            .by_gvk
-            .contains_key(&(api_version.to_string(), kind.to_string()))
-        {
+        if self.by_gvk.contains_key(&(api_version.to_string(), kind.to_string())) {
             return KindStatus::Known;
         }
         let (group, _) = split_api_version(api_version);
         let Some(kinds) = self.kinds.get(group) else {
             return KindStatus::Foreign;
         };
-        let served: Vec<String> = kinds
-            .iter()
-            .filter(|(k, _)| k == kind)
-            .map(|(_, v)| v.clone())
-            .collect();
+        let served: Vec<String> = kinds.iter().filter(|(k, _)| k == kind).map(|(_, v)| v.clone()).collect();
         if !served.is_empty() {
             return KindStatus::WrongVersion { served };
         }
         let names: Vec<&str> = kinds.iter().map(|(k, _)| k.as_str()).collect();
-        KindStatus::UnknownInGroup {
-            suggestion: suggest(kind, &names).map(str::to_string),
-        }
+        KindStatus::UnknownInGroup { suggestion: suggest(kind, &names).map(str::to_string) }
     }
 
     /// Validates an object; `Known` status is the caller's precondition.
     pub fn validate(&self, api_version: &str, kind: &str, root: NodeRef<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
-        if let Some(&id) = self
-            .by_gvk
-            .get(&(api_version.to_string(), kind.to_string()))
-        {
-            let mut v = Validator {
-                schema: self,
-                out: &mut out,
-            };
+        if let Some(&id) = self.by_gvk.get(&(api_version.to_string(), kind.to_string())) {
+            let mut v = Validator { schema: self, out: &mut out };
             v.check(root, id, root.span(), kind, 0);
         }
         out
@@ -322,12 +279,7 @@ pub fn suggest<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
     }
     candidates
         .iter()
-        .map(|c| {
-            (
-                strsim::damerau_levenshtein(&lw, &c.to_ascii_lowercase()),
-                *c,
-            )
-        })
+        .map(|c| (strsim::damerau_levenshtein(&lw, &c.to_ascii_lowercase()), *c))
         .filter(|(d, c)| *d <= (c.len().max(wrong.len()) / 3).max(1))
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
@@ -341,11 +293,7 @@ struct Validator<'s, 'o> {
 impl Validator<'_, '_> {
     fn push(&mut self, span: Span, message: String, help: Option<String>) {
         if self.out.len() < MAX_ERRORS_PER_OBJECT {
-            self.out.push(Violation {
-                span,
-                message,
-                help,
-            });
+            self.out.push(Violation { span, message, help });
         }
     }
 
@@ -369,29 +317,13 @@ impl Validator<'_, '_> {
         let title = s.title.as_deref().or(title);
         let node = node.resolve();
         let actual = value_type(node);
-        let allowed = if s.one_of.is_empty() {
-            s.types
-        } else {
-            s.one_of
-                .iter()
-                .fold(0, |a, &i| a | self.schema.nodes[i].types)
-        };
+        let allowed =
+            if s.one_of.is_empty() { s.types } else { s.one_of.iter().fold(0, |a, &i| a | self.schema.nodes[i].types) };
         // Integers are numbers too.
-        let allowed = if allowed & T_NUMBER != 0 {
-            allowed | T_INTEGER
-        } else {
-            allowed
-        };
+        let allowed = if allowed & T_NUMBER != 0 { allowed | T_INTEGER } else { allowed };
         if allowed != 0 && actual & allowed == 0 {
             let found = describe_value(node);
-            self.push(
-                node.span(),
-                format!(
-                    "`{field}` must be {}, found {found}",
-                    type_names(allowed & !T_NULL)
-                ),
-                None,
-            );
+            self.push(node.span(), format!("`{field}` must be {}, found {found}", type_names(allowed & !T_NULL)), None);
             return;
         }
         match &node.node().kind {
@@ -419,11 +351,7 @@ impl Validator<'_, '_> {
                 if s.int32 {
                     if let Some(Plain::Int(i)) = node.scalar_type() {
                         if i32::try_from(i).is_err() {
-                            self.push(
-                                node.span(),
-                                format!("`{field}` must fit in 32 bits, found `{i}`"),
-                                None,
-                            );
+                            self.push(node.span(), format!("`{field}` must fit in 32 bits, found `{i}`"), None);
                         }
                     }
                 }
@@ -432,21 +360,10 @@ impl Validator<'_, '_> {
         }
     }
 
-    fn check_map(
-        &mut self,
-        node: NodeRef<'_>,
-        s: &Node,
-        title: Option<&str>,
-        owner: Span,
-        depth: usize,
-    ) {
+    fn check_map(&mut self, node: NodeRef<'_>, s: &Node, title: Option<&str>, owner: Span, depth: usize) {
         for e in node.entries() {
             let Some(key) = e.key.as_str() else { continue };
-            let prop = s
-                .properties
-                .binary_search_by(|(k, _)| (**k).cmp(key))
-                .ok()
-                .map(|i| s.properties[i].1);
+            let prop = s.properties.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| s.properties[i].1);
             match (prop, s.additional) {
                 (Some(p), _) => self.check(e.value, p, e.key.span(), key, depth + 1),
                 (None, Some(Some(a))) => self.check(e.value, a, e.key.span(), key, depth + 1),
@@ -466,11 +383,7 @@ impl Validator<'_, '_> {
         for req in &s.required {
             if node.get(req).is_none() {
                 let within = title.map(|t| format!(" of `{t}`")).unwrap_or_default();
-                self.push(
-                    owner,
-                    format!("missing required field `{req}`{within}"),
-                    None,
-                );
+                self.push(owner, format!("missing required field `{req}`{within}"), None);
             }
         }
     }
@@ -558,20 +471,11 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  restartPolicy: always\n  containers:\n    - image: i:1\n      ports:\n        - containerPort: \"80\"\n",
         );
         let msgs: Vec<_> = v.iter().map(|x| (x.message.clone(), at(&t, x))).collect();
+        assert!(msgs.contains(&("`always` is not a valid `restartPolicy`".into(), "always".into())), "{msgs:?}");
         assert!(
-            msgs.contains(&(
-                "`always` is not a valid `restartPolicy`".into(),
-                "always".into()
-            )),
-            "{msgs:?}"
+            msgs.iter().any(|(m, s)| m == "`containerPort` must be an integer, found string `80`" && s == "\"80\"")
         );
-        assert!(msgs.iter().any(|(m, s)| m
-            == "`containerPort` must be an integer, found string `80`"
-            && s == "\"80\""));
-        assert!(
-            msgs.iter()
-                .any(|(m, _)| m == "missing required field `name` of `Container`")
-        );
+        assert!(msgs.iter().any(|(m, _)| m == "missing required field `name` of `Container`"));
     }
 
     #[test]
@@ -590,21 +494,11 @@ mod tests {
     fn kind_status() {
         let s = schema();
         assert_eq!(s.status("apps/v1", "Deployment"), KindStatus::Known);
-        assert_eq!(
-            s.status("apps/v1beta1", "Deployment"),
-            KindStatus::WrongVersion {
-                served: vec!["apps/v1".into()]
-            }
-        );
+        assert_eq!(s.status("apps/v1beta1", "Deployment"), KindStatus::WrongVersion { served: vec!["apps/v1".into()] });
         assert_eq!(
             s.status("apps/v1", "Deploymnet"),
-            KindStatus::UnknownInGroup {
-                suggestion: Some("Deployment".into())
-            }
+            KindStatus::UnknownInGroup { suggestion: Some("Deployment".into()) }
         );
-        assert_eq!(
-            s.status("networking.istio.io/v1", "VirtualService"),
-            KindStatus::Foreign
-        );
+        assert_eq!(s.status("networking.istio.io/v1", "VirtualService"), KindStatus::Foreign);
     }
 }

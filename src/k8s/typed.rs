@@ -27,11 +27,7 @@ pub enum TypedObject {
 }
 
 /// Deserializes an object of a modelled kind; None for kinds the model does not type.
-pub fn deserialize(
-    api_version: &str,
-    kind: &str,
-    root: NodeRef<'_>,
-) -> Option<Result<TypedObject, DeError>> {
+pub fn deserialize(api_version: &str, kind: &str, root: NodeRef<'_>) -> Option<Result<TypedObject, DeError>> {
     macro_rules! de {
         ($variant:ident) => {
             Some(from_node(root).map(|o| TypedObject::$variant(Box::new(o))))

@@ -58,19 +58,13 @@ impl LabelSelector {
     }
 
     pub fn matches(&self, labels: &BTreeMap<String, Spanned<String>>) -> bool {
-        self.match_labels
-            .iter()
-            .all(|(k, v)| labels.get(k).is_some_and(|l| l.value == v.value))
+        self.match_labels.iter().all(|(k, v)| labels.get(k).is_some_and(|l| l.value == v.value))
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 
     /// `k=v,k2 in (a,b)` — for messages.
     pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self
-            .match_labels
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.value))
-            .collect();
+        let mut parts: Vec<String> = self.match_labels.iter().map(|(k, v)| format!("{k}={}", v.value)).collect();
         for r in &self.match_expressions {
             parts.push(match r.op {
                 SelectorOp::In => format!("{} in ({})", r.key, r.values.join(",")),
@@ -89,10 +83,7 @@ mod tests {
     use crate::source::Span;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, Spanned<String>> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Spanned::new(v.to_string(), Span::default())))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), Spanned::new(v.to_string(), Span::default()))).collect()
     }
 
     #[test]
@@ -102,25 +93,13 @@ mod tests {
         assert!(s.matches(&l));
         s.match_labels = labels(&[("app", "web")]);
         assert!(s.matches(&l));
-        s.match_expressions.push(Requirement {
-            key: "env".into(),
-            op: SelectorOp::NotIn,
-            values: vec!["prod".into()],
-        });
+        s.match_expressions.push(Requirement { key: "env".into(), op: SelectorOp::NotIn, values: vec!["prod".into()] });
         assert!(s.matches(&l), "NotIn matches a missing key");
-        s.match_expressions.push(Requirement {
-            key: "tier".into(),
-            op: SelectorOp::In,
-            values: vec!["back".into()],
-        });
+        s.match_expressions.push(Requirement { key: "tier".into(), op: SelectorOp::In, values: vec!["back".into()] });
         assert!(!s.matches(&l));
         let e = LabelSelector {
             match_labels: BTreeMap::new(),
-            match_expressions: vec![Requirement {
-                key: "app".into(),
-                op: SelectorOp::DoesNotExist,
-                values: vec![],
-            }],
+            match_expressions: vec![Requirement { key: "app".into(), op: SelectorOp::DoesNotExist, values: vec![] }],
         };
         assert!(!e.matches(&l));
         assert_eq!(e.describe(), "!app");

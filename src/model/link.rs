@@ -3,9 +3,7 @@
 //! and named dependency edges to providers. Roles and migrations are inferred last, because
 //! they look at what depends on what.
 
-use super::{
-    ConfigKind, Format, Platform, ScalerKind, WorkloadId, WorkloadKind, migration, same_namespace,
-};
+use super::{ConfigKind, Format, Platform, ScalerKind, WorkloadId, WorkloadKind, migration, same_namespace};
 
 pub fn link(p: &mut Platform) {
     link_endpoints(p);
@@ -31,10 +29,7 @@ fn link_endpoints(p: &mut Platform) {
                 .iter()
                 .filter(|w| w.kind != WorkloadKind::ComposeService)
                 .filter(|w| same_namespace(w.namespace.as_deref(), e.namespace.as_deref()))
-                .filter(|w| {
-                    sel.iter()
-                        .all(|(k, v)| w.pod_labels.get(k).is_some_and(|l| l.value == v.value))
-                })
+                .filter(|w| sel.iter().all(|(k, v)| w.pod_labels.get(k).is_some_and(|l| l.value == v.value)))
                 .map(|w| w.id)
                 .collect(),
             _ => Vec::new(),
@@ -122,9 +117,7 @@ fn link_edges(p: &mut Platform) {
                 p.workloads
                     .iter()
                     .filter(|w| w.project == project)
-                    .filter(|w| {
-                        project.is_some() || same_namespace(w.namespace.as_deref(), ns.as_deref())
-                    })
+                    .filter(|w| project.is_some() || same_namespace(w.namespace.as_deref(), ns.as_deref()))
                     .find(|w| w.name.value == name)
                     .map(|w| w.id),
             ),

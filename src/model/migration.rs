@@ -69,25 +69,13 @@ pub fn role_from_image(image: &str) -> Option<Role> {
         "cloudnative-pg",
     ];
     const CACHES: &[&str] = &["redis", "valkey", "keydb", "memcached", "dragonfly"];
-    const QUEUES: &[&str] = &[
-        "rabbitmq",
-        "kafka",
-        "nats",
-        "activemq",
-        "pulsar",
-        "redpanda",
-        "zookeeper",
-        "mosquitto",
-        "emqx",
-    ];
+    const QUEUES: &[&str] =
+        &["rabbitmq", "kafka", "nats", "activemq", "pulsar", "redpanda", "zookeeper", "mosquitto", "emqx"];
     if DATASTORES.iter().any(|d| base.starts_with(d)) || base == "pg" {
         Some(Role::Datastore)
     } else if CACHES.iter().any(|d| base.starts_with(d)) {
         Some(Role::Cache)
-    } else if QUEUES
-        .iter()
-        .any(|d| base.starts_with(d) || base.ends_with(d))
-    {
+    } else if QUEUES.iter().any(|d| base.starts_with(d) || base.ends_with(d)) {
         Some(Role::Queue)
     } else {
         None
@@ -97,9 +85,7 @@ pub fn role_from_image(image: &str) -> Option<Role> {
 /// Role implied by a well-known listening port.
 pub fn role_from_port(port: i64) -> Option<Role> {
     match port {
-        5432 | 3306 | 27017 | 26257 | 9042 | 9200 | 8123 | 9000 | 1433 | 2379 | 8086 | 7687 => {
-            Some(Role::Datastore)
-        }
+        5432 | 3306 | 27017 | 26257 | 9042 | 9200 | 8123 | 9000 | 1433 | 2379 | 8086 | 7687 => Some(Role::Datastore),
         6379 | 11211 => Some(Role::Cache),
         5672 | 9092 | 4222 | 61616 | 6650 | 1883 => Some(Role::Queue),
         _ => None,
@@ -113,10 +99,7 @@ pub(super) fn infer_roles(p: &mut Platform) {
 }
 
 fn infer_role(w: &Workload) -> Role {
-    if let Some(r) = w
-        .annotation(ROLE_ANNOTATION)
-        .and_then(|a| Role::parse(a.value.trim()))
-    {
+    if let Some(r) = w.annotation(ROLE_ANNOTATION).and_then(|a| Role::parse(a.value.trim())) {
         return r;
     }
     let main = w.containers.first();
@@ -128,26 +111,16 @@ fn infer_role(w: &Workload) -> Role {
     if w.kind.is_batch() {
         return Role::OneShot;
     }
-    let from_image = w
-        .containers
-        .iter()
-        .find_map(|c| c.image.as_ref().and_then(|i| role_from_image(&i.value)));
+    let from_image = w.containers.iter().find_map(|c| c.image.as_ref().and_then(|i| role_from_image(&i.value)));
     if let Some(r) = from_image {
         return r;
     }
-    let from_port = w
-        .containers
-        .iter()
-        .flat_map(|c| &c.ports)
-        .find_map(|p| role_from_port(p.port.value));
+    let from_port = w.containers.iter().flat_map(|c| &c.ports).find_map(|p| role_from_port(p.port.value));
     if let Some(r) = from_port {
         return r;
     }
     if w.kind == WorkloadKind::ComposeService
-        && w.compose
-            .as_ref()
-            .and_then(|c| c.restart.as_ref())
-            .is_some_and(|r| r.value == "no")
+        && w.compose.as_ref().and_then(|c| c.restart.as_ref()).is_some_and(|r| r.value == "no")
         && w.containers.first().is_some_and(|c| !c.command.is_empty())
         && w.containers.first().is_some_and(|c| c.ports.is_empty())
     {
@@ -161,10 +134,7 @@ fn infer_role(w: &Workload) -> Role {
 pub fn command_words(c: &Container) -> Vec<(&str, Span)> {
     let mut out = Vec::new();
     for arg in c.argv() {
-        for word in arg
-            .value
-            .split(|ch: char| ch.is_whitespace() || matches!(ch, ';' | '&' | '|' | '(' | ')'))
-        {
+        for word in arg.value.split(|ch: char| ch.is_whitespace() || matches!(ch, ';' | '&' | '|' | '(' | ')')) {
             let word = word.trim_matches(|ch| ch == '"' || ch == '\'');
             if !word.is_empty() {
                 out.push((word, arg.span));
@@ -178,13 +148,8 @@ pub fn command_words(c: &Container) -> Vec<(&str, Span)> {
 pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
     let words = command_words(c);
     let has = |w: &str| words.iter().any(|(x, _)| *x == w);
-    let span_of =
-        |pred: &dyn Fn(&str) -> bool| words.iter().find(|(x, _)| pred(x)).map(|(_, s)| *s);
-    let image = c
-        .image
-        .as_ref()
-        .map(|i| image_repository(&i.value).to_ascii_lowercase())
-        .unwrap_or_default();
+    let span_of = |pred: &dyn Fn(&str) -> bool| words.iter().find(|(x, _)| pred(x)).map(|(_, s)| *s);
+    let image = c.image.as_ref().map(|i| image_repository(&i.value).to_ascii_lowercase()).unwrap_or_default();
     let image_span = c.image.as_ref().map(|i| i.span);
     let base = |x: &str| x.rsplit('/').next().unwrap_or(x).to_string();
     // (tool, first word, following word or None)
@@ -226,10 +191,8 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
     }
     if let Some(s) = span_of(&|x: &str| {
         let b = x.rsplit('/').next().unwrap_or(x);
-        matches!(
-            b,
-            "migrate.py" | "migrate.sh" | "migrate.js" | "migrate.ts" | "migrate.rb" | "migrate"
-        ) && (x.contains('/') || x.contains('.'))
+        matches!(b, "migrate.py" | "migrate.sh" | "migrate.js" | "migrate.ts" | "migrate.rb" | "migrate")
+            && (x.contains('/') || x.contains('.'))
     }) {
         return Some(("script", s));
     }
@@ -255,40 +218,21 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
 /// `migrate && exec server`: the container migrates, then keeps serving.
 fn serves_after_migrating(c: &Container) -> bool {
     let words = command_words(c);
-    let servers = [
-        "gunicorn",
-        "uvicorn",
-        "runserver",
-        "serve",
-        "server",
-        "start",
-        "puma",
-        "node",
-        "java",
-        "exec",
-    ];
+    let servers = ["gunicorn", "uvicorn", "runserver", "serve", "server", "start", "puma", "node", "java", "exec"];
     words
         .iter()
         .position(|(w, _)| w.contains("migrat"))
-        .is_some_and(|i| {
-            words[i + 1..]
-                .iter()
-                .any(|(w, _)| servers.iter().any(|s| w.rsplit('/').next() == Some(s)))
-        })
+        .is_some_and(|i| words[i + 1..].iter().any(|(w, _)| servers.iter().any(|s| w.rsplit('/').next() == Some(s))))
 }
 
 pub(super) fn find_migrations(p: &mut Platform) {
     let mut found = Vec::new();
     for w in &p.workloads {
         let hook = w.annotation("helm.sh/hook").cloned();
-        let marked: Option<&Spanned<String>> = w
-            .annotation(ROLE_ANNOTATION)
-            .filter(|a| Role::parse(a.value.trim()) == Some(Role::Migration));
+        let marked: Option<&Spanned<String>> =
+            w.annotation(ROLE_ANNOTATION).filter(|a| Role::parse(a.value.trim()) == Some(Role::Migration));
         if w.kind.is_batch() || w.role == Role::Migration || w.role == Role::OneShot {
-            let detected = w
-                .containers
-                .iter()
-                .find_map(|c| migration_tool(c).map(|t| (c, t)));
+            let detected = w.containers.iter().find_map(|c| migration_tool(c).map(|t| (c, t)));
             match (detected, marked) {
                 (Some((c, (tool, evidence))), _) => found.push(Migration {
                     workload: w.id,
@@ -301,11 +245,7 @@ pub(super) fn find_migrations(p: &mut Platform) {
                 (None, Some(a)) => found.push(Migration {
                     workload: w.id,
                     site: MigrationSite::Workload,
-                    container: w
-                        .containers
-                        .first()
-                        .map(|c| c.name.value.clone())
-                        .unwrap_or_default(),
+                    container: w.containers.first().map(|c| c.name.value.clone()).unwrap_or_default(),
                     evidence: a.span,
                     tool: "annotation".into(),
                     helm_hook: hook.clone(),
@@ -355,15 +295,9 @@ mod tests {
         assert_eq!(image_tag("localhost:5000/api"), None);
         assert_eq!(image_tag("localhost:5000/api:1.0"), Some("1.0"));
         assert_eq!(image_tag("busybox"), None);
-        assert_eq!(
-            role_from_image("bitnami/postgresql:15"),
-            Some(Role::Datastore)
-        );
+        assert_eq!(role_from_image("bitnami/postgresql:15"), Some(Role::Datastore));
         assert_eq!(role_from_image("redis:7"), Some(Role::Cache));
-        assert_eq!(
-            role_from_image("confluentinc/cp-kafka:7"),
-            Some(Role::Queue)
-        );
+        assert_eq!(role_from_image("confluentinc/cp-kafka:7"), Some(Role::Queue));
         assert_eq!(role_from_image("ghcr.io/acme/api:1"), None);
     }
 }

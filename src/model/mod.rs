@@ -33,11 +33,7 @@ pub struct Spanned<T> {
 
 impl<T> Spanned<T> {
     pub fn new(value: T, span: Span) -> Self {
-        Spanned {
-            value,
-            span,
-            via: None,
-        }
+        Spanned { value, span, via: None }
     }
 
     pub fn with_via(value: T, span: Span, via: Option<Span>) -> Self {
@@ -45,19 +41,11 @@ impl<T> Spanned<T> {
     }
 
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
-        Spanned {
-            value: f(self.value),
-            span: self.span,
-            via: self.via,
-        }
+        Spanned { value: f(self.value), span: self.span, via: self.via }
     }
 
     pub fn as_ref(&self) -> Spanned<&T> {
-        Spanned {
-            value: &self.value,
-            span: self.span,
-            via: self.via,
-        }
+        Spanned { value: &self.value, span: self.span, via: self.via }
     }
 }
 

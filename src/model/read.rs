@@ -46,8 +46,7 @@ pub fn string_map(node: Option<NodeRef<'_>>) -> BTreeMap<String, Spanned<String>
 
 /// A list of strings (command, args).
 pub fn string_list(node: Option<NodeRef<'_>>) -> Vec<Spanned<String>> {
-    node.map(|n| n.items().filter_map(string).collect())
-        .unwrap_or_default()
+    node.map(|n| n.items().filter_map(string).collect()).unwrap_or_default()
 }
 
 /// An int-or-string (ports).
@@ -73,11 +72,9 @@ pub fn sub_span(node: NodeRef<'_>, needle: &str) -> Span {
     let r = node.resolve();
     let span = r.span();
     match r.source().find(needle) {
-        Some(i) if !needle.is_empty() => Span::new(
-            span.file,
-            span.start + i as u32,
-            span.start + (i + needle.len()) as u32,
-        ),
+        Some(i) if !needle.is_empty() => {
+            Span::new(span.file, span.start + i as u32, span.start + (i + needle.len()) as u32)
+        }
         _ => span,
     }
 }

@@ -51,11 +51,7 @@ fn value_spans(v: &Spanned<String>, name_is_secret: bool, out: &mut Vec<Span>) {
         let quoted = src_len == v.value.len() + 2;
         let offset = if quoted { 1 } else { 0 };
         if src_len == v.value.len() || quoted {
-            out.push(Span::new(
-                v.span.file,
-                v.span.start + (a + offset) as u32,
-                v.span.start + (b + offset) as u32,
-            ));
+            out.push(Span::new(v.span.file, v.span.start + (a + offset) as u32, v.span.start + (b + offset) as u32));
         } else {
             out.push(v.span);
         }

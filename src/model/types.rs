@@ -12,9 +12,7 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(
-    ObjectId, WorkloadId, EndpointId, ConfigId, ScalerId, ProjectId
-);
+id_type!(ObjectId, WorkloadId, EndpointId, ConfigId, ScalerId, ProjectId);
 
 /// Which input format something came from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,12 +43,7 @@ impl ResourceRef {
     }
 
     pub fn compose(service: &str) -> Self {
-        ResourceRef {
-            format: Format::Compose,
-            kind: "service".into(),
-            namespace: None,
-            name: service.to_string(),
-        }
+        ResourceRef { format: Format::Compose, kind: "service".into(), namespace: None, name: service.to_string() }
     }
 }
 
@@ -271,11 +264,7 @@ pub struct Container {
 
 impl Container {
     pub fn is_sidecar(&self) -> bool {
-        self.is_init
-            && self
-                .restart_policy
-                .as_ref()
-                .is_some_and(|r| r.value == "Always")
+        self.is_init && self.restart_policy.as_ref().is_some_and(|r| r.value == "Always")
     }
 
     /// Command and args as one list of words.
@@ -751,9 +740,7 @@ impl Platform {
 
     /// Endpoints that route to a workload.
     pub fn endpoints_of(&self, w: WorkloadId) -> impl Iterator<Item = &Endpoint> {
-        self.endpoints
-            .iter()
-            .filter(move |e| e.targets.contains(&w))
+        self.endpoints.iter().filter(move |e| e.targets.contains(&w))
     }
 
     /// Edges whose provider is this workload.

@@ -11,9 +11,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::source::SourceDb;
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -29,19 +27,11 @@ pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Resu
         };
         let (s, e) = positions(db, d.span());
         let file = &db.get(d.span().file).path;
-        let mut props = format!(
-            "file={},line={},endLine={}",
-            escape_property(file),
-            s.line,
-            e.line
-        );
+        let mut props = format!("file={},line={},endLine={}", escape_property(file), s.line, e.line);
         if s.line == e.line {
             props.push_str(&format!(",col={},endColumn={}", s.column, e.column));
         }
-        props.push_str(&format!(
-            ",title={}",
-            escape_property(&format!("nexus-lint {} ({})", d.code, d.name))
-        ));
+        props.push_str(&format!(",title={}", escape_property(&format!("nexus-lint {} ({})", d.code, d.name))));
         let mut message = d.message.clone();
         if let Some(h) = &d.help {
             message.push_str("\n\n");

@@ -21,10 +21,7 @@ pub struct Style {
 
 impl Default for Style {
     fn default() -> Self {
-        Style {
-            color: false,
-            width: 100,
-        }
+        Style { color: false, width: 100 }
     }
 }
 
@@ -55,9 +52,7 @@ impl std::error::Error for View {}
 
 impl miette::Diagnostic for View {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code
-            .as_ref()
-            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -65,9 +60,7 @@ impl miette::Diagnostic for View {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -82,9 +75,7 @@ impl miette::Diagnostic for View {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(
-            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-        ))
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
     }
 }
 
@@ -142,17 +133,11 @@ fn view(d: &Diagnostic, db: &SourceDb, red: &mut Redacted<'_>) -> View {
     let mut related: Vec<View> = Vec::new();
     for l in &d.secondary {
         if l.span.file == file {
-            labels.push(LabeledSpan::new_with_span(
-                Some(l.message.clone()),
-                miette_span(l.span),
-            ));
+            labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), miette_span(l.span)));
             continue;
         }
         let label = LabeledSpan::new_with_span(Some(l.message.clone()), miette_span(l.span));
-        match related
-            .iter_mut()
-            .find(|r| r.source.name() == db.get(l.span.file).path)
-        {
+        match related.iter_mut().find(|r| r.source.name() == db.get(l.span.file).path) {
             Some(r) => r.labels.push(label),
             None => related.push(View {
                 message: format!("related: {}", db.get(l.span.file).path),
@@ -202,19 +187,9 @@ pub fn write(
     style: Style,
     files_checked: usize,
 ) -> io::Result<()> {
-    let theme = if style.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(style.width)
-        .with_links(false);
-    let mut red = Redacted {
-        db,
-        secrets,
-        cache: vec![None; db.len()],
-    };
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let mut red = Redacted { db, secrets, cache: vec![None; db.len()] };
     for d in diags {
         let v = view(d, db, &mut red);
         let mut out = String::new();
@@ -244,20 +219,12 @@ pub fn write(
             c.errors,
             if c.errors == 1 { "error" } else { "errors" },
             c.warnings,
-            if c.warnings == 1 {
-                "warning"
-            } else {
-                "warnings"
-            },
+            if c.warnings == 1 { "warning" } else { "warnings" },
             c.infos,
         )
     }
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }

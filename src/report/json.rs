@@ -107,10 +107,7 @@ pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Resu
                 labels: d
                     .secondary
                     .iter()
-                    .map(|l| JsonLabel {
-                        message: &l.message,
-                        location: location(db, l.span),
-                    })
+                    .map(|l| JsonLabel { message: &l.message, location: location(db, l.span) })
                     .collect(),
                 fix: d.fix.as_ref().map(|f| JsonFix {
                     message: &f.message,
@@ -127,12 +124,7 @@ pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Resu
                 }),
             })
             .collect(),
-        summary: Summary {
-            errors: counts.errors,
-            warnings: counts.warnings,
-            infos: counts.infos,
-            files: db.len(),
-        },
+        summary: Summary { errors: counts.errors, warnings: counts.warnings, infos: counts.infos, files: db.len() },
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)

@@ -169,9 +169,6 @@ mod tests {
         assert_eq!(ex[0].files[0].0, "a.yaml");
         assert_eq!(ex[0].files[0].2, 10);
         assert!(!ex[1].expect_diagnostic);
-        assert_eq!(
-            markers(&ex[0].files[0].1, "thing"),
-            [(1, "error".to_string())]
-        );
+        assert_eq!(markers(&ex[0].files[0].1, "thing"), [(1, "error".to_string())]);
     }
 }

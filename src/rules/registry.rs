@@ -21,10 +21,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
 }
 
 pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
-    RULES
-        .iter()
-        .copied()
-        .find(|r| r.meta().code.eq_ignore_ascii_case(code))
+    RULES.iter().copied().find(|r| r.meta().code.eq_ignore_ascii_case(code))
 }
 
 pub fn by_name(name: &str) -> Option<&'static dyn Rule> {

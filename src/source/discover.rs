@@ -57,39 +57,25 @@ pub fn discover(args: &[String], exclude: &GlobSet) -> Discovered {
     let mut out = Discovered::default();
     for arg in args {
         if arg == "-" {
-            out.inputs.push(Input {
-                display: "-".into(),
-                path: None,
-                kind: InputKind::Yaml,
-            });
+            out.inputs.push(Input { display: "-".into(), path: None, kind: InputKind::Yaml });
             continue;
         }
         let path = Path::new(arg);
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                out.errors.push(DiscoverError {
-                    path: arg.clone(),
-                    message: io_message(&e),
-                });
+                out.errors.push(DiscoverError { path: arg.clone(), message: io_message(&e) });
                 continue;
             }
         };
         if !meta.is_dir() {
             if !excluded(exclude, path, path) {
                 let kind = kind_of(path).unwrap_or(InputKind::Yaml);
-                out.inputs.push(Input {
-                    display: display(path),
-                    path: Some(path.to_path_buf()),
-                    kind,
-                });
+                out.inputs.push(Input { display: display(path), path: Some(path.to_path_buf()), kind });
             }
             continue;
         }
-        let walker = ignore::WalkBuilder::new(path)
-            .follow_links(true)
-            .require_git(false)
-            .build();
+        let walker = ignore::WalkBuilder::new(path).follow_links(true).require_git(false).build();
         for entry in walker {
             match entry {
                 Ok(entry) => {
@@ -102,11 +88,7 @@ pub fn discover(args: &[String], exclude: &GlobSet) -> Discovered {
                     if excluded(exclude, rel, p) {
                         continue;
                     }
-                    out.inputs.push(Input {
-                        display: display(p),
-                        path: Some(p.to_path_buf()),
-                        kind,
-                    });
+                    out.inputs.push(Input { display: display(p), path: Some(p.to_path_buf()), kind });
                 }
                 Err(err) => out.errors.push(walk_error(arg, err)),
             }
@@ -128,16 +110,10 @@ fn walk_error(arg: &str, err: ignore::Error) -> DiscoverError {
                 path.get_or_insert_with(|| display(p));
                 inner(err, path)
             }
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-                inner(err, path)
-            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => inner(err, path),
             ignore::Error::Loop { ancestor, child } => {
                 path.get_or_insert_with(|| display(child));
-                format!(
-                    "symlink loop: `{}` leads back to `{}`",
-                    display(child),
-                    display(ancestor)
-                )
+                format!("symlink loop: `{}` leads back to `{}`", display(child), display(ancestor))
             }
             ignore::Error::Io(e) => io_message(e),
             other => other.to_string(),
@@ -145,10 +121,7 @@ fn walk_error(arg: &str, err: ignore::Error) -> DiscoverError {
     }
     let mut path = None;
     let message = inner(&err, &mut path);
-    DiscoverError {
-        path: path.unwrap_or_else(|| arg.to_string()),
-        message,
-    }
+    DiscoverError { path: path.unwrap_or_else(|| arg.to_string()), message }
 }
 
 pub fn io_message(e: &std::io::Error) -> String {
@@ -179,11 +152,7 @@ mod tests {
         b.add(globset::Glob::new("**/vendor/**").unwrap());
         let set = b.build().unwrap();
         let d = discover(&[root.to_string_lossy().into_owned()], &set);
-        let names: Vec<_> = d
-            .inputs
-            .iter()
-            .map(|i| i.display.rsplit('/').next().unwrap().to_string())
-            .collect();
+        let names: Vec<_> = d.inputs.iter().map(|i| i.display.rsplit('/').next().unwrap().to_string()).collect();
         assert_eq!(names, ["a.yml", "z.yaml", "deploy.sh"]);
         assert!(d.errors.is_empty());
     }
@@ -199,11 +168,7 @@ mod tests {
         let d = discover(&[root.to_string_lossy().into_owned()], &GlobSet::empty());
         assert_eq!(d.inputs.len(), 1);
         assert_eq!(d.errors.len(), 1);
-        assert!(
-            d.errors[0].message.contains("symlink loop"),
-            "{}",
-            d.errors[0].message
-        );
+        assert!(d.errors[0].message.contains("symlink loop"), "{}", d.errors[0].message);
     }
 
     #[test]

@@ -13,15 +13,8 @@ pub fn sources(yaml: &YamlFile) -> Vec<Option<String>> {
         let found = yaml
             .comments
             .iter()
-            .filter(|c| {
-                c.start >= prev_end.min(doc.start) && c.start < content_start && !c.trailing
-            })
-            .filter_map(|c| {
-                yaml.comment_text(c)
-                    .trim()
-                    .strip_prefix("Source:")
-                    .map(|s| s.trim().to_string())
-            })
+            .filter(|c| c.start >= prev_end.min(doc.start) && c.start < content_start && !c.trailing)
+            .filter_map(|c| yaml.comment_text(c).trim().strip_prefix("Source:").map(|s| s.trim().to_string()))
             .filter(|s| !s.is_empty())
             .last();
         out.push(found);
@@ -44,11 +37,7 @@ mod tests {
         let y = parse(FileId(0), Arc::from(text), &Limits::default());
         assert_eq!(
             sources(&y),
-            [
-                Some("app/templates/svc.yaml".to_string()),
-                Some("app/templates/deploy.yaml".to_string()),
-                None
-            ]
+            [Some("app/templates/svc.yaml".to_string()), Some("app/templates/deploy.yaml".to_string()), None]
         );
     }
 }

@@ -30,12 +30,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(id: FileId, path: String, text: Arc<str>) -> Self {
         let lines = LineIndex::new(&text);
-        SourceFile {
-            id,
-            path,
-            text,
-            lines,
-        }
+        SourceFile { id, path, text, lines }
     }
 
     pub fn position(&self, offset: u32) -> LineCol {
@@ -105,14 +100,9 @@ impl ContentProblem {
     pub fn message(&self) -> String {
         match self {
             ContentProblem::TooLarge { size, limit } => {
-                format!(
-                    "file is {} bytes, over the {} byte limit; it is not read",
-                    size, limit
-                )
+                format!("file is {} bytes, over the {} byte limit; it is not read", size, limit)
             }
-            ContentProblem::Binary { .. } => {
-                "file is binary (it contains NUL bytes); it is not read".into()
-            }
+            ContentProblem::Binary { .. } => "file is binary (it contains NUL bytes); it is not read".into(),
             ContentProblem::NotUtf8 { .. } => "file is not valid UTF-8; it is not read".into(),
         }
     }
@@ -122,9 +112,7 @@ impl ContentProblem {
             ContentProblem::TooLarge { .. } => {
                 "Split the file, raise `max-file-size` in `.nexus-lint.yaml`, or exclude it."
             }
-            ContentProblem::Binary { .. } => {
-                "Exclude binary files in `.nexus-lint.yaml` (`exclude:`)."
-            }
+            ContentProblem::Binary { .. } => "Exclude binary files in `.nexus-lint.yaml` (`exclude:`).",
             ContentProblem::NotUtf8 { .. } => "Save the file as UTF-8.",
         }
     }
@@ -159,10 +147,7 @@ pub fn read_path(path: &Path, limit: u64) -> std::io::Result<ReadResult> {
     if meta.len() > limit {
         return Ok(ReadResult {
             text: Arc::from(""),
-            problem: Some(ContentProblem::TooLarge {
-                size: meta.len(),
-                limit,
-            }),
+            problem: Some(ContentProblem::TooLarge { size: meta.len(), limit }),
         });
     }
     let file = std::fs::File::open(path)?;
@@ -176,10 +161,7 @@ pub fn read_bounded(reader: impl Read, limit: u64) -> std::io::Result<ReadResult
     if bytes.len() as u64 > limit {
         return Ok(ReadResult {
             text: Arc::from(""),
-            problem: Some(ContentProblem::TooLarge {
-                size: bytes.len() as u64,
-                limit,
-            }),
+            problem: Some(ContentProblem::TooLarge { size: bytes.len() as u64, limit }),
         });
     }
     Ok(decode(bytes))
@@ -191,24 +173,17 @@ pub fn decode(bytes: Vec<u8>) -> ReadResult {
         let prefix = valid_prefix(&bytes[..nul]);
         return ReadResult {
             text: Arc::from(prefix),
-            problem: Some(ContentProblem::Binary {
-                offset: prefix.len() as u32,
-            }),
+            problem: Some(ContentProblem::Binary { offset: prefix.len() as u32 }),
         };
     }
     match String::from_utf8(bytes) {
-        Ok(s) => ReadResult {
-            text: Arc::from(s),
-            problem: None,
-        },
+        Ok(s) => ReadResult { text: Arc::from(s), problem: None },
         Err(e) => {
             let bytes = e.into_bytes();
             let prefix = valid_prefix(&bytes);
             ReadResult {
                 text: Arc::from(prefix),
-                problem: Some(ContentProblem::NotUtf8 {
-                    offset: prefix.len() as u32,
-                }),
+                problem: Some(ContentProblem::NotUtf8 { offset: prefix.len() as u32 }),
             }
         }
     }

@@ -27,11 +27,7 @@ impl Span {
 
     /// An empty span at `offset`, for findings about a whole file or a missing node.
     pub fn point(file: FileId, offset: u32) -> Self {
-        Span {
-            file,
-            start: offset,
-            end: offset,
-        }
+        Span { file, start: offset, end: offset }
     }
 
     pub fn len(&self) -> u32 {
@@ -49,11 +45,7 @@ impl Span {
     /// The smallest span covering both; both must be in the same file.
     pub fn cover(self, other: Span) -> Span {
         debug_assert_eq!(self.file, other.file);
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -122,10 +114,7 @@ mod tests {
         assert_eq!(idx.position(text, x), LineCol { line: 1, column: 6 });
         let b = text.find('b').unwrap() as u32;
         assert_eq!(idx.position(text, b), LineCol { line: 2, column: 1 });
-        assert_eq!(
-            idx.position(text, text.len() as u32),
-            LineCol { line: 3, column: 1 }
-        );
+        assert_eq!(idx.position(text, text.len() as u32), LineCol { line: 3, column: 1 });
     }
 
     #[test]

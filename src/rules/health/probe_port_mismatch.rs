@@ -3,13 +3,8 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{PortRef, ProbeHandler};
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX602",
-    "probe-port-mismatch",
-    Health,
-    Error,
-    "health/NX602-probe-port-mismatch.md"
-);
+static META: RuleMeta =
+    rule_meta!("NX602", "probe-port-mismatch", Health, Error, "health/NX602-probe-port-mismatch.md");
 
 pub struct ProbePortMismatch;
 
@@ -21,17 +16,10 @@ impl Rule for ProbePortMismatch {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for w in &cx.platform.workloads {
             for c in w.all_containers() {
-                for (kind, probe) in [
-                    ("readiness", &c.readiness),
-                    ("liveness", &c.liveness),
-                    ("startup", &c.startup),
-                ] {
+                for (kind, probe) in [("readiness", &c.readiness), ("liveness", &c.liveness), ("startup", &c.startup)] {
                     let Some(probe) = probe else { continue };
                     let port = match &probe.handler {
-                        ProbeHandler::Http {
-                            port, host: None, ..
-                        }
-                        | ProbeHandler::Tcp { port, host: None } => port,
+                        ProbeHandler::Http { port, host: None, .. } | ProbeHandler::Tcp { port, host: None } => port,
                         ProbeHandler::Grpc { port } => port,
                         _ => continue,
                     };
@@ -50,7 +38,10 @@ impl Rule for ProbePortMismatch {
                         PortRef::Name(name) => Diagnostic::new(
                             &META,
                             port.span,
-                            format!("{kind} probe of `{}` targets port `{name}`, which the container does not name", c.name.value),
+                            format!(
+                                "{kind} probe of `{}` targets port `{name}`, which the container does not name",
+                                c.name.value
+                            ),
                         )
                         .label("no such named port")
                         .help(if declared.is_empty() {
@@ -66,10 +57,16 @@ impl Rule for ProbePortMismatch {
                             Diagnostic::new(
                                 &META,
                                 port.span,
-                                format!("{kind} probe of `{}` targets port {n}, which the container does not expose", c.name.value),
+                                format!(
+                                    "{kind} probe of `{}` targets port {n}, which the container does not expose",
+                                    c.name.value
+                                ),
                             )
                             .label("port not declared")
-                            .help(format!("Probe a declared port ({}), or declare {n} in `ports`.", declared.join(", ")))
+                            .help(format!(
+                                "Probe a declared port ({}), or declare {n} in `ports`.",
+                                declared.join(", ")
+                            ))
                             .severity(Severity::Warning)
                         }
                     };
@@ -77,9 +74,7 @@ impl Rule for ProbePortMismatch {
                         d = d.secondary(p.port.span, "the container's ports");
                     }
                     out.push(
-                        d.resource(&w.resource)
-                            .template(w.template.as_deref())
-                            .key(format!("{}/{kind}", c.name.value)),
+                        d.resource(&w.resource).template(w.template.as_deref()).key(format!("{}/{kind}", c.name.value)),
                     );
                 }
             }

@@ -3,13 +3,8 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Format, PortRef, same_namespace};
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX604",
-    "service-selects-nothing",
-    Health,
-    Error,
-    "health/NX604-service-selects-nothing.md"
-);
+static META: RuleMeta =
+    rule_meta!("NX604", "service-selects-nothing", Health, Error, "health/NX604-service-selects-nothing.md");
 
 pub struct ServiceSelectsNothing;
 
@@ -20,22 +15,14 @@ impl Rule for ServiceSelectsNothing {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let p = cx.platform;
-        for e in p
-            .endpoints
-            .iter()
-            .filter(|e| e.resource.format == Format::Kubernetes)
-        {
+        for e in p.endpoints.iter().filter(|e| e.resource.format == Format::Kubernetes) {
             let Some(selector) = e.selector.as_ref().filter(|s| !s.is_empty()) else {
                 continue;
             };
             if e.external_name.is_some() {
                 continue;
             }
-            let wanted: String = selector
-                .iter()
-                .map(|(k, v)| format!("{k}={}", v.value))
-                .collect::<Vec<_>>()
-                .join(",");
+            let wanted: String = selector.iter().map(|(k, v)| format!("{k}={}", v.value)).collect::<Vec<_>>().join(",");
             if e.targets.is_empty() {
                 // Pods from elsewhere (another repo, a chart dependency) are not ours to judge:
                 // only speak when this namespace's workloads are all here.
@@ -50,24 +37,15 @@ impl Rule for ServiceSelectsNothing {
                 }
                 // The workload whose labels come closest, for help.
                 let closest = neighbours.iter().max_by_key(|w| {
-                    selector
-                        .iter()
-                        .filter(|(k, v)| w.pod_labels.get(*k).is_some_and(|l| l.value == v.value))
-                        .count()
+                    selector.iter().filter(|(k, v)| w.pod_labels.get(*k).is_some_and(|l| l.value == v.value)).count()
                         * 2
-                        + selector
-                            .keys()
-                            .filter(|k| w.pod_labels.contains_key(*k))
-                            .count()
+                        + selector.keys().filter(|k| w.pod_labels.contains_key(*k)).count()
                 });
                 let span = e.selector_span.unwrap_or(e.name.span);
                 let mut d = Diagnostic::new(
                     &META,
                     span,
-                    format!(
-                        "Service `{}` selects no pods: nothing has labels `{wanted}`",
-                        e.name.value
-                    ),
+                    format!("Service `{}` selects no pods: nothing has labels `{wanted}`", e.name.value),
                 )
                 .label("matches no pod template")
                 .resource(&e.resource);
@@ -79,7 +57,10 @@ impl Rule for ServiceSelectsNothing {
                             .collect::<Vec<_>>()
                             .join(",");
                         let first = selector.keys().find_map(|k| w.pod_labels.get(k));
-                        let d = d.help(format!("`{}` pods have `{have}`; make the selector match the pod template's labels.", w.name.value));
+                        let d = d.help(format!(
+                            "`{}` pods have `{have}`; make the selector match the pod template's labels.",
+                            w.name.value
+                        ));
                         match first {
                             Some(l) => d.secondary(l.span, format!("`{}` pods are labelled here", w.name.value)),
                             None => d,
@@ -88,11 +69,7 @@ impl Rule for ServiceSelectsNothing {
                     _ => d.help("Make the selector match a workload's pod template labels, or remove the Service."),
                 };
                 out.push(
-                    d.template(
-                        p.objects
-                            .get(e.object.map_or(0, |o| o.index()))
-                            .and_then(|o| o.template.as_deref()),
-                    ),
+                    d.template(p.objects.get(e.object.map_or(0, |o| o.index())).and_then(|o| o.template.as_deref())),
                 );
                 continue;
             }
@@ -111,13 +88,19 @@ impl Rule for ServiceSelectsNothing {
                         PortRef::Name(name) => Diagnostic::new(
                             &META,
                             span,
-                            format!("target port `{name}` of Service `{}` is named by no container of `{}`", e.name.value, w.name.value),
+                            format!(
+                                "target port `{name}` of Service `{}` is named by no container of `{}`",
+                                e.name.value, w.name.value
+                            ),
                         )
                         .label("no such named port"),
                         PortRef::Number(n) if declares => Diagnostic::new(
                             &META,
                             span,
-                            format!("target port {n} of Service `{}` is exposed by no container of `{}`", e.name.value, w.name.value),
+                            format!(
+                                "target port {n} of Service `{}` is exposed by no container of `{}`",
+                                e.name.value, w.name.value
+                            ),
                         )
                         .label("port not exposed")
                         .severity(Severity::Warning),
@@ -134,22 +117,14 @@ impl Rule for ServiceSelectsNothing {
                         .collect();
                     let mut d = d
                         .help(if ports.is_empty() {
-                            "Declare the port on the container, or target a port it listens on."
-                                .to_string()
+                            "Declare the port on the container, or target a port it listens on.".to_string()
                         } else {
-                            format!(
-                                "Target one of `{}`'s ports: {}.",
-                                w.name.value,
-                                ports.join(", ")
-                            )
+                            format!("Target one of `{}`'s ports: {}.", w.name.value, ports.join(", "))
                         })
                         .resource(&e.resource)
                         .key(format!("{}:{}", w.name.value, target));
                     if let Some(c) = w.containers.iter().find(|c| !c.ports.is_empty()) {
-                        d = d.secondary(
-                            c.ports[0].port.span,
-                            format!("`{}` declares its ports here", w.name.value),
-                        );
+                        d = d.secondary(c.ports[0].port.span, format!("`{}` declares its ports here", w.name.value));
                     }
                     out.push(d);
                 }

@@ -2,13 +2,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::InputProblemKind;
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX007",
-    "empty-input",
-    Input,
-    Info,
-    "input/NX007-empty-input.md"
-);
+static META: RuleMeta = rule_meta!("NX007", "empty-input", Input, Info, "input/NX007-empty-input.md");
 
 pub struct EmptyInput;
 

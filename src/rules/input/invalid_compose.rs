@@ -2,13 +2,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::InputProblemKind;
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX003",
-    "invalid-compose",
-    Input,
-    Error,
-    "input/NX003-invalid-compose.md"
-);
+static META: RuleMeta = rule_meta!("NX003", "invalid-compose", Input, Error, "input/NX003-invalid-compose.md");
 
 pub struct InvalidCompose;
 

@@ -2,13 +2,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::InputProblemKind;
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX002",
-    "invalid-manifest",
-    Input,
-    Error,
-    "input/NX002-invalid-manifest.md"
-);
+static META: RuleMeta = rule_meta!("NX002", "invalid-manifest", Input, Error, "input/NX002-invalid-manifest.md");
 
 pub struct InvalidManifest;
 

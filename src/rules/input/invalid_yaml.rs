@@ -2,13 +2,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::InputProblemKind;
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX001",
-    "invalid-yaml",
-    Input,
-    Error,
-    "input/NX001-invalid-yaml.md"
-);
+static META: RuleMeta = rule_meta!("NX001", "invalid-yaml", Input, Error, "input/NX001-invalid-yaml.md");
 
 pub struct InvalidYaml;
 

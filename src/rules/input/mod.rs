@@ -22,12 +22,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{InputProblem, InputProblemKind};
 
 /// Reports every input problem of one kind.
-fn report(
-    meta: &'static RuleMeta,
-    kind: InputProblemKind,
-    cx: &Context<'_>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn report(meta: &'static RuleMeta, kind: InputProblemKind, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for p in cx.platform.problems.iter().filter(|p| p.kind == kind) {
         out.push(diagnostic(meta, p));
     }

@@ -2,13 +2,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::InputProblemKind;
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX005",
-    "unknown-kind",
-    Input,
-    Info,
-    "input/NX005-unknown-kind.md"
-);
+static META: RuleMeta = rule_meta!("NX005", "unknown-kind", Input, Info, "input/NX005-unknown-kind.md");
 
 pub struct UnknownKind;
 

@@ -2,13 +2,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::InputProblemKind;
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX004",
-    "unrendered-template",
-    Input,
-    Error,
-    "input/NX004-unrendered-template.md"
-);
+static META: RuleMeta = rule_meta!("NX004", "unrendered-template", Input, Error, "input/NX004-unrendered-template.md");
 
 pub struct UnrenderedTemplate;
 

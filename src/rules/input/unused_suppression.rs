@@ -3,13 +3,8 @@ use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
 /// Reported by the suppression pass ([`crate::diagnostics::suppress`]), which alone knows which
 /// suppressions matched a finding; the rule itself has nothing to check.
-pub static META: RuleMeta = rule_meta!(
-    "NX006",
-    "unused-suppression",
-    Input,
-    Warning,
-    "input/NX006-unused-suppression.md"
-);
+pub static META: RuleMeta =
+    rule_meta!("NX006", "unused-suppression", Input, Warning, "input/NX006-unused-suppression.md");
 
 pub struct UnusedSuppression;
 

@@ -2,13 +2,8 @@ use crate::diagnostics::Diagnostic;
 use crate::model::migration::{image_repository, image_tag};
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
-static META: RuleMeta = rule_meta!(
-    "NX501",
-    "mutable-image-tag",
-    Versions,
-    Warning,
-    "versions/NX501-mutable-image-tag.md"
-);
+static META: RuleMeta =
+    rule_meta!("NX501", "mutable-image-tag", Versions, Warning, "versions/NX501-mutable-image-tag.md");
 
 pub struct MutableImageTag;
 
@@ -18,9 +13,7 @@ pub fn mutable_reason(image: &str) -> Option<String> {
         return None;
     }
     match image_tag(image) {
-        None => Some(format!(
-            "image `{image}` has no tag, so it runs whatever `latest` is at pull time"
-        )),
+        None => Some(format!("image `{image}` has no tag, so it runs whatever `latest` is at pull time")),
         Some("") => Some(format!("image `{image}` has an empty tag")),
         Some("latest") => Some(format!("image `{image}` uses the mutable tag `latest`")),
         Some(_) => None,
@@ -49,9 +42,7 @@ impl Rule for MutableImageTag {
                 let repo = image_repository(&image.value);
                 let mut d = Diagnostic::new(&META, image.span, message)
                     .label("mutable image reference")
-                    .help(format!(
-                        "Pin `{repo}` to a version tag or a digest (`{repo}@sha256:…`)."
-                    ))
+                    .help(format!("Pin `{repo}` to a version tag or a digest (`{repo}@sha256:…`)."))
                     .resource(&w.resource)
                     .template(w.template.as_deref())
                     .key(c.name.value.clone());

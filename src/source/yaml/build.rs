@@ -8,8 +8,8 @@ use granit_parser::{Event, Parser, Placement, ScalarStyle as GStyle, Span as GSp
 
 use super::scalar::yaml11_bool;
 use super::{
-    Comment, Document, Entry, Limits, Node, NodeId, NodeKind, Problem, ProblemKind, Scalar,
-    ScalarStyle, Text, YamlFile,
+    Children, Comment, Document, Entry, Limits, Node, NodeId, NodeKind, Problem, ProblemKind, Scalar, ScalarStyle,
+    YamlFile,
 };
 use crate::source::span::FileId;
 
@@ -30,6 +30,12 @@ enum Frame {
 struct Builder<'t> {
     text: &'t str,
     nodes: Vec<Node>,
+    items: Vec<NodeId>,
+    entries: Vec<Entry>,
+    owned: String,
+    tags: Vec<(NodeId, Box<str>)>,
+    /// Child lists of closed frames, reused by later frames: no allocation per collection.
+    spare: Vec<Vec<NodeId>>,
     /// Expanded size of each completed node; 0 while a collection is still open.
     weight: Vec<u64>,
     stack: Vec<Frame>,
@@ -51,8 +57,13 @@ struct Builder<'t> {
 pub fn parse(file: FileId, text: Arc<str>, limits: &Limits) -> YamlFile {
     let mut b = Builder {
         text: &text,
-        nodes: Vec::new(),
-        weight: Vec::new(),
+        nodes: Vec::with_capacity(text.len() / 16),
+        items: Vec::new(),
+        entries: Vec::with_capacity(text.len() / 40),
+        owned: String::new(),
+        tags: Vec::new(),
+        spare: Vec::new(),
+        weight: Vec::with_capacity(text.len() / 16),
         stack: Vec::new(),
         anchors: HashMap::new(),
         docs: Vec::new(),
@@ -67,21 +78,11 @@ pub fn parse(file: FileId, text: Arc<str>, limits: &Limits) -> YamlFile {
         aborted: false,
     };
     b.run();
-    let Builder {
-        nodes,
-        docs,
-        comments,
-        problems,
-        ..
-    } = b;
-    YamlFile {
-        file,
-        text,
-        nodes,
-        docs,
-        comments,
-        problems,
-    }
+    let Builder { mut nodes, mut items, mut entries, owned, tags, docs, comments, problems, .. } = b;
+    nodes.shrink_to_fit();
+    items.shrink_to_fit();
+    entries.shrink_to_fit();
+    YamlFile { file, text, nodes, items, entries, owned, tags, docs, comments, problems }
 }
 
 fn offset(text: &str, m: &granit_parser::Marker) -> u32 {
@@ -89,10 +90,7 @@ fn offset(text: &str, m: &granit_parser::Marker) -> u32 {
         Some(b) => b.min(text.len()) as u32,
         // Only string input is parsed here, which always carries byte offsets; keep a correct
         // fallback anyway.
-        None => text
-            .char_indices()
-            .nth(m.index())
-            .map_or(text.len(), |(i, _)| i) as u32,
+        None => text.char_indices().nth(m.index()).map_or(text.len(), |(i, _)| i) as u32,
     }
 }
 
@@ -136,22 +134,8 @@ impl Builder<'_> {
         }
     }
 
-    fn problem(
-        &mut self,
-        kind: ProblemKind,
-        start: u32,
-        end: u32,
-        message: String,
-        help: Option<String>,
-    ) {
-        self.problems.push(Problem {
-            kind,
-            start,
-            end,
-            message,
-            help,
-            related: None,
-        });
+    fn problem(&mut self, kind: ProblemKind, start: u32, end: u32, message: String, help: Option<String>) {
+        self.problems.push(Problem { kind, start, end, message, help, related: None });
     }
 
     fn close_doc(&mut self, end: u32, broken: bool) {
@@ -162,7 +146,7 @@ impl Builder<'_> {
         // An empty document parses as an empty plain scalar; it has no content.
         let root = self.doc_root.filter(|r| {
             let n = &self.nodes[r.0 as usize];
-            !(n.start == n.end && matches!(&n.kind, NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && s.tag.is_none()))
+            !(n.start == n.end && matches!(&n.kind, NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && !s.tagged))
         });
         self.docs.push(Document {
             index: self.docs.len(),
@@ -185,10 +169,7 @@ impl Builder<'_> {
                 ProblemKind::NodeLimit,
                 start,
                 end,
-                format!(
-                    "file has more than {} YAML nodes; the rest is not read",
-                    self.limits.max_nodes
-                ),
+                format!("file has more than {} YAML nodes; the rest is not read", self.limits.max_nodes),
                 Some("Split the file, or exclude it in `.nexus-lint.yaml`.".into()),
             );
             self.doc_broken = true;
@@ -219,6 +200,7 @@ impl Builder<'_> {
         let text = self.text;
         let start = offset(text, &span.start);
         let end = offset(text, &span.end);
+        let empty = Children { first: 0, len: 0 };
         match event {
             Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(..) => {
@@ -227,17 +209,11 @@ impl Builder<'_> {
                 self.doc_start = start;
             }
             Event::DocumentEnd => {
-                let end = self
-                    .doc_root
-                    .map_or(start, |r| self.nodes[r.0 as usize].end);
+                let end = self.doc_root.map_or(start, |r| self.nodes[r.0 as usize].end);
                 self.close_doc(end, false);
             }
             Event::Comment(_, placement) => {
-                self.comments.push(Comment {
-                    start,
-                    end,
-                    trailing: placement == Placement::Right,
-                });
+                self.comments.push(Comment { start, end, trailing: placement == Placement::Right });
             }
             Event::Anchor(..) => {}
             Event::UnresolvedAlias(name) => {
@@ -260,69 +236,55 @@ impl Builder<'_> {
                 }
             }
             Event::SequenceStart(style, anchor, _) => {
-                if let Some(id) = self.push_node(start, end, NodeKind::Seq(Vec::new())) {
+                if let Some(id) = self.push_node(start, end, NodeKind::Seq(empty)) {
                     if anchor != 0 {
                         self.anchors.insert(anchor, id);
                     }
                     let flow = style == granit_parser::StructureStyle::Flow;
-                    self.stack.push(Frame::Seq {
-                        id,
-                        items: Vec::new(),
-                        flow,
-                    });
+                    let items = self.spare.pop().unwrap_or_default();
+                    self.stack.push(Frame::Seq { id, items, flow });
                 }
             }
             Event::MappingStart(style, anchor, _) => {
-                if let Some(id) = self.push_node(start, end, NodeKind::Map(Vec::new())) {
+                if let Some(id) = self.push_node(start, end, NodeKind::Map(empty)) {
                     if anchor != 0 {
                         self.anchors.insert(anchor, id);
                     }
                     let flow = style == granit_parser::StructureStyle::Flow;
-                    self.stack.push(Frame::Map {
-                        id,
-                        kv: Vec::new(),
-                        flow,
-                    });
+                    let kv = self.spare.pop().unwrap_or_default();
+                    self.stack.push(Frame::Map { id, kv, flow });
                 }
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { id, items, flow }) = self.stack.pop() {
+                if let Some(Frame::Seq { id, mut items, flow }) = self.stack.pop() {
                     let last_end = items.last().map(|i| self.nodes[i.0 as usize].end);
-                    let weight = items
-                        .iter()
-                        .fold(1u64, |w, i| w.saturating_add(self.weight[i.0 as usize]));
-                    self.finish(id, last_end, flow, end, weight, NodeKind::Seq(items));
+                    let weight = items.iter().fold(1u64, |w, i| w.saturating_add(self.weight[i.0 as usize]));
+                    let children = Children { first: self.items.len() as u32, len: items.len() as u32 };
+                    self.items.extend_from_slice(&items);
+                    items.clear();
+                    self.spare.push(items);
+                    self.finish(id, last_end, flow, end, weight, NodeKind::Seq(children));
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { id, kv, flow }) = self.stack.pop() {
+                if let Some(Frame::Map { id, mut kv, flow }) = self.stack.pop() {
                     let last_end = kv.last().map(|i| self.nodes[i.0 as usize].end);
-                    let weight = kv
-                        .iter()
-                        .fold(1u64, |w, i| w.saturating_add(self.weight[i.0 as usize]));
+                    let weight = kv.iter().fold(1u64, |w, i| w.saturating_add(self.weight[i.0 as usize]));
                     let entries = self.map_entries(&kv);
-                    self.finish(id, last_end, flow, end, weight, NodeKind::Map(entries));
+                    let children = Children { first: self.entries.len() as u32, len: entries.len() as u32 };
+                    self.entries.extend(entries);
+                    kv.clear();
+                    self.spare.push(kv);
+                    self.finish(id, last_end, flow, end, weight, NodeKind::Map(children));
                 }
             }
             _ => {}
         }
     }
 
-    fn finish(
-        &mut self,
-        id: NodeId,
-        last_end: Option<u32>,
-        flow: bool,
-        end: u32,
-        weight: u64,
-        kind: NodeKind,
-    ) {
+    fn finish(&mut self, id: NodeId, last_end: Option<u32>, flow: bool, end: u32, weight: u64, kind: NodeKind) {
         let node = &mut self.nodes[id.0 as usize];
-        node.end = if flow {
-            end.max(node.start)
-        } else {
-            last_end.unwrap_or(node.start).max(node.start)
-        };
+        node.end = if flow { end.max(node.start) } else { last_end.unwrap_or(node.start).max(node.start) };
         node.kind = kind;
         self.weight[id.0 as usize] = weight.max(1);
         self.attach(id);
@@ -344,8 +306,7 @@ impl Builder<'_> {
             GStyle::Literal => ScalarStyle::Literal,
             GStyle::Folded => ScalarStyle::Folded,
         };
-        let tag: Option<Box<str>> =
-            tag.map(|t| format!("{}{}", t.handle(), t.suffix()).into_boxed_str());
+        let tag: Option<Box<str>> = tag.map(|t| format!("{}{}", t.handle(), t.suffix()).into_boxed_str());
         if style == ScalarStyle::Plain && tag.is_none() && !self.at_key() {
             if let Some(b) = yaml11_bool(&value) {
                 self.problem(
@@ -357,33 +318,23 @@ impl Builder<'_> {
                 );
             }
         }
-        let stored = match &value {
-            Cow::Borrowed(s) => {
-                let base = text.as_ptr() as usize;
-                let p = s.as_ptr() as usize;
-                if p >= base && p + s.len() <= base + text.len() {
-                    Text::Source((p - base) as u32, (p - base + s.len()) as u32)
-                } else {
-                    Text::Owned((*s).into())
-                }
-            }
-            Cow::Owned(s) => {
-                if text.get(start as usize..end as usize) == Some(s.as_str()) {
-                    Text::Source(start, end)
-                } else {
-                    Text::Owned(s.as_str().into())
-                }
-            }
+        // Values that are slices of the input are stored as ranges of it.
+        let base = text.as_ptr() as usize;
+        let p = value.as_ptr() as usize;
+        let (a, b, owned) = if matches!(value, Cow::Borrowed(_)) && p >= base && p + value.len() <= base + text.len() {
+            ((p - base) as u32, (p - base + value.len()) as u32, false)
+        } else if text.get(start as usize..end as usize) == Some(&*value) {
+            (start, end, false)
+        } else {
+            let a = self.owned.len() as u32;
+            self.owned.push_str(&value);
+            (a, self.owned.len() as u32, true)
         };
-        let id = self.push_node(
-            start,
-            end,
-            NodeKind::Scalar(Scalar {
-                text: stored,
-                style,
-                tag,
-            }),
-        )?;
+        let scalar = Scalar { start: a, end: b, owned, tagged: tag.is_some(), style };
+        let id = self.push_node(start, end, NodeKind::Scalar(scalar))?;
+        if let Some(t) = tag {
+            self.tags.push((id, t));
+        }
         self.weight[id.0 as usize] = 1;
         self.attach(id);
         Some(id)
@@ -432,25 +383,27 @@ impl Builder<'_> {
     }
 
     fn key_text(&self, id: NodeId) -> Option<&str> {
-        let mut id = id;
-        if let NodeKind::Alias(t) = self.nodes[id.0 as usize].kind {
-            id = t;
-        }
+        let id = match self.nodes[id.0 as usize].kind {
+            NodeKind::Alias(t) => t,
+            _ => id,
+        };
         match &self.nodes[id.0 as usize].kind {
-            NodeKind::Scalar(s) => Some(match &s.text {
-                Text::Source(a, b) => &self.text[*a as usize..*b as usize],
-                Text::Owned(t) => t,
-            }),
+            NodeKind::Scalar(s) => {
+                let r = s.start as usize..s.end as usize;
+                Some(if s.owned { &self.owned[r] } else { &self.text[r] })
+            }
             _ => None,
         }
     }
 
     fn is_merge_key(&self, id: NodeId) -> bool {
         match &self.nodes[id.0 as usize].kind {
-            NodeKind::Scalar(s) => {
-                s.style == ScalarStyle::Plain
-                    && matches!(s.tag.as_deref(), None | Some("tag:yaml.org,2002:merge"))
-                    && self.key_text(id) == Some("<<")
+            NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && self.key_text(id) == Some("<<") => {
+                !s.tagged
+                    || self
+                        .tags
+                        .binary_search_by_key(&id, |(n, _)| *n)
+                        .is_ok_and(|i| &*self.tags[i].1 == "tag:yaml.org,2002:merge")
             }
             _ => false,
         }
@@ -460,39 +413,44 @@ impl Builder<'_> {
     fn map_entries(&mut self, kv: &[NodeId]) -> Vec<Entry> {
         let mut entries: Vec<Entry> = Vec::with_capacity(kv.len() / 2);
         let mut merges: Vec<NodeId> = Vec::new();
-        let mut seen: HashMap<&str, NodeId> = HashMap::new();
         let mut dups: Vec<(NodeId, NodeId)> = Vec::new();
-        for pair in kv.chunks(2) {
-            let (key, value) = (pair[0], pair.get(1).copied().unwrap_or(pair[0]));
-            if self.is_merge_key(key) {
-                merges.push(value);
-                continue;
-            }
-            if let Some(k) = self.key_text(key) {
-                if let Some(&first) = seen.get(k) {
-                    dups.push((first, key));
-                } else {
-                    seen.insert(k, key);
+        {
+            // Small mappings (nearly all) compare linearly; large ones use a map.
+            let mut seen: HashMap<&str, NodeId> = HashMap::new();
+            let large = kv.len() > 32;
+            for pair in kv.chunks(2) {
+                let (key, value) = (pair[0], pair.get(1).copied().unwrap_or(pair[0]));
+                if self.is_merge_key(key) {
+                    merges.push(value);
+                    continue;
                 }
+                if let Some(k) = self.key_text(key) {
+                    let first = if large {
+                        seen.get(k).copied()
+                    } else {
+                        entries.iter().find(|e| self.key_text(e.key) == Some(k)).map(|e| e.key)
+                    };
+                    match first {
+                        Some(f) => dups.push((f, key)),
+                        None if large => {
+                            seen.insert(k, key);
+                        }
+                        None => {}
+                    }
+                }
+                entries.push(Entry { key, value, merged_via: None });
             }
-            entries.push(Entry {
-                key,
-                value,
-                merged_via: None,
-            });
         }
-        drop(seen);
         for (first, dup) in dups {
-            let (f, d) = (&self.nodes[first.0 as usize], &self.nodes[dup.0 as usize]);
-            let (fs, fe, ds, de) = (f.start, f.end, d.start, d.end);
+            let (f, d) = (self.nodes[first.0 as usize], self.nodes[dup.0 as usize]);
             let name = self.key_text(dup).unwrap_or_default().to_string();
             self.problems.push(Problem {
                 kind: ProblemKind::DuplicateKey,
-                start: ds,
-                end: de,
+                start: d.start,
+                end: d.end,
                 message: format!("duplicate key `{name}`"),
                 help: Some("Remove one of them: parsers disagree on which value wins.".into()),
-                related: Some((fs, fe, "first defined here".into())),
+                related: Some((f.start, f.end, "first defined here".into())),
             });
         }
         for value in merges {
@@ -502,15 +460,24 @@ impl Builder<'_> {
     }
 
     fn merge_into(&mut self, entries: &mut Vec<Entry>, value: NodeId) {
-        let v = &self.nodes[value.0 as usize];
+        let v = self.nodes[value.0 as usize];
         let via = (v.start, v.end);
-        let sources: Vec<NodeId> = match &self.resolved(value).kind {
+        let sources: Vec<NodeId> = match self.resolved(value).kind {
             NodeKind::Map(_) => vec![value],
-            NodeKind::Seq(items) => items.clone(),
+            NodeKind::Seq(c) => self.items[c.range()].to_vec(),
             _ => Vec::new(),
         };
+        if sources.is_empty() {
+            self.problem(
+                ProblemKind::InvalidMerge,
+                via.0,
+                via.1,
+                "merge key `<<` takes a mapping or a list of mappings".into(),
+                None,
+            );
+        }
         for source in sources {
-            let NodeKind::Map(src) = &self.resolved(source).kind else {
+            let NodeKind::Map(src) = self.resolved(source).kind else {
                 self.problem(
                     ProblemKind::InvalidMerge,
                     via.0,
@@ -520,20 +487,14 @@ impl Builder<'_> {
                 );
                 return;
             };
-            let src = src.clone();
+            let src: Vec<Entry> = self.entries[src.range()].to_vec();
             self.doc_expansion = self.doc_expansion.saturating_add(src.len() as u64);
             self.check_expansion(via.0, via.1);
             for e in src {
                 let key = self.key_text(e.key);
-                let present = entries
-                    .iter()
-                    .any(|x| self.key_text(x.key) == key && key.is_some());
+                let present = key.is_some() && entries.iter().any(|x| self.key_text(x.key) == key);
                 if !present {
-                    entries.push(Entry {
-                        key: e.key,
-                        value: e.value,
-                        merged_via: Some(via),
-                    });
+                    entries.push(Entry { key: e.key, value: e.value, merged_via: Some(via) });
                 }
             }
         }
@@ -548,9 +509,7 @@ impl Builder<'_> {
 }
 
 fn char_end(text: &str, at: u32) -> u32 {
-    text.get(at as usize..)
-        .and_then(|s| s.chars().next())
-        .map_or(at, |c| at + c.len_utf8() as u32)
+    text.get(at as usize..).and_then(|s| s.chars().next()).map_or(at, |c| at + c.len_utf8() as u32)
 }
 
 /// The parser's message, without its own position suffix (we report positions ourselves).
@@ -564,9 +523,5 @@ fn syntax_message(info: &str, depth: usize) -> String {
         None => info,
     };
     let msg = msg.trim().trim_end_matches('.');
-    if msg.is_empty() {
-        "YAML syntax error".into()
-    } else {
-        msg.to_string()
-    }
+    if msg.is_empty() { "YAML syntax error".into() } else { msg.to_string() }
 }

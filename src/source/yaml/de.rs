@@ -23,10 +23,7 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        DeError {
-            message: msg.to_string(),
-            span: None,
-        }
+        DeError { message: msg.to_string(), span: None }
     }
 }
 
@@ -74,33 +71,20 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
                     Plain::Str => visitor.visit_str(text),
                 }
             }
-            NodeKind::Seq(_) => visitor.visit_seq(SeqDe {
-                items: node.items(),
-                depth: self.depth + 1,
-            }),
-            NodeKind::Map(_) => visitor.visit_map(MapDe {
-                entries: node.entries(),
-                value: None,
-                depth: self.depth + 1,
-            }),
+            NodeKind::Seq(_) => visitor.visit_seq(SeqDe { items: node.items(), depth: self.depth + 1 }),
+            NodeKind::Map(_) => {
+                visitor.visit_map(MapDe { entries: node.entries(), value: None, depth: self.depth + 1 })
+            }
             NodeKind::Alias(_) => Err(de::Error::custom("unresolved alias")),
         };
         result.map_err(|e| self.locate(e))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.node.is_null() {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
+        if self.node.is_null() { visitor.visit_none() } else { visitor.visit_some(self) }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -112,27 +96,17 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     ) -> Result<V::Value, DeError> {
         let node = self.node.resolve();
         if let Some(s) = node.as_str() {
-            return visitor
-                .visit_enum(s.to_string().into_deserializer())
-                .map_err(|e| self.locate(e));
+            return visitor.visit_enum(s.to_string().into_deserializer()).map_err(|e| self.locate(e));
         }
         let mut entries = node.entries();
         match (entries.next(), entries.next()) {
             (Some(e), None) => {
                 let variant = e.key.as_str().unwrap_or_default().to_string();
                 visitor
-                    .visit_enum(EnumDe {
-                        variant,
-                        value: NodeDe {
-                            node: e.value,
-                            depth: self.depth + 1,
-                        },
-                    })
+                    .visit_enum(EnumDe { variant, value: NodeDe { node: e.value, depth: self.depth + 1 } })
                     .map_err(|err| self.locate(err))
             }
-            _ => Err(self.locate(de::Error::custom(
-                "expected a string or a single-key mapping",
-            ))),
+            _ => Err(self.locate(de::Error::custom("expected a string or a single-key mapping"))),
         }
     }
 
@@ -154,17 +128,9 @@ struct SeqDe<I> {
 impl<'de, 'a, I: Iterator<Item = NodeRef<'a>>> de::SeqAccess<'de> for SeqDe<I> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some(node) => seed
-                .deserialize(NodeDe {
-                    node,
-                    depth: self.depth,
-                })
-                .map(Some),
+            Some(node) => seed.deserialize(NodeDe { node, depth: self.depth }).map(Some),
             None => Ok(None),
         }
     }
@@ -179,35 +145,24 @@ struct MapDe<'a, I> {
 impl<'de, 'a, I: Iterator<Item = super::EntryRef<'a>>> de::MapAccess<'de> for MapDe<'a, I> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
         match self.entries.next() {
             Some(e) => {
                 self.value = Some(e.value);
                 // Keys are strings to every consumer here (JSON objects), whatever YAML types them as.
                 let key = e.key.as_str().unwrap_or_default();
-                seed.deserialize(KeyDe { key })
-                    .map(Some)
-                    .map_err(|mut err| {
-                        err.span.get_or_insert(e.key.span());
-                        err
-                    })
+                seed.deserialize(KeyDe { key }).map(Some).map_err(|mut err| {
+                    err.span.get_or_insert(e.key.span());
+                    err
+                })
             }
             None => Ok(None),
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let node = self
-            .value
-            .take()
-            .ok_or_else(|| de::Error::custom("value without key"))?;
-        seed.deserialize(NodeDe {
-            node,
-            depth: self.depth,
-        })
+        let node = self.value.take().ok_or_else(|| de::Error::custom("value without key"))?;
+        seed.deserialize(NodeDe { node, depth: self.depth })
     }
 }
 
@@ -238,10 +193,7 @@ impl<'de, 'a> de::EnumAccess<'de> for EnumDe<'a> {
     type Error = DeError;
     type Variant = NodeDe<'a>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, NodeDe<'a>), DeError> {
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, NodeDe<'a>), DeError> {
         let v = seed.deserialize(self.variant.into_deserializer())?;
         Ok((v, self.value))
     }

@@ -23,20 +23,15 @@ fn to_json_depth(node: NodeRef<'_>, depth: usize) -> Value {
                 (_, Ok(v)) => Value::Number(v.into()),
                 _ => Number::from_f64(i as f64).map_or(Value::Null, Value::Number),
             },
-            Plain::Float(f) => {
-                Number::from_f64(f).map_or_else(|| Value::String(f.to_string()), Value::Number)
-            }
+            Plain::Float(f) => Number::from_f64(f).map_or_else(|| Value::String(f.to_string()), Value::Number),
             Plain::Str => Value::String(node.as_str().unwrap_or_default().to_string()),
         },
-        NodeKind::Seq(_) => {
-            Value::Array(node.items().map(|n| to_json_depth(n, depth + 1)).collect())
-        }
+        NodeKind::Seq(_) => Value::Array(node.items().map(|n| to_json_depth(n, depth + 1)).collect()),
         NodeKind::Map(_) => {
             let mut m = Map::new();
             for e in node.entries() {
                 let k = e.key.as_str().unwrap_or_default().to_string();
-                m.entry(k)
-                    .or_insert_with(|| to_json_depth(e.value, depth + 1));
+                m.entry(k).or_insert_with(|| to_json_depth(e.value, depth + 1));
             }
             Value::Object(m)
         }

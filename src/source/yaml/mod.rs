@@ -37,11 +37,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_alias_expansion: 100_000,
-            max_depth: 128,
-            max_nodes: 4_000_000,
-        }
+        Limits { max_alias_expansion: 100_000, max_depth: 128, max_nodes: 4_000_000 }
     }
 }
 
@@ -63,20 +59,30 @@ impl ScalarStyle {
     }
 }
 
-#[derive(Clone, Debug)]
-enum Text {
-    /// The scalar's value is exactly these source bytes.
-    Source(u32, u32),
-    /// The value differs from the source (escapes, folding, multi-line plain scalars).
-    Owned(Box<str>),
+/// A scalar: where its value's text is, its style, and whether it has a tag (kept aside).
+#[derive(Clone, Copy, Debug)]
+pub struct Scalar {
+    /// Byte range of the value, in the source text or (when `owned`) in the file's buffer of
+    /// values that differ from their source (escapes, folding, multi-line plain scalars).
+    start: u32,
+    end: u32,
+    owned: bool,
+    tagged: bool,
+    pub style: ScalarStyle,
 }
 
-#[derive(Clone, Debug)]
-pub struct Scalar {
-    text: Text,
-    pub style: ScalarStyle,
-    /// The resolved tag, e.g. `tag:yaml.org,2002:str` or `!custom`.
-    pub tag: Option<Box<str>>,
+/// A range of the file's flat child arrays (`items` for sequences, `entries` for mappings):
+/// children live in two shared vectors instead of one allocation per collection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Children {
+    first: u32,
+    len: u32,
+}
+
+impl Children {
+    fn range(self) -> std::ops::Range<usize> {
+        self.first as usize..(self.first + self.len) as usize
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -87,16 +93,16 @@ pub struct Entry {
     pub merged_via: Option<(u32, u32)>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum NodeKind {
     Scalar(Scalar),
-    Seq(Vec<NodeId>),
-    Map(Vec<Entry>),
+    Seq(Children),
+    Map(Children),
     /// An alias (`*name`) to a completed node of the same document.
     Alias(NodeId),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Node {
     pub start: u32,
     pub end: u32,
@@ -155,6 +161,12 @@ pub struct YamlFile {
     pub file: FileId,
     text: Arc<str>,
     nodes: Vec<Node>,
+    items: Vec<NodeId>,
+    entries: Vec<Entry>,
+    /// Values that differ from their source text, concatenated.
+    owned: String,
+    /// Tags of tagged scalars, by node, in node order.
+    tags: Vec<(NodeId, Box<str>)>,
     pub docs: Vec<Document>,
     pub comments: Vec<Comment>,
     pub problems: Vec<Problem>,
@@ -174,11 +186,7 @@ impl YamlFile {
     }
 
     pub fn at(&self, id: NodeId) -> NodeRef<'_> {
-        NodeRef {
-            file: self,
-            id,
-            via: None,
-        }
+        NodeRef { file: self, id, via: None }
     }
 
     /// The root of a document, if it has one.
@@ -192,20 +200,14 @@ impl YamlFile {
 
     /// The text of a comment after its `#`.
     pub fn comment_text(&self, c: &Comment) -> &str {
-        self.text
-            .get(c.start as usize + 1..c.end as usize)
-            .unwrap_or("")
+        self.text.get(c.start as usize + 1..c.end as usize).unwrap_or("")
     }
 
     /// The structural path of the innermost node covering `[start, end)`:
     /// `#1/spec.template.spec.containers[name=web].image`. Sequence items are named by their
     /// `name` field when they have one, so reordering a list keeps paths stable.
     pub fn locate(&self, start: u32, end: u32) -> String {
-        let Some(doc) = self
-            .docs
-            .iter()
-            .find(|d| d.start <= start && start <= d.end.max(d.start))
-        else {
+        let Some(doc) = self.docs.iter().find(|d| d.start <= start && start <= d.end.max(d.start)) else {
             return String::new();
         };
         let mut path = format!("#{}", doc.index);
@@ -261,11 +263,21 @@ impl YamlFile {
         path
     }
 
-    fn scalar_text<'a>(&'a self, s: &'a Scalar) -> &'a str {
-        match &s.text {
-            Text::Source(a, b) => &self.text[*a as usize..*b as usize],
-            Text::Owned(t) => t,
-        }
+    fn scalar_text(&self, s: &Scalar) -> &str {
+        let r = s.start as usize..s.end as usize;
+        if s.owned { &self.owned[r] } else { &self.text[r] }
+    }
+
+    fn tag(&self, id: NodeId) -> Option<&str> {
+        self.tags.binary_search_by_key(&id, |(n, _)| *n).ok().map(|i| &*self.tags[i].1)
+    }
+
+    fn children_entries(&self, c: Children) -> &[Entry] {
+        &self.entries[c.range()]
+    }
+
+    fn children_items(&self, c: Children) -> &[NodeId] {
+        &self.items[c.range()]
     }
 }
 
@@ -281,13 +293,7 @@ pub struct NodeRef<'a> {
 impl std::fmt::Debug for NodeRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = self.node();
-        write!(
-            f,
-            "NodeRef({}..{} {:?})",
-            n.start,
-            n.end,
-            &self.file.text()[n.start as usize..n.end as usize]
-        )
+        write!(f, "NodeRef({}..{} {:?})", n.start, n.end, &self.file.text()[n.start as usize..n.end as usize])
     }
 }
 
@@ -314,11 +320,7 @@ impl<'a> NodeRef<'a> {
             match cur.node().kind {
                 NodeKind::Alias(target) => {
                     let n = cur.node();
-                    cur = NodeRef {
-                        file: cur.file,
-                        id: target,
-                        via: cur.via.or(Some((n.start, n.end))),
-                    };
+                    cur = NodeRef { file: cur.file, id: target, via: cur.via.or(Some((n.start, n.end))) };
                 }
                 _ => return cur,
             }
@@ -357,6 +359,15 @@ impl<'a> NodeRef<'a> {
         }
     }
 
+    /// The scalar's resolved tag (`tag:yaml.org,2002:str`, `!custom`), if it has one.
+    pub fn tag(self) -> Option<&'a str> {
+        let r = self.resolve();
+        match &r.node().kind {
+            NodeKind::Scalar(s) if s.tagged => r.file.tag(r.id),
+            _ => None,
+        }
+    }
+
     /// The scalar's text, whatever its type (`8080`, `true` and `"x"` all give their text).
     pub fn as_str(self) -> Option<&'a str> {
         self.scalar().map(|(t, _)| t)
@@ -379,7 +390,7 @@ impl<'a> NodeRef<'a> {
     }
 
     fn plain_type(self, t: &str, s: &Scalar) -> Plain {
-        match s.tag.as_deref() {
+        match self.tag() {
             Some(tag) => scalar::resolve_tagged(tag, t),
             None if s.style == ScalarStyle::Plain => resolve_plain(t),
             None => Plain::Str,
@@ -407,23 +418,15 @@ impl<'a> NodeRef<'a> {
     /// Entries of a mapping, merged ones after explicit ones; empty for non-mappings.
     pub fn entries(self) -> impl Iterator<Item = EntryRef<'a>> + 'a {
         let r = self.resolve();
-        let entries: &'a [Entry] = match &r.node().kind {
-            NodeKind::Map(e) => e,
+        let entries: &'a [Entry] = match r.node().kind {
+            NodeKind::Map(c) => r.file.children_entries(c),
             _ => &[],
         };
         let file = r.file;
         let via = r.via;
         entries.iter().map(move |e| EntryRef {
-            key: NodeRef {
-                file,
-                id: e.key,
-                via,
-            },
-            value: NodeRef {
-                file,
-                id: e.value,
-                via: e.merged_via.or(via),
-            },
+            key: NodeRef { file, id: e.key, via },
+            value: NodeRef { file, id: e.value, via: e.merged_via.or(via) },
             merged_via: e.merged_via.map(|(a, b)| file.span(a, b)),
         })
     }
@@ -431,8 +434,8 @@ impl<'a> NodeRef<'a> {
     /// Items of a sequence; empty for non-sequences.
     pub fn items(self) -> impl Iterator<Item = NodeRef<'a>> + 'a {
         let r = self.resolve();
-        let items: &'a [NodeId] = match &r.node().kind {
-            NodeKind::Seq(i) => i,
+        let items: &'a [NodeId] = match r.node().kind {
+            NodeKind::Seq(c) => r.file.children_items(c),
             _ => &[],
         };
         let file = r.file;
@@ -441,9 +444,8 @@ impl<'a> NodeRef<'a> {
     }
 
     pub fn len(self) -> usize {
-        match &self.resolve().node().kind {
-            NodeKind::Seq(i) => i.len(),
-            NodeKind::Map(e) => e.len(),
+        match self.resolve().node().kind {
+            NodeKind::Seq(c) | NodeKind::Map(c) => c.len as usize,
             _ => 0,
         }
     }
@@ -480,11 +482,7 @@ impl<'a> NodeRef<'a> {
         let mut cur = self;
         for raw in pointer.strip_prefix('/')?.split('/') {
             let tok = raw.replace("~1", "/").replace("~0", "~");
-            cur = if cur.is_seq() {
-                cur.index(tok.parse().ok()?)?
-            } else {
-                cur.get(&tok)?
-            };
+            cur = if cur.is_seq() { cur.index(tok.parse().ok()?)? } else { cur.get(&tok)? };
         }
         Some(cur)
     }

@@ -38,18 +38,13 @@ pub fn resolve_plain(s: &str) -> Plain {
     }
     if let Some(oct) = s.strip_prefix("0o") {
         return match i128::from_str_radix(oct, 8) {
-            Ok(v) if !oct.is_empty() && oct.bytes().all(|c| (b'0'..=b'7').contains(&c)) => {
-                Plain::Int(v)
-            }
+            Ok(v) if !oct.is_empty() && oct.bytes().all(|c| (b'0'..=b'7').contains(&c)) => Plain::Int(v),
             _ => Plain::Str,
         };
     }
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
-        return s
-            .parse::<i128>()
-            .map(Plain::Int)
-            .unwrap_or(Plain::Float(s.parse().unwrap_or(f64::NAN)));
+        return s.parse::<i128>().map(Plain::Int).unwrap_or(Plain::Float(s.parse().unwrap_or(f64::NAN)));
     }
     if is_core_float(digits) {
         if let Ok(f) = s.parse::<f64>() {

@@ -13,18 +13,10 @@ fn at<'a>(f: &'a YamlFile, n: NodeRef<'a>) -> &'a str {
 
 #[test]
 fn spans_cover_keys_and_values_exactly() {
-    let f = p(
-        "# é — comment\nkind: Deployment\nspec:\n  containers:\n    - name: web\n      image: \"nginx:1.27\"\n",
-    );
+    let f = p("# é — comment\nkind: Deployment\nspec:\n  containers:\n    - name: web\n      image: \"nginx:1.27\"\n");
     assert!(f.problems.is_empty(), "{:?}", f.problems);
     let root = f.root(&f.docs[0]).unwrap();
-    let image = root
-        .path(&["spec", "containers"])
-        .unwrap()
-        .index(0)
-        .unwrap()
-        .entry("image")
-        .unwrap();
+    let image = root.path(&["spec", "containers"]).unwrap().index(0).unwrap().entry("image").unwrap();
     assert_eq!(at(&f, image.key), "image");
     assert_eq!(at(&f, image.value), "\"nginx:1.27\"");
     assert_eq!(image.value.as_str(), Some("nginx:1.27"));
@@ -36,10 +28,7 @@ fn multi_document_streams() {
     let f = p("a: 1\n---\n---\nb: 2\n...\n");
     assert_eq!(f.docs.len(), 3);
     assert!(f.docs[1].root.is_none());
-    assert_eq!(
-        f.root(&f.docs[2]).unwrap().get("b").unwrap().as_i64(),
-        Some(2)
-    );
+    assert_eq!(f.root(&f.docs[2]).unwrap().get("b").unwrap().as_i64(), Some(2));
 }
 
 #[test]
@@ -53,12 +42,7 @@ fn merge_keys_keep_provenance_and_explicit_keys_win() {
     let via = restart.merged_via.unwrap();
     assert_eq!(&f.text()[via.range()], "*base");
     // The value's span is the definition in the anchor.
-    assert_eq!(
-        f.text()[..restart.value.span().start as usize]
-            .lines()
-            .count(),
-        3
-    );
+    assert_eq!(f.text()[..restart.value.span().start as usize].lines().count(), 3);
 }
 
 #[test]
@@ -84,10 +68,7 @@ fn yaml11_booleans_are_flagged_in_values_only() {
     let f = p("on: yes\nb: \"no\"\nc: true\n");
     assert_eq!(f.problems.len(), 1);
     assert_eq!(f.problems[0].kind, ProblemKind::AmbiguousScalar);
-    assert_eq!(
-        &f.text()[f.problems[0].start as usize..f.problems[0].end as usize],
-        "yes"
-    );
+    assert_eq!(&f.text()[f.problems[0].start as usize..f.problems[0].end as usize], "yes");
 }
 
 #[test]
@@ -97,10 +78,7 @@ fn syntax_error_recovers_at_next_document() {
     assert_eq!(f.problems[0].kind, ProblemKind::Syntax);
     assert_eq!(f.docs.len(), 2);
     assert!(f.docs[0].broken);
-    assert_eq!(
-        f.root(&f.docs[1]).unwrap().get("c").unwrap().as_i64(),
-        Some(4)
-    );
+    assert_eq!(f.root(&f.docs[1]).unwrap().get("c").unwrap().as_i64(), Some(4));
 }
 
 #[test]
@@ -108,7 +86,9 @@ fn alias_bomb_is_refused_cheaply() {
     let mut s = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
     let mut prev = 'a';
     for c in 'b'..='j' {
-        s.push_str(&format!("{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        s.push_str(&format!(
+            "{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
         prev = c;
     }
     let f = p(&s);
@@ -122,14 +102,8 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let s = "[".repeat(100_000);
     let f = p(&s);
     assert_eq!(f.problems.len(), 1);
-    assert!(
-        f.problems[0].message.contains("nesting"),
-        "{}",
-        f.problems[0].message
-    );
-    let s = (0..300)
-        .map(|i| format!("{}k:\n", "  ".repeat(i)))
-        .collect::<String>();
+    assert!(f.problems[0].message.contains("nesting"), "{}", f.problems[0].message);
+    let s = (0..300).map(|i| format!("{}k:\n", "  ".repeat(i))).collect::<String>();
     let f = p(&s);
     assert!(!f.problems.is_empty());
 }
@@ -138,10 +112,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 fn json_pointer_navigation() {
     let f = p("spec:\n  ports:\n    - port: 80\n      name: a/b\n");
     let root = f.root(&f.docs[0]).unwrap();
-    assert_eq!(
-        root.pointer("/spec/ports/0/port").unwrap().as_i64(),
-        Some(80)
-    );
+    assert_eq!(root.pointer("/spec/ports/0/port").unwrap().as_i64(), Some(80));
     assert!(root.pointer("/spec/ports/1").is_none());
 }
 
@@ -168,4 +139,15 @@ fn deserializes_typed_objects_with_error_spans() {
     );
     let d: Deployment = de::from_node(f.root(&f.docs[0]).unwrap()).unwrap();
     assert_eq!(d.spec.replicas, Some(2));
+}
+
+#[test]
+fn node_size() {
+    assert!(std::mem::size_of::<Node>() <= 24, "{}", std::mem::size_of::<Node>());
+    eprintln!(
+        "Deployment {} Workload {} Container {}",
+        std::mem::size_of::<k8s_openapi::api::apps::v1::Deployment>(),
+        std::mem::size_of::<crate::model::Workload>(),
+        std::mem::size_of::<crate::model::Container>()
+    );
 }
