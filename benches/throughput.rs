@@ -11,6 +11,8 @@
 //! Each measurement runs in a child process (this binary re-executed with `--measure`), so peak
 //! memory belongs to that measurement alone. Exits non-zero if a target is missed.
 
+#![allow(clippy::print_stdout)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -165,10 +165,24 @@ fn helm_action(text: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// Files that configure tools rather than describe objects: Helm chart metadata and values,
+/// Kustomize build files. Their documents are skipped, not reported as broken manifests.
+fn is_tooling_file(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let stem = n.trim_end_matches(".yaml").trim_end_matches(".yml");
+    matches!(stem, "chart" | "chart.lock" | "requirements" | "kustomization" | "values" | "values.schema")
+        || stem.starts_with("values-")
+        || stem.starts_with("values.")
+}
+
 fn classify(db: &SourceDb, y: &YamlFile) -> FileUse {
     let src = db.get(y.file);
     let mut out = FileUse::default();
     let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if is_tooling_file(name) {
+        out.skipped = y.docs.iter().filter(|d| d.root.is_some()).map(|d| d.index).collect();
+        return out;
+    }
     let sources = source::helm::sources(y);
     let compose_name = compose::is_compose_name(name);
     for (i, doc) in y.docs.iter().enumerate() {

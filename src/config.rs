@@ -273,10 +273,10 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
         if entry.reason.trim().is_empty() {
             return Err(ConfigError::new("every entry of `ignores` needs a `reason`"));
         }
-        if let Some(d) = &entry.expires {
-            if !is_date(d) {
-                return Err(ConfigError::new(format!("`expires: {d}` is not a date (YYYY-MM-DD)")));
-            }
+        if let Some(d) = &entry.expires
+            && !is_date(d)
+        {
+            return Err(ConfigError::new(format!("`expires: {d}` is not a date (YYYY-MM-DD)")));
         }
         let codes = entry.rules.iter().map(|r| resolve_one(r).map(|m| m.code)).collect::<Result<Vec<_>, _>>()?;
         let resource = entry.resource.as_deref().map(|r| glob(r).map(|g| g.compile_matcher())).transpose()?;

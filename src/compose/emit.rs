@@ -45,6 +45,13 @@ fn resource(kind: &str, name: &str) -> ResourceRef {
     ResourceRef { format: Format::Compose, kind: kind.to_string(), namespace: None, name: name.to_string() }
 }
 
+/// The project being built.
+struct Proj<'a> {
+    id: ProjectId,
+    plan: &'a Plan,
+    env: &'a DirEnv,
+}
+
 /// Merges a project's layers and adds what it contributes to `out`.
 pub fn project(
     plan: &Plan,
@@ -89,6 +96,7 @@ pub fn project(
         dir: plan.dir.clone(),
         env_file: env.file,
     });
+    let proj = Proj { id: pid, plan, env };
     let names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let defined: HashSet<&str> = names.iter().copied().collect();
     for d in &services {
@@ -96,21 +104,20 @@ pub fn project(
     }
     for (defs, kind) in [(&configs, ConfigKind::ComposeConfig), (&secrets, ConfigKind::ComposeSecret)] {
         for def in defs {
-            let source = top_config(def, kind, pid, plan, env, fs);
+            let source = top_config(def, kind, &proj, fs);
             push_config(out, source);
         }
     }
-    let mut env_sources: BTreeMap<String, ConfigId> = BTreeMap::new();
+    // One config source per env file and project, however many services read it.
+    let mut env_sources: HashSet<String> = HashSet::new();
     for d in services {
-        service(d, pid, plan, env, fs, shared, &mut env_sources, out);
+        service(d, &proj, fs, shared, &mut env_sources, out);
     }
 }
 
-fn push_config(out: &mut ComposeModel, mut c: ConfigSource) -> ConfigId {
-    let id = ConfigId(out.configs.len() as u32);
-    c.id = id;
+fn push_config(out: &mut ComposeModel, mut c: ConfigSource) {
+    c.id = ConfigId(out.configs.len() as u32);
     out.configs.push(c);
-    id
 }
 
 fn check_references(d: &Draft, names: &[&str], defined: &HashSet<&str>, problems: &mut Vec<InputProblem>) {
@@ -150,14 +157,8 @@ fn check_references(d: &Draft, names: &[&str], defined: &HashSet<&str>, problems
     }
 }
 
-fn top_config(
-    def: &TopDef,
-    kind: ConfigKind,
-    pid: ProjectId,
-    plan: &Plan,
-    env: &DirEnv,
-    fs: &mut dyn Files,
-) -> ConfigSource {
+fn top_config(def: &TopDef, kind: ConfigKind, proj: &Proj<'_>, fs: &mut dyn Files) -> ConfigSource {
+    let (pid, plan, env) = (proj.id, proj.plan, proj.env);
     let mut data = Vec::new();
     if kind == ConfigKind::ComposeConfig {
         if let Some(c) = &def.content {
@@ -214,17 +215,15 @@ fn env_file<'s>(
         .as_ref()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn service(
     d: Draft,
-    pid: ProjectId,
-    plan: &Plan,
-    env: &DirEnv,
+    proj: &Proj<'_>,
     fs: &mut dyn Files,
     shared: &mut Shared,
-    env_sources: &mut BTreeMap<String, ConfigId>,
+    env_sources: &mut HashSet<String>,
     out: &mut ComposeModel,
 ) {
+    let (pid, plan, env) = (proj.id, proj.plan, proj.env);
     let wid = WorkloadId(out.workloads.len() as u32);
     let name = d.name.value.clone();
     // Environment: env files in order, then `environment`, later ones winning.
@@ -245,7 +244,7 @@ fn service(
                 );
             }
         }
-        if !env_sources.contains_key(&path) {
+        if env_sources.insert(path.clone()) {
             let (file, span, data) = match &loaded {
                 Some((id, entries)) => (
                     *id,
@@ -254,7 +253,7 @@ fn service(
                 ),
                 None => (f.path.span.file, f.path.span, Vec::new()),
             };
-            let id = push_config(
+            push_config(
                 out,
                 ConfigSource {
                     id: ConfigId(0),
@@ -272,7 +271,6 @@ fn service(
                     external_file: Some((path.clone(), loaded.is_some())),
                 },
             );
-            env_sources.insert(path.clone(), id);
         }
         out.config_refs.push(ConfigRef {
             workload: wid,

@@ -157,7 +157,7 @@ impl Parser<'_> {
                 let Some(close) = close else {
                     let end = self.line_end(vstart);
                     self.error(vstart, end, format!("unterminated quoted value for `{key}`"));
-                    self.pos = self.b.len();
+                    self.pos = end;
                     return;
                 };
                 let inner = &self.text[vstart + 1..close];
@@ -320,13 +320,13 @@ mod tests {
 
     #[test]
     fn errors_are_reported_and_parsing_goes_on() {
-        let (entries, errors) = parse_str("BAD KEY=1\nA=${REQ:?needed}\nB@=2\nC=3\nQ=\"open\n");
+        let (entries, errors) = parse_str("BAD KEY=1\nA=${REQ:?needed}\nB@=2\nC=3\nQ=\"open\nD=4\n");
         assert_eq!(errors.len(), 4, "{errors:?}");
         assert_eq!(errors[0].message, "a variable name cannot contain a space");
         assert_eq!(errors[1].message, "required variable `REQ` is missing a value: needed");
         assert_eq!(errors[2].message, "unexpected character `@` in variable name");
         assert_eq!(errors[3].message, "unterminated quoted value for `Q`");
         let keys: Vec<_> = entries.iter().map(|e| e.key.value.as_str()).collect();
-        assert_eq!(keys, ["A", "C"]);
+        assert_eq!(keys, ["A", "C", "D"]);
     }
 }

@@ -19,6 +19,9 @@ use super::service::{Draft, Health, TopDef};
 
 /// Lays `over` on `base`.
 pub fn merge(base: &mut Draft, over: Draft) {
+    for key in &over.resets {
+        reset(base, key);
+    }
     replace(&mut base.image, over.image);
     replace(&mut base.build, over.build);
     replace(&mut base.entrypoint, over.entrypoint);
@@ -104,6 +107,42 @@ pub fn merge(base: &mut Draft, over: Draft) {
     base.annotations.extend(over.annotations);
     base.ignore.extend(over.ignore);
     base.extended |= over.extended;
+}
+
+/// `key: !reset null`: forget what earlier files set.
+fn reset(base: &mut Draft, key: &str) {
+    match key {
+        "image" => base.image = None,
+        "build" => base.build = None,
+        "entrypoint" => base.entrypoint = None,
+        "command" => base.command = None,
+        "environment" => base.environment.clear(),
+        "env_file" => base.env_files.clear(),
+        "ports" => base.ports.clear(),
+        "expose" => base.expose.clear(),
+        "healthcheck" => base.healthcheck = None,
+        "depends_on" => {
+            base.depends_on.clear();
+            base.depends_on_decl = None;
+        }
+        "links" => base.links.clear(),
+        "scale" => base.scale = None,
+        "deploy" => {
+            base.replicas = None;
+            base.requests.clear();
+            base.limits.clear();
+        }
+        "restart" => base.restart = None,
+        "profiles" => base.profiles.clear(),
+        "networks" => base.networks.clear(),
+        "hostname" => base.hostname = None,
+        "container_name" => base.container_name = None,
+        "configs" => base.configs.clear(),
+        "secrets" => base.secrets.clear(),
+        "labels" => base.labels.clear(),
+        "annotations" => base.annotations.clear(),
+        _ => {}
+    }
 }
 
 fn replace<T>(base: &mut Option<T>, over: Option<T>) {

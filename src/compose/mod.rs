@@ -37,8 +37,8 @@ use crate::model::{
     ComposeProject, ConfigRef, ConfigSource, Edge, Endpoint, InputProblem, InputProblemKind, ResourceRef, Suppression,
     Workload,
 };
-use crate::source::yaml::YamlFile;
-use crate::source::{FileId, SourceDb};
+use crate::source::yaml::{NodeRef, YamlFile};
+use crate::source::{FileId, SourceDb, Span};
 
 /// Access to files beyond those given: a project's `.env`, `env_file`s, config and secret files.
 pub trait Files {
@@ -105,7 +105,7 @@ fn read_file(y: &YamlFile, env: &project::DirEnv, problems: &mut Vec<InputProble
                 message: e.message(),
                 help: Some(e.help()),
                 related: Vec::new(),
-                resource: None,
+                resource: service_at(root, span).map(|s| ResourceRef::compose(&s)),
                 minor: false,
             });
         }
@@ -128,6 +128,16 @@ fn read_file(y: &YamlFile, env: &project::DirEnv, problems: &mut Vec<InputProble
         out.push(layer);
     }
     out
+}
+
+/// The service whose definition holds a span, if any.
+fn service_at(root: NodeRef<'_>, span: Span) -> Option<String> {
+    root.get("services")?.entries().find_map(|e| {
+        let s = e.value.span();
+        (s.start <= span.start && span.end <= s.end && s.file == span.file)
+            .then(|| e.key.as_str().map(str::to_string))
+            .flatten()
+    })
 }
 
 /// The same problem reached through several projects is reported once.

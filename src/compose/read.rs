@@ -32,11 +32,11 @@ impl<'v> Reader<'v> {
         interpolate(text, &lookup).unwrap_or_default()
     }
 
-    /// A scalar's interpolated text; None for collections and for null.
+    /// A scalar's interpolated text; None for collections, null and `!reset`.
     pub fn text(&self, node: NodeRef<'_>) -> Option<Spanned<String>> {
         let r = node.resolve();
         let t = r.as_str()?;
-        if r.scalar_type() == Some(Plain::Null) {
+        if plain_type(r) == Plain::Null || is_reset(r) {
             return None;
         }
         Some(Spanned::with_via(self.expand(t), r.span(), r.via()))
@@ -100,6 +100,19 @@ impl<'v> Reader<'v> {
             }
         }
         out
+    }
+}
+
+/// Compose's `!reset` tag: the key is removed from what earlier files set.
+pub fn is_reset(node: NodeRef<'_>) -> bool {
+    node.tag() == Some("!reset")
+}
+
+/// A scalar's YAML type, reading Compose's `!reset`/`!override` tags as no tag.
+pub fn plain_type(node: NodeRef<'_>) -> Plain {
+    match (node.tag(), node.scalar()) {
+        (Some("!reset" | "!override"), Some((t, s))) if !s.style.is_quoted() => crate::source::yaml::resolve_plain(t),
+        _ => node.scalar_type().unwrap_or(Plain::Str),
     }
 }
 

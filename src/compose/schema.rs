@@ -20,6 +20,7 @@ use jsonschema::{JsonType, ValidationError, Validator};
 use serde_json::{Map, Number, Value};
 
 use super::interpolate::{InterpError, Vars, has_dollar, interpolate};
+use super::read::{is_reset, plain_type};
 use crate::k8s::schema::suggest;
 use crate::model::redact::is_secret_name;
 use crate::source::Span;
@@ -81,7 +82,7 @@ fn to_json_depth(node: NodeRef<'_>, vars: &Vars, errors: &mut Vec<(Span, InterpE
                     }
                 };
             }
-            match node.scalar_type().unwrap_or(Plain::Str) {
+            match plain_type(node) {
                 Plain::Null => Value::Null,
                 Plain::Bool(b) => Value::Bool(b),
                 Plain::Int(i) => match (i64::try_from(i), u64::try_from(i)) {
@@ -98,7 +99,8 @@ fn to_json_depth(node: NodeRef<'_>, vars: &Vars, errors: &mut Vec<(Span, InterpE
             let mut m = Map::new();
             for e in node.entries() {
                 let k = e.key.as_str().unwrap_or_default().to_string();
-                if !m.contains_key(&k) {
+                // `key: !reset …` removes the key before Compose validates.
+                if !m.contains_key(&k) && !is_reset(e.value) {
                     let v = to_json_depth(e.value, vars, errors, depth + 1);
                     m.insert(k, v);
                 }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::interpolate::Vars;
-use super::read::{Reader, sub_span, value_after_eq};
+use super::read::{Reader, is_reset, sub_span, value_after_eq};
 use super::shlex;
 use crate::model::{EnvVar, InputProblem, InputProblemKind, ResourceRef, Spanned, Suppression, SuppressionScope};
 use crate::source::yaml::NodeRef;
@@ -68,6 +68,8 @@ pub struct Draft {
     pub ignore: Vec<Suppression>,
     /// Uses `extends` or `provider`, so `image`/`build` may come from elsewhere.
     pub extended: bool,
+    /// Keys set to `!reset` (scalars only: the parser keeps no tags on collections).
+    pub resets: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -243,6 +245,11 @@ impl Cx<'_> {
             annotations: rd.dict(s.get("annotations")),
             ignore: Vec::new(),
             extended: s.get("extends").is_some() || s.get("provider").is_some(),
+            resets: s
+                .entries()
+                .filter(|e| is_reset(e.value))
+                .filter_map(|e| e.key.as_str().map(str::to_string))
+                .collect(),
         };
         d.entrypoint = s.get("entrypoint").and_then(|n| self.argv(n, "entrypoint"));
         d.command = s.get("command").and_then(|n| self.argv(n, "command"));

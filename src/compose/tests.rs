@@ -192,6 +192,7 @@ fn required_variables_and_bad_syntax_are_reported_at_the_scalar() {
             ("compose.yaml".to_string(), "\"5$\"", "invalid interpolation format at `$`".to_string()),
         ]
     );
+    assert_eq!(r.m.problems[0].resource.as_ref().unwrap().to_string(), "compose:api");
 }
 
 #[test]
@@ -755,4 +756,27 @@ fn a_base_shared_by_projects_reports_its_problems_once() {
     ]);
     assert_eq!(r.m.projects.len(), 3);
     assert_eq!(r.m.problems.len(), 2, "{:?}", r.problems());
+}
+
+#[test]
+fn interpolated_values_are_strings_and_reset_removes_values() {
+    let base = "services:\n  api:\n    image: ${NUM}\n    restart: always\n    deploy:\n      replicas: ${REPLICAS:-2}\n    depends_on:\n      db:\n        conditon: service_healthy\n  db:\n    image: db:1\n";
+    let over = "services:\n  api:\n    restart: !reset null\n    image: !override api:2\n";
+    let r = run(&[("p/.env", "NUM=123\n"), ("p/docker-compose.yml", base), ("p/docker-compose.override.yml", over)]);
+    let got: Vec<(&str, String, Option<String>)> =
+        r.m.problems.iter().map(|p| (r.text(p.span), p.message.clone(), p.help.clone())).collect();
+    // `image: 123` would not be a string, but an interpolated value is one.
+    assert!(
+        got.contains(&(
+            "conditon",
+            "unknown key `conditon` in `depends_on.db`".into(),
+            Some("Did you mean `condition`?".into())
+        )),
+        "{got:?}"
+    );
+    assert!(got.iter().all(|(_, m, _)| !m.contains("image")), "{got:?}");
+    let w = r.service(0, "api");
+    assert_eq!(w.replicas.as_ref().unwrap().value, 2);
+    assert_eq!(w.containers[0].image_str(), "api:2");
+    assert!(w.compose.as_ref().unwrap().restart.is_none());
 }

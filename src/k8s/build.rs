@@ -551,10 +551,10 @@ fn volume(v: NodeRef<'_>) -> Option<Volume> {
         let mut out = Vec::new();
         for s in p.get("sources").into_iter().flat_map(|l| l.items()) {
             for (key, kind) in [("configMap", ConfigKind::ConfigMap), ("secret", ConfigKind::Secret)] {
-                if let Some(r) = s.get(key) {
-                    if let Some(n) = str_at(r, "name") {
-                        out.push((kind, n, bool_at(r, "optional").unwrap_or(false)));
-                    }
+                if let Some(r) = s.get(key)
+                    && let Some(n) = str_at(r, "name")
+                {
+                    out.push((kind, n, bool_at(r, "optional").unwrap_or(false)));
                 }
             }
         }
@@ -707,16 +707,14 @@ fn hpa(cx: &Cx<'_>, piece: &mut Piece) {
     };
     let v1 = piece.object.api_version.value == "autoscaling/v1";
     let mut metrics = Vec::new();
-    if v1 {
-        if let Some(t) = spec.entry("targetCPUUtilizationPercentage") {
-            metrics.push(HpaMetric {
-                span: t.key.span().cover(t.value.span()),
-                kind: "Resource".into(),
-                resource: Some("cpu".into()),
-                target_type: Some("Utilization".into()),
-                container: None,
-            });
-        }
+    if v1 && let Some(t) = spec.entry("targetCPUUtilizationPercentage") {
+        metrics.push(HpaMetric {
+            span: t.key.span().cover(t.value.span()),
+            kind: "Resource".into(),
+            resource: Some("cpu".into()),
+            target_type: Some("Utilization".into()),
+            container: None,
+        });
     }
     for m in spec.get("metrics").into_iter().flat_map(|l| l.items()) {
         let kind = str_at(m, "type").map(|t| t.value).unwrap_or_default();
@@ -746,7 +744,7 @@ fn hpa(cx: &Cx<'_>, piece: &mut Piece) {
         scale_down: scaling_rules(behavior.and_then(|b| b.get("scaleDown"))),
         target: None,
     };
-    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Hpa(h))));
+    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Hpa(Box::new(h)))));
 }
 
 /// A KEDA ScaledObject drives an HPA; model it as one (defaults from KEDA's docs: minReplicaCount
@@ -782,7 +780,7 @@ fn keda(cx: &Cx<'_>, piece: &mut Piece) {
         scale_down: scaling_rules(behavior.and_then(|b| b.get("scaleDown"))),
         target: None,
     };
-    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Hpa(h))));
+    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Hpa(Box::new(h)))));
 }
 
 pub fn label_selector(node: NodeRef<'_>) -> LabelSelector {

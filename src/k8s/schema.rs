@@ -54,6 +54,10 @@ const KNOWN_ENUMS: &[(&str, &str, &[&str])] = &[
     ("io.k8s.api.networking.v1.HTTPIngressPath", "pathType", &["Exact", "ImplementationSpecific", "Prefix"]),
 ];
 
+/// API groups that Kubernetes served once and has removed: their objects are Kubernetes objects
+/// under an API that no longer exists, not custom resources.
+const RETIRED_GROUPS: &[&str] = &["extensions"];
+
 const T_OBJECT: u8 = 1;
 const T_ARRAY: u8 = 2;
 const T_STRING: u8 = 4;
@@ -86,7 +90,7 @@ pub struct Schema {
     /// (apiVersion, kind) → root node.
     by_gvk: HashMap<(String, String), usize>,
     /// Kinds by group, for "which apiVersion serves this kind" and kind suggestions.
-    kinds: HashMap<String, Vec<(String, String)>>,
+    kinds: std::collections::BTreeMap<String, Vec<(String, String)>>,
 }
 
 /// One schema violation.
@@ -126,7 +130,7 @@ impl Schema {
     fn compile(json: &str) -> Schema {
         let root: Value = serde_json::from_str(json).expect("vendored schema is valid JSON");
         let defs = root.get("$defs").and_then(Value::as_object).cloned().unwrap_or_default();
-        let mut s = Schema { nodes: Vec::new(), by_gvk: HashMap::new(), kinds: HashMap::new() };
+        let mut s = Schema { nodes: Vec::new(), by_gvk: HashMap::new(), kinds: std::collections::BTreeMap::new() };
         // Definitions first, so `$ref` can point at them by index.
         let mut index: HashMap<String, usize> = HashMap::new();
         for name in defs.keys() {
@@ -157,10 +161,10 @@ impl Schema {
         for (def, prop, values) in KNOWN_ENUMS {
             let Some(&d) = index.get(*def) else { continue };
             let found = s.nodes[d].properties.iter().find(|(k, _)| &**k == *prop).map(|(_, i)| *i);
-            if let Some(i) = found {
-                if s.nodes[i].reference.is_none() {
-                    s.nodes[i].enumeration = values.iter().map(|v| (*v).into()).collect();
-                }
+            if let Some(i) = found
+                && s.nodes[i].reference.is_none()
+            {
+                s.nodes[i].enumeration = values.iter().map(|v| (*v).into()).collect();
             }
         }
         s
@@ -215,13 +219,19 @@ impl Schema {
             return KindStatus::Known;
         }
         let (group, _) = split_api_version(api_version);
-        let Some(kinds) = self.kinds.get(group) else {
-            return KindStatus::Foreign;
+        let served_anywhere = |kind: &str| -> Vec<String> {
+            self.kinds.values().flatten().filter(|(k, _)| k == kind).map(|(_, v)| v.clone()).collect()
         };
-        let served: Vec<String> = kinds.iter().filter(|(k, _)| k == kind).map(|(_, v)| v.clone()).collect();
-        if !served.is_empty() {
+        // A Kubernetes kind under a version or group that no longer serves it
+        // (`extensions/v1beta1` Deployment).
+        let served = served_anywhere(kind);
+        let known_group = self.kinds.contains_key(group) || RETIRED_GROUPS.contains(&group);
+        if !served.is_empty() && (known_group || group.ends_with(".k8s.io")) {
             return KindStatus::WrongVersion { served };
         }
+        let Some(kinds) = self.kinds.get(group) else {
+            return if known_group { KindStatus::UnknownInGroup { suggestion: None } } else { KindStatus::Foreign };
+        };
         let names: Vec<&str> = kinds.iter().map(|(k, _)| k.as_str()).collect();
         KindStatus::UnknownInGroup { suggestion: suggest(kind, &names).map(str::to_string) }
     }
@@ -336,24 +346,22 @@ impl Validator<'_, '_> {
                 }
             }
             NodeKind::Scalar(_) => {
-                if !s.enumeration.is_empty() {
-                    if let Some(v) = node.as_string() {
-                        if !s.enumeration.iter().any(|e| &**e == v) {
-                            let names: Vec<&str> = s.enumeration.iter().map(|e| &**e).collect();
-                            let help = match suggest(v, &names) {
-                                Some(c) => Some(format!("Did you mean `{c}`?")),
-                                None => Some(format!("Use one of: {}.", quoted_list(&names))),
-                            };
-                            self.push(node.span(), format!("`{v}` is not a valid `{field}`"), help);
-                        }
-                    }
+                if !s.enumeration.is_empty()
+                    && let Some(v) = node.as_string()
+                    && !s.enumeration.iter().any(|e| &**e == v)
+                {
+                    let names: Vec<&str> = s.enumeration.iter().map(|e| &**e).collect();
+                    let help = match suggest(v, &names) {
+                        Some(c) => Some(format!("Did you mean `{c}`?")),
+                        None => Some(format!("Use one of: {}.", quoted_list(&names))),
+                    };
+                    self.push(node.span(), format!("`{v}` is not a valid `{field}`"), help);
                 }
-                if s.int32 {
-                    if let Some(Plain::Int(i)) = node.scalar_type() {
-                        if i32::try_from(i).is_err() {
-                            self.push(node.span(), format!("`{field}` must fit in 32 bits, found `{i}`"), None);
-                        }
-                    }
+                if s.int32
+                    && let Some(Plain::Int(i)) = node.scalar_type()
+                    && i32::try_from(i).is_err()
+                {
+                    self.push(node.span(), format!("`{field}` must fit in 32 bits, found `{i}`"), None);
                 }
             }
             NodeKind::Alias(_) => {}

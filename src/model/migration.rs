@@ -103,10 +103,11 @@ fn infer_role(w: &Workload) -> Role {
         return r;
     }
     let main = w.containers.first();
-    if let Some(c) = main {
-        if migration_tool(c).is_some() && !serves_after_migrating(c) {
-            return Role::Migration;
-        }
+    if let Some(c) = main
+        && migration_tool(c).is_some()
+        && !serves_after_migrating(c)
+    {
+        return Role::Migration;
     }
     if w.kind.is_batch() {
         return Role::OneShot;
@@ -121,7 +122,7 @@ fn infer_role(w: &Workload) -> Role {
     }
     if w.kind == WorkloadKind::ComposeService
         && w.compose.as_ref().and_then(|c| c.restart.as_ref()).is_some_and(|r| r.value == "no")
-        && w.containers.first().is_some_and(|c| !c.command.is_empty())
+        && w.containers.first().is_some_and(|c| c.argv().next().is_some())
         && w.containers.first().is_some_and(|c| c.ports.is_empty())
     {
         return Role::OneShot;
@@ -172,10 +173,10 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
     ];
     for (tool, first, next) in PAIRS {
         let pos = words.iter().position(|(x, _)| base(x) == *first);
-        if let Some(i) = pos {
-            if next.is_none_or(|n| words[i + 1..].iter().any(|(x, _)| *x == n)) {
-                return Some((tool, words[i].1));
-            }
+        if let Some(i) = pos
+            && next.is_none_or(|n| words[i + 1..].iter().any(|(x, _)| *x == n))
+        {
+            return Some((tool, words[i].1));
         }
     }
     for (tool, needle) in [

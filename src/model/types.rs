@@ -244,10 +244,11 @@ pub struct Container {
     /// The container item (or the Compose service).
     pub span: Span,
     pub image: Option<Spanned<String>>,
+    /// Kubernetes `command` (Compose `entrypoint`); a Compose string form is split into words
+    /// as Compose does, with no shell.
     pub command: Vec<Spanned<String>>,
+    /// Kubernetes `args` (Compose `command`).
     pub args: Vec<Spanned<String>>,
-    /// Compose `command`/`entrypoint` given as one string (split by Compose like a shell would,
-    /// but never run through one unless it starts a shell itself).
     pub env: Vec<EnvVar>,
     pub env_from: Vec<EnvFrom>,
     pub ports: Vec<ContainerPort>,
@@ -549,7 +550,7 @@ pub struct Scaler {
 
 #[derive(Clone, Debug)]
 pub enum ScalerKind {
-    Hpa(Hpa),
+    Hpa(Box<Hpa>),
     Pdb(Pdb),
 }
 
@@ -755,7 +756,7 @@ impl Platform {
 
     pub fn hpas(&self) -> impl Iterator<Item = (&Scaler, &Hpa)> {
         self.scalers.iter().filter_map(|s| match &s.kind {
-            ScalerKind::Hpa(h) => Some((s, h)),
+            ScalerKind::Hpa(h) => Some((s, &**h)),
             _ => None,
         })
     }

@@ -207,6 +207,7 @@ pub fn write(
             );
         }
         w.write_all(out.as_bytes())?;
+        writeln!(w)?;
     }
     let c = Counts::of(diags);
     if c.total() == 0 {

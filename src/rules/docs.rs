@@ -23,10 +23,8 @@ pub fn sections(doc: &str) -> Vec<&str> {
     for l in doc.lines() {
         if l.starts_with("```") {
             fenced = !fenced;
-        } else if !fenced {
-            if let Some(h) = l.strip_prefix("## ") {
-                out.push(h.trim());
-            }
+        } else if !fenced && let Some(h) = l.strip_prefix("## ") {
+            out.push(h.trim());
         }
     }
     out
@@ -112,11 +110,12 @@ pub fn examples(doc: &str) -> Vec<Example> {
         }
         let name = b.file.clone().unwrap_or_else(|| default_name(&b));
         let key = (b.heading.clone(), b.expect_diagnostic);
-        if b.file.is_some() && last_grouped.as_ref() == Some(&key) {
-            if let Some(ex) = out.last_mut() {
-                ex.files.push((name, b.code, b.line));
-                continue;
-            }
+        if b.file.is_some()
+            && last_grouped.as_ref() == Some(&key)
+            && let Some(ex) = out.last_mut()
+        {
+            ex.files.push((name, b.code, b.line));
+            continue;
         }
         last_grouped = b.file.is_some().then_some(key);
         out.push(Example {

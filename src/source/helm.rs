@@ -15,8 +15,7 @@ pub fn sources(yaml: &YamlFile) -> Vec<Option<String>> {
             .iter()
             .filter(|c| c.start >= prev_end.min(doc.start) && c.start < content_start && !c.trailing)
             .filter_map(|c| yaml.comment_text(c).trim().strip_prefix("Source:").map(|s| s.trim().to_string()))
-            .filter(|s| !s.is_empty())
-            .last();
+            .rfind(|s| !s.is_empty());
         out.push(found);
         prev_end = doc.end;
     }

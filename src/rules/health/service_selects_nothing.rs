@@ -45,7 +45,10 @@ impl Rule for ServiceSelectsNothing {
                 let mut d = Diagnostic::new(
                     &META,
                     span,
-                    format!("Service `{}` selects no pods: nothing has labels `{wanted}`", e.name.value),
+                    format!(
+                        "the selector of Service `{}` matches no pods: nothing has labels `{wanted}`",
+                        e.name.value
+                    ),
                 )
                 .label("matches no pod template")
                 .resource(&e.resource);

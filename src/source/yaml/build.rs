@@ -229,10 +229,10 @@ impl Builder<'_> {
             }
             Event::Alias(anchor) => self.alias(anchor, start, end),
             Event::Scalar(value, style, anchor, tag) => {
-                if let Some(id) = self.scalar_node(start, end, value, style, tag) {
-                    if anchor != 0 {
-                        self.anchors.insert(anchor, id);
-                    }
+                if let Some(id) = self.scalar_node(start, end, value, style, tag)
+                    && anchor != 0
+                {
+                    self.anchors.insert(anchor, id);
                 }
             }
             Event::SequenceStart(style, anchor, _) => {
@@ -307,16 +307,18 @@ impl Builder<'_> {
             GStyle::Folded => ScalarStyle::Folded,
         };
         let tag: Option<Box<str>> = tag.map(|t| format!("{}{}", t.handle(), t.suffix()).into_boxed_str());
-        if style == ScalarStyle::Plain && tag.is_none() && !self.at_key() {
-            if let Some(b) = yaml11_bool(&value) {
-                self.problem(
-                    ProblemKind::AmbiguousScalar,
-                    start,
-                    end,
-                    format!("`{value}` is the boolean `{b}` in YAML 1.1 (Kubernetes) but a string in YAML 1.2"),
-                    Some(format!("Quote it (`\"{value}\"`) if you mean the string, or write `{b}`.")),
-                );
-            }
+        if style == ScalarStyle::Plain
+            && tag.is_none()
+            && !self.at_key()
+            && let Some(b) = yaml11_bool(&value)
+        {
+            self.problem(
+                ProblemKind::AmbiguousScalar,
+                start,
+                end,
+                format!("`{value}` is the boolean `{b}` in YAML 1.1 (Kubernetes) but a string in YAML 1.2"),
+                Some(format!("Quote it (`\"{value}\"`) if you mean the string, or write `{b}`.")),
+            );
         }
         // Values that are slices of the input are stored as ranges of it.
         let base = text.as_ptr() as usize;

@@ -46,10 +46,10 @@ pub fn resolve_plain(s: &str) -> Plain {
     if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
         return s.parse::<i128>().map(Plain::Int).unwrap_or(Plain::Float(s.parse().unwrap_or(f64::NAN)));
     }
-    if is_core_float(digits) {
-        if let Ok(f) = s.parse::<f64>() {
-            return Plain::Float(f);
-        }
+    if is_core_float(digits)
+        && let Ok(f) = s.parse::<f64>()
+    {
+        return Plain::Float(f);
     }
     Plain::Str
 }

@@ -144,10 +144,4 @@ fn deserializes_typed_objects_with_error_spans() {
 #[test]
 fn node_size() {
     assert!(std::mem::size_of::<Node>() <= 24, "{}", std::mem::size_of::<Node>());
-    eprintln!(
-        "Deployment {} Workload {} Container {}",
-        std::mem::size_of::<k8s_openapi::api::apps::v1::Deployment>(),
-        std::mem::size_of::<crate::model::Workload>(),
-        std::mem::size_of::<crate::model::Container>()
-    );
 }
