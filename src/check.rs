@@ -399,6 +399,11 @@ fn assemble_k8s(p: &mut Platform, pieces: Vec<k8s::Piece>) {
             c.object = Some(oid);
             p.configs.push(c);
         }
+        if let Some(n) = piece.network_policy {
+            let mut n = *n;
+            n.object = oid;
+            p.network_policies.push(n);
+        }
         if let Some(s) = piece.scaler {
             let mut s = *s;
             s.id = ScalerId(p.scalers.len() as u32);

@@ -387,6 +387,7 @@ fn service(
                 short_form: dep.short_form,
             },
             confidence: Confidence::Explicit,
+            via: None,
         });
     }
     for l in &d.links {
@@ -397,6 +398,7 @@ fn service(
             endpoint: None,
             kind: EdgeKind::Link,
             confidence: Confidence::Explicit,
+            via: None,
         });
     }
     for s in d.ignore {

@@ -143,6 +143,7 @@ pub fn object(
         endpoint: None,
         config: None,
         scaler: None,
+        network_policy: None,
         config_refs: Vec::new(),
         edges: Vec::new(),
         suppressions: Vec::new(),
@@ -170,6 +171,9 @@ pub fn object(
         (av, "HorizontalPodAutoscaler") if av.starts_with("autoscaling/") => hpa(&cx, &mut piece),
         ("keda.sh/v1alpha1", "ScaledObject") => keda(&cx, &mut piece),
         ("policy/v1", "PodDisruptionBudget") => pdb(&cx, &mut piece),
+        ("networking.k8s.io/v1", "NetworkPolicy") => {
+            piece.network_policy = super::netpol::read(root, &piece.object).map(Box::new);
+        }
         _ => {}
     }
     Some(piece)
@@ -372,6 +376,7 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
                 endpoint: None,
                 kind: EdgeKind::Annotation,
                 confidence: Confidence::Explicit,
+                via: None,
             });
         }
     }

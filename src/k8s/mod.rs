@@ -7,11 +7,13 @@
 //! the spanned tree so each keeps its position; the typed object is kept beside them.
 
 mod build;
+pub mod netpol;
 pub mod schema;
 mod typed;
 
 use crate::model::{
-    ConfigRef, ConfigSource, Edge, Endpoint, InputProblem, InputProblemKind, Object, Scaler, Suppression, Workload,
+    ConfigRef, ConfigSource, Edge, Endpoint, InputProblem, InputProblemKind, NetworkPolicy, Object, Scaler,
+    Suppression, Workload,
 };
 use crate::source::SourceFile;
 use crate::source::yaml::{NodeRef, YamlFile};
@@ -28,6 +30,7 @@ pub struct Piece {
     pub endpoint: Option<Box<Endpoint>>,
     pub config: Option<Box<ConfigSource>>,
     pub scaler: Option<Box<Scaler>>,
+    pub network_policy: Option<Box<NetworkPolicy>>,
     /// `workload` of each is provisional: the piece's own workload.
     pub config_refs: Vec<ConfigRef>,
     /// `consumer` of each is provisional: the piece's own workload.

@@ -10,13 +10,18 @@
 //! refers to what (Service selectors to workloads, config references to their sources, HPAs to
 //! their targets, explicit dependency edges to providers).
 
+mod deps;
+pub mod infer;
 pub mod labels;
 pub mod link;
 pub mod migration;
+pub mod plan;
 pub mod read;
 pub mod redact;
 mod types;
+pub mod waits;
 
+pub use deps::*;
 pub use labels::{LabelSelector, Requirement, SelectorOp};
 pub use types::*;
 

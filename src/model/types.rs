@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{LabelSelector, Spanned};
+use super::{DeployPlan, Gate, LabelSelector, NetworkPolicy, Spanned};
 use crate::source::{FileId, Span};
 
 macro_rules! id_type {
@@ -647,6 +647,29 @@ pub enum EdgeKind {
     },
     Link,
     Annotation,
+    /// A host name in a value the consumer reads: an env value, an arg or command word, or a
+    /// ConfigMap/Secret value that an env var or `envFrom` reads.
+    Host {
+        /// The host as written (`nexus-database`, `db.prod.svc.cluster.local`).
+        host: String,
+        /// The port written, or implied by the URL scheme.
+        port: Option<i64>,
+        scheme: Option<String>,
+        /// The env var that carries it, if any.
+        variable: Option<String>,
+        source: HostSource,
+    },
+}
+
+/// Where an inferred host was found.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HostSource {
+    EnvValue,
+    /// A ConfigMap or Secret value read through `valueFrom` or `envFrom`.
+    ConfigValue,
+    /// A Compose `env_file` line.
+    EnvFile,
+    Arg,
 }
 
 /// Consumer → provider.
@@ -660,6 +683,9 @@ pub struct Edge {
     pub endpoint: Option<EndpointId>,
     pub kind: EdgeKind,
     pub confidence: Confidence,
+    /// Where the value came through, when that is not where it is written (the env var that
+    /// reads a ConfigMap key).
+    pub via: Option<Span>,
 }
 
 /// A Compose project: the files Compose merges, and its `.env`.
@@ -712,6 +738,9 @@ pub struct Platform {
     pub scalers: Vec<Scaler>,
     pub migrations: Vec<Migration>,
     pub edges: Vec<Edge>,
+    pub gates: Vec<Gate>,
+    pub plans: Vec<DeployPlan>,
+    pub network_policies: Vec<NetworkPolicy>,
     pub projects: Vec<ComposeProject>,
     pub problems: Vec<InputProblem>,
     /// Suppressions declared in annotations and Compose extensions (comments are collected

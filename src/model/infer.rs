@@ -1,0 +1,1 @@
+//! Inferred dependency edges (being written).
