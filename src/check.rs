@@ -256,6 +256,7 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
     let mut db = SourceDb::new();
     let mut platform = Platform::default();
     let mut yaml_inputs: Vec<FileId> = Vec::new();
+    let mut scripts: Vec<FileId> = Vec::new();
     for p in pending {
         match p.read {
             Ok(r) => {
@@ -264,6 +265,8 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
                     platform.problems.push(content_problem(id, &problem));
                 } else if p.kind == InputKind::Yaml {
                     yaml_inputs.push(id);
+                } else {
+                    scripts.push(id);
                 }
             }
             Err(e) => io_errors.push(IoError { path: p.display, message: discover::io_message(&e) }),
@@ -319,7 +322,7 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
     };
     trees.resize_with(db.len(), || None);
     assemble_compose(&mut platform, cm);
-    model::link::link(&mut platform);
+    model::link::link(&mut platform, &db, &scripts);
     // The config file, so unused `ignores` entries can be shown in it.
     let config_file = settings.path.as_ref().filter(|_| !settings.ignores.is_empty()).and_then(|p| {
         let text = std::fs::read_to_string(p).ok()?;

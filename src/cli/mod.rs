@@ -2,6 +2,7 @@
 //! become validated [`Settings`](crate::config::Settings) before any file is read.
 
 mod check;
+mod graph;
 mod rules;
 
 pub use rules::markdown as rules_markdown;
@@ -31,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Check files and directories (`-` reads stdin, e.g. `helm template … | nexus-lint check -`).
     Check(CheckArgs),
+    /// Print the dependency graph: workloads, Services, dependencies (gated or not) and findings.
+    Graph(GraphArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Explain one rule (by code or name).
@@ -82,6 +85,30 @@ pub struct CheckArgs {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Files or directories; `-` for stdin. Default: the current directory.
+    pub paths: Vec<String>,
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormat,
+    /// Write the graph to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<std::path::PathBuf>,
+    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore any `.nexus-lint.yaml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {
     Table,
     Json,
@@ -130,6 +157,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule(args) => rules::explain(args),
     };

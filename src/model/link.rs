@@ -3,15 +3,23 @@
 //! and named dependency edges to providers. Roles and migrations are inferred last, because
 //! they look at what depends on what.
 
-use super::{ConfigKind, Format, Platform, ScalerKind, WorkloadId, WorkloadKind, migration, same_namespace};
+use super::{
+    ConfigKind, Format, Platform, ScalerKind, WorkloadId, WorkloadKind, gates, infer, migration, plan, same_namespace,
+};
+use crate::source::{FileId, SourceDb};
 
-pub fn link(p: &mut Platform) {
+/// Links the model, then derives what rests on links: inferred edges, roles, migrations, deploy
+/// plans (from the shell scripts among `scripts`) and gates.
+pub fn link(p: &mut Platform, db: &SourceDb, scripts: &[FileId]) {
     link_endpoints(p);
     link_configs(p);
     link_scalers(p);
     link_edges(p);
+    infer::infer(p, db);
     migration::infer_roles(p);
     migration::find_migrations(p);
+    p.plans = plan::plans(db, p, scripts);
+    gates::build(p, db);
 }
 
 fn link_endpoints(p: &mut Platform) {

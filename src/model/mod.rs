@@ -11,6 +11,7 @@
 //! their targets, explicit dependency edges to providers).
 
 mod deps;
+pub mod gates;
 pub mod infer;
 pub mod labels;
 pub mod link;

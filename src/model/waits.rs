@@ -3,6 +3,6 @@
 use super::{Container, WaitSpec};
 
 /// The waits in a container's command and args.
-pub fn waits(_c: &Container) -> Vec<WaitSpec> {
+pub fn waits(_c: &Container, _db: &crate::source::SourceDb) -> Vec<WaitSpec> {
     Vec::new()
 }

@@ -2,6 +2,7 @@
 //! only render; nothing here decides what is wrong.
 
 pub mod github;
+pub mod graph;
 pub mod human;
 pub mod json;
 

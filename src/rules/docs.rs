@@ -5,8 +5,10 @@
 //! `yaml,expect_diagnostic` must yield exactly one diagnostic of the rule, on the line carrying
 //! a `# error: [rule-name]` (or `warning:`/`info:`) marker; a plain `yaml` block must yield none;
 //! `ignore` skips a block; `file=<path>` gives a block a file name, and consecutive blocks with
-//! file names under one heading form one multi-file project (a Compose file and its `.env`, a
-//! Deployment and its Service).
+//! file names under one heading, with no prose between them, form one multi-file project (a
+//! Compose file and its `.env`, a Deployment and its Service), which expects a diagnostic if any
+//! of its blocks does. A later project under the same heading inherits the files it does not
+//! redefine, so a "Use instead" block can replace just the file that changes.
 
 /// The first paragraph after the `# CODE name` title.
 pub fn summary(doc: &str) -> &str {
@@ -41,25 +43,32 @@ pub struct Block {
     pub code: String,
     /// 1-based line of the Markdown file where the block's first code line is.
     pub line: usize,
+    /// Prose (non-blank text) separates this block from the previous one.
+    pub after_prose: bool,
 }
 
 /// One example to run: one or more files, and whether it must produce the rule's diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Example {
     pub expect_diagnostic: bool,
-    /// (file name, content, markdown line of its first line)
+    /// (file name, content, markdown line of its first line; 0 for a file inherited from the
+    /// previous example under the same heading)
     pub files: Vec<(String, String, usize)>,
     pub heading: String,
+    /// Its files were named (`file=`), so it is a multi-file project.
+    named: bool,
 }
 
 pub fn blocks(doc: &str) -> Vec<Block> {
     let mut out = Vec::new();
     let mut heading = String::new();
     let mut current: Option<Block> = None;
+    let mut prose = false;
     for (i, l) in doc.lines().enumerate() {
         if let Some(b) = current.as_mut() {
             if l.trim_start().starts_with("```") {
-                out.push(current.take().unwrap_or_else(|| unreachable!()));
+                out.extend(current.take());
+                prose = false;
             } else {
                 b.code.push_str(l);
                 b.code.push('\n');
@@ -77,6 +86,7 @@ pub fn blocks(doc: &str) -> Vec<Block> {
                 file: None,
                 code: String::new(),
                 line: i + 2,
+                after_prose: prose,
             };
             for p in parts {
                 match p {
@@ -92,6 +102,9 @@ pub fn blocks(doc: &str) -> Vec<Block> {
             current = Some(b);
         } else if l.starts_with('#') {
             heading = l.trim_start_matches('#').trim().to_string();
+            prose = true;
+        } else if !l.trim().is_empty() {
+            prose = true;
         }
     }
     out
@@ -102,27 +115,42 @@ const EXAMPLE_LANGS: &[&str] = &["yaml", "yml", "sh", "bash", "env", "json"];
 /// Groups blocks into runnable examples.
 pub fn examples(doc: &str) -> Vec<Example> {
     let mut out: Vec<Example> = Vec::new();
-    let mut last_grouped: Option<(String, bool)> = None;
+    // Whether the last example is a multi-file project still open for more blocks.
+    let mut open = false;
     for b in blocks(doc) {
         if b.ignore || !EXAMPLE_LANGS.contains(&b.lang.as_str()) {
-            last_grouped = None;
+            open = false;
             continue;
         }
         let name = b.file.clone().unwrap_or_else(|| default_name(&b));
-        let key = (b.heading.clone(), b.expect_diagnostic);
-        if b.file.is_some()
-            && last_grouped.as_ref() == Some(&key)
-            && let Some(ex) = out.last_mut()
-        {
-            ex.files.push((name, b.code, b.line));
+        let joins = open && !b.after_prose && b.file.is_some() && out.last().is_some_and(|e| e.heading == b.heading);
+        match out.last_mut() {
+            Some(ex) if joins => {
+                ex.expect_diagnostic |= b.expect_diagnostic;
+                ex.files.push((name, b.code, b.line));
+            }
+            _ => out.push(Example {
+                expect_diagnostic: b.expect_diagnostic,
+                files: vec![(name, b.code, b.line)],
+                heading: b.heading.clone(),
+                named: b.file.is_some(),
+            }),
+        }
+        open = b.file.is_some();
+    }
+    // A project inherits the files of the previous project under its heading that it does not
+    // redefine (with line 0: they are context, not its own text).
+    for i in 1..out.len() {
+        let (prev, cur) = out.split_at_mut(i);
+        let (prev, cur) = (&prev[i - 1], &mut cur[0]);
+        if !(cur.named && prev.named && prev.heading == cur.heading) {
             continue;
         }
-        last_grouped = b.file.is_some().then_some(key);
-        out.push(Example {
-            expect_diagnostic: b.expect_diagnostic,
-            files: vec![(name, b.code, b.line)],
-            heading: b.heading,
-        });
+        for (n, c, _) in &prev.files {
+            if !cur.files.iter().any(|(m, ..)| m == n) {
+                cur.files.push((n.clone(), c.clone(), 0));
+            }
+        }
     }
     out
 }

@@ -10,6 +10,8 @@ mod registry;
 
 mod health;
 pub mod input;
+mod network;
+mod startup;
 mod versions;
 
 pub use registry::{all, by_code, by_name};

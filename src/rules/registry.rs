@@ -1,6 +1,6 @@
 //! The list of rules, in code order. Adding a rule: its file, its Markdown, one line here.
 
-use super::{Rule, health, input, versions};
+use super::{Rule, health, input, startup, versions};
 
 static RULES: &[&dyn Rule] = &[
     &input::InvalidYaml,
@@ -10,10 +10,19 @@ static RULES: &[&dyn Rule] = &[
     &input::UnknownKind,
     &input::UnusedSuppression,
     &input::EmptyInput,
+    &startup::DependencyNotAwaited,
+    &startup::GateWithoutReadiness,
+    &startup::GateTargetMismatch,
+    &startup::DependencyCycle,
+    &startup::UnboundedWait,
+    &startup::DeployOrder,
+    &startup::SidecarStartRace,
+    &startup::SlowStartKilled,
     &versions::MutableImageTag,
     &health::ReadinessMissing,
     &health::ProbePortMismatch,
     &health::ServiceSelectsNothing,
+    &super::network::NetworkPolicyBlocksDependency,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {

@@ -1,0 +1,42 @@
+//! `nexus-lint graph`.
+
+use super::{EXIT_ERROR, EXIT_OK, GraphArgs, GraphFormat, emit, eprint_error};
+use crate::check::{self, InputSpec};
+use crate::config::Overrides;
+use crate::report::graph;
+
+pub fn run(args: GraphArgs) -> u8 {
+    let settings = match super::check::settings(args.config.as_deref(), args.no_config, &Overrides::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprint_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
+    let outcome = check::check(&InputSpec::Paths(paths), &settings);
+    for e in &outcome.loaded.io_errors {
+        eprint_error(&format!("{}: {}", e.path, e.message));
+    }
+    let g = graph::build(&outcome.loaded.platform, &outcome.loaded.db, &outcome.diagnostics);
+    let render = |w: &mut dyn std::io::Write| match args.format {
+        GraphFormat::Mermaid => graph::write_mermaid(w, &g),
+        GraphFormat::Dot => graph::write_dot(w, &g),
+        GraphFormat::Json => graph::write_json(w, &g),
+    };
+    let written = match &args.output {
+        Some(path) => {
+            let mut buf = Vec::new();
+            render(&mut buf).and_then(|()| std::fs::write(path, &buf)).map_err(|e| {
+                eprint_error(&format!("cannot write `{}`: {e}", path.display()));
+                EXIT_ERROR
+            })
+        }
+        None => emit(render),
+    };
+    match written {
+        Err(code) => code,
+        Ok(()) if !outcome.loaded.io_errors.is_empty() => EXIT_ERROR,
+        Ok(()) => EXIT_OK,
+    }
+}

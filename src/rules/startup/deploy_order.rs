@@ -1,0 +1,85 @@
+use super::is_stateful;
+use crate::diagnostics::Diagnostic;
+use crate::model::{DeployPlan, Format, GateKind, ObjectId, PlanAction, WorkloadId};
+use crate::rules::{Context, Rule, RuleMeta, rule_meta};
+
+static META: RuleMeta = rule_meta!("NX106", "deploy-order", Startup, Warning, "startup/NX106-deploy-order.md");
+
+pub struct DeployOrder;
+
+fn apply_step(plan: &DeployPlan, object: ObjectId) -> Option<usize> {
+    plan.steps.iter().position(|s| matches!(&s.action, PlanAction::Apply { objects, .. } if objects.contains(&object)))
+}
+
+/// Is the provider waited for between its creation (step `from`) and step `to`?
+fn waited(plan: &DeployPlan, object: ObjectId, from: usize, to: usize) -> bool {
+    plan.steps[from..to].iter().any(|s| match &s.action {
+        PlanAction::Wait { objects, condition, .. } => objects.contains(&object) && !condition.starts_with("delete"),
+        PlanAction::RolloutStatus { objects, .. } => objects.contains(&object),
+        _ => false,
+    })
+}
+
+impl Rule for DeployOrder {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let p = cx.platform;
+        for plan in &p.plans {
+            let mut done: Vec<(WorkloadId, WorkloadId)> = Vec::new();
+            for e in &p.edges {
+                let Some(prov) = e.provider else { continue };
+                let (c, pr) = (p.workload(e.consumer), p.workload(prov));
+                if c.resource.format != Format::Kubernetes || !is_stateful(pr.role) || done.contains(&(c.id, prov)) {
+                    continue;
+                }
+                // A gate inside the pod holds whatever order the script uses.
+                if p.gates.iter().any(|g| {
+                    g.consumer == c.id
+                        && g.kind.holds_on_restart()
+                        && (g.provider == Some(prov) || matches!(g.kind, GateKind::Retries))
+                }) {
+                    continue;
+                }
+                let (Some(co), Some(po)) = (c.object, pr.object) else { continue };
+                let (Some(ci), Some(pi)) = (apply_step(plan, co), apply_step(plan, po)) else { continue };
+                if pi < ci && waited(plan, po, pi, ci) {
+                    continue;
+                }
+                done.push((c.id, prov));
+                let message = if pi > ci {
+                    format!("the deploy creates `{}` before `{}`, which it connects to", c.name.value, pr.name.value)
+                } else if pi == ci {
+                    format!(
+                        "the deploy creates `{}` and `{}` in one apply, with no wait between",
+                        c.name.value, pr.name.value
+                    )
+                } else {
+                    format!(
+                        "the deploy creates `{}` right after `{}`, without waiting for it to be ready",
+                        c.name.value, pr.name.value
+                    )
+                };
+                let ns = pr.namespace.as_deref().map_or(String::new(), |n| format!(" -n {n}"));
+                let kind = pr.kind.as_str().to_ascii_lowercase();
+                let wait = if pr.kind.is_batch() {
+                    format!("kubectl wait --for=condition=complete --timeout=600s job/{}{ns}", pr.name.value)
+                } else {
+                    format!("kubectl rollout status {kind}/{}{ns} --timeout=300s", pr.name.value)
+                };
+                let mut d = Diagnostic::new(&META, plan.steps[ci].span, message)
+                    .label(format!("creates `{}`", c.name.value))
+                    .help(format!("Apply `{}` first and wait for it before this step: `{wait}`.", pr.name.value))
+                    .resource(&c.resource)
+                    .key(format!("{}:{}", cx.sources.get(plan.file).path, pr.name.value));
+                if pi != ci {
+                    d = d.secondary(plan.steps[pi].span, format!("creates `{}`", pr.name.value));
+                }
+                d = d.secondary(e.target.span, format!("`{}` connects to `{}` here", c.name.value, pr.name.value));
+                out.push(d);
+            }
+        }
+    }
+}
