@@ -9,6 +9,7 @@
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
 
 mod cli;
+mod deps;
 mod fixtures;
 mod meta;
 mod reporters;

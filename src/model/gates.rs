@@ -299,7 +299,7 @@ fn plan_gates(p: &Platform) -> Vec<Gate> {
 
 /// Does a consumer have a gate that holds for this provider?
 pub fn gated(p: &Platform, consumer: WorkloadId, provider: WorkloadId, endpoint: Option<EndpointId>) -> Option<&Gate> {
-    p.gates.iter().find(|g| {
+    p.gates_of(consumer).find(|g| {
         g.consumer == consumer
             && (matches!(g.kind, GateKind::Retries)
                 || g.provider == Some(provider)

@@ -95,7 +95,7 @@ pub fn find_hosts(value: &str, bare_host: bool) -> Vec<HostRef> {
         let scheme = value[scheme_start..sep].to_ascii_lowercase();
         let auth_start = sep + 3;
         let auth_end = value[auth_start..]
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | ' ' | '\n' | '\t' | ';'))
+            .find(['/', '?', '#', '"', '\'', ' ', '\n', '\t', ';'])
             .map_or(value.len(), |j| auth_start + j);
         let authority = &value[auth_start..auth_end];
         // Userinfo may itself hold `@` in a password; the host part follows the last one.
@@ -212,13 +212,10 @@ pub struct Resolved {
 pub fn resolve(p: &Platform, consumer: &Workload, host: &str) -> Resolved {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let mut out = Resolved::default();
+    let named = |name: &str| p.index.endpoints_by_name.get(name).into_iter().flatten().map(|id| p.endpoint(*id));
     let found = if consumer.resource.format == Format::Compose {
         out.internal = !host.contains('.');
-        p.endpoints.iter().find(|e| {
-            e.project == consumer.project
-                && (e.name.value.eq_ignore_ascii_case(&host)
-                    || e.aliases.iter().any(|a| a.value.eq_ignore_ascii_case(&host)))
-        })
+        named(&host).find(|e| e.project == consumer.project)
     } else {
         let labels: Vec<&str> = host.split('.').collect();
         let cluster_suffix = host.ends_with(".svc.cluster.local") || host.ends_with(".svc");
@@ -238,7 +235,7 @@ pub fn resolve(p: &Platform, consumer: &Workload, host: &str) -> Resolved {
         };
         out.internal = true;
         let ns = ns.or(consumer.namespace.as_deref());
-        p.endpoints.iter().find(|e| {
+        named(name).find(|e| {
             e.resource.format == Format::Kubernetes
                 && e.name.value == name
                 && same_namespace(e.namespace.as_deref(), ns)
@@ -253,7 +250,7 @@ pub fn resolve(p: &Platform, consumer: &Workload, host: &str) -> Resolved {
 }
 
 fn known_namespace(p: &Platform, ns: &str) -> bool {
-    p.objects.iter().any(|o| o.namespace_str() == Some(ns) || (o.kind.value == "Namespace" && o.name_str() == ns))
+    p.index.namespaces.contains(ns)
 }
 
 /// A value a workload reads, with where it is written and how it is read.
@@ -313,12 +310,14 @@ pub fn infer(p: &mut Platform, db: &SourceDb) {
                 }
             }
             for f in &c.env_from {
-                let Some(cfg) = p.configs.iter().find(|x| {
-                    x.kind == f.kind
-                        && x.name.value == f.name.value
-                        && x.project == w.project
-                        && same_namespace(x.namespace.as_deref(), w.namespace.as_deref())
-                }) else {
+                let Some(cfg) =
+                    p.index.configs_by_name.get(&f.name.value).into_iter().flatten().map(|c| p.config(*c)).find(|x| {
+                        x.kind == f.kind
+                            && x.name.value == f.name.value
+                            && x.project == w.project
+                            && same_namespace(x.namespace.as_deref(), w.namespace.as_deref())
+                    })
+                else {
                     continue;
                 };
                 for entry in &cfg.data {
@@ -413,9 +412,13 @@ fn config_value<'a>(
     name: &str,
     key: &str,
 ) -> Option<&'a Spanned<String>> {
-    p.configs
-        .iter()
-        .filter(|c| c.kind == kind && c.name.value == name && c.project == w.project)
+    p.index
+        .configs_by_name
+        .get(name)
+        .into_iter()
+        .flatten()
+        .map(|c| p.config(*c))
+        .filter(|c| c.kind == kind && c.project == w.project)
         .filter(|c| same_namespace(c.namespace.as_deref(), w.namespace.as_deref()))
         .find_map(|c| c.data.iter().find(|e| e.key.value == key).and_then(|e| e.value.as_ref()))
 }

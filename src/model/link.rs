@@ -3,6 +3,7 @@
 //! and named dependency edges to providers. Roles and migrations are inferred last, because
 //! they look at what depends on what.
 
+use super::index::Index;
 use super::{
     ConfigKind, Format, Platform, ScalerKind, WorkloadId, WorkloadKind, gates, infer, migration, plan, same_namespace,
 };
@@ -11,6 +12,7 @@ use crate::source::{FileId, SourceDb};
 /// Links the model, then derives what rests on links: inferred edges, roles, migrations, deploy
 /// plans (from the shell scripts among `scripts`) and gates.
 pub fn link(p: &mut Platform, db: &SourceDb, scripts: &[FileId]) {
+    p.index = Index::names(p);
     link_endpoints(p);
     link_configs(p);
     link_scalers(p);
@@ -18,8 +20,17 @@ pub fn link(p: &mut Platform, db: &SourceDb, scripts: &[FileId]) {
     infer::infer(p, db);
     migration::infer_roles(p);
     migration::find_migrations(p);
+    relate(p);
     p.plans = plan::plans(db, p, scripts);
     gates::build(p, db);
+    relate(p);
+}
+
+/// Rebuilds the per-workload tables (edges and endpoints first, then again with the gates).
+fn relate(p: &mut Platform) {
+    let mut index = std::mem::take(&mut p.index);
+    index.relations(p);
+    p.index = index;
 }
 
 fn link_endpoints(p: &mut Platform) {
@@ -27,14 +38,19 @@ fn link_endpoints(p: &mut Platform) {
         let e = &p.endpoints[i];
         let targets: Vec<WorkloadId> = match (&e.selector, e.project) {
             (_, Some(project)) => p
-                .workloads
-                .iter()
-                .filter(|w| w.project == Some(project) && w.name.value == e.name.value)
-                .map(|w| w.id)
+                .index
+                .workloads_by_name
+                .get(&e.name.value)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|w| p.workload(*w).project == Some(project))
                 .collect(),
             (Some(sel), None) if !sel.is_empty() => p
-                .workloads
-                .iter()
+                .index
+                .workloads_near(p, e.namespace.as_deref())
+                .into_iter()
+                .map(|w| p.workload(w))
                 .filter(|w| w.kind != WorkloadKind::ComposeService)
                 .filter(|w| same_namespace(w.namespace.as_deref(), e.namespace.as_deref()))
                 .filter(|w| sel.iter().all(|(k, v)| w.pod_labels.get(k).is_some_and(|l| l.value == v.value)))
@@ -51,8 +67,12 @@ fn link_configs(p: &mut Platform) {
         let r = &p.config_refs[i];
         let w = &p.workloads[r.workload.index()];
         let target = p
-            .configs
-            .iter()
+            .index
+            .configs_by_name
+            .get(&r.name.value)
+            .into_iter()
+            .flatten()
+            .map(|c| p.config(*c))
             .filter(|c| match r.kind {
                 ConfigKind::ConfigMap | ConfigKind::Secret => {
                     c.kind == r.kind
@@ -75,8 +95,12 @@ fn link_scalers(p: &mut Platform) {
         match &p.scalers[i].kind {
             ScalerKind::Hpa(h) => {
                 let target = p
-                    .workloads
-                    .iter()
+                    .index
+                    .workloads_by_name
+                    .get(&h.target_name.value)
+                    .into_iter()
+                    .flatten()
+                    .map(|w| p.workload(*w))
                     .find(|w| {
                         w.resource.format == Format::Kubernetes
                             && w.kind.as_str() == h.target_kind.value
@@ -90,8 +114,10 @@ fn link_scalers(p: &mut Platform) {
             }
             ScalerKind::Pdb(pdb) => {
                 let targets: Vec<WorkloadId> = p
-                    .workloads
-                    .iter()
+                    .index
+                    .workloads_near(p, ns.as_deref())
+                    .into_iter()
+                    .map(|w| p.workload(w))
                     .filter(|w| w.resource.format == Format::Kubernetes && !w.kind.is_batch())
                     .filter(|w| same_namespace(w.namespace.as_deref(), ns.as_deref()))
                     .filter(|w| pdb.selector.matches(&w.pod_labels))

@@ -12,6 +12,7 @@
 
 mod deps;
 pub mod gates;
+pub mod index;
 pub mod infer;
 pub mod labels;
 pub mod link;

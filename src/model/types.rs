@@ -742,6 +742,8 @@ pub struct Platform {
     pub plans: Vec<DeployPlan>,
     pub network_policies: Vec<NetworkPolicy>,
     pub projects: Vec<ComposeProject>,
+    /// Lookup tables, filled by [`super::link::link`].
+    pub index: super::index::Index,
     pub problems: Vec<InputProblem>,
     /// Suppressions declared in annotations and Compose extensions (comments are collected
     /// from the YAML by the suppression pass).
@@ -770,17 +772,22 @@ impl Platform {
 
     /// Endpoints that route to a workload.
     pub fn endpoints_of(&self, w: WorkloadId) -> impl Iterator<Item = &Endpoint> {
-        self.endpoints.iter().filter(move |e| e.targets.contains(&w))
+        self.index.endpoints_of.get(w.index()).into_iter().flatten().map(|e| &self.endpoints[e.index()])
     }
 
     /// Edges whose provider is this workload.
     pub fn dependents_of(&self, w: WorkloadId) -> impl Iterator<Item = &Edge> {
-        self.edges.iter().filter(move |e| e.provider == Some(w))
+        self.index.dependents_of.get(w.index()).into_iter().flatten().map(|&i| &self.edges[i])
     }
 
     /// Edges whose consumer is this workload.
     pub fn dependencies_of(&self, w: WorkloadId) -> impl Iterator<Item = &Edge> {
-        self.edges.iter().filter(move |e| e.consumer == w)
+        self.index.dependencies_of.get(w.index()).into_iter().flatten().map(|&i| &self.edges[i])
+    }
+
+    /// Gates of this workload.
+    pub fn gates_of(&self, w: WorkloadId) -> impl Iterator<Item = &Gate> {
+        self.index.gates_of.get(w.index()).into_iter().flatten().map(|&i| &self.gates[i])
     }
 
     pub fn hpas(&self) -> impl Iterator<Item = (&Scaler, &Hpa)> {

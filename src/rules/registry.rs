@@ -1,6 +1,6 @@
 //! The list of rules, in code order. Adding a rule: its file, its Markdown, one line here.
 
-use super::{Rule, health, input, startup, versions};
+use super::{Rule, health, input, network, startup, versions};
 
 static RULES: &[&dyn Rule] = &[
     &input::InvalidYaml,
@@ -22,7 +22,7 @@ static RULES: &[&dyn Rule] = &[
     &health::ReadinessMissing,
     &health::ProbePortMismatch,
     &health::ServiceSelectsNothing,
-    &super::network::NetworkPolicyBlocksDependency,
+    &network::NetworkPolicyBlocksDependency,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {

@@ -42,15 +42,46 @@ pub struct Simple {
 pub enum Cmd {
     Simple(Simple),
     /// `while`/`until COND; do BODY; done`.
-    Loop { until: bool, cond: List, body: List, start: usize, end: usize },
+    Loop {
+        until: bool,
+        cond: List,
+        body: List,
+        start: usize,
+        end: usize,
+    },
     /// `for VAR in ITEMS; do BODY; done`; `items` is None for `for VAR; do` (the positional
     /// parameters); `arith` is the inside of `for ((…))`.
-    For { var: String, items: Option<Vec<Word>>, arith: Option<String>, body: List, start: usize, end: usize },
-    If { branches: Vec<(List, List)>, otherwise: Option<List>, start: usize, end: usize },
+    For {
+        var: String,
+        items: Option<Vec<Word>>,
+        arith: Option<String>,
+        body: List,
+        start: usize,
+        end: usize,
+    },
+    If {
+        branches: Vec<(List, List)>,
+        otherwise: Option<List>,
+        start: usize,
+        end: usize,
+    },
     /// `{ …; }` or `( … )`.
-    Group { body: List, start: usize, end: usize },
-    Case { arms: Vec<List>, start: usize, end: usize },
-    Function { name: String, body: Box<Cmd>, start: usize, end: usize },
+    Group {
+        body: List,
+        start: usize,
+        end: usize,
+    },
+    Case {
+        arms: Vec<List>,
+        start: usize,
+        end: usize,
+    },
+    Function {
+        name: String,
+        body: Box<Cmd>,
+        start: usize,
+        end: usize,
+    },
 }
 
 impl Cmd {
@@ -529,9 +560,16 @@ impl Parser {
     }
 
     fn command(&mut self) -> Option<Cmd> {
-        if self.at_end() {
+        if self.at_end() || self.depth > MAX_DEPTH {
             return None;
         }
+        self.depth += 1;
+        let cmd = self.command_inner();
+        self.depth -= 1;
+        cmd
+    }
+
+    fn command_inner(&mut self) -> Option<Cmd> {
         let (start, kw) = match self.peek() {
             Some(Tok::Word(w)) => (w.start, w.text.clone()),
             Some(Tok::Op("(", s, _)) => {
@@ -646,9 +684,6 @@ impl Parser {
                     self.pos += 1;
                     let mut list = Vec::new();
                     while let Some(Tok::Word(w)) = self.peek() {
-                        if w.text == "do" && list.is_empty() && false {
-                            break;
-                        }
                         list.push(w.clone());
                         self.pos += 1;
                     }
@@ -705,8 +740,9 @@ impl Parser {
             // The patterns, up to `)`.
             let before = self.pos;
             while let Some(t) = self.peek() {
+                let close = matches!(t, Tok::Op(")", ..));
                 self.pos += 1;
-                if matches!(t, Tok::Op(")", ..)) {
+                if close {
                     break;
                 }
             }
@@ -790,8 +826,10 @@ mod tests {
 
     #[test]
     fn quotes_escapes_and_expansions() {
-        let l = parse(r#"echo 'a b' "c $(date +%s) ${X:-y}" d\ e `id -u` \
-  f # comment"#);
+        let l = parse(
+            r#"echo 'a b' "c $(date +%s) ${X:-y}" d\ e `id -u` \
+  f # comment"#,
+        );
         assert_eq!(l.len(), 1);
         assert_eq!(words(first(&l)), vec!["echo", "a b", "c $(date +%s) ${X:-y}", "d e", "`id -u`", "f"]);
         let src = "until nc -z db 5432; do sleep 1; done";
@@ -821,7 +859,10 @@ mod tests {
         let Cmd::Simple(s) = first(&l) else { panic!() };
         assert_eq!(s.redirects[0].text, "/dev/tcp/db/5432");
         let Cmd::Simple(s) = &l[1].first.cmds[0] else { panic!() };
-        assert_eq!(s.redirects.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), ["/dev/tcp/r/6379", "/dev/tcp/x/1"]);
+        assert_eq!(
+            s.redirects.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+            ["/dev/tcp/r/6379", "/dev/tcp/x/1"]
+        );
 
         let l = parse("f() { nc -z \"$1\" \"$2\"; }\nf db 5432\n( cd /; ls )");
         assert!(matches!(first(&l), Cmd::Function { name, .. } if name == "f"));

@@ -27,8 +27,10 @@ impl Rule for ServiceSelectsNothing {
                 // Pods from elsewhere (another repo, a chart dependency) are not ours to judge:
                 // only speak when this namespace's workloads are all here.
                 let neighbours: Vec<_> = p
-                    .workloads
-                    .iter()
+                    .index
+                    .workloads_near(p, e.namespace.as_deref())
+                    .into_iter()
+                    .map(|w| p.workload(w))
                     .filter(|w| w.resource.format == Format::Kubernetes && !w.kind.is_batch())
                     .filter(|w| same_namespace(w.namespace.as_deref(), e.namespace.as_deref()))
                     .collect();

@@ -161,109 +161,104 @@ impl Rule for NetworkPolicyBlocksDependency {
             let to =
                 Pods { workload: provider, namespace: provider.namespace.as_deref().or(consumer.namespace.as_deref()) };
             let ports = if conn.ports.is_empty() { vec![PodPort::any()] } else { conn.ports.clone() };
-            let report = |dir: Direction, policies: &[&NetworkPolicy]| {
-                blocked(p, edge, consumer, provider, &from, &to, dir, policies, &conn, ports.first())
-            };
+            let case = Case { p, edge, from, to, conn: &conn };
             let ingress = reach::isolating(p, to, Direction::Ingress);
             if !ingress.is_empty()
                 && !ports.iter().any(|port| reach::allowed(p, &ingress, Direction::Ingress, to, from, port, provider))
             {
-                out.push(report(Direction::Ingress, &ingress));
+                out.push(case.blocked(Direction::Ingress, &ingress));
             }
             let egress = reach::isolating(p, from, Direction::Egress);
             if egress.is_empty() {
                 continue;
             }
             if !ports.iter().any(|port| reach::allowed(p, &egress, Direction::Egress, from, to, port, provider)) {
-                out.push(report(Direction::Egress, &egress));
+                out.push(case.blocked(Direction::Egress, &egress));
             }
             if let Some(name) = &conn.dns_name
                 && !dns_reported.contains(&consumer.id)
                 && !reach::dns_may_be_allowed(p, &egress, from.namespace)
             {
                 dns_reported.insert(consumer.id);
-                out.push(dns_blocked(p, edge, consumer, name, &egress));
+                out.push(case.dns_blocked(name, &egress));
             }
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn blocked(
-    p: &Platform,
-    edge: &Edge,
-    consumer: &Workload,
-    provider: &Workload,
-    from: &Pods<'_>,
-    to: &Pods<'_>,
-    dir: Direction,
-    policies: &[&NetworkPolicy],
-    conn: &Connection,
-    port: Option<&PodPort>,
-) -> Diagnostic {
-    let (c, pr) = (&consumer.name.value, &provider.name.value);
-    let (subject, peer, peer_ns, own_ns, key) = match dir {
-        Direction::Ingress => (pr, consumer, from.namespace, to.namespace, "from"),
-        Direction::Egress => (c, provider, to.namespace, from.namespace, "to"),
-    };
-    let mut selector = pod_selector(peer);
-    if let (Some(peer_ns), Some(own_ns)) = (peer_ns, own_ns)
-        && peer_ns != own_ns
-    {
-        selector =
-            format!("namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: {}}}}}, {selector}", scalar(peer_ns));
-    }
-    let mut d = Diagnostic::new(
-        &META,
-        edge.target.span,
-        format!(
-            "connection from `{c}` to `{}` is blocked by {} ({})",
-            conn.shown,
-            policy_names(policies),
-            dir.as_str()
-        ),
-    )
-    .label(format!("`{subject}` allows no {} for this connection", dir.as_str()))
-    .help(format!(
-        "Allow it: add `{}: [{{{key}: [{{{selector}}}]{}}}]` to a NetworkPolicy that selects `{subject}` pods.",
-        dir.as_str(),
-        ports_yaml(port)
-    ))
-    .resource(&consumer.resource)
-    .key(format!("{pr}:{}", dir.as_str()))
-    .template(template_at(p, edge.target.span));
-    if let Some(via) = edge.via {
-        d = d.secondary(via, format!("`{c}` reads it here"));
-    }
-    for np in policies {
-        d = d.secondary(np.selector_span, format!("isolates `{subject}` pods for {}", dir.as_str()));
-    }
-    d
+/// One edge under judgement.
+struct Case<'a> {
+    p: &'a Platform,
+    edge: &'a Edge,
+    from: Pods<'a>,
+    to: Pods<'a>,
+    conn: &'a Connection,
 }
 
-fn dns_blocked(p: &Platform, edge: &Edge, consumer: &Workload, name: &str, policies: &[&NetworkPolicy]) -> Diagnostic {
-    let c = &consumer.name.value;
-    let mut d = Diagnostic::new(
-        &META,
-        edge.target.span,
-        format!(
+impl Case<'_> {
+    fn diagnostic(&self, message: String, policies: &[&NetworkPolicy], subject: &str, dir: Direction) -> Diagnostic {
+        let mut d = Diagnostic::new(&META, self.edge.target.span, message)
+            .resource(&self.from.workload.resource)
+            .template(template_at(self.p, self.edge.target.span));
+        if let Some(via) = self.edge.via {
+            d = d.secondary(via, format!("`{}` reads it here", self.from.workload.name.value));
+        }
+        for np in policies {
+            d = d.secondary(np.selector_span, format!("isolates `{subject}` pods for {}", dir.as_str()));
+        }
+        d
+    }
+
+    /// The connection is denied at the provider's ingress or the consumer's egress.
+    fn blocked(&self, dir: Direction, policies: &[&NetworkPolicy]) -> Diagnostic {
+        let (c, pr) = (&self.from.workload.name.value, &self.to.workload.name.value);
+        let (subject, peer, key) = match dir {
+            Direction::Ingress => (self.to, self.from, "from"),
+            Direction::Egress => (self.from, self.to, "to"),
+        };
+        let mut selector = pod_selector(peer.workload);
+        if let (Some(peer_ns), Some(own_ns)) = (peer.namespace, subject.namespace)
+            && peer_ns != own_ns
+        {
+            selector = format!(
+                "namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: {}}}}}, {selector}",
+                scalar(peer_ns)
+            );
+        }
+        let subject = &subject.workload.name.value;
+        let message = format!(
+            "connection from `{c}` to `{}` is blocked by {} ({})",
+            self.conn.shown,
+            policy_names(policies),
+            dir.as_str()
+        );
+        let port = self.conn.ports.first();
+        self.diagnostic(message, policies, subject, dir)
+            .label(format!("`{subject}` allows no {} for this connection", dir.as_str()))
+            .help(format!(
+                "Allow it: add `{}: [{{{key}: [{{{selector}}}]{}}}]` to a NetworkPolicy that selects `{subject}` pods.",
+                dir.as_str(),
+                ports_yaml(port)
+            ))
+            .key(format!("{pr}:{}", dir.as_str()))
+    }
+
+    /// The consumer is isolated for egress and may not reach DNS to resolve `name`.
+    fn dns_blocked(&self, name: &str, policies: &[&NetworkPolicy]) -> Diagnostic {
+        let c = &self.from.workload.name.value;
+        let message = format!(
             "name lookups from `{c}` are blocked by {} (egress): no rule allows DNS on port 53, so `{name}` cannot be resolved",
             policy_names(policies)
-        ),
-    )
-    .label("needs DNS to resolve this name")
-    .help(format!(
-        "Allow DNS: add `egress: [{{to: [{{namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: kube-system}}}}, \
-         podSelector: {{matchLabels: {{k8s-app: kube-dns}}}}}}], ports: [{{port: 53, protocol: UDP}}, \
-         {{port: 53, protocol: TCP}}]}}]` to a NetworkPolicy that selects `{c}` pods."
-    ))
-    .resource(&consumer.resource)
-    .key("dns:egress")
-    .template(template_at(p, edge.target.span));
-    for np in policies {
-        d = d.secondary(np.selector_span, format!("isolates `{c}` pods for egress"));
+        );
+        self.diagnostic(message, policies, c, Direction::Egress)
+            .label("needs DNS to resolve this name")
+            .help(format!(
+                "Allow DNS: add `egress: [{{to: [{{namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: kube-system}}}}, \
+                 podSelector: {{matchLabels: {{k8s-app: kube-dns}}}}}}], ports: [{{port: 53, protocol: UDP}}, \
+                 {{port: 53, protocol: TCP}}]}}]` to a NetworkPolicy that selects `{c}` pods."
+            ))
+            .key("dns:egress")
     }
-    d
 }
 
 #[cfg(test)]
@@ -342,9 +337,11 @@ spec:
         let consumer = p.workloads.iter().find(|w| w.name.value == "backend").unwrap();
         let provider = p.workloads.iter().find(|w| w.name.value == "db").unwrap().id;
         let endpoint = p.endpoints.iter().find(|e| e.name.value == "db").map(|e| e.id);
-        let url = consumer.containers[0].env[0].value.clone().unwrap();
+        let (consumer, url) = (consumer.id, consumer.containers[0].env[0].value.clone().unwrap());
+        // Replace whatever the inference found with the edge under test.
+        p.edges.retain(|e| e.consumer != consumer);
         let edge = Edge {
-            consumer: consumer.id,
+            consumer,
             target: url,
             provider: Some(provider),
             endpoint,
@@ -380,12 +377,12 @@ spec:
             ["connection from `backend` to `db:5432` is blocked by NetworkPolicy `default-deny` (ingress)"]
         );
         let d = &d[0];
-        let f = loaded.db.get(d.span());
+        let f = loaded.db.get(d.span().file);
         assert_eq!(f.slice(d.span()), "postgres://app@db:5432/app");
         assert_eq!(d.resource.as_deref(), Some("Deployment/prod/backend"));
         assert_eq!(d.fingerprint_key.as_deref(), Some("db:ingress"));
         assert_eq!(d.secondary.len(), 1);
-        assert_eq!(loaded.db.get(d.secondary[0].span).slice(d.secondary[0].span), "podSelector");
+        assert_eq!(loaded.db.get(d.secondary[0].span.file).slice(d.secondary[0].span), "podSelector");
         assert_eq!(
             d.help.as_deref(),
             Some(
@@ -393,6 +390,20 @@ spec:
                  to a NetworkPolicy that selects `db` pods."
             )
         );
+    }
+
+    #[test]
+    fn inferred_edges_end_to_end() {
+        let files = [BACKEND, DB, &policy("default-deny", "prod", DENY_INGRESS)]
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("f{i}.yaml"), f.to_string()))
+            .collect();
+        let outcome = crate::check::check(&InputSpec::Memory(files), &Settings::default());
+        let d: Vec<_> = outcome.diagnostics.iter().filter(|d| d.code == "NX701").collect();
+        assert_eq!(d.len(), 1, "{:?}", d.iter().map(|d| &d.message).collect::<Vec<_>>());
+        let f = outcome.loaded.db.get(d[0].span().file);
+        assert_eq!(f.position(d[0].span().start).line, 18);
     }
 
     #[test]

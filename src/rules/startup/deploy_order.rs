@@ -36,10 +36,8 @@ impl Rule for DeployOrder {
                     continue;
                 }
                 // A gate inside the pod holds whatever order the script uses.
-                if p.gates.iter().any(|g| {
-                    g.consumer == c.id
-                        && g.kind.holds_on_restart()
-                        && (g.provider == Some(prov) || matches!(g.kind, GateKind::Retries))
+                if p.gates_of(c.id).any(|g| {
+                    g.kind.holds_on_restart() && (g.provider == Some(prov) || matches!(g.kind, GateKind::Retries))
                 }) {
                     continue;
                 }

@@ -1,0 +1,100 @@
+//! Lookup tables over the platform, so linking and rules stay near-linear in the number of
+//! objects: names to endpoints, workloads and configs; namespaces; and per-workload lists of
+//! endpoints, dependencies, dependents and gates. Hash maps are only looked up, never iterated
+//! into output, so they cannot affect ordering.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{ConfigId, EndpointId, Platform, WorkloadId};
+
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Endpoint names and aliases (lower-cased) → endpoints, in id order.
+    pub endpoints_by_name: HashMap<String, Vec<EndpointId>>,
+    pub workloads_by_name: HashMap<String, Vec<WorkloadId>>,
+    /// Workloads by namespace (`None`: no namespace given).
+    pub workloads_by_namespace: HashMap<Option<String>, Vec<WorkloadId>>,
+    pub configs_by_name: HashMap<String, Vec<ConfigId>>,
+    /// Namespaces named by any object or Namespace.
+    pub namespaces: HashSet<String>,
+    /// Per workload (by index): endpoints routing to it, edges (indexes into `Platform::edges`)
+    /// it is the consumer or the provider of, gates (indexes into `Platform::gates`) it has.
+    pub endpoints_of: Vec<Vec<EndpointId>>,
+    pub dependencies_of: Vec<Vec<usize>>,
+    pub dependents_of: Vec<Vec<usize>>,
+    pub gates_of: Vec<Vec<usize>>,
+}
+
+impl Index {
+    /// Name tables, built once every object is in the model.
+    pub fn names(p: &Platform) -> Index {
+        let mut ix = Index::default();
+        for e in &p.endpoints {
+            ix.endpoints_by_name.entry(e.name.value.to_ascii_lowercase()).or_default().push(e.id);
+            for a in &e.aliases {
+                let v = ix.endpoints_by_name.entry(a.value.to_ascii_lowercase()).or_default();
+                if !v.contains(&e.id) {
+                    v.push(e.id);
+                }
+            }
+        }
+        for w in &p.workloads {
+            ix.workloads_by_name.entry(w.name.value.clone()).or_default().push(w.id);
+            ix.workloads_by_namespace.entry(w.namespace.clone()).or_default().push(w.id);
+        }
+        for c in &p.configs {
+            ix.configs_by_name.entry(c.name.value.clone()).or_default().push(c.id);
+        }
+        for o in &p.objects {
+            if let Some(ns) = o.namespace_str() {
+                ix.namespaces.insert(ns.to_string());
+            }
+            if o.kind.value == "Namespace" {
+                ix.namespaces.insert(o.name_str().to_string());
+            }
+        }
+        ix
+    }
+
+    /// Workloads that may share namespace `ns` (see [`super::same_namespace`]), in id order.
+    pub fn workloads_near(&self, p: &Platform, ns: Option<&str>) -> Vec<WorkloadId> {
+        match ns {
+            None => p.workloads.iter().map(|w| w.id).collect(),
+            Some(n) => {
+                let mut v: Vec<WorkloadId> = self
+                    .workloads_by_namespace
+                    .get(&Some(n.to_string()))
+                    .into_iter()
+                    .chain(self.workloads_by_namespace.get(&None))
+                    .flatten()
+                    .copied()
+                    .collect();
+                v.sort();
+                v
+            }
+        }
+    }
+
+    /// Per-workload tables, built once edges, endpoints' targets and gates are final.
+    pub fn relations(&mut self, p: &Platform) {
+        let n = p.workloads.len();
+        self.endpoints_of = vec![Vec::new(); n];
+        self.dependencies_of = vec![Vec::new(); n];
+        self.dependents_of = vec![Vec::new(); n];
+        self.gates_of = vec![Vec::new(); n];
+        for e in &p.endpoints {
+            for t in &e.targets {
+                self.endpoints_of[t.index()].push(e.id);
+            }
+        }
+        for (i, e) in p.edges.iter().enumerate() {
+            self.dependencies_of[e.consumer.index()].push(i);
+            if let Some(pr) = e.provider {
+                self.dependents_of[pr.index()].push(i);
+            }
+        }
+        for (i, g) in p.gates.iter().enumerate() {
+            self.gates_of[g.consumer.index()].push(i);
+        }
+    }
+}
