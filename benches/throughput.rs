@@ -50,7 +50,7 @@ fn document(i: usize, rng: &mut Lcg) -> String {
             let tag =
                 if rng.next(10) == 0 { "latest".to_string() } else { format!("1.{}.{}", rng.next(9), rng.next(20)) };
             let other = if g >= 17 { format!("db-{}.{ns}.svc.cluster.local", g - 17) } else { format!("db-{g}") };
-            let init = if g % 2 == 0 {
+            let init = if g.is_multiple_of(2) {
                 format!(
                     "      initContainers:\n        - name: wait-for-db\n          image: postgres:16.4\n          command: [\"sh\", \"-c\", \"timeout 120 sh -c 'until pg_isready -h {db} -p 5432; do sleep 2; done'\"]\n"
                 )
