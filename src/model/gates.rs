@@ -16,8 +16,8 @@ use std::collections::BTreeSet;
 
 use super::infer::resolve;
 use super::{
-    EdgeKind, EndpointId, Format, Gate, GateKind, ObjectId, PlanAction, Platform, ReadyLevel, WaitSpec, Workload,
-    WorkloadId, WorkloadKind, same_namespace, waits,
+    Confidence, Edge, EdgeKind, EndpointId, Format, Gate, GateKind, ObjectId, PlanAction, Platform, ReadyLevel,
+    WaitSpec, Workload, WorkloadId, WorkloadKind, same_namespace, waits,
 };
 use crate::source::SourceDb;
 
@@ -101,6 +101,31 @@ pub fn build(p: &mut Platform, db: &SourceDb) {
     }
     gates.extend(orchestrator_gates(p));
     gates.extend(plan_gates(p));
+    // A wait on a provider is evidence of the dependency, even when nothing else names it (a
+    // wait on a migration Job, on a service found by discovery at run time).
+    let mut waits_on: Vec<Edge> = Vec::new();
+    for g in &gates {
+        let (Some(prov), true) =
+            (g.provider, matches!(g.kind, GateKind::InitWait { .. } | GateKind::EntrypointWait { .. }))
+        else {
+            continue;
+        };
+        let known = p.dependencies_of(g.consumer).any(|e| e.provider == Some(prov))
+            || waits_on.iter().any(|e| e.consumer == g.consumer && e.provider == Some(prov));
+        let target = g.host.clone().or_else(|| g.object.as_ref().map(|(_, n)| n.clone()));
+        if let (false, Some(target)) = (known, target) {
+            waits_on.push(Edge {
+                consumer: g.consumer,
+                target,
+                provider: Some(prov),
+                endpoint: g.endpoint,
+                kind: EdgeKind::Wait,
+                confidence: Confidence::Explicit,
+                via: None,
+            });
+        }
+    }
+    p.edges.extend(waits_on);
     p.gates = gates;
 }
 

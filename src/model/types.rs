@@ -647,6 +647,9 @@ pub enum EdgeKind {
     },
     Link,
     Annotation,
+    /// A wait on the provider (an init container or entrypoint that waits for it): the wait is
+    /// itself evidence of the dependency.
+    Wait,
     /// A host name in a value the consumer reads: an env value, an arg or command word, or a
     /// ConfigMap/Secret value that an env var or `envFrom` reads.
     Host {
