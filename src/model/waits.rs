@@ -68,7 +68,7 @@ fn k8s_wait_for_args<'a>(c: &Container, words: &'a [Src]) -> Option<&'a [Src]> {
 /// exactly when the source there reads the same. Otherwise parts are searched for in `span`
 /// (the scalar or env value holding the text) and fall back to the whole of `span`.
 #[derive(Clone, Debug)]
-pub struct Src {
+struct Src {
     pub text: String,
     at: Option<u32>,
     span: Span,
@@ -1048,7 +1048,7 @@ fn matching_paren(s: &str, open: usize) -> usize {
 
 /// A `sleep`/`timeout` duration in milliseconds: a number of seconds with an optional `s`, `m`,
 /// `h` or `d` suffix (GNU coreutils `sleep`, `timeout`); several `sleep` arguments add up.
-pub fn seconds_ms(t: &str) -> Option<i64> {
+fn seconds_ms(t: &str) -> Option<i64> {
     let t = t.trim();
     let (num, mult) = match t.char_indices().last()? {
         (i, 's') => (&t[..i], 1.0),
@@ -1063,7 +1063,7 @@ pub fn seconds_ms(t: &str) -> Option<i64> {
 
 /// A Go duration (`30s`, `1m30s`, `500ms`, `-1s`, `0`) in milliseconds; a bare number counts as
 /// seconds.
-pub fn go_duration_ms(t: &str) -> Option<i64> {
+fn go_duration_ms(t: &str) -> Option<i64> {
     let t = t.trim();
     let (neg, t) = match t.strip_prefix('-') {
         Some(r) => (true, r),
