@@ -71,6 +71,23 @@ fn nexus_defects_are_found_where_the_contract_says() {
     let o = check_paths(&["fixtures/nexus"]);
     let found = summary(&o);
     let expected = [
+        // Row 1: Compose short-form depends_on on the datastores.
+        ("NX101", "fixtures/nexus/docker-compose.yml", 43),
+        ("NX101", "fixtures/nexus/docker-compose.yml", 44),
+        // Row 2: the backend connects to the database and redis with no gate.
+        ("NX101", "k8s/production/nexus-backend-deployment.yaml", 60),
+        ("NX101", "k8s/production/nexus-backend-deployment.yaml", 62),
+        // Row 3: the deploy script creates the backend right after its providers, no waits.
+        ("NX106", "deploy/scripts/deploy-production.sh", 24),
+        // Row 4: the seed's init containers wait forever.
+        ("NX105", "k8s/production/nexus-worker-deployment.yaml", 38),
+        ("NX105", "k8s/production/nexus-worker-deployment.yaml", 41),
+        ("NX105", "k8s/production/nexus-frontend-deployment.yaml", 39),
+        // Row 17: those waits pass at process start, the datastores having no readiness.
+        ("NX102", "k8s/production/nexus-worker-deployment.yaml", 38),
+        ("NX102", "k8s/production/nexus-worker-deployment.yaml", 41),
+        // Row 20: the redis NetworkPolicy drops the worker's connections.
+        ("NX701", "k8s/production/nexus-worker-deployment.yaml", 58),
         // Row 4 and 6: untagged busybox in the seed's init containers, `latest` migration image.
         ("NX501", "k8s/production/nexus-worker-deployment.yaml", 37),
         ("NX501", "k8s/production/nexus-worker-deployment.yaml", 40),
@@ -99,4 +116,12 @@ fn nexus_fixed_has_no_warning_or_error() {
         .collect();
     assert!(bad.is_empty(), "{bad:#?}");
     assert!(o.diagnostics.iter().all(|d| d.code == "NX005"), "only custom-resource notes expected");
+    // Every startup dependency of the fixed platform is gated.
+    let p = &o.loaded.platform;
+    for e in &p.edges {
+        if let Some(prov) = e.provider {
+            let stateful = matches!(p.workload(prov).role, nexus_lint::model::Role::Datastore | nexus_lint::model::Role::Cache);
+            assert!(!stateful || nexus_lint::model::gates::gated(p, e.consumer, prov, e.endpoint).is_some(), "{} -> {} is not gated", p.workload(e.consumer).resource, p.workload(prov).resource);
+        }
+    }
 }
