@@ -120,8 +120,14 @@ fn nexus_fixed_has_no_warning_or_error() {
     let p = &o.loaded.platform;
     for e in &p.edges {
         if let Some(prov) = e.provider {
-            let stateful = matches!(p.workload(prov).role, nexus_lint::model::Role::Datastore | nexus_lint::model::Role::Cache);
-            assert!(!stateful || nexus_lint::model::gates::gated(p, e.consumer, prov, e.endpoint).is_some(), "{} -> {} is not gated", p.workload(e.consumer).resource, p.workload(prov).resource);
+            let stateful =
+                matches!(p.workload(prov).role, nexus_lint::model::Role::Datastore | nexus_lint::model::Role::Cache);
+            assert!(
+                !stateful || nexus_lint::model::gates::gated(p, e.consumer, prov, e.endpoint).is_some(),
+                "{} -> {} is not gated",
+                p.workload(e.consumer).resource,
+                p.workload(prov).resource
+            );
         }
     }
 }

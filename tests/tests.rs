@@ -6,11 +6,14 @@
 //! - `robustness`: hostile inputs are reported, never crash or hang.
 //! - `cli`: exit codes, flags, config discovery, stdin.
 //! - `reporters`: output formats against their schemas and each other.
+//! - `deps`: dependency inference and gates on `fixtures/deps/*` scenarios.
+//! - `graph`: the `graph` command in each format.
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
 
 mod cli;
 mod deps;
 mod fixtures;
+mod graph;
 mod meta;
 mod reporters;
 mod robustness;
