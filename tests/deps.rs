@@ -358,6 +358,26 @@ fn k8s_wrong_port() {
 }
 
 #[test]
+fn k8s_deploy_script_racy() {
+    // `kubectl apply -f k8s/` creates the database and the app in one go, waiting for nothing.
+    scenario(
+        "k8s-deploy-script-racy",
+        &["Deployment/crm/crm -> StatefulSet/crm/crm-db (crm-db:5432) []"],
+        &["NX106 deploy.sh:6", "NX101 k8s/20-crm.yaml:15"],
+    );
+}
+
+#[test]
+fn k8s_deploy_script_ordered() {
+    // The same platform, deployed by functions that apply and wait in order: gated.
+    scenario(
+        "k8s-deploy-script-ordered",
+        &["Deployment/crm/crm -> StatefulSet/crm/crm-db (crm-db:5432) [deploy script wait]"],
+        &[],
+    );
+}
+
+#[test]
 fn k8s_slow_start() {
     scenario(
         "k8s-slow-start",

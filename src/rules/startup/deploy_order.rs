@@ -56,7 +56,7 @@ impl Rule for DeployOrder {
                     )
                 } else {
                     format!(
-                        "the deploy creates `{}` right after `{}`, without waiting for it to be ready",
+                        "the deploy creates `{}` after `{}` without waiting for it to be ready",
                         c.name.value, pr.name.value
                     )
                 };
