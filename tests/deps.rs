@@ -410,3 +410,20 @@ fn print_all() {
         }
     }
 }
+
+#[test]
+fn compose_short_form_autofix_applies_cleanly() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/deps/compose-short-form/compose.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let o = crate::util::check_files(&[("compose.yaml", &text)]);
+    let fixes: Vec<_> = o.diagnostics.iter().filter(|d| d.code == "NX101").filter_map(|d| d.fix.clone()).collect();
+    assert_eq!(fixes.len(), 2, "both findings offer the same fix");
+    assert_eq!(fixes[0], fixes[1]);
+    let edit = &fixes[0].edits[0];
+    let mut fixed = text.clone();
+    fixed.replace_range(edit.span.range(), &edit.replacement);
+    assert!(fixed.contains("    depends_on:\n      db:\n        condition: service_healthy\n      cache:\n        condition: service_healthy\n"), "{fixed}");
+    let after = crate::util::check_files(&[("compose.yaml", &fixed)]);
+    let left: Vec<_> = after.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
+    assert!(left.is_empty(), "{left:#?}");
+}

@@ -268,7 +268,7 @@ impl Cx<'_> {
         }
         if let Some(e) = s.entry("depends_on") {
             let short = e.value.is_seq();
-            d.depends_on_decl = Some((e.key.span(), short));
+            d.depends_on_decl = Some((e.value.span(), short));
             d.depends_on = self.depends_on(e.value);
         }
         for l in s.get("links").into_iter().flat_map(|l| l.items()) {

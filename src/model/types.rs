@@ -233,8 +233,8 @@ pub struct ComposeServiceInfo {
     pub hostname: Option<Spanned<String>>,
     pub container_name: Option<Spanned<String>>,
     pub restart: Option<Spanned<String>>,
-    /// `depends_on` as written (the edges are in [`Platform::edges`]); its span, and whether it
-    /// was the short (list) form.
+    /// `depends_on` as written (the edges are in [`Platform::edges`]): the span of its value,
+    /// and whether it is the short (list) form.
     pub depends_on: Option<(Span, bool)>,
 }
 
