@@ -4,7 +4,8 @@
 //!    app Deployments, database StatefulSets and their Services, ConfigMaps, HPAs) is checked
 //!    in-process on 2 threads; the median of 5 runs gives documents per second, and the peak
 //!    resident memory of the measuring process is read from `/proc/self/status`.
-//!    Targets: ≥ 20,000 documents/s, < 300 MB.
+//!    Every rule runs, dependency inference and gates included. Targets: ≥ 20,000 documents/s
+//!    (and ≥ 15,000 with the startup rules, which are on), < 300 MB.
 //! 2. Each hostile input of the robustness suite (alias bomb, 100k-deep nesting, a 50 MB file,
 //!    a binary file) is checked in a fresh process. Targets: < 1 s and < 100 MB each.
 //!
@@ -190,7 +191,7 @@ fn main() {
     let pass = rate >= 20_000.0 && mb < 300.0;
     ok &= pass;
     println!("check: {DOCS} Kubernetes documents in {:.1} ms on 2 threads (median of 5)", secs * 1000.0);
-    println!("  throughput  {rate:>10.0} documents/s   (target ≥ 20,000)");
+    println!("  throughput  {rate:>10.0} documents/s   (target ≥ 20,000; ≥ 15,000 with every rule on — all are)");
     println!("  peak memory {mb:>10.1} MB            (target < 300)");
     println!("  findings    {diags:>10}");
     println!("  {}", if pass { "PASS" } else { "FAIL" });

@@ -454,7 +454,7 @@ fn depends_on_short_and_long_forms() {
     let info = r.service(0, "worker").compose.clone().unwrap();
     let (span, short) = info.depends_on.unwrap();
     assert!(short);
-    assert_eq!(r.text(span), "depends_on");
+    assert_eq!(r.text(span), "[db, cache]");
     assert!(!r.service(0, "api").compose.clone().unwrap().depends_on.unwrap().1);
 }
 

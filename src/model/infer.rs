@@ -284,19 +284,18 @@ pub fn infer(p: &mut Platform, db: &SourceDb) {
                         source: HostSource::EnvValue,
                         via: None,
                     }),
-                    (None, Some(EnvSource::ConfigMapKey { name, key, .. })) => {
-                        if let Some(v) = config_value(p, w, ConfigKind::ConfigMap, &name.value, &key.value) {
-                            values.push(Value {
-                                text: &v.value,
-                                span: v.span,
-                                variable: Some(&e.name.value),
-                                source: HostSource::ConfigValue,
-                                via: Some(e.name.span),
-                            });
-                        }
-                    }
-                    (None, Some(EnvSource::SecretKey { name, key, .. })) => {
-                        if let Some(v) = config_value(p, w, ConfigKind::Secret, &name.value, &key.value) {
+                    (
+                        None,
+                        Some(
+                            from @ (EnvSource::ConfigMapKey { name, key, .. } | EnvSource::SecretKey { name, key, .. }),
+                        ),
+                    ) => {
+                        let kind = if matches!(from, EnvSource::SecretKey { .. }) {
+                            ConfigKind::Secret
+                        } else {
+                            ConfigKind::ConfigMap
+                        };
+                        if let Some(v) = config_value(p, w, kind, &name.value, &key.value) {
                             values.push(Value {
                                 text: &v.value,
                                 span: v.span,
