@@ -402,6 +402,11 @@ fn assemble_k8s(p: &mut Platform, pieces: Vec<k8s::Piece>) {
             c.object = Some(oid);
             p.configs.push(c);
         }
+        if let Some(f) = piece.flux {
+            let mut f = *f;
+            f.object = oid;
+            p.flux.push(f);
+        }
         if let Some(n) = piece.network_policy {
             let mut n = *n;
             n.object = oid;

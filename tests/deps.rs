@@ -378,6 +378,16 @@ fn k8s_deploy_script_ordered() {
 }
 
 #[test]
+fn flux_depends_on() {
+    // The API's Kustomization depends on the database's, which waits for health.
+    scenario(
+        "flux-depends-on",
+        &["Deployment/notes/notes-api -> StatefulSet/notes/notes-db (notes-db:5432) [flux dependsOn]"],
+        &[],
+    );
+}
+
+#[test]
 fn k8s_slow_start() {
     scenario(
         "k8s-slow-start",

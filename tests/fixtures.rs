@@ -24,26 +24,16 @@ pub fn render(dir: &str) -> String {
     String::from_utf8(out).unwrap().replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "")
 }
 
-/// Every directory directly under `fixtures/` (and one level deeper for grouped scenarios).
+/// The scenarios under `fixtures/`: each directory, except that a directory holding only
+/// directories (`fixtures/deps/`) is a group whose subdirectories are the scenarios.
 pub fn fixture_dirs() -> Vec<String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut out = Vec::new();
-    for e in std::fs::read_dir(&root).unwrap().flatten() {
-        if !e.path().is_dir() {
-            continue;
-        }
+    for e in std::fs::read_dir(&root).unwrap().flatten().filter(|e| e.path().is_dir()) {
         let name = e.file_name().to_string_lossy().into_owned();
-        let nested: Vec<_> = std::fs::read_dir(e.path())
-            .unwrap()
-            .flatten()
-            .filter(|s| {
-                s.path().is_dir()
-                    && std::fs::read_dir(s.path()).is_ok_and(|mut d| d.any(|f| f.is_ok_and(|f| f.path().is_file())))
-            })
-            .collect();
-        let is_group = std::fs::read_dir(e.path()).unwrap().flatten().all(|f| f.path().is_dir()) && !nested.is_empty();
-        if is_group {
-            for s in nested {
+        let entries: Vec<_> = std::fs::read_dir(e.path()).unwrap().flatten().collect();
+        if entries.iter().all(|f| f.path().is_dir()) {
+            for s in entries {
                 out.push(format!("fixtures/{name}/{}", s.file_name().to_string_lossy()));
             }
         } else {

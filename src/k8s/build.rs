@@ -7,10 +7,10 @@ use super::{Piece, problem, typed};
 use crate::model::read::{bool_at, int_at, key_span, port_ref, str_at, string, string_list, string_map, sub_span};
 use crate::model::{
     BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container,
-    ContainerPort, Edge, EdgeKind, Endpoint, EndpointId, EnvFrom, EnvSource, EnvVar, Hpa, HpaMetric, IGNORE_ANNOTATION,
-    InputProblem, InputProblemKind, LabelSelector, Object, ObjectId, Pdb, Probe, ProbeHandler, Requirement,
-    ResourceRef, Role, Scaler, ScalerId, ScalerKind, ScalingRules, SelectorOp, ServicePort, Spanned, Suppression,
-    SuppressionScope, Volume, VolumeMount, VolumeSource, Workload, WorkloadId, WorkloadKind,
+    ContainerPort, Edge, EdgeKind, Endpoint, EndpointId, EnvFrom, EnvSource, EnvVar, FluxKustomization, Hpa, HpaMetric,
+    IGNORE_ANNOTATION, InputProblem, InputProblemKind, LabelSelector, Object, ObjectId, Pdb, Probe, ProbeHandler,
+    Requirement, ResourceRef, Role, Scaler, ScalerId, ScalerKind, ScalingRules, SelectorOp, ServicePort, Spanned,
+    Suppression, SuppressionScope, Volume, VolumeMount, VolumeSource, Workload, WorkloadId, WorkloadKind,
 };
 use crate::source::yaml::NodeRef;
 use crate::source::yaml::YamlFile;
@@ -144,6 +144,7 @@ pub fn object(
         config: None,
         scaler: None,
         network_policy: None,
+        flux: None,
         config_refs: Vec::new(),
         edges: Vec::new(),
         suppressions: Vec::new(),
@@ -171,6 +172,7 @@ pub fn object(
         (av, "HorizontalPodAutoscaler") if av.starts_with("autoscaling/") => hpa(&cx, &mut piece),
         ("keda.sh/v1alpha1", "ScaledObject") => keda(&cx, &mut piece),
         ("policy/v1", "PodDisruptionBudget") => pdb(&cx, &mut piece),
+        (av, "Kustomization") if av.starts_with("kustomize.toolkit.fluxcd.io/") => flux(&cx, &mut piece),
         ("networking.k8s.io/v1", "NetworkPolicy") => {
             piece.network_policy = super::netpol::read(root, &piece.object).map(Box::new);
         }
@@ -817,4 +819,24 @@ fn pdb(cx: &Cx<'_>, piece: &mut Piece) {
         targets: Vec::new(),
     };
     piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Pdb(p))));
+}
+
+/// A Flux Kustomization (`kustomize.toolkit.fluxcd.io`): path, `dependsOn`, and whether Ready
+/// implies healthy workloads (`wait: true` or `healthChecks`).
+fn flux(cx: &Cx<'_>, piece: &mut Piece) {
+    let Some(spec) = cx.root.get("spec") else { return };
+    piece.flux = Some(Box::new(FluxKustomization {
+        object: ObjectId(0),
+        name: cx.name(),
+        namespace: cx.namespace.clone(),
+        path: str_at(spec, "path"),
+        depends_on: spec
+            .get("dependsOn")
+            .into_iter()
+            .flat_map(|l| l.items())
+            .filter_map(|d| Some((str_at(d, "name")?, str_at(d, "namespace").map(|n| n.value))))
+            .collect(),
+        waits_for_health: bool_at(spec, "wait").unwrap_or(false)
+            || spec.get("healthChecks").is_some_and(|h| !h.is_empty()),
+    }));
 }

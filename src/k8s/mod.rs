@@ -12,8 +12,8 @@ pub mod schema;
 mod typed;
 
 use crate::model::{
-    ConfigRef, ConfigSource, Edge, Endpoint, InputProblem, InputProblemKind, NetworkPolicy, Object, Scaler,
-    Suppression, Workload,
+    ConfigRef, ConfigSource, Edge, Endpoint, FluxKustomization, InputProblem, InputProblemKind, NetworkPolicy, Object,
+    Scaler, Suppression, Workload,
 };
 use crate::source::SourceFile;
 use crate::source::yaml::{NodeRef, YamlFile};
@@ -31,6 +31,7 @@ pub struct Piece {
     pub config: Option<Box<ConfigSource>>,
     pub scaler: Option<Box<Scaler>>,
     pub network_policy: Option<Box<NetworkPolicy>>,
+    pub flux: Option<Box<FluxKustomization>>,
     /// `workload` of each is provisional: the piece's own workload.
     pub config_refs: Vec<ConfigRef>,
     /// `consumer` of each is provisional: the piece's own workload.

@@ -265,3 +265,18 @@ pub struct PolicyPort {
     pub end_port: Option<i64>,
     pub protocol: String,
 }
+
+/// A Flux `Kustomization`: the directory it applies, and the Kustomizations it waits for.
+#[derive(Clone, Debug)]
+pub struct FluxKustomization {
+    pub object: ObjectId,
+    pub name: Spanned<String>,
+    pub namespace: Option<String>,
+    /// `spec.path`, relative to the source's root (`./apps/db`).
+    pub path: Option<Spanned<String>>,
+    /// `spec.dependsOn[]`: names, with their namespace when given.
+    pub depends_on: Vec<(Spanned<String>, Option<String>)>,
+    /// `spec.wait: true` or `spec.healthChecks`: Ready means its workloads are ready, not just
+    /// applied.
+    pub waits_for_health: bool,
+}

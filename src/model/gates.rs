@@ -100,6 +100,7 @@ pub fn build(p: &mut Platform, db: &SourceDb) {
         });
     }
     gates.extend(orchestrator_gates(p));
+    gates.extend(flux_gates(p, db));
     gates.extend(plan_gates(p));
     // A wait on a provider is evidence of the dependency, even when nothing else names it (a
     // wait on a migration Job, on a service found by discovery at run time).
@@ -235,6 +236,83 @@ fn orchestrator_gates(p: &Platform) -> Vec<Gate> {
                 let kind = GateKind::ArgoWave { provider_wave: wave(pr), consumer_wave: wave(c) };
                 out.push(orchestrated(e.consumer, prov, kind, span, completes));
             }
+        }
+    }
+    out
+}
+
+/// The Flux Kustomization whose `spec.path` holds a file: the longest path that is a directory
+/// prefix of the file's path (paths are relative to the source root, the file's to where the run
+/// started, so a path matches anywhere as a run of whole directory names).
+fn kustomization_of(p: &Platform, file: &str) -> Option<usize> {
+    let file = format!("/{}", file.trim_start_matches("./"));
+    p.flux
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| {
+            let path = k.path.as_ref()?.value.trim_start_matches("./").trim_matches('/').to_string();
+            (!path.is_empty() && file.contains(&format!("/{path}/"))).then_some((path.len(), i))
+        })
+        .max()
+        .map(|(_, i)| i)
+}
+
+/// Does Kustomization `from` depend on `to`, directly or through others? Returns the
+/// `dependsOn` entry of `from` that leads there.
+fn flux_depends(p: &Platform, from: usize, to: usize) -> Option<crate::source::Span> {
+    let mut stack: Vec<(usize, crate::source::Span)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let k = &p.flux[from];
+    let ns = k.namespace.as_deref();
+    let lookup = |name: &str, dns: Option<&str>| {
+        p.flux.iter().position(|x| x.name.value == name && same_namespace(x.namespace.as_deref(), dns))
+    };
+    for (d, dns) in &k.depends_on {
+        if let Some(i) = lookup(&d.value, dns.as_deref().or(ns)) {
+            stack.push((i, d.span));
+        }
+    }
+    while let Some((i, first)) = stack.pop() {
+        if i == to {
+            return Some(first);
+        }
+        if !seen.insert(i) {
+            continue;
+        }
+        let k = &p.flux[i];
+        for (d, dns) in &k.depends_on {
+            if let Some(j) = lookup(&d.value, dns.as_deref().or(k.namespace.as_deref())) {
+                stack.push((j, first));
+            }
+        }
+    }
+    None
+}
+
+/// Flux applies a Kustomization only once those it `dependsOn` are Ready; with `wait: true` or
+/// health checks, Ready means their workloads are ready (simulation-model.md A7).
+fn flux_gates(p: &Platform, db: &SourceDb) -> Vec<Gate> {
+    let mut out = Vec::new();
+    if p.flux.is_empty() {
+        return out;
+    }
+    let mut done: BTreeSet<(WorkloadId, WorkloadId)> = BTreeSet::new();
+    for e in &p.edges {
+        let Some(prov) = e.provider else { continue };
+        if !done.insert((e.consumer, prov)) {
+            continue;
+        }
+        let (c, pr) = (p.workload(e.consumer), p.workload(prov));
+        let (Some(kc), Some(kp)) =
+            (kustomization_of(p, &db.get(c.file).path), kustomization_of(p, &db.get(pr.file).path))
+        else {
+            continue;
+        };
+        if kc == kp || !p.flux[kp].waits_for_health {
+            continue;
+        }
+        if let Some(span) = flux_depends(p, kc, kp) {
+            out.push(orchestrated(e.consumer, prov, GateKind::FluxDependsOn, span, pr.kind.is_batch()));
         }
     }
     out

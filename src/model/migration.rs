@@ -6,7 +6,9 @@
 //! entrypoint whose command runs a schema-migration tool, or anything marked
 //! `nexus-lint.io/role: migration`.
 
-use super::{Container, Migration, MigrationSite, Platform, Role, Spanned, Workload, WorkloadKind};
+use super::{
+    Container, Migration, MigrationSite, Platform, Probe, ProbeHandler, Role, Spanned, Workload, WorkloadKind,
+};
 use crate::source::Span;
 
 pub const ROLE_ANNOTATION: &str = "nexus-lint.io/role";
@@ -92,6 +94,27 @@ pub fn role_from_port(port: i64) -> Option<Role> {
     }
 }
 
+/// Role implied by a probe or healthcheck that speaks a datastore's protocol.
+pub fn role_from_probe(p: &Probe) -> Option<Role> {
+    let words: Vec<&str> = match &p.handler {
+        ProbeHandler::Exec { command } | ProbeHandler::ComposeTest { command, .. } => {
+            command.iter().flat_map(|c| c.value.split_whitespace()).collect()
+        }
+        _ => return None,
+    };
+    let has = |w: &str| words.iter().any(|x| x.rsplit('/').next() == Some(w));
+    if has("pg_isready") || has("mysqladmin") || has("mongosh") || has("mongo") || has("cqlsh") || has("healthcheck.sh")
+    {
+        Some(Role::Datastore)
+    } else if has("redis-cli") || has("valkey-cli") {
+        Some(Role::Cache)
+    } else if has("rabbitmq-diagnostics") || has("rabbitmqctl") || has("kafka-broker-api-versions.sh") || has("nats") {
+        Some(Role::Queue)
+    } else {
+        None
+    }
+}
+
 pub(super) fn infer_roles(p: &mut Platform) {
     for w in &mut p.workloads {
         w.role = infer_role(w);
@@ -114,6 +137,11 @@ fn infer_role(w: &Workload) -> Role {
     }
     let from_image = w.containers.iter().find_map(|c| c.image.as_ref().and_then(|i| role_from_image(&i.value)));
     if let Some(r) = from_image {
+        return r;
+    }
+    let from_probe =
+        w.containers.iter().flat_map(|c| [&c.readiness, &c.liveness, &c.startup]).flatten().find_map(role_from_probe);
+    if let Some(r) = from_probe {
         return r;
     }
     let from_port = w.containers.iter().flat_map(|c| &c.ports).find_map(|p| role_from_port(p.port.value));
@@ -286,6 +314,7 @@ pub(super) fn find_migrations(p: &mut Platform) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Span;
 
     #[test]
     fn image_parts() {
@@ -300,5 +329,22 @@ mod tests {
         assert_eq!(role_from_image("redis:7"), Some(Role::Cache));
         assert_eq!(role_from_image("confluentinc/cp-kafka:7"), Some(Role::Queue));
         assert_eq!(role_from_image("ghcr.io/acme/api:1"), None);
+        let probe = |cmd: &str| Probe {
+            key_span: Span::default(),
+            span: Span::default(),
+            handler: ProbeHandler::Exec {
+                command: cmd.split(' ').map(|w| Spanned::new(w.to_string(), Span::default())).collect(),
+            },
+            initial_delay_ms: None,
+            period_ms: None,
+            timeout_ms: None,
+            failure_threshold: None,
+            success_threshold: None,
+            start_period_ms: None,
+            disabled: false,
+        };
+        assert_eq!(role_from_probe(&probe("pg_isready -U app")), Some(Role::Datastore));
+        assert_eq!(role_from_probe(&probe("/usr/local/bin/redis-cli ping")), Some(Role::Cache));
+        assert_eq!(role_from_probe(&probe("curl -f http://localhost/health")), None);
     }
 }

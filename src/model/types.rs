@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::{DeployPlan, Gate, LabelSelector, NetworkPolicy, Spanned};
+use super::{DeployPlan, FluxKustomization, Gate, LabelSelector, NetworkPolicy, Spanned};
 use crate::source::{FileId, Span};
 
 macro_rules! id_type {
@@ -744,6 +744,7 @@ pub struct Platform {
     pub gates: Vec<Gate>,
     pub plans: Vec<DeployPlan>,
     pub network_policies: Vec<NetworkPolicy>,
+    pub flux: Vec<FluxKustomization>,
     pub projects: Vec<ComposeProject>,
     /// Lookup tables, filled by [`super::link::link`].
     pub index: super::index::Index,
