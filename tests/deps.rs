@@ -437,3 +437,64 @@ fn compose_short_form_autofix_applies_cleanly() {
     let left: Vec<_> = after.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
     assert!(left.is_empty(), "{left:#?}");
 }
+
+/// `kind name: action objects…; …` for each plan.
+fn plans(o: &Outcome) -> Vec<String> {
+    use nexus_lint::model::{PlanAction, PlanKind};
+    let p = &o.loaded.platform;
+    p.plans
+        .iter()
+        .map(|plan| {
+            let names = |ids: &[nexus_lint::model::ObjectId]| {
+                ids.iter()
+                    .map(|i| format!("{}/{}", p.object(*i).kind.value, p.object(*i).name_str()))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let steps: Vec<String> = plan
+                .steps
+                .iter()
+                .map(|s| match &s.action {
+                    PlanAction::Apply { objects, .. } => format!("apply {}", names(objects)),
+                    PlanAction::Wait { objects, condition, .. } => format!("wait {condition} {}", names(objects)),
+                    PlanAction::RolloutStatus { objects, .. } => format!("rollout {}", names(objects)),
+                    PlanAction::Helm { release, .. } => format!("helm {release}"),
+                    PlanAction::Sleep { millis } => format!("sleep {millis}"),
+                })
+                .collect();
+            let kind = match plan.kind {
+                PlanKind::Script => "script",
+                PlanKind::Helm => "helm",
+                PlanKind::Argo => "argo",
+            };
+            format!("{kind}: {}", steps.join("; "))
+        })
+        .collect()
+}
+
+#[test]
+fn deploy_plans_from_scripts_helm_and_argo() {
+    let script = check_paths(&["fixtures/deps/k8s-deploy-script-ordered"]);
+    assert_eq!(
+        plans(&script),
+        [
+            "script: apply StatefulSet/crm-db Service/crm-db; rollout StatefulSet/crm-db; apply Deployment/crm; rollout Deployment/crm"
+        ]
+    );
+    let racy = check_paths(&["fixtures/deps/k8s-deploy-script-racy"]);
+    assert_eq!(plans(&racy), ["script: apply StatefulSet/crm-db Service/crm-db Deployment/crm"]);
+    let helm = check_paths(&["fixtures/deps/helm-rendered-gated"]);
+    assert_eq!(
+        plans(&helm),
+        [
+            "helm: apply Job/forum-migrate; wait condition=complete Job/forum-migrate; apply Service/forum-db Service/forum-web Deployment/forum-web StatefulSet/forum-db"
+        ]
+    );
+    let argo = check_paths(&["fixtures/deps/argo-waves"]);
+    assert_eq!(
+        plans(&argo),
+        [
+            "argo: apply Service/ledger-db StatefulSet/ledger-db; wait condition=ready StatefulSet/ledger-db; apply Deployment/ledger; wait condition=ready Deployment/ledger"
+        ]
+    );
+}

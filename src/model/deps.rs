@@ -185,6 +185,10 @@ pub struct Gate {
 pub enum PlanKind {
     /// A shell deploy script.
     Script,
+    /// A Helm release's install, from hook annotations and Helm's kind order.
+    Helm,
+    /// An Argo CD sync, from sync-wave and hook annotations.
+    Argo,
 }
 
 /// A deploy plan: the order in which something creates objects, with its waits.
@@ -192,6 +196,8 @@ pub enum PlanKind {
 pub struct DeployPlan {
     pub file: FileId,
     pub kind: PlanKind,
+    /// What it deploys: the script's path, the Helm release, or `argocd`.
+    pub name: String,
     pub steps: Vec<PlanStep>,
     /// `set -e` (or `-euo pipefail`) is on: a failed step stops the script.
     pub errexit: bool,

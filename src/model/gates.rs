@@ -344,7 +344,7 @@ fn orchestrated(
 fn plan_gates(p: &Platform) -> Vec<Gate> {
     let mut out = Vec::new();
     let workload_of = |o: ObjectId| p.workloads.iter().find(|w| w.object == Some(o));
-    for (pi, plan) in p.plans.iter().enumerate() {
+    for (pi, plan) in p.plans.iter().enumerate().filter(|(_, plan)| plan.kind == super::PlanKind::Script) {
         let mut created: BTreeSet<WorkloadId> = BTreeSet::new();
         // provider → (wait step, level, timeout)
         let mut waited: Vec<(WorkloadId, usize, ReadyLevel, super::Bound)> = Vec::new();

@@ -22,6 +22,8 @@ pub fn link(p: &mut Platform, db: &SourceDb, scripts: &[FileId]) {
     migration::find_migrations(p);
     relate(p);
     p.plans = plan::plans(db, p, scripts);
+    let orchestrated = plan::orchestrated(p);
+    p.plans.extend(orchestrated);
     gates::build(p, db);
     relate(p);
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
 use crate::model::gates::gated;
-use crate::model::{EdgeKind, Format, Platform, Role, WorkloadId};
+use crate::model::{EdgeKind, Format, PlanAction, PlanKind, Platform, Role, WorkloadId};
 use crate::source::{SourceDb, Span};
 
 /// One dependency between two workloads, merged over all its evidence.
@@ -62,12 +62,34 @@ pub struct GraphService {
     pub targets: Vec<String>,
 }
 
+/// One step of a deploy plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphStep {
+    /// `apply`, `wait`, `rollout-status`, `helm`, `sleep`.
+    pub action: &'static str,
+    /// `Kind/name` of the objects it creates or waits for.
+    pub objects: Vec<String>,
+    /// The wait condition, for waits.
+    pub condition: Option<String>,
+    pub location: Location,
+}
+
+/// A deploy plan: a script's steps, a Helm release's install order, an Argo CD sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphPlan {
+    /// `script`, `helm`, `argo`.
+    pub kind: &'static str,
+    pub name: String,
+    pub steps: Vec<GraphStep>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Graph {
     pub version: u32,
     pub workloads: Vec<GraphNode>,
     pub services: Vec<GraphService>,
     pub edges: Vec<GraphEdge>,
+    pub plans: Vec<GraphPlan>,
 }
 
 fn location(db: &SourceDb, s: Span) -> Location {
@@ -178,7 +200,43 @@ pub fn build(p: &Platform, db: &SourceDb, diags: &[Diagnostic]) -> Graph {
             evidence: location(db, e.target.span),
         });
     }
-    Graph { version: 1, workloads, services, edges }
+    let plans = p
+        .plans
+        .iter()
+        .map(|plan| GraphPlan {
+            kind: match plan.kind {
+                PlanKind::Script => "script",
+                PlanKind::Helm => "helm",
+                PlanKind::Argo => "argo",
+            },
+            name: plan.name.clone(),
+            steps: plan
+                .steps
+                .iter()
+                .map(|s| {
+                    let names = |ids: &[crate::model::ObjectId]| -> Vec<String> {
+                        ids.iter()
+                            .map(|o| {
+                                let o = p.object(*o);
+                                format!("{}/{}", o.kind.value, o.name_str())
+                            })
+                            .collect()
+                    };
+                    let (action, objects, condition) = match &s.action {
+                        PlanAction::Apply { objects, .. } => ("apply", names(objects), None),
+                        PlanAction::Wait { objects, condition, .. } => {
+                            ("wait", names(objects), Some(condition.clone()))
+                        }
+                        PlanAction::RolloutStatus { objects, .. } => ("rollout-status", names(objects), None),
+                        PlanAction::Helm { release, .. } => ("helm", vec![release.clone()], None),
+                        PlanAction::Sleep { .. } => ("sleep", Vec::new(), None),
+                    };
+                    GraphStep { action, objects, condition, location: location(db, s.span) }
+                })
+                .collect(),
+        })
+        .collect();
+    Graph { version: 1, workloads, services, edges, plans }
 }
 
 pub fn write_json(w: &mut dyn Write, g: &Graph) -> io::Result<()> {

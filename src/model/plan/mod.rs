@@ -35,6 +35,9 @@
 
 mod commands;
 mod eval;
+mod orchestrated;
+
+pub use orchestrated::orchestrated;
 mod resolve;
 mod shell;
 #[cfg(test)]
@@ -65,6 +68,7 @@ pub fn plans(db: &SourceDb, platform: &Platform, files: &[FileId]) -> Vec<Deploy
             Some(DeployPlan {
                 file,
                 kind: PlanKind::Script,
+                name: db.get(file).path.clone(),
                 steps: steps.into_iter().map(|(s, _)| s).collect(),
                 errexit,
             })

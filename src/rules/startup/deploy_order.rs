@@ -1,6 +1,6 @@
 use super::is_stateful;
 use crate::diagnostics::Diagnostic;
-use crate::model::{DeployPlan, Format, GateKind, ObjectId, PlanAction, WorkloadId};
+use crate::model::{DeployPlan, Format, GateKind, ObjectId, PlanAction, PlanKind, WorkloadId};
 use crate::rules::{Context, Rule, RuleMeta, rule_meta};
 
 static META: RuleMeta = rule_meta!("NX106", "deploy-order", Startup, Warning, "startup/NX106-deploy-order.md");
@@ -27,7 +27,8 @@ impl Rule for DeployOrder {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let p = cx.platform;
-        for plan in &p.plans {
+        // Helm and Argo CD order what they create by their own rules, which the gates model.
+        for plan in p.plans.iter().filter(|plan| plan.kind == PlanKind::Script) {
             let mut done: Vec<(WorkloadId, WorkloadId)> = Vec::new();
             for e in &p.edges {
                 let Some(prov) = e.provider else { continue };
