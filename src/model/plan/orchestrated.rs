@@ -124,7 +124,7 @@ fn helm_plans(p: &Platform) -> Vec<DeployPlan> {
             objects.iter().copied().filter(|o| annotation(o, "helm.sh/hook").is_none()).collect();
         sort(&mut pre);
         sort(&mut post);
-        main.sort_by(|a, b| kind_rank(&a.kind.value).cmp(&kind_rank(&b.kind.value)));
+        main.sort_by_key(|o| kind_rank(&o.kind.value));
         let mut steps = Vec::new();
         for o in pre {
             steps.extend(apply_step(&[o]));
