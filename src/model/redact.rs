@@ -37,7 +37,10 @@ pub fn url_password(s: &str) -> Option<(usize, usize)> {
     }
     let colon = userinfo.find(':')?;
     let (start, end) = (scheme_end + colon + 1, scheme_end + at);
-    (end > start).then_some((start, end))
+    // A reference (`$(DB_PASSWORD)`, `${DB_PASSWORD}`) names a secret; it is not one.
+    let pw = &s[start..end];
+    let reference = (pw.starts_with("$(") && pw.ends_with(')')) || (pw.starts_with("${") && pw.ends_with('}'));
+    (end > start && !reference).then_some((start, end))
 }
 
 fn value_spans(v: &Spanned<String>, name_is_secret: bool, out: &mut Vec<Span>) {
@@ -105,6 +108,7 @@ mod tests {
         let (a, b) = url_password(u).unwrap();
         assert_eq!(&u[a..b], "s3cret");
         assert_eq!(url_password("redis://db:6379/0"), None);
+        assert_eq!(url_password("postgresql://nexus:$(POSTGRES_PASSWORD)@db/x"), None);
         assert_eq!(url_password("http://example.com/a:b@c"), None);
     }
 }
