@@ -165,3 +165,31 @@ fn rules_and_rule() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&run(&["rules", "--format", "json"]))).unwrap();
     assert_eq!(json.as_array().unwrap().len(), nexus_lint::rules::all().len());
 }
+
+#[test]
+fn secret_values_are_never_printed() {
+    const SECRET: &str = "S3cr3tPassw0rd-do-not-print";
+    let files = [
+        (
+            "app.yaml",
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api}}\nspec:\n  selector: {{matchLabels: {{app: api}}}}\n  template:\n    metadata: {{labels: {{app: api}}}}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:latest\n          env:\n            - {{name: DATABASE_URL, value: \"postgres://app:{SECRET}@db:5432/app\"}}\n            - {{name: DB_PASSWORD, value: {SECRET}}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: db}}\nspec:\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16.4\n          env:\n            - {{name: POSTGRES_PASSWORD, value: {SECRET}}}\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: db}}\nspec:\n  selector: {{app: db}}\n  ports: [{{port: 5432}}]\n"
+            ),
+        ),
+        (
+            "secret.yaml",
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: creds}}\nstringData:\n  password: {SECRET}\n  pin: 12345\ndata:\n  token: 42\n"
+            ),
+        ),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let d = dir_with(&files);
+    for format in ["human", "json", "github"] {
+        let out = run_in(d.path(), &["check", ".", "--format", format, "--color", "always"]);
+        let s = stdout(&out) + &stderr(&out);
+        assert!(s.contains("NX"), "{format}: expected findings: {s}");
+        assert!(!s.contains(SECRET), "{format} output prints a secret:\n{s}");
+        assert!(!s.contains("12345") && !s.contains("`42`"), "{format} output prints a Secret value:\n{s}");
+    }
+}

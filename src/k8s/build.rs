@@ -60,8 +60,17 @@ pub fn object(
         KindStatus::Known => {
             let violations = schema::schema().validate(&api_version.value, &kind.value, root);
             let clean = violations.is_empty();
+            let secret = kind.value == "Secret";
             for v in violations {
-                push(v.span, v.message, v.help, InputProblemKind::Manifest);
+                // A Secret's values never reach a message: `found string `…`` loses its value.
+                let message = match (secret, v.message.find(", found ")) {
+                    (true, Some(i)) => {
+                        let rest = &v.message[i + ", found ".len()..];
+                        format!("{}, found {}", &v.message[..i], rest.split(" `").next().unwrap_or(rest))
+                    }
+                    _ => v.message,
+                };
+                push(v.span, message, v.help, InputProblemKind::Manifest);
             }
             if name.is_none() && generate_name.is_none() {
                 let span = root.entry("metadata").map_or(kind.span, |e| e.key.span());
