@@ -201,16 +201,17 @@ fn wave(w: &Workload) -> i64 {
     w.annotation(ARGO_WAVE).and_then(|a| a.value.trim().parse().ok()).unwrap_or(0)
 }
 
+/// Each distinct (consumer, provider) pair of the edges, in edge order.
+fn dependency_pairs(p: &Platform) -> Vec<(WorkloadId, WorkloadId)> {
+    let mut done: BTreeSet<(WorkloadId, WorkloadId)> = BTreeSet::new();
+    p.edges.iter().filter_map(|e| Some((e.consumer, e.provider?))).filter(|pair| done.insert(*pair)).collect()
+}
+
 /// Gates that Helm hooks and Argo CD waves make for each dependency edge.
 fn orchestrator_gates(p: &Platform) -> Vec<Gate> {
     let mut out = Vec::new();
-    let mut done: BTreeSet<(WorkloadId, WorkloadId)> = BTreeSet::new();
-    for e in &p.edges {
-        let Some(prov) = e.provider else { continue };
-        if !done.insert((e.consumer, prov)) {
-            continue;
-        }
-        let (c, pr) = (p.workload(e.consumer), p.workload(prov));
+    for (consumer, prov) in dependency_pairs(p) {
+        let (c, pr) = (p.workload(consumer), p.workload(prov));
         let completes = pr.kind.is_batch();
         // Helm: a pre-install/pre-upgrade hook of the same release completes (Jobs, Pods) or is
         // created (anything else) before the release's other objects are created.
@@ -218,7 +219,7 @@ fn orchestrator_gates(p: &Platform) -> Vec<Gate> {
             let hook = pr.annotation(HELM_HOOK).map_or(String::new(), |h| h.value.clone());
             let weight = pr.annotation(HELM_WEIGHT).and_then(|w| w.value.trim().parse().ok()).unwrap_or(0);
             out.push(orchestrated(
-                e.consumer,
+                consumer,
                 prov,
                 GateKind::HelmHook { hook, weight },
                 pr.annotation(HELM_HOOK).map_or(pr.name.span, |h| h.span),
@@ -234,7 +235,7 @@ fn orchestrator_gates(p: &Platform) -> Vec<Gate> {
             if presync || wave(pr) < wave(c) {
                 let span = pr.annotation(ARGO_WAVE).or(pr.annotation(ARGO_HOOK)).map_or(pr.name.span, |a| a.span);
                 let kind = GateKind::ArgoWave { provider_wave: wave(pr), consumer_wave: wave(c) };
-                out.push(orchestrated(e.consumer, prov, kind, span, completes));
+                out.push(orchestrated(consumer, prov, kind, span, completes));
             }
         }
     }
@@ -296,13 +297,8 @@ fn flux_gates(p: &Platform, db: &SourceDb) -> Vec<Gate> {
     if p.flux.is_empty() {
         return out;
     }
-    let mut done: BTreeSet<(WorkloadId, WorkloadId)> = BTreeSet::new();
-    for e in &p.edges {
-        let Some(prov) = e.provider else { continue };
-        if !done.insert((e.consumer, prov)) {
-            continue;
-        }
-        let (c, pr) = (p.workload(e.consumer), p.workload(prov));
+    for (consumer, prov) in dependency_pairs(p) {
+        let (c, pr) = (p.workload(consumer), p.workload(prov));
         let (Some(kc), Some(kp)) =
             (kustomization_of(p, &db.get(c.file).path), kustomization_of(p, &db.get(pr.file).path))
         else {
@@ -312,7 +308,7 @@ fn flux_gates(p: &Platform, db: &SourceDb) -> Vec<Gate> {
             continue;
         }
         if let Some(span) = flux_depends(p, kc, kp) {
-            out.push(orchestrated(e.consumer, prov, GateKind::FluxDependsOn, span, pr.kind.is_batch()));
+            out.push(orchestrated(consumer, prov, GateKind::FluxDependsOn, span, pr.kind.is_batch()));
         }
     }
     out
