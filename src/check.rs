@@ -114,15 +114,11 @@ struct FileUse {
 }
 
 fn yaml_problem(file: FileId, p: &yaml::Problem) -> InputProblem {
-    InputProblem {
-        kind: InputProblemKind::Yaml,
-        span: Span::new(file, p.start, p.end),
-        message: p.message.clone(),
-        help: p.help.clone(),
-        related: p.related.iter().map(|(s, e, m)| (Span::new(file, *s, *e), m.clone())).collect(),
-        resource: None,
-        minor: p.kind == ProblemKind::AmbiguousScalar,
-    }
+    let mut problem =
+        InputProblem::new(InputProblemKind::Yaml, Span::new(file, p.start, p.end), p.message.clone(), p.help.clone());
+    problem.related = p.related.iter().map(|(s, e, m)| (Span::new(file, *s, *e), m.clone())).collect();
+    problem.minor = p.kind == ProblemKind::AmbiguousScalar;
+    problem
 }
 
 /// Helm template syntax: a `{{` opening an action that Helm (not Prometheus or Go-template text
@@ -189,7 +185,7 @@ fn classify(db: &SourceDb, y: &YamlFile) -> FileUse {
         let Some(root) = y.root(doc) else { continue };
         if k8s::is_object(root) {
             let template = sources.get(i).and_then(|s| s.as_deref());
-            out.pieces.extend(k8s::read_document(src, y, doc.index, root, template, &mut out.problems));
+            out.pieces.extend(k8s::read_document(src, doc.index, root, template, &mut out.problems));
         } else if compose_name || root.get("services").is_some_and(|s| s.is_map()) {
             out.compose = true;
         } else {
@@ -278,11 +274,10 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
         .par_iter()
         .map(|&id| {
             let src = db.get(id);
-            let y = yaml::parse(id, src.text.clone(), &limits);
             if let Some((s, e)) = helm_action(&src.text) {
                 return (id, Err(template_problem(id, s as u32, e as u32)));
             }
-            (id, Ok(y))
+            (id, Ok(yaml::parse(id, src.text.clone(), &limits)))
         })
         .collect();
     let mut trees: Vec<Option<YamlFile>> = (0..db.len()).map(|_| None).collect();
@@ -291,7 +286,7 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
             Ok(y) => {
                 platform.problems.extend(y.problems.iter().map(|p| yaml_problem(id, p)));
                 if y.docs.iter().all(|d| d.root.is_none()) && y.problems.is_empty() {
-                    platform.problems.push(empty_problem(&db, &y));
+                    platform.problems.push(empty_problem(&y));
                 }
                 trees[id.0 as usize] = Some(y);
             }
@@ -333,45 +328,30 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
 }
 
 fn content_problem(file: FileId, p: &ContentProblem) -> InputProblem {
-    InputProblem {
-        kind: InputProblemKind::Yaml,
-        span: Span::point(file, p.offset()),
-        message: p.message(),
-        help: Some(p.help().into()),
-        related: Vec::new(),
-        resource: None,
-        minor: false,
-    }
+    InputProblem::new(InputProblemKind::Yaml, Span::point(file, p.offset()), p.message(), Some(p.help().into()))
 }
 
 fn template_problem(file: FileId, start: u32, end: u32) -> InputProblem {
-    InputProblem {
-        kind: InputProblemKind::Template,
-        span: Span::new(file, start, end),
-        message: "file is an unrendered Helm template; it is not checked".into(),
-        help: Some("Render it and check the output: `helm template <release> <chart> | nexus-lint check -`.".into()),
-        related: Vec::new(),
-        resource: None,
-        minor: false,
-    }
+    InputProblem::new(
+        InputProblemKind::Template,
+        Span::new(file, start, end),
+        "file is an unrendered Helm template; it is not checked",
+        Some("Render it and check the output: `helm template <release> <chart> | nexus-lint check -`.".into()),
+    )
 }
 
-fn empty_problem(db: &SourceDb, y: &YamlFile) -> InputProblem {
+fn empty_problem(y: &YamlFile) -> InputProblem {
     let message = if y.docs.is_empty() {
         "file holds no YAML documents".to_string()
     } else {
         format!("file holds only empty YAML documents ({})", y.docs.len())
     };
-    let _ = db;
-    InputProblem {
-        kind: InputProblemKind::Empty,
-        span: Span::point(y.file, y.docs.first().map_or(0, |d| d.start)),
+    InputProblem::new(
+        InputProblemKind::Empty,
+        Span::point(y.file, y.docs.first().map_or(0, |d| d.start)),
         message,
-        help: Some("Remove the file or exclude it, or add the manifests it was meant to hold.".into()),
-        related: Vec::new(),
-        resource: None,
-        minor: false,
-    }
+        Some("Remove the file or exclude it, or add the manifests it was meant to hold.".into()),
+    )
 }
 
 /// Adds the Kubernetes pieces, giving them their final ids.

@@ -30,15 +30,7 @@ pub struct Shared {
 }
 
 fn problem(span: Span, message: String, help: Option<String>, service: &str) -> InputProblem {
-    InputProblem {
-        kind: InputProblemKind::Compose,
-        span,
-        message,
-        help,
-        related: Vec::new(),
-        resource: Some(ResourceRef::compose(service)),
-        minor: false,
-    }
+    InputProblem::new(InputProblemKind::Compose, span, message, help).resource(Some(ResourceRef::compose(service)))
 }
 
 fn resource(kind: &str, name: &str) -> ResourceRef {

@@ -99,26 +99,14 @@ fn read_file(y: &YamlFile, env: &project::DirEnv, problems: &mut Vec<InputProble
         let mut interp_errors = Vec::new();
         let json = schema::to_json(root, &env.vars, &mut interp_errors);
         for (span, e) in interp_errors {
-            problems.push(InputProblem {
-                kind: InputProblemKind::Compose,
-                span,
-                message: e.message(),
-                help: Some(e.help()),
-                related: Vec::new(),
-                resource: service_at(root, span).map(|s| ResourceRef::compose(&s)),
-                minor: false,
-            });
+            let resource = service_at(root, span).map(|s| ResourceRef::compose(&s));
+            problems.push(
+                InputProblem::new(InputProblemKind::Compose, span, e.message(), Some(e.help())).resource(resource),
+            );
         }
         for e in schema::validate(root, &json) {
-            problems.push(InputProblem {
-                kind: InputProblemKind::Compose,
-                span: e.span,
-                message: e.message,
-                help: e.help,
-                related: Vec::new(),
-                resource: e.service.as_deref().map(ResourceRef::compose),
-                minor: false,
-            });
+            let resource = e.service.as_deref().map(ResourceRef::compose);
+            problems.push(InputProblem::new(InputProblemKind::Compose, e.span, e.message, e.help).resource(resource));
         }
         if !root.is_map() {
             continue;

@@ -115,15 +115,7 @@ pub fn dir_name(dir: &str) -> String {
 }
 
 fn problem(span: Span, message: String, help: Option<String>) -> InputProblem {
-    InputProblem {
-        kind: InputProblemKind::Compose,
-        span,
-        message,
-        help,
-        related: Vec::new(),
-        resource: None,
-        minor: false,
-    }
+    InputProblem::new(InputProblemKind::Compose, span, message, help)
 }
 
 /// Reads a directory's `.env`; its syntax errors become problems.

@@ -17,14 +17,14 @@ use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError, Validator};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use super::interpolate::{InterpError, Vars, has_dollar, interpolate};
 use super::read::{is_reset, plain_type};
 use crate::k8s::schema::suggest;
 use crate::model::redact::is_secret_name;
 use crate::source::Span;
-use crate::source::yaml::{NodeKind, NodeRef, Plain};
+use crate::source::yaml::{NodeKind, NodeRef};
 
 const SCHEMA_JSON: &str = include_str!("../../schemas/compose/compose-spec.json");
 /// Errors reported per file, at most.
@@ -82,17 +82,7 @@ fn to_json_depth(node: NodeRef<'_>, vars: &Vars, errors: &mut Vec<(Span, InterpE
                     }
                 };
             }
-            match plain_type(node) {
-                Plain::Null => Value::Null,
-                Plain::Bool(b) => Value::Bool(b),
-                Plain::Int(i) => match (i64::try_from(i), u64::try_from(i)) {
-                    (Ok(v), _) => Value::Number(v.into()),
-                    (_, Ok(v)) => Value::Number(v.into()),
-                    _ => Number::from_f64(i as f64).map_or(Value::Null, Value::Number),
-                },
-                Plain::Float(f) => Number::from_f64(f).map_or_else(|| Value::String(text.to_string()), Value::Number),
-                Plain::Str => Value::String(text.to_string()),
-            }
+            crate::source::yaml::json::scalar(plain_type(node), text)
         }
         NodeKind::Seq(_) => Value::Array(node.items().map(|n| to_json_depth(n, vars, errors, depth + 1)).collect()),
         NodeKind::Map(_) => {

@@ -201,15 +201,8 @@ struct Cx<'v> {
 
 impl Cx<'_> {
     fn problem(&mut self, span: Span, message: String, help: Option<String>) {
-        self.problems.push(InputProblem {
-            kind: InputProblemKind::Compose,
-            span,
-            message,
-            help,
-            related: Vec::new(),
-            resource: self.current.as_deref().map(ResourceRef::compose),
-            minor: false,
-        });
+        let resource = self.current.as_deref().map(ResourceRef::compose);
+        self.problems.push(InputProblem::new(InputProblemKind::Compose, span, message, help).resource(resource));
     }
 
     fn service(&mut self, file: FileId, name: Spanned<String>, s: NodeRef<'_>) -> Draft {

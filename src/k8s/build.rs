@@ -13,14 +13,12 @@ use crate::model::{
     Suppression, SuppressionScope, Volume, VolumeMount, VolumeSource, Workload, WorkloadId, WorkloadKind,
 };
 use crate::source::yaml::NodeRef;
-use crate::source::yaml::YamlFile;
 use crate::source::{SourceFile, Span};
 
 pub const DEPENDS_ON_ANNOTATION: &str = "nexus-lint.io/depends-on";
 
 pub fn object(
     src: &SourceFile,
-    _yaml: &YamlFile,
     doc: usize,
     root: NodeRef<'_>,
     template: Option<&str>,
@@ -45,15 +43,7 @@ pub fn object(
     let resource = ResourceRef::k8s(&kind.value, namespace.as_ref().map(|n| n.value.as_str()), display_name);
     let status = schema::schema().status(&api_version.value, &kind.value);
     let mut push = |span: Span, message: String, help: Option<String>, kind_: InputProblemKind| {
-        problems.push(InputProblem {
-            kind: kind_,
-            span,
-            message,
-            help,
-            related: Vec::new(),
-            resource: Some(resource.clone()),
-            minor: false,
-        });
+        problems.push(InputProblem::new(kind_, span, message, help).resource(Some(resource.clone())));
     };
     let mut typed_object = None;
     match &status {

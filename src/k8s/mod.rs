@@ -16,7 +16,7 @@ use crate::model::{
     Scaler, Suppression, Workload,
 };
 use crate::source::SourceFile;
-use crate::source::yaml::{NodeRef, YamlFile};
+use crate::source::yaml::NodeRef;
 
 pub use typed::TypedObject;
 
@@ -48,7 +48,6 @@ pub fn is_object(root: NodeRef<'_>) -> bool {
 /// Reads the Kubernetes objects of one document (several for a `v1 List`).
 pub fn read_document(
     src: &SourceFile,
-    yaml: &YamlFile,
     doc: usize,
     root: NodeRef<'_>,
     template: Option<&str>,
@@ -63,7 +62,7 @@ pub fn read_document(
             .flat_map(|items| items.items())
             .filter_map(|item| {
                 if is_object(item) {
-                    build::object(src, yaml, doc, item, template, problems)
+                    build::object(src, doc, item, template, problems)
                 } else {
                     problems.push(problem(item.span(), "list item is not a Kubernetes object".into(), None));
                     None
@@ -71,17 +70,9 @@ pub fn read_document(
             })
             .collect();
     }
-    build::object(src, yaml, doc, root, template, problems).into_iter().collect()
+    build::object(src, doc, root, template, problems).into_iter().collect()
 }
 
 fn problem(span: crate::source::Span, message: String, help: Option<String>) -> InputProblem {
-    InputProblem {
-        kind: InputProblemKind::Manifest,
-        span,
-        message,
-        help,
-        related: Vec::new(),
-        resource: None,
-        minor: false,
-    }
+    InputProblem::new(InputProblemKind::Manifest, span, message, help)
 }

@@ -17,11 +17,11 @@ pub const ROLE_ANNOTATION: &str = "nexus-lint.io/role";
 /// `ghcr.io/acme/api:1.2@sha256:…` → `acme/api`.
 pub fn image_repository(image: &str) -> &str {
     let no_digest = image.split('@').next().unwrap_or(image);
-    let (first, rest) = match no_digest.split_once('/') {
-        Some((f, r)) if f.contains('.') || f.contains(':') || f == "localhost" => (f, r),
-        _ => ("", no_digest),
+    // A first component with a dot, a port or `localhost` is a registry.
+    let rest = match no_digest.split_once('/') {
+        Some((f, r)) if f.contains('.') || f.contains(':') || f == "localhost" => r,
+        _ => no_digest,
     };
-    let _ = first;
     match rest.rfind(':') {
         Some(i) if !rest[i..].contains('/') => &rest[..i],
         _ => rest,

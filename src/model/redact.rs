@@ -2,7 +2,7 @@
 //! variables named like credentials, and passwords inside connection URLs. Reporters that print
 //! source text (the human report's snippets) blank these byte ranges first.
 
-use super::{ConfigKind, Platform, Spanned};
+use super::{Platform, Spanned};
 use crate::source::Span;
 
 /// Does a variable or key name say it holds a credential?
@@ -67,13 +67,7 @@ pub fn secret_spans(p: &Platform) -> Vec<Span> {
     for c in &p.configs {
         for e in &c.data {
             let Some(v) = &e.value else { continue };
-            value_spans(
-                v,
-                c.kind.is_secret()
-                    || c.kind == ConfigKind::EnvFile && is_secret_name(&e.key.value)
-                    || is_secret_name(&e.key.value),
-                &mut out,
-            );
+            value_spans(v, c.kind.is_secret() || is_secret_name(&e.key.value), &mut out);
         }
     }
     for w in &p.workloads {

@@ -714,6 +714,17 @@ pub struct InputProblem {
     pub minor: bool,
 }
 
+impl InputProblem {
+    pub fn new(kind: InputProblemKind, span: Span, message: impl Into<String>, help: Option<String>) -> Self {
+        InputProblem { kind, span, message: message.into(), help, related: Vec::new(), resource: None, minor: false }
+    }
+
+    pub fn resource(mut self, r: Option<ResourceRef>) -> Self {
+        self.resource = r;
+        self
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InputProblemKind {
     /// NX001
