@@ -475,12 +475,17 @@ fn wait_for_it(db: &SourceDb, args: &[Src]) -> Recognized {
     out
 }
 
-fn wait_for_it_timeout(t: &str) -> Bound {
+/// A `-t SECONDS` value: what `0` means differs by tool; anything unreadable keeps the default.
+fn seconds_timeout(t: &str, zero: Bound, default_ms: i64) -> Bound {
     match t.trim().parse::<i64>() {
-        Ok(0) => Bound::Unbounded,
+        Ok(0) => zero,
         Ok(n) if n > 0 => Bound::Millis(n.saturating_mul(1000)),
-        _ => Bound::Default(WAIT_FOR_IT_DEFAULT_MS),
+        _ => Bound::Default(default_ms),
     }
+}
+
+fn wait_for_it_timeout(t: &str) -> Bound {
+    seconds_timeout(t, Bound::Unbounded, WAIT_FOR_IT_DEFAULT_MS)
 }
 
 /// eficode `wait-for` v2: `TIMEOUT=15`, one attempt a second, and `-t 0` makes a single attempt
@@ -536,11 +541,7 @@ fn wait_for(db: &SourceDb, args: &[Src]) -> Recognized {
 }
 
 fn wait_for_timeout(t: &str) -> Bound {
-    match t.trim().parse::<i64>() {
-        Ok(0) => Bound::Once,
-        Ok(n) if n > 0 => Bound::Millis(n.saturating_mul(1000)),
-        _ => Bound::Default(WAIT_FOR_DEFAULT_MS),
-    }
+    seconds_timeout(t, Bound::Once, WAIT_FOR_DEFAULT_MS)
 }
 
 /// dockerize's `-timeout`: `flag.DurationVar(&waitTimeoutFlag, "timeout", 10*time.Second, "Host
