@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the schemas vendored under schemas/ from ../shared/data (see schemas/README.md).
+"""Regenerates the schemas vendored under crates/nexus-model/schemas/ from ../shared/data (see crates/nexus-model/schemas/README.md).
 
 Kubernetes: keeps only the keywords nexus-lint's strict validator reads (type, $ref, properties,
 additionalProperties, items, required, enum, format, oneOf, x-kubernetes-group-version-kind),
@@ -31,7 +31,7 @@ def strip(node):
 
 src = json.loads((shared / "kubernetes-json-schema/v1.37.0-strict/_definitions.json").read_text())
 defs = {name: strip(d) for name, d in sorted(src["$defs"].items())}
-(root / "schemas/kubernetes/v1.37.0-strict.json").write_text(
+(root / "crates/nexus-model/schemas/kubernetes/v1.37.0-strict.json").write_text(
     json.dumps({"$defs": defs}, separators=(",", ":"), sort_keys=True) + "\n")
-shutil.copy(shared / "compose-spec/compose-spec.json", root / "schemas/compose/compose-spec.json")
-shutil.copy(shared / "compose-spec/LICENSE", root / "schemas/compose/LICENSE")
+shutil.copy(shared / "compose-spec/compose-spec.json", root / "crates/nexus-model/schemas/compose/compose-spec.json")
+shutil.copy(shared / "compose-spec/LICENSE", root / "crates/nexus-model/schemas/compose/LICENSE")

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::diagnostics::Severity;
-use crate::rules::{self, RuleMeta};
-use crate::source::yaml::{Limits, de, parse};
-use crate::source::{FileId, LineIndex};
+use nexus_diagnostics::Severity;
+use nexus_rules::{self as rules, RuleMeta};
+use nexus_source::yaml::{Limits, de, parse};
+use nexus_source::{FileId, LineIndex};
 
 pub const CONFIG_NAMES: &[&str] = &[".nexus-lint.yaml", ".nexus-lint.yml"];
 
@@ -107,11 +107,11 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            enabled: rules::all().iter().map(|r| r.meta().code).collect(),
+            enabled: rules::all().iter().map(|r| r.code).collect(),
             severity: BTreeMap::new(),
             exclude: GlobSet::empty(),
             fail_on: FailOn::Severity(Severity::Warning),
-            max_file_size: crate::source::DEFAULT_MAX_FILE_BYTES,
+            max_file_size: nexus_source::DEFAULT_MAX_FILE_BYTES,
             ignores: Vec::new(),
             path: None,
             today: today(),
@@ -165,7 +165,7 @@ pub fn parse_config(display: &str, text: &str) -> Result<(ConfigFile, Vec<u32>),
         let p = lines.position(text, offset);
         format!("{display}:{}:{}: ", p.line, p.column)
     };
-    if let Some(p) = yaml.problems.iter().find(|p| p.kind != crate::source::yaml::ProblemKind::AmbiguousScalar) {
+    if let Some(p) = yaml.problems.iter().find(|p| p.kind != nexus_source::yaml::ProblemKind::AmbiguousScalar) {
         return Err(ConfigError { location: at(p.start), message: p.message.clone() });
     }
     let Some(root) = yaml.docs.first().and_then(|d| yaml.root(d)) else {
@@ -183,12 +183,11 @@ pub fn parse_config(display: &str, text: &str) -> Result<(ConfigFile, Vec<u32>),
 fn resolve_selector(sel: &str) -> Result<Vec<&'static str>, ConfigError> {
     let all = rules::all();
     if sel.eq_ignore_ascii_case("ALL") {
-        return Ok(all.iter().map(|r| r.meta().code).collect());
+        return Ok(all.iter().map(|r| r.code).collect());
     }
     let up = sel.to_ascii_uppercase();
     let matched: Vec<&'static str> = all
         .iter()
-        .map(|r| r.meta())
         .filter(|m| m.name == sel || m.code.starts_with(&up) && up.starts_with("NX"))
         .map(|m| m.code)
         .collect();
@@ -201,7 +200,6 @@ fn resolve_selector(sel: &str) -> Result<Vec<&'static str>, ConfigError> {
 fn resolve_one(sel: &str) -> Result<&'static RuleMeta, ConfigError> {
     rules::by_code(sel)
         .or_else(|| rules::by_name(sel))
-        .map(|r| r.meta())
         .ok_or_else(|| ConfigError::new(format!("`{sel}` names no rule (see `nexus-lint rules`)")))
 }
 

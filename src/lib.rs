@@ -1,17 +1,20 @@
 //! nexus-lint: a deployment-policy linter and startup simulator for Kubernetes manifests and
 //! Docker Compose files.
 //!
-//! Data flows one way: [`source`] (files → spanned YAML) → front ends ([`k8s`], [`compose`]) →
-//! [`model`] (the platform) → [`rules`] → [`diagnostics`] → [`report`]. [`check`] runs the
-//! pipeline; [`cli`] is the command line on top of it.
+//! This package is the command line and the pipeline that joins the workspace's stages, which
+//! data flows through one way:
+//!
+//! ```text
+//! nexus-source ──► nexus-model ──► nexus-rules ──► nexus-diagnostics ──► nexus-report
+//! files, spans,    front ends,     rules and       plain diagnostics      human, json,
+//! YAML tree,       the platform,   suppression     (a leaf: spans only)   github, graph
+//! shell reader     gates, plans
+//! ```
+//!
+//! [`check`] runs the pipeline; [`config`] turns `.nexus-lint.yaml` and flags into settings;
+//! [`graph`] builds the dependency graph for its reporter; [`cli`] is the command line.
 
 pub mod check;
 pub mod cli;
-pub mod compose;
 pub mod config;
-pub mod diagnostics;
-pub mod k8s;
-pub mod model;
-pub mod report;
-pub mod rules;
-pub mod source;
+pub mod graph;

@@ -155,15 +155,15 @@ fn broken_pipe_exits_zero() {
 fn rules_and_rule() {
     let out = run(&["rules"]);
     assert_eq!(out.status.code(), Some(0));
-    for r in nexus_lint::rules::all() {
-        assert!(stdout(&out).contains(r.meta().code));
+    for r in nexus_rules::all() {
+        assert!(stdout(&out).contains(r.code));
     }
     let out = run(&["rule", "NX501"]);
     assert!(stdout(&out).contains("## Why is this bad?"));
     assert_eq!(stdout(&run(&["rule", "mutable-image-tag"])), stdout(&out));
     assert_eq!(run(&["rule", "NX000"]).status.code(), Some(2));
     let json: serde_json::Value = serde_json::from_str(&stdout(&run(&["rules", "--format", "json"]))).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), nexus_lint::rules::all().len());
+    assert_eq!(json.as_array().unwrap().len(), nexus_rules::all().len());
 }
 
 #[test]

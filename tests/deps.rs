@@ -3,7 +3,7 @@
 //! consumer wait — and the startup findings it must (or must not) produce.
 
 use nexus_lint::check::Outcome;
-use nexus_lint::model::{EdgeKind, GateKind};
+use nexus_model::{EdgeKind, GateKind};
 
 use crate::util::check_paths;
 
@@ -54,7 +54,7 @@ pub fn edges(o: &Outcome) -> Vec<String> {
 fn findings(o: &Outcome) -> Vec<String> {
     o.diagnostics
         .iter()
-        .filter(|d| d.severity > nexus_lint::diagnostics::Severity::Info)
+        .filter(|d| d.severity > nexus_diagnostics::Severity::Info)
         .map(|d| {
             let f = o.loaded.db.get(d.span().file);
             let name = f.path.rsplit("/fixtures/deps/").next().unwrap_or(&f.path);
@@ -440,12 +440,12 @@ fn compose_short_form_autofix_applies_cleanly() {
 
 /// `kind name: action objects…; …` for each plan.
 fn plans(o: &Outcome) -> Vec<String> {
-    use nexus_lint::model::{PlanAction, PlanKind};
+    use nexus_model::{PlanAction, PlanKind};
     let p = &o.loaded.platform;
     p.plans
         .iter()
         .map(|plan| {
-            let names = |ids: &[nexus_lint::model::ObjectId]| {
+            let names = |ids: &[nexus_model::ObjectId]| {
                 ids.iter()
                     .map(|i| format!("{}/{}", p.object(*i).kind.value, p.object(*i).name_str()))
                     .collect::<Vec<_>>()

@@ -2,14 +2,14 @@
 //! snapshotted; the NEXUS pair is also held to the defect contract of
 //! `../shared/spec/NEXUS-DEFECTS.md` (`fixtures/nexus/README.md` has the table with lines).
 
-use nexus_lint::report::human;
+use nexus_report::human;
 
 use crate::util::{check_paths, summary};
 
 /// The human report of a fixture directory, without colour, at a fixed width.
 pub fn render(dir: &str) -> String {
     let o = check_paths(&[dir]);
-    let secrets = nexus_lint::model::redact::secret_spans(&o.loaded.platform);
+    let secrets = nexus_model::redact::secret_spans(&o.loaded.platform);
     let mut out = Vec::new();
     human::write(
         &mut out,
@@ -101,7 +101,7 @@ fn nexus_fixed_has_no_warning_or_error() {
     let bad: Vec<_> = o
         .diagnostics
         .iter()
-        .filter(|d| d.severity > nexus_lint::diagnostics::Severity::Info)
+        .filter(|d| d.severity > nexus_diagnostics::Severity::Info)
         .map(|d| format!("{} {}", d.code, d.message))
         .collect();
     assert!(bad.is_empty(), "{bad:#?}");
@@ -110,10 +110,9 @@ fn nexus_fixed_has_no_warning_or_error() {
     let p = &o.loaded.platform;
     for e in &p.edges {
         if let Some(prov) = e.provider {
-            let stateful =
-                matches!(p.workload(prov).role, nexus_lint::model::Role::Datastore | nexus_lint::model::Role::Cache);
+            let stateful = matches!(p.workload(prov).role, nexus_model::Role::Datastore | nexus_model::Role::Cache);
             assert!(
-                !stateful || nexus_lint::model::gates::gated(p, e.consumer, prov, e.endpoint).is_some(),
+                !stateful || nexus_model::gates::gated(p, e.consumer, prov, e.endpoint).is_some(),
                 "{} -> {} is not gated",
                 p.workload(e.consumer).resource,
                 p.workload(prov).resource

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use nexus_lint::rules::{self, docs};
+use nexus_rules::{self as rules, docs};
 
 use crate::fixtures::fixture_dirs;
 use crate::util::check_paths;
@@ -19,21 +19,21 @@ fn registry_and_rule_docs_are_a_bijection() {
             on_disk.insert(format!("{}/{}", fam.file_name().to_string_lossy(), f.file_name().to_string_lossy()));
         }
     }
-    let registered: BTreeSet<String> = rules::all().iter().map(|r| r.meta().doc_path.to_string()).collect();
+    let registered: BTreeSet<String> = rules::all().iter().map(|r| r.doc_path.to_string()).collect();
     assert_eq!(on_disk, registered);
-    let codes: BTreeSet<_> = rules::all().iter().map(|r| r.meta().code).collect();
+    let codes: BTreeSet<_> = rules::all().iter().map(|r| r.code).collect();
     assert_eq!(codes.len(), rules::all().len(), "duplicate codes");
-    let names: BTreeSet<_> = rules::all().iter().map(|r| r.meta().name).collect();
+    let names: BTreeSet<_> = rules::all().iter().map(|r| r.name).collect();
     assert_eq!(names.len(), rules::all().len(), "duplicate names");
-    let mut sorted: Vec<_> = rules::all().iter().map(|r| r.meta().code).collect();
+    let mut sorted: Vec<_> = rules::all().iter().map(|r| r.code).collect();
     sorted.sort();
-    assert_eq!(sorted, rules::all().iter().map(|r| r.meta().code).collect::<Vec<_>>(), "registry is in code order");
+    assert_eq!(sorted, rules::all().iter().map(|r| r.code).collect::<Vec<_>>(), "registry is in code order");
 }
 
 #[test]
 fn rule_docs_are_well_formed() {
     for r in rules::all() {
-        let m = r.meta();
+        let m = r;
         assert_eq!(m.doc_path, format!("{}/{}-{}.md", m.family.dir(), m.code, m.name));
         assert!(m.code.starts_with(m.family.prefix()), "{} not in family {:?}", m.code, m.family);
         assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", m.name);
@@ -88,7 +88,7 @@ fn every_rule_with_findings_on_fixtures_is_exercised() {
         }
     }
     for r in rules::all() {
-        let c = r.meta().code;
+        let c = r.code;
         assert!(seen.contains(c) || exempt.contains(&c), "{c} fires on no fixture");
     }
 }

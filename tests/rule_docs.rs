@@ -2,7 +2,7 @@
 //! exactly one diagnostic of that rule, on the line its `# error: [name]` marker names and with
 //! that severity; every other example block yields none of that rule.
 
-use nexus_lint::rules::{self, docs};
+use nexus_rules::{self as rules, docs};
 
 use crate::util::check_files;
 
@@ -11,7 +11,7 @@ fn rule_doc_examples() {
     let mut failures = Vec::new();
     let mut ran = 0;
     for rule in rules::all() {
-        let meta = rule.meta();
+        let meta = rule;
         for ex in docs::examples(meta.doc) {
             ran += 1;
             let files: Vec<(&str, &str)> = ex.files.iter().map(|(n, c, _)| (n.as_str(), c.as_str())).collect();

@@ -3,8 +3,8 @@
 //! — a key, a value, part of one scalar, or a comment — never a neighbour or whitespace.
 
 use nexus_lint::check::Outcome;
-use nexus_lint::source::Span;
-use nexus_lint::source::yaml::NodeId;
+use nexus_source::Span;
+use nexus_source::yaml::NodeId;
 
 use crate::fixtures::fixture_dirs;
 use crate::util::{check_files, check_paths};
@@ -29,7 +29,7 @@ fn check_span(o: &Outcome, span: Span, what: &str) -> Result<(), String> {
             f.path, span.start, span.end
         ));
     }
-    let (pos, end) = nexus_lint::report::positions(&o.loaded.db, span);
+    let (pos, end) = nexus_report::positions(&o.loaded.db, span);
     if (pos.line, pos.column) != line_col(text, span.start as usize)
         || (end.line, end.column) != line_col(text, span.end as usize)
     {
@@ -54,7 +54,7 @@ fn check_span(o: &Outcome, span: Span, what: &str) -> Result<(), String> {
     });
     let inside_scalar = (0..y.node_count() as u32).any(|i| {
         let n = y.node(NodeId(i));
-        matches!(n.kind, nexus_lint::source::yaml::NodeKind::Scalar(_)) && n.start <= span.start && span.end <= n.end
+        matches!(n.kind, nexus_source::yaml::NodeKind::Scalar(_)) && n.start <= span.start && span.end <= n.end
     });
     let in_comment = y.comments.iter().any(|c| c.start <= span.start && span.end <= c.end);
     let yaml_problem = o.loaded.platform.problems.iter().any(|p| p.span == span);
@@ -109,7 +109,7 @@ fn columns_after_multibyte_text() {
     )]);
     assert!(check_all(&o).is_empty(), "{:?}", check_all(&o));
     let d = o.diagnostics.iter().find(|d| d.code == "NX501").expect("NX501");
-    let (pos, end) = nexus_lint::report::positions(&o.loaded.db, d.span());
+    let (pos, end) = nexus_report::positions(&o.loaded.db, d.span());
     assert_eq!((pos.line, pos.column, end.column), (10, 14, 21));
     assert_eq!(&o.loaded.db.get(d.span().file).text[d.span().range()], "\"nginx\"");
 }

@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Write};
 use super::{CheckArgs, Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, emit, eprint_error};
 use crate::check::{self, InputSpec};
 use crate::config::{self, FailOn, Overrides, Settings};
-use crate::model::redact;
-use crate::report;
+use nexus_model::redact;
+use nexus_report as report;
 
 /// Resolves the config file and command-line overrides into settings.
 pub(crate) fn settings(

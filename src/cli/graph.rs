@@ -3,7 +3,7 @@
 use super::{EXIT_ERROR, EXIT_OK, GraphArgs, GraphFormat, emit, eprint_error};
 use crate::check::{self, InputSpec};
 use crate::config::Overrides;
-use crate::report::graph;
+use nexus_report::graph;
 
 pub fn run(args: GraphArgs) -> u8 {
     let settings = match super::check::settings(args.config.as_deref(), args.no_config, &Overrides::default()) {
@@ -18,7 +18,7 @@ pub fn run(args: GraphArgs) -> u8 {
     for e in &outcome.loaded.io_errors {
         eprint_error(&format!("{}: {}", e.path, e.message));
     }
-    let g = graph::build(&outcome.loaded.platform, &outcome.loaded.db, &outcome.diagnostics);
+    let g = crate::graph::build(&outcome.loaded.platform, &outcome.loaded.db, &outcome.diagnostics);
     let render = |w: &mut dyn std::io::Write| match args.format {
         GraphFormat::Mermaid => graph::write_mermaid(w, &g),
         GraphFormat::Dot => graph::write_dot(w, &g),

@@ -1,0 +1,455 @@
+//! A planned project's merged services → workloads, endpoints, edges, config sources and
+//! references, and the project-level problems (dangling `depends_on`/`links`, services with
+//! neither `image` nor `build`).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::env_file::{self, DotenvEntry};
+use super::merge::{merge, merge_def};
+use super::project::{DirEnv, Plan, join, project_name};
+use super::service::{Draft, Layer, TestKind, TopDef};
+use super::{ComposeModel, Files};
+use crate::k8s::schema::suggest;
+use crate::{
+    ComposeProject, ComposeServiceInfo, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind,
+    ConfigSource, Container, ContainerPort, Edge, EdgeKind, Endpoint, EndpointId, EnvSource, EnvVar, Format,
+    InputProblem, InputProblemKind, Probe, ProbeHandler, ProjectId, ResourceRef, Role, ServicePort, Spanned, Workload,
+    WorkloadId, WorkloadKind,
+};
+use nexus_source::{FileId, Span};
+
+/// An env file read for a project: its id and entries (None when it does not exist).
+type LoadedEnvFile = Option<(FileId, Vec<DotenvEntry>)>;
+
+/// What several projects share: parsed env files, suppressions already emitted.
+#[derive(Default)]
+pub struct Shared {
+    /// (path, `.env` index) → the env file, if it exists, and its entries.
+    env_files: HashMap<(String, usize), LoadedEnvFile>,
+    suppression_spans: Vec<Span>,
+}
+
+fn problem(span: Span, message: String, help: Option<String>, service: &str) -> InputProblem {
+    InputProblem::new(InputProblemKind::Compose, span, message, help).resource(Some(ResourceRef::compose(service)))
+}
+
+fn resource(kind: &str, name: &str) -> ResourceRef {
+    ResourceRef { format: Format::Compose, kind: kind.to_string(), namespace: None, name: name.to_string() }
+}
+
+/// The project being built.
+struct Proj<'a> {
+    id: ProjectId,
+    plan: &'a Plan,
+    env: &'a DirEnv,
+}
+
+/// Merges a project's layers and adds what it contributes to `out`.
+pub fn project(
+    plan: &Plan,
+    layers: Vec<Layer>,
+    env: &DirEnv,
+    fs: &mut dyn Files,
+    shared: &mut Shared,
+    out: &mut ComposeModel,
+) {
+    let mut services: Vec<Draft> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut configs: Vec<TopDef> = Vec::new();
+    let mut secrets: Vec<TopDef> = Vec::new();
+    let mut declared_name = None;
+    for layer in layers {
+        if layer.name.is_some() {
+            declared_name = layer.name;
+        }
+        for d in layer.services {
+            match index.get(&d.name.value) {
+                Some(&i) => merge(&mut services[i], d),
+                None => {
+                    index.insert(d.name.value.clone(), services.len());
+                    services.push(d);
+                }
+            }
+        }
+        for (list, defs) in [(&mut configs, layer.configs), (&mut secrets, layer.secrets)] {
+            for def in defs {
+                match list.iter_mut().find(|x| x.name.value == def.name.value) {
+                    Some(x) => merge_def(x, def),
+                    None => list.push(def),
+                }
+            }
+        }
+    }
+    let pid = ProjectId(out.projects.len() as u32);
+    out.projects.push(ComposeProject {
+        id: pid,
+        name: project_name(env, declared_name.as_ref()),
+        files: plan.files.clone(),
+        dir: plan.dir.clone(),
+        env_file: env.file,
+    });
+    let proj = Proj { id: pid, plan, env };
+    let names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
+    let defined: HashSet<&str> = names.iter().copied().collect();
+    for d in &services {
+        check_references(d, &names, &defined, &mut out.problems);
+    }
+    for (defs, kind) in [(&configs, ConfigKind::ComposeConfig), (&secrets, ConfigKind::ComposeSecret)] {
+        for def in defs {
+            let source = top_config(def, kind, &proj, fs);
+            push_config(out, source);
+        }
+    }
+    // One config source per env file and project, however many services read it.
+    let mut env_sources: HashSet<String> = HashSet::new();
+    for d in services {
+        service(d, &proj, fs, shared, &mut env_sources, out);
+    }
+}
+
+fn push_config(out: &mut ComposeModel, mut c: ConfigSource) {
+    c.id = ConfigId(out.configs.len() as u32);
+    out.configs.push(c);
+}
+
+fn check_references(d: &Draft, names: &[&str], defined: &HashSet<&str>, problems: &mut Vec<InputProblem>) {
+    let svc = d.name.value.as_str();
+    let undefined = |t: &Spanned<String>| !defined.contains(t.value.as_str());
+    let help = |t: &str, what: &str| match suggest(t, names) {
+        Some(s) => format!("Did you mean `{s}`?"),
+        None => format!("Define a service `{t}`, or remove it from `{what}`."),
+    };
+    for dep in d.depends_on.iter().filter(|x| x.required) {
+        if undefined(&dep.target) {
+            problems.push(problem(
+                dep.target.span,
+                format!("`{svc}` depends on undefined service `{}`", dep.target.value),
+                Some(help(&dep.target.value, "depends_on")),
+                svc,
+            ));
+        }
+    }
+    for l in &d.links {
+        if undefined(l) {
+            problems.push(problem(
+                l.span,
+                format!("`{svc}` links to undefined service `{}`", l.value),
+                Some(help(&l.value, "links")),
+                svc,
+            ));
+        }
+    }
+    if d.image.is_none() && d.build.is_none() && !d.extended {
+        problems.push(problem(
+            d.name.span,
+            format!("service `{svc}` has neither an `image` nor a `build`"),
+            Some("Give it an `image:` to run, or a `build:` context to build one.".into()),
+            svc,
+        ));
+    }
+}
+
+fn top_config(def: &TopDef, kind: ConfigKind, proj: &Proj<'_>, fs: &mut dyn Files) -> ConfigSource {
+    let (pid, plan, env) = (proj.id, proj.plan, proj.env);
+    let mut data = Vec::new();
+    if kind == ConfigKind::ComposeConfig {
+        if let Some(c) = &def.content {
+            data.push(ConfigEntry { key: def.name.clone(), value: Some(c.clone()) });
+        } else if let Some(var) = &def.environment {
+            data.push(ConfigEntry { key: def.name.clone(), value: env.vars.get(&var.value).cloned() });
+        }
+    }
+    let external_file = def.path.as_ref().map(|p| {
+        let path = join(&plan.dir, &p.value);
+        let exists = fs.exists(&path);
+        (path, exists)
+    });
+    ConfigSource {
+        id: ConfigId(0),
+        kind,
+        resource: resource(kind.as_str(), &def.name.value),
+        name: def.name.clone(),
+        namespace: None,
+        file: def.file,
+        span: def.span,
+        object: None,
+        project: Some(pid),
+        data,
+        immutable: false,
+        annotations: def.labels.clone(),
+        external_file,
+    }
+}
+
+/// Loads and parses an env file once per (path, `.env`).
+fn env_file<'s>(
+    shared: &'s mut Shared,
+    path: &str,
+    env_idx: usize,
+    env: &DirEnv,
+    fs: &mut dyn Files,
+    problems: &mut Vec<InputProblem>,
+    service: &str,
+) -> Option<&'s (FileId, Vec<DotenvEntry>)> {
+    shared
+        .env_files
+        .entry((path.to_string(), env_idx))
+        .or_insert_with(|| {
+            let id = fs.load(path)?;
+            let text = fs.db().get(id).text.clone();
+            let lookup = |k: &str| env.vars.value(k).map(str::to_string);
+            let (entries, errors) = env_file::parse(id, &text, &lookup);
+            for e in errors {
+                problems.push(problem(e.span, e.message, e.help, service));
+            }
+            Some((id, entries))
+        })
+        .as_ref()
+}
+
+fn service(
+    d: Draft,
+    proj: &Proj<'_>,
+    fs: &mut dyn Files,
+    shared: &mut Shared,
+    env_sources: &mut HashSet<String>,
+    out: &mut ComposeModel,
+) {
+    let (pid, plan, env) = (proj.id, proj.plan, proj.env);
+    let wid = WorkloadId(out.workloads.len() as u32);
+    let name = d.name.value.clone();
+    // Environment: env files in order, then `environment`, later ones winning.
+    let mut vars: Vec<EnvVar> = Vec::new();
+    let set = |v: EnvVar, vars: &mut Vec<EnvVar>| match vars.iter_mut().find(|x| x.name.value == v.name.value) {
+        Some(x) => *x = v,
+        None => vars.push(v),
+    };
+    for f in &d.env_files {
+        let path = join(&plan.dir, &f.path.value);
+        let loaded = env_file(shared, &path, plan.env, env, fs, &mut out.problems, &name).cloned();
+        if let Some((file, entries)) = &loaded {
+            for e in entries {
+                let value = e.value.clone().or_else(|| env.vars.get(&e.key.value).cloned());
+                set(
+                    EnvVar { name: e.key.clone(), value, from: Some(EnvSource::EnvFile { file: *file }), span: e.span },
+                    &mut vars,
+                );
+            }
+        }
+        if env_sources.insert(path.clone()) {
+            let (file, span, data) = match &loaded {
+                Some((id, entries)) => (
+                    *id,
+                    Span::new(*id, 0, fs.db().get(*id).text.len() as u32),
+                    entries.iter().map(|e| ConfigEntry { key: e.key.clone(), value: e.value.clone() }).collect(),
+                ),
+                None => (f.path.span.file, f.path.span, Vec::new()),
+            };
+            push_config(
+                out,
+                ConfigSource {
+                    id: ConfigId(0),
+                    kind: ConfigKind::EnvFile,
+                    resource: resource("env_file", &path),
+                    name: Spanned::with_via(path.clone(), f.path.span, f.path.via),
+                    namespace: None,
+                    file,
+                    span,
+                    object: None,
+                    project: Some(pid),
+                    data,
+                    immutable: false,
+                    annotations: BTreeMap::new(),
+                    external_file: Some((path.clone(), loaded.is_some())),
+                },
+            );
+        }
+        out.config_refs.push(ConfigRef {
+            workload: wid,
+            kind: ConfigKind::EnvFile,
+            how: ConfigRefKind::ComposeEnvFile,
+            name: Spanned::with_via(path, f.path.span, f.path.via),
+            key: None,
+            optional: !f.required,
+            container: Some(name.clone()),
+            target: None,
+        });
+    }
+    for v in d.environment {
+        set(v, &mut vars);
+    }
+    for (mounts, kind, how) in [
+        (&d.configs, ConfigKind::ComposeConfig, ConfigRefKind::ComposeConfig),
+        (&d.secrets, ConfigKind::ComposeSecret, ConfigRefKind::ComposeSecret),
+    ] {
+        for m in mounts {
+            out.config_refs.push(ConfigRef {
+                workload: wid,
+                kind,
+                how,
+                name: m.source.clone(),
+                key: None,
+                optional: false,
+                container: Some(name.clone()),
+                target: None,
+            });
+        }
+    }
+    // Ports: published ones, then exposed ones not already listed.
+    let mut ports: Vec<ContainerPort> = Vec::new();
+    let mut service_ports: Vec<ServicePort> = Vec::new();
+    let mut add_service_port = |port: &Spanned<i64>, protocol: &str, span: Span| {
+        let protocol = protocol.to_ascii_uppercase();
+        if !service_ports.iter().any(|p| p.port.value == port.value && p.protocol == protocol) {
+            service_ports.push(ServicePort { name: None, port: port.clone(), target: None, protocol, span });
+        }
+    };
+    for p in &d.ports {
+        add_service_port(&p.target, &p.protocol, p.span);
+        ports.push(ContainerPort {
+            name: None,
+            port: p.target.clone(),
+            protocol: p.protocol.to_ascii_uppercase(),
+            published: p.published.clone(),
+        });
+    }
+    for e in &d.expose {
+        add_service_port(&e.port, &e.protocol, e.span);
+        let protocol = e.protocol.to_ascii_uppercase();
+        if !ports.iter().any(|p| p.port.value == e.port.value && p.protocol == protocol) {
+            ports.push(ContainerPort { name: None, port: e.port.clone(), protocol, published: None });
+        }
+    }
+    let readiness = d.healthcheck.map(|h| {
+        let (handler, none) = match h.test {
+            Some((command, TestKind::Exec)) => (ProbeHandler::ComposeTest { command, shell: false }, false),
+            Some((command, TestKind::Shell)) => (ProbeHandler::ComposeTest { command, shell: true }, false),
+            Some((_, TestKind::Disable)) => (ProbeHandler::None, true),
+            None => (ProbeHandler::None, false),
+        };
+        let disabled = none || h.disable == Some(true);
+        Probe {
+            key_span: h.key_span,
+            span: h.span,
+            handler: if disabled { ProbeHandler::None } else { handler },
+            initial_delay_ms: None,
+            period_ms: h.interval,
+            timeout_ms: h.timeout,
+            failure_threshold: h.retries,
+            success_threshold: None,
+            start_period_ms: h.start_period,
+            disabled,
+        }
+    });
+    let network_aliases: Vec<Spanned<String>> = d.networks.iter().flat_map(|(_, a)| a.iter().cloned()).collect();
+    let mut aliases: Vec<Spanned<String>> = Vec::new();
+    for a in network_aliases.iter().chain(d.hostname.iter()).chain(d.container_name.iter()) {
+        if a.value != name && !aliases.iter().any(|x| x.value == a.value) {
+            aliases.push(a.clone());
+        }
+    }
+    out.endpoints.push(Endpoint {
+        id: EndpointId(out.endpoints.len() as u32),
+        resource: ResourceRef::compose(&name),
+        name: d.name.clone(),
+        namespace: None,
+        file: d.file,
+        span: d.span,
+        object: None,
+        project: Some(pid),
+        selector: None,
+        selector_span: None,
+        service_type: None,
+        headless: false,
+        external_name: None,
+        ports: service_ports,
+        aliases,
+        targets: Vec::new(),
+    });
+    for dep in &d.depends_on {
+        out.edges.push(Edge {
+            consumer: wid,
+            target: dep.target.clone(),
+            provider: None,
+            endpoint: None,
+            kind: EdgeKind::DependsOn {
+                condition: dep.condition.clone(),
+                required: dep.required,
+                restart: dep.restart,
+                short_form: dep.short_form,
+            },
+            confidence: Confidence::Explicit,
+            via: None,
+        });
+    }
+    for l in &d.links {
+        out.edges.push(Edge {
+            consumer: wid,
+            target: l.clone(),
+            provider: None,
+            endpoint: None,
+            kind: EdgeKind::Link,
+            confidence: Confidence::Explicit,
+            via: None,
+        });
+    }
+    for s in d.ignore {
+        if !shared.suppression_spans.contains(&s.span) {
+            shared.suppression_spans.push(s.span);
+            out.suppressions.push(s);
+        }
+    }
+    let mut annotations = d.labels;
+    annotations.extend(d.annotations);
+    let container = Container {
+        name: d.name.clone(),
+        span: d.span,
+        image: d.image,
+        // Compose's `entrypoint` is the image's ENTRYPOINT, which Kubernetes calls `command`;
+        // its `command` is the CMD, Kubernetes' `args`.
+        command: d.entrypoint.unwrap_or_default(),
+        args: d.command.unwrap_or_default(),
+        env: vars,
+        env_from: Vec::new(),
+        ports,
+        readiness,
+        liveness: None,
+        startup: None,
+        requests: d.requests,
+        limits: d.limits,
+        restart_policy: None,
+        is_init: false,
+        volume_mounts: Vec::new(),
+    };
+    out.workloads.push(Workload {
+        id: wid,
+        kind: WorkloadKind::ComposeService,
+        resource: ResourceRef::compose(&name),
+        name: d.name.clone(),
+        namespace: None,
+        object: None,
+        project: Some(pid),
+        file: d.file,
+        span: d.span,
+        template: None,
+        pod_labels: BTreeMap::new(),
+        annotations,
+        pod_annotations: BTreeMap::new(),
+        replicas: d.replicas.or(d.scale),
+        init_containers: Vec::new(),
+        containers: vec![container],
+        volumes: Vec::new(),
+        role: Role::Server,
+        batch: None,
+        compose: Some(ComposeServiceInfo {
+            key_span: d.name.span,
+            build: d.build,
+            profiles: d.profiles.into_iter().map(|p| p.value).collect(),
+            network_aliases,
+            hostname: d.hostname,
+            container_name: d.container_name,
+            restart: d.restart,
+            depends_on: d.depends_on_decl,
+        }),
+    });
+}

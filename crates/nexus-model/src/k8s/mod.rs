@@ -1,0 +1,78 @@
+//! The Kubernetes front end: YAML documents → validated objects → pieces of the platform model.
+//!
+//! Each document with an `apiVersion`/`kind` (and each item of a `v1 List`) becomes an
+//! [`Object`]: checked against the strict 1.37 schema (NX002), kept generically when its kind is
+//! not a Kubernetes one (NX005), deserialized into its k8s-openapi type for the kinds the model
+//! uses, and turned into workloads, endpoints, config sources and scalers. Values are read from
+//! the spanned tree so each keeps its position; the typed object is kept beside them.
+
+mod build;
+pub mod netpol;
+pub mod schema;
+mod typed;
+
+use crate::{
+    ConfigRef, ConfigSource, Edge, Endpoint, FluxKustomization, InputProblem, InputProblemKind, NetworkPolicy, Object,
+    Scaler, Suppression, Workload,
+};
+use nexus_source::SourceFile;
+use nexus_source::yaml::NodeRef;
+
+pub use typed::TypedObject;
+
+/// The model pieces one object contributes; ids inside are provisional (0) until assembled.
+#[derive(Debug)]
+pub struct Piece {
+    pub object: Object,
+    pub typed: Option<TypedObject>,
+    // Boxed: most objects fill one of these, and pieces are moved around in bulk.
+    pub workload: Option<Box<Workload>>,
+    pub endpoint: Option<Box<Endpoint>>,
+    pub config: Option<Box<ConfigSource>>,
+    pub scaler: Option<Box<Scaler>>,
+    pub network_policy: Option<Box<NetworkPolicy>>,
+    pub flux: Option<Box<FluxKustomization>>,
+    /// `workload` of each is provisional: the piece's own workload.
+    pub config_refs: Vec<ConfigRef>,
+    /// `consumer` of each is provisional: the piece's own workload.
+    pub edges: Vec<Edge>,
+    /// `nexus-lint.io/ignore` annotations on the object or its pod template.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// Does this document look like a Kubernetes object?
+pub fn is_object(root: NodeRef<'_>) -> bool {
+    root.is_map() && (root.get("apiVersion").is_some() || root.get("kind").is_some())
+}
+
+/// Reads the Kubernetes objects of one document (several for a `v1 List`).
+pub fn read_document(
+    src: &SourceFile,
+    doc: usize,
+    root: NodeRef<'_>,
+    template: Option<&str>,
+    problems: &mut Vec<InputProblem>,
+) -> Vec<Piece> {
+    let is_list = root.get("kind").and_then(|k| k.as_str()).is_some_and(|k| k.ends_with("List"))
+        && root.get("items").is_some_and(|i| i.is_seq());
+    if is_list {
+        return root
+            .get("items")
+            .into_iter()
+            .flat_map(|items| items.items())
+            .filter_map(|item| {
+                if is_object(item) {
+                    build::object(src, doc, item, template, problems)
+                } else {
+                    problems.push(problem(item.span(), "list item is not a Kubernetes object".into(), None));
+                    None
+                }
+            })
+            .collect();
+    }
+    build::object(src, doc, root, template, problems).into_iter().collect()
+}
+
+fn problem(span: nexus_source::Span, message: String, help: Option<String>) -> InputProblem {
+    InputProblem::new(InputProblemKind::Manifest, span, message, help)
+}

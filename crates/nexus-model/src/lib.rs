@@ -1,0 +1,80 @@
+//! The platform model: one format-neutral description of what the Kubernetes manifests and
+//! Compose files of a repository deploy (PRODUCT.md §2).
+//!
+//! Rules and the simulator read only this. Every value a rule can report on is a
+//! [`Spanned`] value, so no rule can lose the position of what it talks about. Objects are kept
+//! in plain vectors indexed by typed ids and built in input order, which is sorted, so every
+//! iteration over the model is deterministic.
+//!
+//! The front ends ([`k8s`], [`compose`]) fill it; [`link`] then resolves what refers to what
+//! (Service selectors to workloads, config references to their sources, HPAs to their targets,
+//! explicit dependency edges to providers) and derives the rest: inferred dependencies, gates,
+//! deploy plans, migrations. [`load`] runs all of it over files that were read.
+//!
+//! Two readers use the model: the rules and the simulator. Neither sees source text: what they
+//! report on is a [`Span`], re-exported here with [`FileId`], and file paths are in
+//! [`Platform::path`].
+
+pub mod compose;
+mod deps;
+pub mod gates;
+pub mod index;
+pub mod infer;
+pub mod k8s;
+pub mod labels;
+pub mod link;
+pub mod load;
+pub mod migration;
+pub mod plan;
+pub mod reach;
+pub mod read;
+pub mod redact;
+#[cfg(test)]
+mod testing;
+mod types;
+pub mod waits;
+
+pub use deps::*;
+pub use labels::{LabelSelector, Requirement, SelectorOp};
+pub use types::*;
+
+pub use nexus_source::{FileId, Span};
+
+/// A value and where it is written. `via` is the alias or merge key that brought it in, when
+/// the value is defined elsewhere (a YAML anchor) than where it applies.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+    pub via: Option<Span>,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span, via: None }
+    }
+
+    pub fn with_via(value: T, span: Span, via: Option<Span>) -> Self {
+        Spanned { value, span, via }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
+        Spanned { value: f(self.value), span: self.span, via: self.via }
+    }
+
+    pub fn as_ref(&self) -> Spanned<&T> {
+        Spanned { value: &self.value, span: self.span, via: self.via }
+    }
+}
+
+impl Spanned<String> {
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
+impl<T: std::fmt::Display> std::fmt::Display for Spanned<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value.fmt(f)
+    }
+}

@@ -1,0 +1,870 @@
+use std::collections::BTreeMap;
+
+use super::{DeployPlan, FluxKustomization, Gate, LabelSelector, NetworkPolicy, Spanned};
+use nexus_source::{FileId, Span};
+
+macro_rules! id_type {
+    ($($name:ident),*) => {$(
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+id_type!(ObjectId, WorkloadId, EndpointId, ConfigId, ScalerId, ProjectId);
+
+/// Which input format something came from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    Kubernetes,
+    Compose,
+}
+
+/// The identity of a resource, as printed in diagnostics and matched by suppressions:
+/// `Deployment/nexus-production/nexus-backend`, `Service/web` (no namespace given) or
+/// `compose:nexus-backend`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceRef {
+    pub format: Format,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ResourceRef {
+    pub fn k8s(kind: &str, namespace: Option<&str>, name: &str) -> Self {
+        ResourceRef {
+            format: Format::Kubernetes,
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn compose(service: &str) -> Self {
+        ResourceRef { format: Format::Compose, kind: "service".into(), namespace: None, name: service.to_string() }
+    }
+}
+
+impl std::fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.format, &self.namespace) {
+            (Format::Compose, _) => write!(f, "compose:{}", self.name),
+            (Format::Kubernetes, Some(ns)) => write!(f, "{}/{}/{}", self.kind, ns, self.name),
+            (Format::Kubernetes, None) => write!(f, "{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// Every Kubernetes document read, modelled or not (CRDs and unknown kinds included).
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub id: ObjectId,
+    pub file: FileId,
+    /// Index of the YAML document in its file.
+    pub doc: usize,
+    pub api_version: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub name: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<String>>,
+    pub labels: BTreeMap<String, Spanned<String>>,
+    pub annotations: BTreeMap<String, Spanned<String>>,
+    /// The whole object.
+    pub span: Span,
+    /// The Helm template this object was rendered from (`# Source:`).
+    pub template: Option<String>,
+    /// Whether the Kubernetes 1.37 API defines this apiVersion/kind.
+    pub known_kind: bool,
+    pub resource: ResourceRef,
+}
+
+impl Object {
+    pub fn name_str(&self) -> &str {
+        self.name.as_ref().map_or("", |n| n.value.as_str())
+    }
+
+    pub fn namespace_str(&self) -> Option<&str> {
+        self.namespace.as_ref().map(|n| n.value.as_str())
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&Spanned<String>> {
+        self.annotations.get(key)
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    Job,
+    CronJob,
+    Pod,
+    ComposeService,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+            WorkloadKind::Pod => "Pod",
+            WorkloadKind::ComposeService => "service",
+        }
+    }
+
+    /// Runs to completion rather than serving.
+    pub fn is_batch(self) -> bool {
+        matches!(self, WorkloadKind::Job | WorkloadKind::CronJob)
+    }
+}
+
+/// What a workload is for, inferred from its image, ports, command and annotations
+/// (`nexus-lint.io/role` overrides).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Server,
+    Datastore,
+    Cache,
+    Queue,
+    Migration,
+    OneShot,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Server => "server",
+            Role::Datastore => "datastore",
+            Role::Cache => "cache",
+            Role::Queue => "queue",
+            Role::Migration => "migration",
+            Role::OneShot => "one-shot",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "server" => Role::Server,
+            "datastore" | "database" => Role::Datastore,
+            "cache" => Role::Cache,
+            "queue" => Role::Queue,
+            "migration" => Role::Migration,
+            "one-shot" | "job" => Role::OneShot,
+            _ => return None,
+        })
+    }
+}
+
+/// A Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod, or a Compose service.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub id: WorkloadId,
+    pub kind: WorkloadKind,
+    pub resource: ResourceRef,
+    pub name: Spanned<String>,
+    pub namespace: Option<String>,
+    /// The Kubernetes object (None for Compose).
+    pub object: Option<ObjectId>,
+    /// The Compose project (None for Kubernetes).
+    pub project: Option<ProjectId>,
+    pub file: FileId,
+    /// The whole object or Compose service.
+    pub span: Span,
+    pub template: Option<String>,
+    /// Labels of the pods it creates (the pod template's).
+    pub pod_labels: BTreeMap<String, Spanned<String>>,
+    /// Object annotations, then pod-template annotations (object wins on a clash).
+    pub annotations: BTreeMap<String, Spanned<String>>,
+    /// Pod-template annotations alone (rollout triggers live here).
+    pub pod_annotations: BTreeMap<String, Spanned<String>>,
+    pub replicas: Option<Spanned<i64>>,
+    pub init_containers: Vec<Container>,
+    pub containers: Vec<Container>,
+    pub volumes: Vec<Volume>,
+    pub role: Role,
+    /// Job `parallelism`, `backoffLimit`, `activeDeadlineSeconds`, `ttlSecondsAfterFinished`,
+    /// restartPolicy; CronJob schedule.
+    pub batch: Option<BatchSpec>,
+    /// Compose-only settings.
+    pub compose: Option<ComposeServiceInfo>,
+}
+
+impl Workload {
+    pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
+        self.init_containers.iter().chain(self.containers.iter())
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&Spanned<String>> {
+        self.annotations.get(key)
+    }
+
+    pub fn is_long_running(&self) -> bool {
+        !self.kind.is_batch() && !matches!(self.role, Role::Migration | Role::OneShot)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct BatchSpec {
+    pub parallelism: Option<Spanned<i64>>,
+    pub completions: Option<Spanned<i64>>,
+    pub backoff_limit: Option<Spanned<i64>>,
+    pub active_deadline_seconds: Option<Spanned<i64>>,
+    pub ttl_seconds_after_finished: Option<Spanned<i64>>,
+    pub restart_policy: Option<Spanned<String>>,
+    pub schedule: Option<Spanned<String>>,
+    /// The object uses `metadata.generateName`.
+    pub generate_name: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ComposeServiceInfo {
+    /// The service's key in `services:`.
+    pub key_span: Span,
+    pub build: Option<Span>,
+    pub profiles: Vec<String>,
+    pub network_aliases: Vec<Spanned<String>>,
+    pub hostname: Option<Spanned<String>>,
+    pub container_name: Option<Spanned<String>>,
+    pub restart: Option<Spanned<String>>,
+    /// `depends_on` as written (the edges are in [`Platform::edges`]).
+    pub depends_on: Option<DependsOnDecl>,
+}
+
+/// A Compose service's `depends_on` value as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DependsOnDecl {
+    pub span: Span,
+    /// The short (list) form.
+    pub short_form: bool,
+    /// A block-style list of plain names (`- db` lines) whose first line holds only spaces before
+    /// it: that indentation, so that an edit rewriting the list can keep it.
+    pub block_list_indent: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Container {
+    pub name: Spanned<String>,
+    /// The container item (or the Compose service).
+    pub span: Span,
+    pub image: Option<Spanned<String>>,
+    /// Kubernetes `command` (Compose `entrypoint`); a Compose string form is split into words
+    /// as Compose does, with no shell.
+    pub command: Vec<Spanned<String>>,
+    /// Kubernetes `args` (Compose `command`).
+    pub args: Vec<Spanned<String>>,
+    pub env: Vec<EnvVar>,
+    pub env_from: Vec<EnvFrom>,
+    pub ports: Vec<ContainerPort>,
+    pub readiness: Option<Probe>,
+    pub liveness: Option<Probe>,
+    pub startup: Option<Probe>,
+    pub requests: BTreeMap<String, Spanned<String>>,
+    pub limits: BTreeMap<String, Spanned<String>>,
+    /// `restartPolicy: Always` on an init container makes it a native sidecar.
+    pub restart_policy: Option<Spanned<String>>,
+    pub is_init: bool,
+    pub volume_mounts: Vec<VolumeMount>,
+}
+
+impl Container {
+    pub fn is_sidecar(&self) -> bool {
+        self.is_init && self.restart_policy.as_ref().is_some_and(|r| r.value == "Always")
+    }
+
+    /// Command and args as one list of words.
+    pub fn argv(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.command.iter().chain(self.args.iter())
+    }
+
+    pub fn image_str(&self) -> &str {
+        self.image.as_ref().map_or("", |i| i.value.as_str())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct VolumeMount {
+    pub name: Spanned<String>,
+    pub mount_path: Spanned<String>,
+    pub sub_path: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnvVar {
+    pub name: Spanned<String>,
+    /// A literal value (after Compose interpolation).
+    pub value: Option<Spanned<String>>,
+    pub from: Option<EnvSource>,
+    /// The whole entry.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum EnvSource {
+    ConfigMapKey {
+        name: Spanned<String>,
+        key: Spanned<String>,
+        optional: bool,
+    },
+    SecretKey {
+        name: Spanned<String>,
+        key: Spanned<String>,
+        optional: bool,
+    },
+    Field(Spanned<String>),
+    ResourceField(Spanned<String>),
+    /// Compose `env_file` line.
+    EnvFile {
+        file: FileId,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct EnvFrom {
+    pub kind: ConfigKind,
+    pub name: Spanned<String>,
+    pub prefix: Option<String>,
+    pub optional: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerPort {
+    pub name: Option<Spanned<String>>,
+    pub port: Spanned<i64>,
+    pub protocol: String,
+    /// Compose `ports:` host side, when published.
+    pub published: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortRef {
+    Number(i64),
+    Name(String),
+}
+
+impl std::fmt::Display for PortRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PortRef::Number(n) => write!(f, "{n}"),
+            PortRef::Name(s) => f.write_str(s),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum ProbeHandler {
+    Http {
+        port: Spanned<PortRef>,
+        path: Option<Spanned<String>>,
+        host: Option<String>,
+    },
+    Tcp {
+        port: Spanned<PortRef>,
+        host: Option<String>,
+    },
+    Grpc {
+        port: Spanned<PortRef>,
+    },
+    Exec {
+        command: Vec<Spanned<String>>,
+    },
+    /// A Compose healthcheck `test` (`CMD`/`CMD-SHELL` stripped).
+    ComposeTest {
+        command: Vec<Spanned<String>>,
+        shell: bool,
+    },
+    /// A probe with no handler (invalid), or a Compose healthcheck disabled.
+    None,
+}
+
+/// A Kubernetes probe or a Compose healthcheck, with durations in milliseconds.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    /// The probe's key (`readinessProbe`, `healthcheck`).
+    pub key_span: Span,
+    pub span: Span,
+    pub handler: ProbeHandler,
+    pub initial_delay_ms: Option<Spanned<i64>>,
+    pub period_ms: Option<Spanned<i64>>,
+    pub timeout_ms: Option<Spanned<i64>>,
+    pub failure_threshold: Option<Spanned<i64>>,
+    pub success_threshold: Option<Spanned<i64>>,
+    /// Compose `start_period` (and `start_interval`).
+    pub start_period_ms: Option<Spanned<i64>>,
+    /// Compose `disable: true` or `test: ["NONE"]`.
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Volume {
+    pub name: Spanned<String>,
+    pub span: Span,
+    pub source: VolumeSource,
+}
+
+#[derive(Clone, Debug)]
+pub enum VolumeSource {
+    ConfigMap {
+        name: Spanned<String>,
+        optional: bool,
+        items: Vec<Spanned<String>>,
+    },
+    Secret {
+        name: Spanned<String>,
+        optional: bool,
+        items: Vec<Spanned<String>>,
+    },
+    /// `projected.sources[]` entries that are ConfigMaps or Secrets.
+    Projected(Vec<(ConfigKind, Spanned<String>, bool)>),
+    Pvc(Spanned<String>),
+    EmptyDir,
+    HostPath(String),
+    Other(String),
+}
+
+/// A Kubernetes Service, or a Compose service as a network endpoint.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub id: EndpointId,
+    pub resource: ResourceRef,
+    pub name: Spanned<String>,
+    pub namespace: Option<String>,
+    pub file: FileId,
+    pub span: Span,
+    pub object: Option<ObjectId>,
+    pub project: Option<ProjectId>,
+    /// None: no selector (endpoints managed by hand, ExternalName). Compose: the service.
+    pub selector: Option<BTreeMap<String, Spanned<String>>>,
+    pub selector_span: Option<Span>,
+    pub service_type: Option<String>,
+    pub headless: bool,
+    pub external_name: Option<String>,
+    pub ports: Vec<ServicePort>,
+    /// Other names it answers to (Compose network aliases, hostname, container_name).
+    pub aliases: Vec<Spanned<String>>,
+    /// Workloads behind it: selected pods, or the Compose service itself.
+    pub targets: Vec<WorkloadId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServicePort {
+    pub name: Option<Spanned<String>>,
+    pub port: Spanned<i64>,
+    /// Defaults to `port` when absent.
+    pub target: Option<Spanned<PortRef>>,
+    pub protocol: String,
+    pub span: Span,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConfigKind {
+    ConfigMap,
+    Secret,
+    /// Compose top-level `configs:`.
+    ComposeConfig,
+    /// Compose top-level `secrets:`.
+    ComposeSecret,
+    /// A Compose `env_file`.
+    EnvFile,
+}
+
+impl ConfigKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfigKind::ConfigMap => "ConfigMap",
+            ConfigKind::Secret => "Secret",
+            ConfigKind::ComposeConfig => "config",
+            ConfigKind::ComposeSecret => "secret",
+            ConfigKind::EnvFile => "env_file",
+        }
+    }
+
+    pub fn is_secret(self) -> bool {
+        matches!(self, ConfigKind::Secret | ConfigKind::ComposeSecret)
+    }
+}
+
+/// A ConfigMap, Secret, Compose config/secret, or env file.
+#[derive(Clone, Debug)]
+pub struct ConfigSource {
+    pub id: ConfigId,
+    pub kind: ConfigKind,
+    pub resource: ResourceRef,
+    pub name: Spanned<String>,
+    pub namespace: Option<String>,
+    pub file: FileId,
+    pub span: Span,
+    pub object: Option<ObjectId>,
+    pub project: Option<ProjectId>,
+    /// Keys and values. Secret values are kept for analysis only and never printed.
+    pub data: Vec<ConfigEntry>,
+    pub immutable: bool,
+    pub annotations: BTreeMap<String, Spanned<String>>,
+    /// For Compose configs/secrets/env files: the file they read, and whether it exists.
+    pub external_file: Option<(String, bool)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfigEntry {
+    pub key: Spanned<String>,
+    /// None for binary data.
+    pub value: Option<Spanned<String>>,
+}
+
+/// Something that reads a config source.
+#[derive(Clone, Debug)]
+pub struct ConfigRef {
+    pub workload: WorkloadId,
+    pub kind: ConfigKind,
+    pub how: ConfigRefKind,
+    pub name: Spanned<String>,
+    pub key: Option<Spanned<String>>,
+    pub optional: bool,
+    /// The container it is for, when it is per container.
+    pub container: Option<String>,
+    /// Resolved after linking.
+    pub target: Option<ConfigId>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConfigRefKind {
+    EnvValueFrom,
+    EnvFrom,
+    Volume,
+    ProjectedVolume,
+    ImagePullSecret,
+    ComposeEnvFile,
+    ComposeConfig,
+    ComposeSecret,
+}
+
+/// An HPA, PDB or KEDA ScaledObject.
+#[derive(Clone, Debug)]
+pub struct Scaler {
+    pub id: ScalerId,
+    pub object: ObjectId,
+    pub resource: ResourceRef,
+    pub name: Spanned<String>,
+    pub namespace: Option<String>,
+    pub file: FileId,
+    pub span: Span,
+    pub kind: ScalerKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum ScalerKind {
+    Hpa(Box<Hpa>),
+    Pdb(Pdb),
+}
+
+#[derive(Clone, Debug)]
+pub struct Hpa {
+    /// `autoscaling/v2`, `autoscaling/v1`, or `keda.sh/v1alpha1` for a ScaledObject.
+    pub api_version: String,
+    pub target_kind: Spanned<String>,
+    pub target_name: Spanned<String>,
+    pub target_span: Span,
+    pub min_replicas: Option<Spanned<i64>>,
+    pub max_replicas: Option<Spanned<i64>>,
+    pub metrics: Vec<HpaMetric>,
+    pub scale_up: Option<ScalingRules>,
+    pub scale_down: Option<ScalingRules>,
+    /// Resolved after linking.
+    pub target: Option<WorkloadId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HpaMetric {
+    pub span: Span,
+    /// `Resource`, `ContainerResource`, `Pods`, `Object`, `External`.
+    pub kind: String,
+    /// For resource metrics: `cpu`, `memory`.
+    pub resource: Option<String>,
+    /// `Utilization`, `AverageValue`, `Value`.
+    pub target_type: Option<String>,
+    pub container: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ScalingRules {
+    pub span: Span,
+    pub stabilization_seconds: Option<Spanned<i64>>,
+    pub select_policy: Option<Spanned<String>>,
+    /// (`Pods` or `Percent`, value, periodSeconds)
+    pub policies: Vec<Spanned<(String, i64, i64)>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pdb {
+    pub selector: LabelSelector,
+    pub selector_span: Span,
+    pub min_available: Option<Spanned<PortRef>>,
+    pub max_unavailable: Option<Spanned<PortRef>>,
+    pub targets: Vec<WorkloadId>,
+}
+
+/// Where a migration runs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MigrationSite {
+    /// A Job (or CronJob) or Compose one-shot service.
+    Workload,
+    /// An init container of a long-running workload.
+    InitContainer,
+    /// The main container's command of a long-running workload (migrate-then-serve).
+    Entrypoint,
+}
+
+/// Something that runs schema changes.
+#[derive(Clone, Debug)]
+pub struct Migration {
+    pub workload: WorkloadId,
+    pub site: MigrationSite,
+    /// The container that runs it.
+    pub container: String,
+    /// The command word or annotation that marks it as a migration.
+    pub evidence: Span,
+    /// The tool recognised (`alembic`, `flyway`, `prisma`, …), or `annotation`.
+    pub tool: String,
+    /// Helm hook annotation value (`pre-install,pre-upgrade`), if any.
+    pub helm_hook: Option<Spanned<String>>,
+}
+
+/// How sure we are that a dependency exists.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    /// Declared: Compose `depends_on`/`links`, `nexus-lint.io/depends-on`.
+    Explicit,
+    /// A connection string or host name that resolves to a known endpoint.
+    Inferred,
+}
+
+/// Why an edge exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// Compose `depends_on`, with its condition (`service_started` for the short form).
+    DependsOn {
+        condition: String,
+        required: bool,
+        restart: bool,
+        short_form: bool,
+    },
+    Link,
+    Annotation,
+    /// A wait on the provider (an init container or entrypoint that waits for it): the wait is
+    /// itself evidence of the dependency.
+    Wait,
+    /// A host name in a value the consumer reads: an env value, an arg or command word, or a
+    /// ConfigMap/Secret value that an env var or `envFrom` reads.
+    Host {
+        /// The host as written (`nexus-database`, `db.prod.svc.cluster.local`).
+        host: String,
+        /// The port written, or implied by the URL scheme.
+        port: Option<i64>,
+        scheme: Option<String>,
+        /// The env var that carries it, if any.
+        variable: Option<String>,
+        source: HostSource,
+    },
+}
+
+/// Where an inferred host was found.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HostSource {
+    EnvValue,
+    /// A ConfigMap or Secret value read through `valueFrom` or `envFrom`.
+    ConfigValue,
+    /// A Compose `env_file` line.
+    EnvFile,
+    Arg,
+}
+
+/// Consumer → provider.
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub consumer: WorkloadId,
+    /// The name as written.
+    pub target: Spanned<String>,
+    /// The provider, when the name resolves.
+    pub provider: Option<WorkloadId>,
+    pub endpoint: Option<EndpointId>,
+    pub kind: EdgeKind,
+    pub confidence: Confidence,
+    /// Where the value came through, when that is not where it is written (the env var that
+    /// reads a ConfigMap key).
+    pub via: Option<Span>,
+}
+
+/// A Compose project: the files Compose merges, and its `.env`.
+#[derive(Clone, Debug)]
+pub struct ComposeProject {
+    pub id: ProjectId,
+    pub name: String,
+    pub files: Vec<FileId>,
+    pub dir: String,
+    pub env_file: Option<FileId>,
+}
+
+/// Why an input could not be fully modelled; each becomes an input-validity diagnostic.
+#[derive(Clone, Debug)]
+pub struct InputProblem {
+    pub kind: InputProblemKind,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+    pub related: Vec<(Span, String)>,
+    pub resource: Option<ResourceRef>,
+    /// Lower than the rule's default severity for lesser cases (an ambiguous scalar).
+    pub minor: bool,
+}
+
+impl InputProblem {
+    pub fn new(kind: InputProblemKind, span: Span, message: impl Into<String>, help: Option<String>) -> Self {
+        InputProblem { kind, span, message: message.into(), help, related: Vec::new(), resource: None, minor: false }
+    }
+
+    pub fn resource(mut self, r: Option<ResourceRef>) -> Self {
+        self.resource = r;
+        self
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InputProblemKind {
+    /// NX001
+    Yaml,
+    /// NX002
+    Manifest,
+    /// NX003
+    Compose,
+    /// NX004
+    Template,
+    /// NX005
+    UnknownKind,
+    /// NX007
+    Empty,
+}
+
+/// The whole platform.
+#[derive(Debug, Default)]
+pub struct Platform {
+    pub objects: Vec<Object>,
+    pub workloads: Vec<Workload>,
+    pub endpoints: Vec<Endpoint>,
+    pub configs: Vec<ConfigSource>,
+    pub config_refs: Vec<ConfigRef>,
+    pub scalers: Vec<Scaler>,
+    pub migrations: Vec<Migration>,
+    pub edges: Vec<Edge>,
+    pub gates: Vec<Gate>,
+    pub plans: Vec<DeployPlan>,
+    pub network_policies: Vec<NetworkPolicy>,
+    pub flux: Vec<FluxKustomization>,
+    pub projects: Vec<ComposeProject>,
+    /// Lookup tables, filled by [`super::link::link`].
+    pub index: super::index::Index,
+    pub problems: Vec<InputProblem>,
+    /// Suppressions declared in annotations, Compose extensions and comments.
+    pub suppressions: Vec<Suppression>,
+    /// The path of every file read, by [`FileId`].
+    pub paths: Vec<String>,
+    /// YAML documents that are neither Kubernetes objects nor Compose files (`values.yaml`, CI
+    /// workflows); counted so the summary can say what was skipped.
+    pub skipped_documents: Vec<(FileId, usize)>,
+}
+
+impl Platform {
+    /// The path of a file, as the user gave it (or as found under a directory they gave).
+    pub fn path(&self, file: FileId) -> &str {
+        self.paths.get(file.0 as usize).map_or("", String::as_str)
+    }
+
+    pub fn object(&self, id: ObjectId) -> &Object {
+        &self.objects[id.index()]
+    }
+
+    pub fn workload(&self, id: WorkloadId) -> &Workload {
+        &self.workloads[id.index()]
+    }
+
+    pub fn endpoint(&self, id: EndpointId) -> &Endpoint {
+        &self.endpoints[id.index()]
+    }
+
+    pub fn config(&self, id: ConfigId) -> &ConfigSource {
+        &self.configs[id.index()]
+    }
+
+    /// Endpoints that route to a workload.
+    pub fn endpoints_of(&self, w: WorkloadId) -> impl Iterator<Item = &Endpoint> {
+        self.index.endpoints_of.get(w.index()).into_iter().flatten().map(|e| &self.endpoints[e.index()])
+    }
+
+    /// Edges whose provider is this workload.
+    pub fn dependents_of(&self, w: WorkloadId) -> impl Iterator<Item = &Edge> {
+        self.index.dependents_of.get(w.index()).into_iter().flatten().map(|&i| &self.edges[i])
+    }
+
+    /// Edges whose consumer is this workload.
+    pub fn dependencies_of(&self, w: WorkloadId) -> impl Iterator<Item = &Edge> {
+        self.index.dependencies_of.get(w.index()).into_iter().flatten().map(|&i| &self.edges[i])
+    }
+
+    /// Gates of this workload.
+    pub fn gates_of(&self, w: WorkloadId) -> impl Iterator<Item = &Gate> {
+        self.index.gates_of.get(w.index()).into_iter().flatten().map(|&i| &self.gates[i])
+    }
+
+    pub fn hpas(&self) -> impl Iterator<Item = (&Scaler, &Hpa)> {
+        self.scalers.iter().filter_map(|s| match &s.kind {
+            ScalerKind::Hpa(h) => Some((s, &**h)),
+            _ => None,
+        })
+    }
+
+    pub fn pdbs(&self) -> impl Iterator<Item = (&Scaler, &Pdb)> {
+        self.scalers.iter().filter_map(|s| match &s.kind {
+            ScalerKind::Pdb(p) => Some((s, p)),
+            _ => None,
+        })
+    }
+}
+
+/// Do two namespaces denote the same one? An object without a namespace is applied into
+/// whatever namespace the deploy names, so it is taken to share the other's.
+pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// A suppression written in the linted repository: an `nexus-lint.io/ignore` annotation, a
+/// Compose `x-nexus-lint: {ignore: [...]}`, or a `# nexus-lint: ignore[...]` comment.
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    /// Each code (or rule name) as written, with its span.
+    pub codes: Vec<Spanned<String>>,
+    pub scope: SuppressionScope,
+    pub reason: Option<String>,
+    /// The whole suppression, for reporting it.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SuppressionScope {
+    /// Findings whose primary span starts in this byte range (a line of a file).
+    Range(Span),
+    /// Every finding in the file.
+    File(FileId),
+    /// Findings on this resource (its display form).
+    Resource(String),
+}
+
+pub const IGNORE_ANNOTATION: &str = "nexus-lint.io/ignore";

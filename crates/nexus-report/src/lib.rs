@@ -1,0 +1,42 @@
+//! Reporters: one per output format. They receive finished diagnostics and the sources and
+//! only render; nothing here decides what is wrong.
+
+pub mod github;
+pub mod graph;
+pub mod human;
+pub mod json;
+
+use nexus_diagnostics::{Diagnostic, Severity};
+use nexus_source::{LineCol, SourceDb, Span};
+
+/// Start and end positions of a span (end exclusive, as SARIF and editors count).
+pub fn positions(db: &SourceDb, span: Span) -> (LineCol, LineCol) {
+    let f = db.get(span.file);
+    (f.position(span.start), f.position(span.end))
+}
+
+/// Counts by severity.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Counts {
+    pub fn of(diags: &[Diagnostic]) -> Counts {
+        let mut c = Counts::default();
+        for d in diags {
+            match d.severity {
+                Severity::Error => c.errors += 1,
+                Severity::Warning => c.warnings += 1,
+                Severity::Info => c.infos += 1,
+            }
+        }
+        c
+    }
+
+    pub fn total(&self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+}

@@ -1,0 +1,90 @@
+use crate::prelude::*;
+use nexus_model::migration::image_basename;
+use nexus_model::{Format, Role, Workload};
+
+declare_rule!(Warning);
+
+/// A readiness check suited to the workload, for `help`.
+fn suggestion(w: &Workload) -> String {
+    let image = w.containers.first().map(|c| image_basename(c.image_str()).to_ascii_lowercase()).unwrap_or_default();
+    let port = w.containers.iter().flat_map(|c| &c.ports).map(|p| p.port.value).next();
+    let compose = w.resource.format == Format::Compose;
+    let cmd: Option<&str> =
+        if image.starts_with("postgres") || image.starts_with("postgis") || image.starts_with("timescale") {
+            Some("pg_isready -U postgres")
+        } else if image.starts_with("redis") || image.starts_with("valkey") {
+            Some("redis-cli ping")
+        } else if image.starts_with("mysql") || image.starts_with("mariadb") {
+            Some("mysqladmin ping -h 127.0.0.1")
+        } else if image.starts_with("mongo") {
+            Some("mongosh --quiet --eval 'db.adminCommand(\"ping\")'")
+        } else if image.starts_with("rabbitmq") {
+            Some("rabbitmq-diagnostics -q ping")
+        } else {
+            None
+        };
+    match (compose, cmd, port) {
+        (true, Some(c), _) => format!(
+            "Add a `healthcheck:` (`test: [\"CMD-SHELL\", \"{c}\"]`) so dependents can wait for `condition: service_healthy`."
+        ),
+        (true, None, Some(p)) => format!(
+            "Add a `healthcheck:` that checks the service on port {p} (for HTTP, `curl -fsS http://localhost:{p}/health`)."
+        ),
+        (true, None, None) => "Add a `healthcheck:` that checks the service really serves.".into(),
+        (false, Some(c), _) => {
+            let argv = c.split(' ').map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ");
+            format!(
+                "Add a `readinessProbe` (`exec: {{command: [{argv}]}}`) so traffic and waiting dependents hold until it is ready."
+            )
+        }
+        (false, None, Some(p)) => {
+            format!("Add a `readinessProbe` (`httpGet` or `tcpSocket` on port {p}) so traffic waits until it is ready.")
+        }
+        (false, None, None) => "Add a `readinessProbe` so traffic waits until the workload is ready.".into(),
+    }
+}
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let p = cx.platform;
+    for w in &p.workloads {
+        if !w.is_long_running() || matches!(w.role, Role::Migration | Role::OneShot) || w.containers.is_empty() {
+            continue;
+        }
+        let has_check = w.containers.iter().any(|c| c.readiness.as_ref().is_some_and(|r| !r.disabled));
+        if has_check {
+            continue;
+        }
+        let compose = w.resource.format == Format::Compose;
+        let services: Vec<_> = if compose { Vec::new() } else { p.endpoints_of(w.id).collect() };
+        let dependents: Vec<_> = p.dependents_of(w.id).collect();
+        let published = compose && w.containers.iter().any(|c| c.ports.iter().any(|p| p.published.is_some()));
+        if services.is_empty() && dependents.is_empty() && !published {
+            continue;
+        }
+        let why = if let Some(e) = dependents.first() {
+            format!("`{}` depends on it", p.workload(e.consumer).name.value)
+        } else if let Some(s) = services.first() {
+            format!("Service `{}` routes traffic to it", s.name.value)
+        } else {
+            "it publishes ports".to_string()
+        };
+        let (span, label, what) = if compose {
+            let key = w.compose.as_ref().map_or(w.name.span, |c| c.key_span);
+            (key, "no healthcheck", "healthcheck")
+        } else {
+            (w.containers[0].name.span, "no readinessProbe", "readiness probe")
+        };
+        let mut d = Diagnostic::new(META, span, format!("`{}` has no {what}, yet {why}", w.name.value))
+            .label(label)
+            .help(suggestion(w))
+            .resource(&w.resource)
+            .template(w.template.as_deref());
+        for s in services.iter().take(3) {
+            d = d.secondary(s.name.span, format!("Service `{}` selects it", s.name.value));
+        }
+        for e in dependents.iter().take(3) {
+            d = d.secondary(e.target.span, format!("`{}` depends on it here", p.workload(e.consumer).name.value));
+        }
+        out.push(d);
+    }
+}

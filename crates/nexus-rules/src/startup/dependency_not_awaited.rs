@@ -1,0 +1,106 @@
+use std::collections::BTreeSet;
+
+use super::{edge_address, has_readiness, is_stateful, suggested_gate};
+use crate::prelude::*;
+use nexus_diagnostics::{Edit, Fix};
+use nexus_model::gates::gated;
+use nexus_model::{Confidence, EdgeKind, Format, Platform, WorkloadId};
+
+declare_rule!(Warning, fixable);
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let p = cx.platform;
+    let mut done: BTreeSet<(WorkloadId, WorkloadId)> = BTreeSet::new();
+    for e in &p.edges {
+        let Some(prov) = e.provider else { continue };
+        if prov == e.consumer || done.contains(&(e.consumer, prov)) {
+            continue;
+        }
+        let (c, pr) = (p.workload(e.consumer), p.workload(prov));
+        if !is_stateful(pr.role) || gated(p, e.consumer, prov, e.endpoint).is_some() {
+            continue;
+        }
+        done.insert((e.consumer, prov));
+        // Report at the Compose `depends_on` entry when there is one (it looks like a gate
+        // and is not), else at the first evidence of the connection.
+        let short = p
+            .dependencies_of(e.consumer)
+            .find(|x| x.provider == Some(prov) && matches!(x.kind, EdgeKind::DependsOn { .. }));
+        let evidence = short.unwrap_or(e);
+        let inferred = p
+            .dependencies_of(e.consumer)
+            .find(|x| x.provider == Some(prov) && x.confidence == Confidence::Inferred)
+            .unwrap_or(e);
+        let provider_label = format!("`{}` ({})", pr.name.value, pr.role.as_str());
+        let mut d = match &evidence.kind {
+            EdgeKind::DependsOn { condition, .. } => Diagnostic::new(
+                META,
+                evidence.target.span,
+                format!(
+                    "`{}` waits only for `{}` to start (`{condition}`), not to be ready",
+                    c.name.value, pr.name.value
+                ),
+            )
+            .label("start order only"),
+            _ => Diagnostic::new(
+                META,
+                evidence.target.span,
+                format!("`{}` connects to `{}` but nothing waits for it", c.name.value, edge_address(evidence)),
+            )
+            .label(format!("connects to {provider_label}")),
+        };
+        d = d
+            .help(suggested_gate(p, inferred, c, pr))
+            .resource(&c.resource)
+            .template(c.template.as_deref())
+            .key(pr.name.value.clone());
+        if let Some(via) = evidence.via {
+            d = d.secondary(via, "read here");
+        }
+        if evidence.target.span != inferred.target.span {
+            d = d.secondary(inferred.target.span, format!("connects to `{}` here", edge_address(inferred)));
+        }
+        d = d.secondary(pr.name.span, provider_label);
+        if let Some(fix) = short.and_then(|_| long_form_fix(p, e.consumer)) {
+            d = d.fix(fix);
+        }
+        out.push(d);
+    }
+}
+
+/// Compose short-form `depends_on` → long form, `service_healthy` for every dependency that has a
+/// healthcheck (`service_started` for the others, which is what the short form meant). Offered
+/// only when at least one dependency gains a real wait, and only for a block-style list whose
+/// entries are plain names.
+fn long_form_fix(p: &Platform, consumer: WorkloadId) -> Option<Fix> {
+    let c = p.workload(consumer);
+    if c.resource.format != Format::Compose {
+        return None;
+    }
+    let decl = c.compose.as_ref()?.depends_on.as_ref()?;
+    let list_span = decl.span;
+    let indent = " ".repeat(decl.block_list_indent? as usize);
+    let deps: Vec<_> = p
+        .dependencies_of(consumer)
+        .filter(|e| matches!(e.kind, EdgeKind::DependsOn { short_form: true, .. }))
+        .collect();
+    if deps.is_empty() {
+        return None;
+    }
+    let mut gains = false;
+    let mut body = String::new();
+    for (i, d) in deps.iter().enumerate() {
+        let healthy = d.provider.is_some_and(|w| has_readiness(p.workload(w)));
+        gains |= healthy;
+        let cond = if healthy { "service_healthy" } else { "service_started" };
+        if i > 0 {
+            body.push('\n');
+            body.push_str(&indent);
+        }
+        body.push_str(&format!("{}:\n{indent}  condition: {cond}", d.target.value));
+    }
+    gains.then(|| Fix {
+        message: "Use the long form of `depends_on`, waiting for healthy dependencies".into(),
+        edits: vec![Edit { span: list_span, replacement: body }],
+    })
+}

@@ -1,0 +1,55 @@
+use super::has_readiness;
+use crate::prelude::*;
+use nexus_diagnostics::Severity;
+use nexus_model::gates::target_name;
+use nexus_model::{GateKind, ReadyLevel};
+
+declare_rule!(Warning);
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let p = cx.platform;
+    for g in &p.gates {
+        let Some(prov) = g.provider else { continue };
+        let pr = p.workload(prov);
+        if has_readiness(pr) || pr.kind.is_batch() || pr.containers.is_empty() {
+            continue;
+        }
+        let c = p.workload(g.consumer);
+        let target = target_name(p, g);
+        let d = match (&g.kind, g.level) {
+            (GateKind::ComposeCondition { condition, .. }, ReadyLevel::Healthy) => Diagnostic::new(
+                META,
+                g.span,
+                format!(
+                    "`{}` waits for `{}` to be healthy (`{condition}`), but `{}` has no healthcheck, so Compose fails the start",
+                    c.name.value, pr.name.value, pr.name.value
+                ),
+            )
+            .label("can never be satisfied")
+            .severity(Severity::Error),
+            (GateKind::InitWait { .. } | GateKind::EntrypointWait { .. }, ReadyLevel::PortOpen | ReadyLevel::Healthy)
+            | (GateKind::DeployScript { .. }, ReadyLevel::Healthy) => Diagnostic::new(
+                META,
+                g.span,
+                format!(
+                    "the wait for `{target}` passes as soon as `{}` starts: it has no readiness probe",
+                    pr.name.value
+                ),
+            )
+            .label("passes at process start"),
+            _ => continue,
+        };
+        let what =
+            if pr.resource.format == nexus_model::Format::Compose { "a `healthcheck`" } else { "a `readinessProbe`" };
+        let mut d = d
+            .help(format!("Give `{}` {what} that checks it really serves, so the wait means ready.", pr.name.value))
+            .resource(&c.resource)
+            .template(c.template.as_deref())
+            .key(format!("{}:{}", pr.name.value, g.kind.label()));
+        let at = pr.containers.first().map_or(pr.name.span, |ct| {
+            if pr.resource.format == nexus_model::Format::Compose { pr.name.span } else { ct.name.span }
+        });
+        d = d.secondary(at, format!("`{}` has no readiness check", pr.name.value));
+        out.push(d);
+    }
+}
