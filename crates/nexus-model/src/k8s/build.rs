@@ -3,7 +3,7 @@
 use base64::Engine;
 
 use super::schema::{self, KindStatus};
-use super::{Piece, problem, typed};
+use super::{Piece, problem};
 use crate::read::{bool_at, int_at, key_span, port_ref, str_at, string, string_list, string_map, sub_span};
 use crate::{
     BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container,
@@ -45,11 +45,9 @@ pub fn object(
     let mut push = |span: Span, message: String, help: Option<String>, kind_: InputProblemKind| {
         problems.push(InputProblem::new(kind_, span, message, help).resource(Some(resource.clone())));
     };
-    let mut typed_object = None;
     match &status {
         KindStatus::Known => {
             let violations = schema::schema().validate(&api_version.value, &kind.value, root);
-            let clean = violations.is_empty();
             let secret = kind.value == "Secret";
             for v in violations {
                 // A Secret's values never reach a message: `found string `…`` loses its value.
@@ -70,23 +68,6 @@ pub fn object(
                     Some("Name the object: `metadata.name`.".into()),
                     InputProblemKind::Manifest,
                 );
-            }
-            match typed::deserialize(&api_version.value, &kind.value, root) {
-                Some(Ok(t)) => {
-                    typed_object = if std::env::var_os("NX_NOTYPED").is_some() {
-                        drop(t);
-                        None
-                    } else {
-                        Some(t)
-                    }
-                }
-                Some(Err(e)) if clean => push(
-                    e.span.unwrap_or(root.span()),
-                    format!("invalid `{}`: {}", kind.value, e.message),
-                    None,
-                    InputProblemKind::Manifest,
-                ),
-                _ => {}
             }
         }
         KindStatus::WrongVersion { served } => push(
@@ -137,7 +118,6 @@ pub fn object(
     };
     let mut piece = Piece {
         object,
-        typed: typed_object,
         workload: None,
         endpoint: None,
         config: None,

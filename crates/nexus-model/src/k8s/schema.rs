@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use base64::Engine;
 use serde_json::Value;
 
 use nexus_source::Span;
@@ -78,9 +79,51 @@ struct Node {
     enumeration: Vec<Box<str>>,
     one_of: Vec<usize>,
     reference: Option<usize>,
-    int32: bool,
+    format: Format,
     /// The definition's short name (`PodSpec`), for messages.
     title: Option<Box<str>>,
+}
+
+/// The `format`s the validator checks (the others need no check beyond the type).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+enum Format {
+    #[default]
+    Other,
+    Int32,
+    /// `byte`: standard base64, as the API server decodes it.
+    Base64,
+    DateTime,
+}
+
+/// `2026-11-30T12:00:00Z`, `2026-11-30T12:00:00.5+01:00` (RFC 3339 `date-time`).
+fn is_rfc3339(v: &str) -> bool {
+    let b = v.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 20 || !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+        return false;
+    }
+    if !matches!(b[10], b'T' | b't') || !(digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':') {
+        return false;
+    }
+    if !digits(17..19) {
+        return false;
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &b[i..] {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        _ => false,
+    }
 }
 
 /// The compiled schemas.
@@ -204,7 +247,12 @@ impl Schema {
         if let Some(alts) = v.get("oneOf").and_then(Value::as_array) {
             n.one_of = alts.iter().map(|a| self.child(a, index)).collect();
         }
-        n.int32 = v.get("format").and_then(Value::as_str) == Some("int32");
+        n.format = match v.get("format").and_then(Value::as_str) {
+            Some("int32") => Format::Int32,
+            Some("byte") => Format::Base64,
+            Some("date-time") => Format::DateTime,
+            _ => Format::Other,
+        };
         n
     }
 
@@ -357,11 +405,34 @@ impl Validator<'_, '_> {
                     };
                     self.push(node.span(), format!("`{v}` is not a valid `{field}`"), help);
                 }
-                if s.int32
-                    && let Some(Plain::Int(i)) = node.scalar_type()
-                    && i32::try_from(i).is_err()
-                {
-                    self.push(node.span(), format!("`{field}` must fit in 32 bits, found `{i}`"), None);
+                match s.format {
+                    Format::Int32 => {
+                        if let Some(Plain::Int(i)) = node.scalar_type()
+                            && i32::try_from(i).is_err()
+                        {
+                            self.push(node.span(), format!("`{field}` must fit in 32 bits, found `{i}`"), None);
+                        }
+                    }
+                    // The value is never quoted: `byte` fields hold Secret data.
+                    Format::Base64 => {
+                        if let Some(v) = node.as_string()
+                            && base64::engine::general_purpose::STANDARD.decode(v.trim()).is_err()
+                        {
+                            self.push(
+                                node.span(),
+                                format!("`{field}` must be base64-encoded, and this value is not"),
+                                Some("Encode the value (`base64 -w0`), or put it under `stringData`.".into()),
+                            );
+                        }
+                    }
+                    Format::DateTime => {
+                        if let Some(v) = node.as_string()
+                            && !is_rfc3339(v)
+                        {
+                            self.push(node.span(), format!("`{field}` must be an RFC 3339 date-time, found `{v}`"), None);
+                        }
+                    }
+                    Format::Other => {}
                 }
             }
             NodeKind::Alias(_) => {}
