@@ -254,10 +254,8 @@ fn labelled_defects_are_found_where_the_review_says() {
                     "## {}: marked found but {} is not reported at {}: {}",
                     p.name, d.rule, d.place, d.text
                 )),
-                (false, true) => problems.push(format!(
-                    "## {}: now found — mark it `yes`: {} at {}: {}",
-                    p.name, d.rule, d.place, d.text
-                )),
+                (false, true) => problems
+                    .push(format!("## {}: now found — mark it `yes`: {} at {}: {}", p.name, d.rule, d.place, d.text)),
                 _ => {}
             }
         }
