@@ -9,12 +9,14 @@
 //! - `deps`: dependency inference and gates on `fixtures/deps/*` scenarios.
 //! - `graph`: the `graph` command in each format.
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
+//! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
 
 mod cli;
 mod deps;
 mod fixtures;
 mod graph;
 mod meta;
+mod real;
 mod reporters;
 mod robustness;
 mod rule_docs;
