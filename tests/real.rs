@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use nexus_lint::check::{self, InputSpec};
-use nexus_lint::diagnostics::Severity;
+use nexus_diagnostics::Severity;
 
 use crate::util::settings;
 
