@@ -6,3 +6,6 @@ pub mod log;
 pub mod rng;
 pub mod spec;
 pub mod run;
+pub mod montecarlo;
+pub mod stats;
+pub mod example;
