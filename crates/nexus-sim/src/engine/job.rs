@@ -31,7 +31,8 @@ pub(crate) struct ActorRt {
     pub avail_since: Millis,
     /// First time each [`Lvl`] held.
     pub first: [Option<Millis>; LVLS],
-    /// First time it reached its goal (every replica ready, Job complete).
+    /// First time it reached its goal: every replica serving (Ready, listening, in endpoints),
+    /// or the Job complete.
     pub goal_at: Option<Millis>,
     pub progress_exceeded: bool,
     pub progress_exceeded_at: Option<Millis>,
@@ -211,10 +212,19 @@ impl World<'_> {
         }
     }
 
-    /// A pod turned Ready: NX902 if a migration it needs has not completed; StatefulSet's next
-    /// pod.
+    /// A pod turned Ready: StatefulSet's next pod.
     pub(super) fn pod_became_ready(&mut self, pod: u32) {
         let actor = self.pods[pod as usize].actor;
+        let spec = &self.c.p.actors[actor as usize];
+        let a = &self.actors[actor as usize];
+        if spec.kind == WorkloadKind::StatefulSet && a.next_ordinal < spec.replicas {
+            self.new_pod(actor);
+        }
+    }
+
+    /// One more replica serves (listening and routable): NX902 if a migration it needs has not
+    /// completed.
+    fn serving_more(&mut self, actor: u32) {
         let n = self.c.requires[actor as usize].len();
         for i in 0..n {
             let m = self.c.requires[actor as usize][i];
@@ -227,11 +237,6 @@ impl World<'_> {
                     detail: Detail::MigrationOverlap { app: ActorId(actor), migration: m },
                 });
             }
-        }
-        let spec = &self.c.p.actors[actor as usize];
-        let a = &self.actors[actor as usize];
-        if spec.kind == WorkloadKind::StatefulSet && a.next_ordinal < spec.replicas {
-            self.new_pod(actor);
         }
     }
 
@@ -317,6 +322,7 @@ impl World<'_> {
         if a.available == 0 && available > 0 {
             a.avail_since = now;
         }
+        let more = available > a.available;
         a.running = running;
         a.available = available;
         a.ready = ready;
@@ -333,7 +339,8 @@ impl World<'_> {
             WorkloadKind::Job => a.completed,
             WorkloadKind::CronJob => false,
             WorkloadKind::ComposeService if one_shot => a.completed,
-            _ => a.created.is_some() && ready >= spec.replicas.max(1),
+            // Serving: every replica Ready, listening and in its Service's endpoints.
+            _ => a.created.is_some() && available >= spec.replicas.max(1),
         };
         let new_goal = goal && a.goal_at.is_none();
         if new_goal {
@@ -345,6 +352,9 @@ impl World<'_> {
             {
                 self.actors[actor as usize].first[lvl.index()] = Some(now);
             }
+        }
+        if more {
+            self.serving_more(actor);
         }
         if new_goal && spec.kind != WorkloadKind::Job {
             self.log_actor(actor, What::ActorReady);

@@ -46,3 +46,40 @@ pub fn times(log: &[LogEvent], actor: u32, f: impl Fn(&What) -> bool) -> Vec<Mil
 pub fn starts(log: &[LogEvent], actor: u32) -> Vec<Millis> {
     times(log, actor, |w| matches!(w, What::Started { .. }))
 }
+
+pub fn job(name: &str, exit_code: i32, work_ms: Millis) -> Actor {
+    let mut c = Container::one_shot(name, exit_code);
+    c.work = Some(Dist::fixed(work_ms));
+    Actor::new(name, WorkloadKind::Job, c)
+}
+
+pub fn compose(name: &str, work_ms: Millis) -> Actor {
+    let mut c = Container::serve(name);
+    c.work = Some(Dist::fixed(work_ms));
+    Actor::new(name, WorkloadKind::ComposeService, c)
+}
+
+pub fn compose_up(n: usize) -> DeployPlan {
+    let services = (0..n as u32).map(ActorId).collect();
+    DeployPlan { steps: vec![Step::new(StepAction::ComposeUp { services, wait: false, timeout: Bound::Default })], ..Default::default() }
+}
+
+pub fn steps(steps: Vec<StepAction>, errexit: bool) -> DeployPlan {
+    DeployPlan { steps: steps.into_iter().map(Step::new).collect(), errexit, origin: Origin(0) }
+}
+
+pub fn has(r: &Replay, actor: u32, f: impl Fn(&What) -> bool) -> Option<Millis> {
+    times(&r.log, actor, f).first().copied()
+}
+
+pub fn plan_events(r: &Replay, f: impl Fn(&What) -> bool) -> Vec<Millis> {
+    r.log.iter().filter(|e| e.actor == nexus_sim::log::PLAN_ACTOR && f(&e.what)).map(|e| e.t).collect()
+}
+
+pub fn finding(r: &Replay, kind: nexus_sim::finding::FindingKind) -> Option<nexus_sim::finding::Finding> {
+    r.findings.iter().find(|f| f.kind == kind).copied()
+}
+
+pub fn secs(v: Vec<Millis>) -> Vec<f64> {
+    v.into_iter().map(|t| t as f64 / 1000.0).collect()
+}
