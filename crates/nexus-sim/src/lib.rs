@@ -9,3 +9,5 @@ pub mod run;
 pub mod montecarlo;
 pub mod stats;
 pub mod example;
+pub mod render;
+pub mod timeline;

@@ -12,7 +12,7 @@ use crate::spec::{Millis, SimPlatform};
 pub const SEMANTICS_VERSION: u32 = 1;
 
 /// Names one trial of one run: `<master seed>:<trial index>`, e.g. `42:1337`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TrialKey {
     pub master_seed: u64,
     pub trial: u64,
@@ -37,6 +37,13 @@ fn parse_u64(s: &str) -> Option<u64> {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
         None => None,
+    }
+}
+
+/// Serialized as its string form, `"42:1337"`.
+impl serde::Serialize for TrialKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -142,5 +149,50 @@ pub(crate) fn platform_ready(w: &World<'_>) -> Option<Millis> {
 impl World<'_> {
     pub(crate) fn plan_finished_at(&self) -> Millis {
         self.plan.finished_at
+    }
+}
+
+/// A reusable trial runner: the world's buffers are kept between trials, so after the first
+/// few trials running one allocates nothing. Not `Sync`: one per thread.
+pub struct Runner<'s> {
+    world: World<'s>,
+}
+
+/// A finished trial, borrowed from its runner.
+pub struct TrialView<'r> {
+    pub findings: &'r [Finding],
+    pub end: TrialEnd,
+    pub end_ms: Millis,
+    pub events: u32,
+    world: &'r World<'r>,
+}
+
+impl TrialView<'_> {
+    /// The full outcome (allocates one vector).
+    pub fn outcome(&self) -> TrialOutcome {
+        outcome(self.world)
+    }
+}
+
+impl<'p> Simulator<'p> {
+    pub fn runner(&self) -> Runner<'_> {
+        Runner { world: World::new(&self.compiled, self.opts) }
+    }
+}
+
+impl<'s> Runner<'s> {
+    /// Runs one trial, without an event log.
+    pub fn run(&mut self, key: TrialKey) -> TrialView<'_> {
+        self.world.run(key.trial_seed());
+        let w = &self.world;
+        TrialView { findings: &w.findings, end: w.end, end_ms: w.now, events: w.events, world: w }
+    }
+}
+
+impl Runner<'_> {
+    /// The total capacity of the runner's buffers (see the `alloc` test).
+    #[doc(hidden)]
+    pub fn buffer_capacity(&self) -> usize {
+        self.world.buffer_capacity()
     }
 }

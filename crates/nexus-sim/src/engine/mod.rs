@@ -367,3 +367,21 @@ impl<'p> World<'p> {
         self.c.shapes[actor as usize].pod_key()
     }
 }
+
+impl World<'_> {
+    /// The total capacity of every buffer the world owns: unchanged across a trial means the
+    /// trial allocated nothing (tests use it; `unsafe` counting allocators are forbidden here).
+    pub(crate) fn buffer_capacity(&self) -> usize {
+        self.queue.capacity()
+            + self.pods.capacity()
+            + self.conts.capacity()
+            + self.actors.iter().map(|a| a.pods.capacity()).sum::<usize>()
+            + self.waiters.capacity()
+            + self.watchers.iter().map(Vec::capacity).sum::<usize>()
+            + self.scratch.capacity()
+            + self.plan.records.capacity()
+            + self.plan.waiters.capacity()
+            + self.findings.capacity()
+            + self.mig_active.capacity()
+    }
+}
