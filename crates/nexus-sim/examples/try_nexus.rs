@@ -1,22 +1,18 @@
 #![allow(clippy::print_stdout)]
+//! Runs the synthetic nexus platform and prints the human report (or JSON with `json`).
 use nexus_sim::engine::SimOptions;
 use nexus_sim::montecarlo::RunConfig;
 use nexus_sim::run::Simulator;
 
 fn main() {
-    for (name, p) in [("nexus", nexus_sim::example::nexus()), ("fixed", nexus_sim::example::nexus_fixed())] {
-        let sim = Simulator::new(&p, SimOptions::default()).unwrap();
-        let t = std::time::Instant::now();
-        let r = sim.run(RunConfig { trials: 2000, master_seed: 42 });
-        println!("== {name} {:?}", t.elapsed());
-        for race in &r.races {
-            println!("{} {} {} first={}", race.code, race.subject, race.estimate.display(), race.first_trial);
-        }
-        for w in &r.workloads {
-            println!("{} {:?} notready={} restarts={}", w.name, w.time_to_ready, w.not_ready_trials, w.restarts_total);
-        }
-        println!("platform {:?} {}", r.platform_time_to_ready, r.platform_not_ready_trials);
-        let rep = sim.replay(r.races.first().map(|x| x.first_trial).unwrap_or(nexus_sim::run::TrialKey{master_seed:42,trial:0}));
-        println!("{}", nexus_sim::log::format_log(&p, &rep.log));
+    let json = std::env::args().any(|a| a == "json");
+    let fixed = std::env::args().any(|a| a == "fixed");
+    let p = if fixed { nexus_sim::example::nexus_fixed() } else { nexus_sim::example::nexus() };
+    let sim = Simulator::new(&p, SimOptions::default()).expect("valid");
+    let r = sim.run(RunConfig { trials: 10_000, master_seed: 42 });
+    if json {
+        print!("{}", nexus_sim::render::json(&p, &r));
+    } else {
+        print!("{}", nexus_sim::render::human(&sim, &r, "nexus-lint simulate fixtures/nexus --seed 42"));
     }
 }

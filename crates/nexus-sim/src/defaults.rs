@@ -170,8 +170,7 @@ impl Default for Timing {
 /// restart is free" quirk (KEP-4603 "Relationship with k/k#123602"; k/k#133472 still open):
 /// delays are `[0, initial, 2·initial, …, max, max, …]`, measured from the container's
 /// `FinishedAt`.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "profile", rename_all = "kebab-case")]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub enum BackoffProfile {
     /// 10 s doubling to 300 s, reset after 10 min (the default until KEP-4603 graduates).
     #[default]
@@ -223,6 +222,23 @@ impl BackoffProfile {
     }
 }
 
+/// Written as [`BackoffProfile::parse`] reads it: `classic`, `reduced-decay`, `node-max=30000ms`.
+impl std::fmt::Display for BackoffProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BackoffProfile::Classic => f.write_str("classic"),
+            BackoffProfile::ReducedDecay => f.write_str("reduced-decay"),
+            BackoffProfile::NodeMax { max_ms } => write!(f, "node-max={max_ms}ms"),
+        }
+    }
+}
+
+impl serde::Serialize for BackoffProfile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Job pod-failure backoff: 10 s · 2^(failures − 1), capped at 10 min. [A4]
 pub fn job_pod_backoff(failures: u32) -> Millis {
     if failures == 0 {
@@ -261,6 +277,9 @@ mod tests {
         assert_eq!(BackoffProfile::parse("classic"), Some(BackoffProfile::Classic));
         assert_eq!(BackoffProfile::parse("fast"), None);
         assert_eq!(BackoffProfile::Classic.delay(u32::MAX), 300_000);
+        for p in [BackoffProfile::Classic, BackoffProfile::ReducedDecay, BackoffProfile::NodeMax { max_ms: 30_000 }] {
+            assert_eq!(BackoffProfile::parse(&p.to_string()), Some(p));
+        }
     }
 
     #[test]

@@ -50,32 +50,36 @@ impl World<'_> {
         }
     }
 
+    /// NX905 by backoff penalty: reported when a workload's penalty first reaches the threshold
+    /// (merged into its restart-storm finding if it has one).
+    pub(super) fn penalty_grew(&mut self, a: u32) {
+        let pen = self.actors[a as usize].penalty_ms;
+        if pen < self.opts.storm_penalty_ms || pen == 0 {
+            return;
+        }
+        let key = (FindingKind::CrashloopStorm, Subject::Actor(ActorId(a)));
+        if let Some(f) = self.findings.iter_mut().find(|f| (f.kind, f.primary) == key) {
+            if let Detail::CrashloopStorm { penalty_ms, .. } = &mut f.detail {
+                *penalty_ms = pen;
+            }
+            return;
+        }
+        let now = self.now;
+        self.add_finding(Finding {
+            kind: FindingKind::CrashloopStorm,
+            primary: Subject::Actor(ActorId(a)),
+            secondary: None,
+            time_ms: now,
+            detail: Detail::CrashloopStorm { restarts_in_window: 0, penalty_ms: pen },
+        });
+    }
+
     /// After the run: liveness oracles.
     pub(super) fn finish(&mut self) {
         if self.end == super::TrialEnd::BudgetExceeded {
             return;
         }
         let deadline = self.opts.deadline_ms;
-        for a in 0..self.actors.len() as u32 {
-            let pen = self.actors[a as usize].penalty_ms;
-            if pen >= self.opts.storm_penalty_ms && pen > 0 {
-                let key = (FindingKind::CrashloopStorm, Subject::Actor(ActorId(a)));
-                if let Some(f) = self.findings.iter_mut().find(|f| (f.kind, f.primary) == key) {
-                    if let Detail::CrashloopStorm { penalty_ms, .. } = &mut f.detail {
-                        *penalty_ms = pen;
-                    }
-                } else {
-                    let now = self.now;
-                    self.add_finding(Finding {
-                        kind: FindingKind::CrashloopStorm,
-                        primary: Subject::Actor(ActorId(a)),
-                        secondary: None,
-                        time_ms: now,
-                        detail: Detail::CrashloopStorm { restarts_in_window: 0, penalty_ms: pen },
-                    });
-                }
-            }
-        }
         for a in 0..self.actors.len() as u32 {
             let spec = &self.c.p.actors[a as usize];
             if !spec.required || spec.kind == WorkloadKind::CronJob || self.actors[a as usize].goal_at.is_some() {

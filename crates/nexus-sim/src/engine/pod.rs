@@ -380,6 +380,7 @@ impl World<'_> {
             let actor = c.actor as usize;
             c.refused_by = None;
             self.actors[actor].penalty_ms = self.actors[actor].penalty_ms.saturating_add(pen);
+            self.penalty_grew(actor as u32);
         }
         let c = &mut self.conts[cont as usize];
         c.pending_connects = c.pending_connects.saturating_sub(1);

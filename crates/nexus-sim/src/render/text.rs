@@ -26,11 +26,7 @@ fn q(qs: &Quantiles) -> [String; 3] {
 pub fn human(sim: &Simulator<'_>, report: &SimReport, command_prefix: &str) -> String {
     let p = sim.platform();
     let mut o = String::new();
-    let profile = match report.options.profile {
-        crate::defaults::BackoffProfile::Classic => "classic".to_string(),
-        crate::defaults::BackoffProfile::ReducedDecay => "reduced-decay".to_string(),
-        crate::defaults::BackoffProfile::NodeMax { max_ms } => format!("node-max={}", secs(Some(max_ms))),
-    };
+    let profile = report.options.profile;
     let _ = writeln!(
         o,
         "{} trials, master seed {} (semantics v{}, {} kubelet backoff, deadline {})",
