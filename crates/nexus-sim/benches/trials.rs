@@ -13,7 +13,8 @@ use nexus_sim::run::Simulator;
 
 fn main() {
     let trials: u64 = std::env::var("NEXUS_SIM_BENCH_TRIALS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    for (name, platform) in [("nexus", nexus_sim::example::nexus()), ("nexus-fixed", nexus_sim::example::nexus_fixed())] {
+    for (name, platform) in [("nexus", nexus_sim::example::nexus()), ("nexus-fixed", nexus_sim::example::nexus_fixed())]
+    {
         let sim = Simulator::new(&platform, SimOptions::default()).expect("valid platform");
         let cfg = RunConfig { trials, master_seed: 42 };
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");

@@ -30,11 +30,21 @@ pub const MAX_SAMPLE_MS: Millis = 86_400_000;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "form", rename_all = "snake_case")]
 pub enum Dist {
-    Fixed { ms: Millis },
+    Fixed {
+        ms: Millis,
+    },
     /// Uniform on `lo..=hi`.
-    Uniform { lo: Millis, hi: Millis },
+    Uniform {
+        lo: Millis,
+        hi: Millis,
+    },
     /// exp(N(ln median, σ)) with σ = ln(p95 / median) / 1.6449, clamped to `min..=max`.
-    LogNormal { median: Millis, p95: Millis, min: Millis, max: Millis },
+    LogNormal {
+        median: Millis,
+        p95: Millis,
+        min: Millis,
+        max: Millis,
+    },
 }
 
 /// z for the 95th and 99th percentiles of the standard normal.
@@ -127,7 +137,7 @@ impl std::fmt::Display for Dist {
 
 /// `1500` → `1.5s`, `0` → `0s`.
 fn fmt_secs(ms: Millis) -> String {
-    if ms % 1000 == 0 { format!("{}s", ms / 1000) } else { format!("{}ms", ms) }
+    if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{}ms", ms) }
 }
 
 /// Why an annotation value is not a duration distribution.
@@ -229,7 +239,7 @@ pub fn parse_duration(s: &str) -> Option<Millis> {
 
 /// Natural logarithm from basic operations: x = m·2^e with m in [1, 2), ln m = 2 atanh((m−1)/(m+1)).
 pub(crate) fn det_ln(x: f64) -> f64 {
-    if !(x > 0.0) || !x.is_finite() {
+    if x.is_nan() || x <= 0.0 || !x.is_finite() {
         return if x == 0.0 { f64::NEG_INFINITY } else { f64::NAN };
     }
     let bits = x.to_bits();

@@ -35,7 +35,13 @@ fn wait_gate(consumer: u32, init: u16, provider: u32, level: Level, origin: u32)
     Gate {
         consumer: ActorId(consumer),
         origin: Origin(origin),
-        kind: GateKind::Wait { container: Slot::Init(init), provider: ActorId(provider), level, poll_ms: None, timeout_ms: None },
+        kind: GateKind::Wait {
+            container: Slot::Init(init),
+            provider: ActorId(provider),
+            level,
+            poll_ms: None,
+            timeout_ms: None,
+        },
     }
 }
 

@@ -123,16 +123,35 @@ pub const CHAIN_MAX: usize = 6;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Detail {
-    EarlyConnect { consumer: ActorId, provider: ActorId },
-    MigrationOverlap { app: ActorId, migration: u32 },
-    ConcurrentMigration { datastore: ActorId },
+    EarlyConnect {
+        consumer: ActorId,
+        provider: ActorId,
+    },
+    MigrationOverlap {
+        app: ActorId,
+        migration: u32,
+    },
+    ConcurrentMigration {
+        datastore: ActorId,
+    },
     /// `chain[..len]` are the actors from the stalled one to the root blocker, with why each
     /// waits; `deadlock`: the chain loops.
-    Stall { chain: [ActorId; CHAIN_MAX], why: [Blocker; CHAIN_MAX], len: u8, deadlock: bool },
-    CrashloopStorm { restarts_in_window: u32, penalty_ms: Millis },
+    Stall {
+        chain: [ActorId; CHAIN_MAX],
+        why: [Blocker; CHAIN_MAX],
+        len: u8,
+        deadlock: bool,
+    },
+    CrashloopStorm {
+        restarts_in_window: u32,
+        penalty_ms: Millis,
+    },
     /// `reported_failure`: the orchestrator said failure at `time_ms` and the targets converged
     /// at `converged_ms`; otherwise it said success and they were not ready at the end.
-    OrchestratorTimeout { reported_failure: bool, converged_ms: Option<Millis> },
+    OrchestratorTimeout {
+        reported_failure: bool,
+        converged_ms: Option<Millis>,
+    },
 }
 
 /// One finding of one trial.

@@ -27,15 +27,28 @@ pub enum What {
     PodScheduled,
     ImagePulled,
     /// The container's process started (`restart` = how many times it restarted before).
-    Started { restart: u32 },
+    Started {
+        restart: u32,
+    },
     /// A wait (gate) began on a provider.
-    WaitBegan { provider: ActorId },
-    WaitPassed { provider: ActorId },
+    WaitBegan {
+        provider: ActorId,
+    },
+    WaitPassed {
+        provider: ActorId,
+    },
     /// A wait gave up: it timed out, or Compose saw the dependency fail.
-    WaitFailed { provider: ActorId },
-    Connected { provider: ActorId },
+    WaitFailed {
+        provider: ActorId,
+    },
+    Connected {
+        provider: ActorId,
+    },
     /// A connection was refused; `crash`: the program will exit because of it.
-    ConnectRefused { provider: ActorId, crash: bool },
+    ConnectRefused {
+        provider: ActorId,
+        crash: bool,
+    },
     Listening,
     /// The startup probe succeeded (the container is `started`).
     StartupProbePassed,
@@ -46,26 +59,48 @@ pub enum What {
     InEndpoints,
     Healthy,
     Unhealthy,
-    Exited { code: i32, reason: ExitReason },
+    Exited {
+        code: i32,
+        reason: ExitReason,
+    },
     /// The kubelet (or Docker) will restart the container after this delay.
-    BackOff { delay_ms: Millis },
+    BackOff {
+        delay_ms: Millis,
+    },
     PodSucceeded,
     PodFailed,
-    MigrationStarted { migration: u32 },
-    MigrationCompleted { migration: u32 },
-    MigrationAborted { migration: u32 },
+    MigrationStarted {
+        migration: u32,
+    },
+    MigrationCompleted {
+        migration: u32,
+    },
+    MigrationAborted {
+        migration: u32,
+    },
     /// Every replica is ready (or the Job complete): the actor reached its goal.
     ActorReady,
     JobComplete,
-    JobFailed { deadline: bool },
+    JobFailed {
+        deadline: bool,
+    },
     ProgressDeadlineExceeded,
     /// Compose did not start the service: a required dependency failed.
     DependencyFailed,
-    StepStarted { step: u32 },
-    StepSucceeded { step: u32 },
-    StepFailed { step: u32, timed_out: bool },
+    StepStarted {
+        step: u32,
+    },
+    StepSucceeded {
+        step: u32,
+    },
+    StepFailed {
+        step: u32,
+        timed_out: bool,
+    },
     /// The deploy plan finished (all steps run, or stopped by `set -e`).
-    PlanFinished { failed: bool },
+    PlanFinished {
+        failed: bool,
+    },
     /// The trial hit its event budget and stopped.
     BudgetExceeded,
 }

@@ -456,29 +456,51 @@ impl Step {
 pub enum StepAction {
     /// `kubectl apply -f …`: the objects are created back to back (API latency each), with no
     /// waits between them, in this order (lexical file order for a directory). [A8]
-    Apply { actors: Vec<ActorId> },
+    Apply {
+        actors: Vec<ActorId>,
+    },
     /// `kubectl wait --for=condition=…` on every target. A target not created yet fails the
     /// wait at once ("not found"); `--for=condition=complete` on a failed Job waits until the
     /// timeout (default 30 s). [A8]
-    Wait { targets: Vec<ActorId>, level: Level, timeout: Bound },
+    Wait {
+        targets: Vec<ActorId>,
+        level: Level,
+        timeout: Bound,
+    },
     /// `kubectl rollout status`: every replica ready; fails when the Deployment reports
     /// `ProgressDeadlineExceeded` (default unbounded). [A4]
-    RolloutStatus { targets: Vec<ActorId>, timeout: Bound },
-    Sleep { ms: Millis },
+    RolloutStatus {
+        targets: Vec<ActorId>,
+        timeout: Bound,
+    },
+    Sleep {
+        ms: Millis,
+    },
     /// `helm install`: pre-install hooks by (weight, kind, name), each awaited (Jobs and Pods to
     /// completion; a failed hook fails the release), then the other resources in `InstallOrder`
     /// with no waits, then with `wait` every resource `Available`, then post-install hooks. The
     /// timeout (default 5 min) bounds each hook and the wait. [A7]
-    Helm { hooks: Vec<HelmHook>, resources: Vec<ActorId>, wait: bool, timeout: Bound },
+    Helm {
+        hooks: Vec<HelmHook>,
+        resources: Vec<ActorId>,
+        wait: bool,
+        timeout: Bound,
+    },
     /// Argo CD sync: by (phase, wave, kind, name); each wave applied, then awaited until healthy
     /// (every replica ready, Jobs complete), then 2 s before the next. Argo CD has no sync
     /// timeout of its own: an unhealthy wave blocks the sync forever. [A7]
-    ArgoSync { resources: Vec<ArgoResource> },
+    ArgoSync {
+        resources: Vec<ArgoResource>,
+    },
     /// `docker compose up [--wait]`: every service created; each starts once its `depends_on`
     /// gates hold. Done when every service started (or, with `wait`, is running or healthy, and
     /// one-shots that others await have completed). A required dependency that fails fails the
     /// step. [A6]
-    ComposeUp { services: Vec<ActorId>, wait: bool, timeout: Bound },
+    ComposeUp {
+        services: Vec<ActorId>,
+        wait: bool,
+        timeout: Bound,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

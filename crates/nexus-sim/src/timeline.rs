@@ -14,7 +14,7 @@ pub enum Phase {
     Pulling,
     /// A gate waits on a provider.
     Waiting,
-    /// A regular init container runs.
+    /// A regular init container or a one-shot (Job) container runs.
     Init,
     /// Process started, not listening yet.
     Starting,
@@ -50,7 +50,7 @@ impl Phase {
             Phase::Pending => "pending",
             Phase::Pulling => "pulling",
             Phase::Waiting => "waiting (gate)",
-            Phase::Init => "init",
+            Phase::Init => "init / job running",
             Phase::Starting => "starting",
             Phase::NotReady => "running, not ready",
             Phase::Ready => "ready",
@@ -180,7 +180,13 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
     let end = log.last().map_or(0, |e| e.t).max(race.map_or(0, |f| f.time_ms));
     let hot = race.map(|f| finding_actors(p, f)).unwrap_or_default();
     let mut rows: Vec<RowState> = Vec::new();
-    let mut plan = Row { label: "deploy".into(), actor: PLAN_ACTOR, bars: Vec::new(), marks: Vec::new(), highlight: hot.contains(&PLAN_ACTOR) };
+    let mut plan = Row {
+        label: "deploy".into(),
+        actor: PLAN_ACTOR,
+        bars: Vec::new(),
+        marks: Vec::new(),
+        highlight: hot.contains(&PLAN_ACTOR),
+    };
     let mut step_open: Option<Millis> = None;
     // Pod-level state: (actor, pod) → ready.
     let mut pod_ready: Vec<((ActorId, u32), bool)> = Vec::new();
@@ -262,7 +268,10 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
                         r.running = true;
                         r.listening = false;
                         r.waiting = false;
-                        r.init = matches!(slot, Slot::Init(_)) && !sidecar;
+                        let one_shot = actor
+                            .container(slot)
+                            .is_some_and(|c| matches!(c.lifecycle, crate::spec::Lifecycle::RunToCompletion { .. }));
+                        r.init = (matches!(slot, Slot::Init(_)) && !sidecar) || one_shot;
                         if restart > 0 {
                             r.row.marks.push(Mark { t: e.t, kind: MarkKind::Restart });
                         }
@@ -274,7 +283,9 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
                         r.row.marks.push(Mark { t: e.t, kind: MarkKind::Failed });
                     }
                     What::Listening => r.listening = true,
-                    What::ConnectRefused { crash, .. } => r.row.marks.push(Mark { t: e.t, kind: MarkKind::Refused { crash } }),
+                    What::ConnectRefused { crash, .. } => {
+                        r.row.marks.push(Mark { t: e.t, kind: MarkKind::Refused { crash } })
+                    }
                     What::Exited { code, reason } => {
                         r.running = false;
                         r.listening = false;

@@ -70,9 +70,7 @@ fn adding_an_actor_does_not_change_the_others_draws() {
     for trial in 0..20 {
         let key = TrialKey { master_seed: 3, trial };
         let (ra, rb) = (a.replay(key), b.replay(key));
-        let keep = |l: &[nexus_sim::log::LogEvent]| {
-            l.iter().filter(|e| e.actor.0 < 7).copied().collect::<Vec<_>>()
-        };
+        let keep = |l: &[nexus_sim::log::LogEvent]| l.iter().filter(|e| e.actor.0 < 7).copied().collect::<Vec<_>>();
         assert_eq!(keep(&ra.log), keep(&rb.log), "trial {trial}");
         assert_eq!(ra.findings, rb.findings.iter().filter(|f| ra.findings.contains(f)).copied().collect::<Vec<_>>());
     }
@@ -87,7 +85,12 @@ fn small_platform() -> impl Strategy<Value = SimPlatform> {
             let n = actors.len() as u32;
             let mut p = SimPlatform::default();
             for (i, &(kind, replicas, lo, span, readiness, init, restart)) in actors.iter().enumerate() {
-                let kind = [WorkloadKind::Deployment, WorkloadKind::StatefulSet, WorkloadKind::Job, WorkloadKind::ComposeService][kind as usize];
+                let kind = [
+                    WorkloadKind::Deployment,
+                    WorkloadKind::StatefulSet,
+                    WorkloadKind::Job,
+                    WorkloadKind::ComposeService,
+                ][kind as usize];
                 let mut c = if kind == WorkloadKind::Job { Container::one_shot("c", 0) } else { Container::serve("c") };
                 c.work = Some(Dist::uniform(lo, lo + span));
                 if readiness {
@@ -97,7 +100,9 @@ fn small_platform() -> impl Strategy<Value = SimPlatform> {
                 }
                 let mut a = Actor::new(format!("a{i}"), kind, c);
                 a.replicas = replicas;
-                a.compose_restart = [DockerRestart::No, DockerRestart::Always, DockerRestart::OnFailure { max_retries: 2 }][restart as usize];
+                a.compose_restart =
+                    [DockerRestart::No, DockerRestart::Always, DockerRestart::OnFailure { max_retries: 2 }]
+                        [restart as usize];
                 if init {
                     a.init_containers.push(Container::one_shot("init", 0));
                 }
@@ -143,7 +148,11 @@ fn small_platform() -> impl Strategy<Value = SimPlatform> {
                 errexit: edges.len() % 2 == 0,
                 steps: vec![
                     Step::new(StepAction::Apply { actors: order[..order.len() / 2].to_vec() }),
-                    Step::new(StepAction::Wait { targets: vec![order[0]], level: Level::Ready, timeout: Bound::Default }),
+                    Step::new(StepAction::Wait {
+                        targets: vec![order[0]],
+                        level: Level::Ready,
+                        timeout: Bound::Default,
+                    }),
                     Step::new(StepAction::Apply { actors: order[order.len() / 2..].to_vec() }),
                 ],
             };

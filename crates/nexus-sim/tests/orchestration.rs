@@ -20,7 +20,8 @@ fn helm_runs_hooks_by_weight_kind_and_name_each_to_completion() {
         HelmHook { actor: ActorId(1), phase: HookPhase::Pre, weight: 0 },
         HelmHook { actor: ActorId(2), phase: HookPhase::Pre, weight: -1 },
     ];
-    p.plan = steps(vec![StepAction::Helm { hooks, resources: vec![ActorId(3)], wait: true, timeout: Bound::Default }], true);
+    p.plan =
+        steps(vec![StepAction::Helm { hooks, resources: vec![ActorId(3)], wait: true, timeout: Bound::Default }], true);
     let r = replay(&p);
     // b (-1), a (0), c (5): each created when the previous completed; the app after the last.
     assert_eq!(created(&r, 2), Some(0));
@@ -48,16 +49,24 @@ fn pre_install_hook_needing_an_in_chart_database_deadlocks_until_helm_times_out(
     let mut p = platform(vec![migrate, deployment("db", 1_000)]);
     p.dependencies.push(crash_dep(0, 1, 500));
     let hooks = vec![HelmHook { actor: ActorId(0), phase: HookPhase::Pre, weight: 0 }];
-    p.plan = steps(vec![StepAction::Helm { hooks, resources: vec![ActorId(1)], wait: false, timeout: Bound::Default }], true);
+    p.plan = steps(
+        vec![StepAction::Helm { hooks, resources: vec![ActorId(1)], wait: false, timeout: Bound::Default }],
+        true,
+    );
     let r = replay(&p);
     assert_eq!(plan_events(&r, |w| matches!(w, What::StepFailed { timed_out: true, .. })), [300_000]);
     assert_eq!(created(&r, 1), None);
-    let stall = r.findings.iter().find(|f| f.kind == FindingKind::StartupStall && f.primary == Subject::Actor(ActorId(1)));
+    let stall =
+        r.findings.iter().find(|f| f.kind == FindingKind::StartupStall && f.primary == Subject::Actor(ActorId(1)));
     let Some(Detail::Stall { why, len, .. }) = stall.map(|f| f.detail) else { panic!("db stalls: {:?}", r.findings) };
     assert_eq!((len, why[0]), (1, Blocker::NeverCreated));
-    let hook = r.findings.iter().find(|f| f.kind == FindingKind::StartupStall && f.primary == Subject::Actor(ActorId(0)));
+    let hook =
+        r.findings.iter().find(|f| f.kind == FindingKind::StartupStall && f.primary == Subject::Actor(ActorId(0)));
     let Some(Detail::Stall { chain, why, .. }) = hook.map(|f| f.detail) else { panic!("hook stalls") };
-    assert_eq!((chain[0], why[0], chain[1], why[1]), (ActorId(0), Blocker::CrashLooping, ActorId(1), Blocker::NeverCreated));
+    assert_eq!(
+        (chain[0], why[0], chain[1], why[1]),
+        (ActorId(0), Blocker::CrashLooping, ActorId(1), Blocker::NeverCreated)
+    );
 }
 
 #[test]

@@ -25,7 +25,12 @@ fn human_report_has_the_tables_the_timelines_and_the_replay_command() {
     assert!(out.contains("Time to ready"));
     assert!(out.contains("(platform)"));
     let first = &r.races[0];
-    assert!(out.contains(&format!("reproduce: nexus-lint simulate fixtures/nexus --seed 42 --replay {}", first.first_trial)));
+    assert!(
+        out.contains(&format!(
+            "reproduce: nexus-lint simulate fixtures/nexus --seed 42 --replay {}",
+            first.first_trial
+        ))
+    );
     assert!(out.contains("connection to nexus-database refused: will crash"));
     assert_eq!(out, render::human(&sim, &r, "nexus-lint simulate fixtures/nexus --seed 42"));
     // A race-free platform says so, with the rule of three.
@@ -173,7 +178,11 @@ fn the_timeline_svg_of_a_nexus_race_renders() {
     let px = pixmap.pixels();
     let white = px.iter().filter(|c| (c.red(), c.green(), c.blue()) == (255, 255, 255)).count();
     let green = px.iter().filter(|c| (c.red(), c.green(), c.blue()) == (0x41, 0xab, 0x5d)).count();
-    assert!(white < px.len() && green > 1_000, "the picture is drawn: {white} white, {green} ready-green of {}", px.len());
+    assert!(
+        white < px.len() && green > 1_000,
+        "the picture is drawn: {white} white, {green} ready-green of {}",
+        px.len()
+    );
     // One example picture, in the test's temporary directory only.
     let dir = std::env::temp_dir().join(format!("nexus-sim-render-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -116,7 +116,8 @@ fn compose_service_healthy_opens_no_earlier_than_30_s() {
     assert_eq!(has(&r, 0, |w| *w == What::Healthy), Some(30_000));
     assert_eq!(starts(&r.log, 1), [30_000]);
     // start_period with start_interval: checks every 5 s while starting.
-    p.actors[0].containers[0].healthcheck = Some(Healthcheck { start_period_ms: Some(60_000), ..Healthcheck::default() });
+    p.actors[0].containers[0].healthcheck =
+        Some(Healthcheck { start_period_ms: Some(60_000), ..Healthcheck::default() });
     let r = replay(&p);
     assert_eq!(has(&r, 0, |w| *w == What::Healthy), Some(5_000));
     assert_eq!(starts(&r.log, 1), [5_000]);
@@ -177,13 +178,10 @@ fn readiness_probe_timing() {
     // Ticks at start + k·10 s: listening at 3 s is seen at 10 s.
     let r = replay(&probed(3_000, |c| c.readiness = Some(Probe::default())));
     assert_eq!(has(&r, 0, |w| *w == What::PodReady), Some(10_000));
-    let r = replay(&probed(3_000, |c| {
-        c.readiness = Some(Probe { success_threshold: Some(2), ..Probe::default() })
-    }));
+    let r = replay(&probed(3_000, |c| c.readiness = Some(Probe { success_threshold: Some(2), ..Probe::default() })));
     assert_eq!(has(&r, 0, |w| *w == What::PodReady), Some(20_000));
-    let r = replay(&probed(3_000, |c| {
-        c.readiness = Some(Probe { initial_delay_ms: Some(15_000), ..Probe::default() })
-    }));
+    let r =
+        replay(&probed(3_000, |c| c.readiness = Some(Probe { initial_delay_ms: Some(15_000), ..Probe::default() })));
     assert_eq!(has(&r, 0, |w| *w == What::PodReady), Some(20_000));
     // No readiness probe: Ready as soon as the container runs, listening or not (A2).
     let r = replay(&probed(3_000, |_| {}));

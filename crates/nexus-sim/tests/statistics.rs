@@ -59,7 +59,9 @@ fn closed_form_is_right() {
 
 #[test]
 fn the_interval_contains_the_true_probability() {
-    for (i, &(a, b, c, d)) in [(0, 10_000, 5_000, 15_000), (0, 20_000, 0, 5_000), (1_000, 3_000, 2_500, 2_600)].iter().enumerate() {
+    for (i, &(a, b, c, d)) in
+        [(0, 10_000, 5_000, 15_000), (0, 20_000, 0, 5_000), (1_000, 3_000, 2_500, 2_600)].iter().enumerate()
+    {
         let (lt, le) = exact(a, b, c, d);
         let e = estimate(&race_platform(a, b, c, d), 20_000, 1_000 + i as u64);
         assert!(e.lo <= le && lt <= e.hi, "case {i}: true [{lt}, {le}] outside [{}, {}]", e.lo, e.hi);

@@ -2,9 +2,7 @@
 
 use super::wait::Lvl;
 use crate::rng::fnv1a64;
-use crate::spec::{
-    ActorId, ArgoPhase, GateKind, HookPhase, SimPlatform, Slot, StepAction, WorkloadKind,
-};
+use crate::spec::{ActorId, ArgoPhase, GateKind, HookPhase, SimPlatform, Slot, StepAction, WorkloadKind};
 
 /// Why a platform cannot be simulated (a dangling index: a lowering bug, never a user error).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,10 +14,12 @@
 //! summaries), [`oracle`] (findings).
 
 pub(crate) mod compile;
+mod container;
 mod job;
 mod oracle;
 mod plan;
 mod pod;
+mod probe;
 mod wait;
 
 use std::cmp::Reverse;
@@ -36,7 +38,7 @@ use crate::spec::{ActorId, Millis, Slot};
 pub(crate) use job::ActorRt;
 pub(crate) use plan::PlanRt;
 pub(crate) use pod::{Cont, Pod};
-pub(crate) use wait::{Lvl, Waiter};
+pub(crate) use wait::Waiter;
 
 /// Run-wide settings of the engine.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -318,14 +320,11 @@ impl<'p> World<'p> {
         let i = key as usize * PURPOSES + purpose as usize;
         let (Some(stamp), Some(_)) = (self.stamp.get(i), self.streams.get(i)) else { return dist.median() };
         if *stamp != self.trial_counter {
-            self.streams[i] = rng::stream(self.trial_seed, self.c.name_hash[key as usize], self.c.purpose_hash[purpose as usize]);
+            self.streams[i] =
+                rng::stream(self.trial_seed, self.c.name_hash[key as usize], self.c.purpose_hash[purpose as usize]);
             self.stamp[i] = self.trial_counter;
         }
         dist.sample(&mut self.streams[i])
-    }
-
-    pub fn logging(&self) -> bool {
-        self.log.is_some()
     }
 
     pub fn log_actor(&mut self, actor: u32, what: What) {

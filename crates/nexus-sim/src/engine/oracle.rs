@@ -105,9 +105,12 @@ impl World<'_> {
             if self.plan.finished {
                 return (Blocker::NeverCreated, None);
             }
-            let on = self.plan.waiters.iter().map(|&w| self.waiters[w as usize]).find(|w| {
-                w.active && self.eval(w.provider, w.lvl, false) != Res::Satisfied
-            });
+            let on = self
+                .plan
+                .waiters
+                .iter()
+                .map(|&w| self.waiters[w as usize])
+                .find(|w| w.active && self.eval(w.provider, w.lvl, false) != Res::Satisfied);
             return (Blocker::PlanWaiting, on.map(|w| w.provider));
         }
         if rt.compose_failed || rt.compose_pending > 0 {

@@ -234,7 +234,8 @@ impl World<'_> {
                 self.helm_next();
             }
             Sub::HelmResources => {
-                let wait = matches!(self.c.p.plan.steps[self.plan.step as usize].action, StepAction::Helm { wait: true, .. });
+                let wait =
+                    matches!(self.c.p.plan.steps[self.plan.step as usize].action, StepAction::Helm { wait: true, .. });
                 self.plan.sub = if wait { Sub::HelmWait } else { Sub::HelmPost(0) };
                 self.helm_next();
             }
@@ -289,7 +290,8 @@ impl World<'_> {
                 };
                 self.create_in_order(std::iter::once(hook));
                 let kind = self.c.p.actors[hook.index()].kind;
-                let lvl = if matches!(kind, WorkloadKind::Job | WorkloadKind::Pod) { Lvl::Completed } else { Lvl::Created };
+                let lvl =
+                    if matches!(kind, WorkloadKind::Job | WorkloadKind::Pod) { Lvl::Completed } else { Lvl::Created };
                 self.plan_wait_all(1, |_, _| (hook, lvl), t, true);
             }
             Sub::HelmWait => {

@@ -269,10 +269,8 @@ impl World<'_> {
     pub fn min_available(&self, actor: u32) -> u32 {
         let spec = &self.c.p.actors[actor as usize];
         let r = spec.replicas.max(1);
-        let mu = spec
-            .rollout
-            .max_unavailable
-            .unwrap_or(r.saturating_mul(crate::defaults::MAX_UNAVAILABLE_PERCENT) / 100);
+        let mu =
+            spec.rollout.max_unavailable.unwrap_or(r.saturating_mul(crate::defaults::MAX_UNAVAILABLE_PERCENT) / 100);
         r.saturating_sub(mu).max(1)
     }
 }

@@ -42,7 +42,8 @@ pub fn human(sim: &Simulator<'_>, report: &SimReport, command_prefix: &str) -> S
     } else {
         let w = report.races.iter().map(|r| r.subject.chars().count()).max().unwrap_or(0).max(4);
         let _ = writeln!(o, "Races");
-        let _ = writeln!(o, "  {:<6} {:<28} {:<w$}  {:<26}  first seen", "code", "kind", "race", "probability [95% CI]");
+        let _ =
+            writeln!(o, "  {:<6} {:<28} {:<w$}  {:<26}  first seen", "code", "kind", "race", "probability [95% CI]");
         for r in &report.races {
             let _ = writeln!(
                 o,
@@ -120,7 +121,16 @@ fn explain(p: &SimPlatform, f: &Finding) -> String {
         }
         Detail::Stall { chain, why, len, deadlock } => {
             let links: Vec<String> = (0..usize::from(len))
-                .map(|i| format!("{} ({})", name(chain[i]), serde_json::to_value(why[i]).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()))
+                .map(|i| {
+                    format!(
+                        "{} ({})",
+                        name(chain[i]),
+                        serde_json::to_value(why[i])
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    )
+                })
                 .collect();
             format!(
                 "not ready by {}{}: {}",
@@ -132,11 +142,9 @@ fn explain(p: &SimPlatform, f: &Finding) -> String {
         Detail::CrashloopStorm { restarts_in_window, penalty_ms } => {
             format!("{restarts_in_window} restarts within the window; backoff penalty {}", secs(Some(penalty_ms)))
         }
-        Detail::OrchestratorTimeout { reported_failure: true, converged_ms } => format!(
-            "reported failure at {} but converged at {}",
-            secs(Some(f.time_ms)),
-            secs(converged_ms)
-        ),
+        Detail::OrchestratorTimeout { reported_failure: true, converged_ms } => {
+            format!("reported failure at {} but converged at {}", secs(Some(f.time_ms)), secs(converged_ms))
+        }
         Detail::OrchestratorTimeout { reported_failure: false, .. } => {
             format!("reported success at {} but was not ready at the end", secs(Some(f.time_ms)))
         }
@@ -147,7 +155,10 @@ fn explain(p: &SimPlatform, f: &Finding) -> String {
 pub fn race_timeline_text(p: &SimPlatform, replay: &Replay, f: &Finding, max: usize) -> String {
     let actors = finding_actors(p, f);
     let quiet = |w: &What| {
-        matches!(w, What::PodCreated | What::PodScheduled | What::ImagePulled | What::InEndpoints | What::ContainerReady)
+        matches!(
+            w,
+            What::PodCreated | What::PodScheduled | What::ImagePulled | What::InEndpoints | What::ContainerReady
+        )
     };
     let horizon = f.time_ms.saturating_add(60_000);
     let lines: Vec<String> = replay

@@ -61,7 +61,10 @@ pub fn compose(name: &str, work_ms: Millis) -> Actor {
 
 pub fn compose_up(n: usize) -> DeployPlan {
     let services = (0..n as u32).map(ActorId).collect();
-    DeployPlan { steps: vec![Step::new(StepAction::ComposeUp { services, wait: false, timeout: Bound::Default })], ..Default::default() }
+    DeployPlan {
+        steps: vec![Step::new(StepAction::ComposeUp { services, wait: false, timeout: Bound::Default })],
+        ..Default::default()
+    }
 }
 
 pub fn steps(steps: Vec<StepAction>, errexit: bool) -> DeployPlan {
