@@ -33,6 +33,9 @@ pub(crate) enum Purpose {
 }
 
 pub(crate) const PURPOSES: usize = 10;
+
+/// The most replicas (summed over workloads) a platform may ask for.
+pub const MAX_PODS: u64 = 20_000;
 const PURPOSE_NAMES: [&str; PURPOSES] =
     ["create", "controller", "schedule", "pull", "endpoint", "startup", "connect", "crash", "migration", "jitter"];
 
@@ -96,6 +99,12 @@ impl<'p> Compiled<'p> {
         let n = p.actors.len();
         if n > u32::MAX as usize / 4 {
             return Err(SpecError("too many actors".into()));
+        }
+        // Every replica is simulated: bound the pods one trial can create.
+        let pods: u64 =
+            p.actors.iter().map(|a| u64::from(a.replicas).max(a.job.map_or(0, |j| u64::from(j.parallelism())))).sum();
+        if pods > MAX_PODS {
+            return Err(SpecError(format!("{pods} replicas in all; at most {MAX_PODS} are simulated")));
         }
         let mut shapes = Vec::with_capacity(n);
         let mut base: u32 = 0;
