@@ -1,31 +1,31 @@
 //! Every Kubernetes, Docker and Compose number the simulator uses, with its source. Sources are
 //! cited as in `shared/research/simulation-model.md` (section in brackets); numbers marked
-//! **[assump]** are modelling assumptions of that report, to be calibrated, not facts.
+//! **(assumption)** are modelling assumptions of that report, to be calibrated, not facts.
 
 use crate::dist::Dist;
 use crate::spec::Millis;
 
 // ---- Kubelet container restarts (A1) ----
 
-/// `containerBackOffPeriod = 10s` (kubernetes `pkg/kubelet/kubelet.go`). [A1]
+/// `containerBackOffPeriod = 10s` (kubernetes `pkg/kubelet/kubelet.go`). (research A1)
 pub const KUBELET_BACKOFF_INITIAL_MS: Millis = 10_000;
-/// `MaxContainerBackOff = 300s` (`pkg/kubelet/apis/config/v1beta1/defaults.go`). [A1]
+/// `MaxContainerBackOff = 300s` (`pkg/kubelet/apis/config/v1beta1/defaults.go`). (research A1)
 pub const KUBELET_BACKOFF_MAX_MS: Millis = 300_000;
 /// The backoff entry expires when `now − lastUpdate > 2 × max` = 10 min
 /// (`client-go/util/flowcontrol/backoff.go` `hasExpired`; pod-lifecycle.md "Container restarts").
-/// KEP-4603 keeps 10 min as a flat threshold. [A1]
+/// KEP-4603 keeps 10 min as a flat threshold. (research A1)
 pub const KUBELET_BACKOFF_RESET_MS: Millis = 600_000;
 /// KEP-4603 `ReduceDefaultCrashLoopBackOffDecay`: initial 1 s, max 60 s (alpha 1.33, off by
-/// default). [A1]
+/// default). (research A1)
 pub const REDUCED_BACKOFF_INITIAL_MS: Millis = 1_000;
 pub const REDUCED_BACKOFF_MAX_MS: Millis = 60_000;
-/// KEP-5593 `crashLoopBackOff.maxContainerRestartPeriod` lies between 1 s and 300 s. [A1]
+/// KEP-5593 `crashLoopBackOff.maxContainerRestartPeriod` lies between 1 s and 300 s. (research A1)
 pub const NODE_MAX_BOUNDS_MS: (Millis, Millis) = (1_000, 300_000);
 
 // ---- Probes (A2) ----
 
 /// `SetDefaults_Probe` (`pkg/apis/core/v1/defaults.go`): period 10 s, timeout 1 s, success 1,
-/// failure 3; `initialDelaySeconds` 0. [A2]
+/// failure 3; `initialDelaySeconds` 0. (research A2)
 pub const PROBE_INITIAL_DELAY_MS: Millis = 0;
 pub const PROBE_PERIOD_MS: Millis = 10_000;
 pub const PROBE_TIMEOUT_MS: Millis = 1_000;
@@ -34,51 +34,51 @@ pub const PROBE_FAILURE_THRESHOLD: u32 = 3;
 
 // ---- Jobs and Deployments (A4) ----
 
-/// `backoffLimit` 6 (`pkg/apis/batch/v1/defaults.go`). [A4]
+/// `backoffLimit` 6 (`pkg/apis/batch/v1/defaults.go`). (research A4)
 pub const JOB_BACKOFF_LIMIT: u32 = 6;
 /// `DefaultJobPodFailureBackOff = 10s`, `MaxJobPodFailureBackOff = 10 * time.Minute`
-/// (`pkg/controller/job/job_controller.go`; job.md's "six minutes" is stale). [A4]
+/// (`pkg/controller/job/job_controller.go`; job.md's "six minutes" is stale). (research A4)
 pub const JOB_POD_BACKOFF_INITIAL_MS: Millis = 10_000;
 pub const JOB_POD_BACKOFF_MAX_MS: Millis = 600_000;
-/// `progressDeadlineSeconds` 600 (`pkg/apis/apps/v1/defaults.go`). [A4]
+/// `progressDeadlineSeconds` 600 (`pkg/apis/apps/v1/defaults.go`). (research A4)
 pub const PROGRESS_DEADLINE_MS: Millis = 600_000;
-/// `maxUnavailable` 25 %, rounded down (`pkg/apis/apps/v1/defaults.go`). [A4]
+/// `maxUnavailable` 25 %, rounded down (`pkg/apis/apps/v1/defaults.go`). (research A4)
 pub const MAX_UNAVAILABLE_PERCENT: u32 = 25;
 
 // ---- Docker and Compose (A6) ----
 
 /// Healthcheck `interval` 30 s, also the delay before the first probe; `timeout` 30 s;
-/// `retries` 3; `start_period` 0; `start_interval` 5 s (moby `daemon/health.go`). [A6]
+/// `retries` 3; `start_period` 0; `start_interval` 5 s (moby `daemon/health.go`). (research A6)
 pub const HEALTH_INTERVAL_MS: Millis = 30_000;
 pub const HEALTH_TIMEOUT_MS: Millis = 30_000;
 pub const HEALTH_RETRIES: u32 = 3;
 pub const HEALTH_START_PERIOD_MS: Millis = 0;
 pub const HEALTH_START_INTERVAL_MS: Millis = 5_000;
 /// Restart backoff: `defaultTimeout = 100ms`, `backoffMultiplier = 2`, `maxRestartTimeout =
-/// 1 min`, reset when the container ran ≥ 10 s (moby `restartmanager/restartmanager.go`). [A6]
+/// 1 min`, reset when the container ran ≥ 10 s (moby `restartmanager/restartmanager.go`). (research A6)
 pub const DOCKER_RESTART_INITIAL_MS: Millis = 100;
 pub const DOCKER_RESTART_MAX_MS: Millis = 60_000;
 pub const DOCKER_RESTART_RESET_MS: Millis = 10_000;
 /// Compose's dependency waiter ticks every 500 ms (docker/compose `pkg/compose/convergence.go`
-/// `waitDependencies`). [A6]
+/// `waitDependencies`). (research A6)
 pub const COMPOSE_POLL_MS: Millis = 500;
 
 // ---- Orchestrators (A7, A8) ----
 
-/// `helm install --timeout` default 5m0s. [A7]
+/// `helm install --timeout` default 5m0s. (research A7)
 pub const HELM_TIMEOUT_MS: Millis = 300_000;
-/// Argo CD waits 2 s between sync waves (`ARGOCD_SYNC_WAVE_DELAY`, sync-waves.md). [A7]
+/// Argo CD waits 2 s between sync waves (`ARGOCD_SYNC_WAVE_DELAY`, sync-waves.md). (research A7)
 pub const ARGO_WAVE_DELAY_MS: Millis = 2_000;
-/// `kubectl wait --timeout` default 30 s (kubectl wait reference). [A8]
+/// `kubectl wait --timeout` default 30 s (kubectl wait reference). (research A8)
 pub const KUBECTL_WAIT_TIMEOUT_MS: Millis = 30_000;
-/// "negative means wait for a week" (kubectl wait reference). [A8]
+/// "negative means wait for a week" (kubectl wait reference). (research A8)
 pub const KUBECTL_WAIT_WEEK_MS: Millis = 7 * 24 * 3_600_000;
 
 // ---- Oracles (C5) ----
 
-/// NX904: required workloads must be ready within T_stall = 15 min simulated. [C5.4]
+/// NX904: required workloads must be ready within T_stall = 15 min simulated. (research C5.4)
 pub const STALL_DEADLINE_MS: Millis = 900_000;
-/// NX905: ≥ 5 restarts within 10 min, or a backoff penalty ≥ 60 s. [C5.5]
+/// NX905: ≥ 5 restarts within 10 min, or a backoff penalty ≥ 60 s. (research C5.5)
 pub const STORM_RESTARTS: u32 = 5;
 pub const STORM_WINDOW_MS: Millis = 600_000;
 pub const STORM_PENALTY_MS: Millis = 60_000;
@@ -89,38 +89,38 @@ pub const EVENT_BUDGET: u32 = 200_000;
 /// and container in [`crate::spec`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Timing {
-    /// API server create latency per object: U(10, 100) ms **[assump]**.
+    /// API server create latency per object: U(10, 100) ms **(assumption)**.
     pub api_create: Dist,
-    /// Controller reaction (Deployment/ReplicaSet/Job create pods): U(0.1, 1) s **[assump]**;
+    /// Controller reaction (Deployment/ReplicaSet/Job create pods): U(0.1, 1) s **(assumption)**;
     /// the Job controller batches syncs at 1 s (`syncJobBatchPeriod`).
     pub controller_reaction: Dist,
     /// Scheduling + sandbox + container create, image cached: LogNormal p50 1 s, p99 5 s (pod
     /// startup SLO p99 ≤ 5 s excluding pulls and init, `sig-scalability/slos/
-    /// pod_startup_latency.md`; the shape is **[assump]**).
+    /// pod_startup_latency.md`; the shape is **(assumption)**).
     pub schedule: Dist,
     /// Image pull. Default cached (0); [`Timing::COLD_PULL`] is LogNormal p50 5 s, p95 30 s
-    /// **[assump]**.
+    /// **(assumption)**.
     pub image_pull: Dist,
-    /// Time from process start to listening: LogNormal p50 5 s, p95 20 s **[assump]**.
+    /// Time from process start to listening: LogNormal p50 5 s, p95 20 s **(assumption)**.
     pub app_listen: Dist,
-    /// Run time of a one-shot container (Job, plain init container): U(0.5, 5) s **[assump]**.
+    /// Run time of a one-shot container (Job, plain init container): U(0.5, 5) s **(assumption)**.
     pub one_shot_run: Dist,
-    /// When the app first connects to its providers, after its process started: 0 **[assump]**.
+    /// When the app first connects to its providers, after its process started: 0 **(assumption)**.
     pub connect_at: Dist,
-    /// How long an app that cannot connect takes to exit: U(0.5, 3) s **[assump]**.
+    /// How long an app that cannot connect takes to exit: U(0.5, 3) s **(assumption)**.
     pub crash_after_refused: Dist,
-    /// Migration run time: LogNormal p50 10 s, p95 60 s **[assump]**.
+    /// Migration run time: LogNormal p50 10 s, p95 60 s **(assumption)**.
     pub migration: Dist,
     /// Endpoint programming after a pod turns Ready: LogNormal p50 0.5 s, p99 5 s
-    /// **[assump]**; the network-programming SLO is still "X"
+    /// **(assumption)**; the network-programming SLO is still "X"
     /// (`sig-scalability/slos/network_programming_latency.md`).
     pub endpoint_programming: Dist,
     /// Kubelet observation jitter before a restart: U(0, 1) s (`genericPlegRelistPeriod = 1s`).
     pub kubelet_jitter: Dist,
-    /// Compose container create + start: U(0.1, 0.5) s **[assump]**.
+    /// Compose container create + start: U(0.1, 0.5) s **(assumption)**.
     pub compose_start: Dist,
     /// Poll interval of a wait loop (`until nc -z …; do sleep 1; done`) and of an app's own
-    /// connection retries, when not given: 1 s **[assump]**.
+    /// connection retries, when not given: 1 s **(assumption)**.
     pub poll_ms: Millis,
 }
 
@@ -239,7 +239,7 @@ impl serde::Serialize for BackoffProfile {
     }
 }
 
-/// Job pod-failure backoff: 10 s · 2^(failures − 1), capped at 10 min. [A4]
+/// Job pod-failure backoff: 10 s · 2^(failures − 1), capped at 10 min. (research A4)
 pub fn job_pod_backoff(failures: u32) -> Millis {
     if failures == 0 {
         return 0;
@@ -247,7 +247,7 @@ pub fn job_pod_backoff(failures: u32) -> Millis {
     JOB_POD_BACKOFF_INITIAL_MS.saturating_mul(1u64 << (failures - 1).min(40)).min(JOB_POD_BACKOFF_MAX_MS)
 }
 
-/// Docker's next restart timeout given the previous one and how long the container ran. [A6]
+/// Docker's next restart timeout given the previous one and how long the container ran. (research A6)
 pub fn docker_restart_timeout(previous: Millis, ran_for: Millis) -> Millis {
     let previous = if ran_for >= DOCKER_RESTART_RESET_MS { 0 } else { previous };
     let next = if previous == 0 { DOCKER_RESTART_INITIAL_MS } else { previous.saturating_mul(2) };

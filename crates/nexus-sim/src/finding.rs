@@ -1,6 +1,6 @@
 //! What the oracles report (NX901–NX906), in the simulator's own terms: subjects are indices
-//! into the [`SimPlatform`](crate::spec::SimPlatform), which the caller maps to manifest nodes
-//! through their [`Origin`](crate::spec::Origin)s.
+//! into the [`crate::spec::SimPlatform`], which the caller maps to manifest nodes
+//! through their [`crate::spec::Origin`]s.
 
 use crate::spec::{ActorId, Millis, Origin, SimPlatform};
 

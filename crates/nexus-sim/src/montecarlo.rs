@@ -1,7 +1,7 @@
 //! Monte Carlo: many independent trials, in parallel, aggregated by trial index.
 //!
 //! Trials are cut into fixed blocks of [`BLOCK`] consecutive indices. Rayon runs blocks on any
-//! thread, each with its own reusable [`World`](crate::engine::World); block results are merged in
+//! thread, each with its own reusable world (a [`Runner`](crate::run::Runner)'s engine); block results are merged in
 //! block order and every statistic is order-independent (counts, minima of trial indices,
 //! sorted samples), so the report is identical at any thread count.
 

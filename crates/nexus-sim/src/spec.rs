@@ -80,7 +80,7 @@ impl WorkloadKind {
     }
 
     /// Rank in Helm's `InstallOrder` (helm `pkg/releaseutil/kind_sorter.go`), which Argo CD's
-    /// kind order follows for these kinds. [A7]
+    /// kind order follows for these kinds. (research A7)
     pub fn install_rank(self) -> u32 {
         match self {
             WorkloadKind::DaemonSet => 0,
@@ -163,7 +163,7 @@ pub enum RestartPolicy {
     Never,
 }
 
-/// Compose `restart:` (compose-spec `restart`; moby `restartmanager.go`). [A6]
+/// Compose `restart:` (compose-spec `restart`; moby `restartmanager.go`). (research A6)
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub enum DockerRestart {
     #[default]
@@ -176,7 +176,7 @@ pub enum DockerRestart {
     },
 }
 
-/// Job fields; `None` takes the default of `pkg/apis/batch/v1/defaults.go`. [A4]
+/// Job fields; `None` takes the default of `pkg/apis/batch/v1/defaults.go`. (research A4)
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobSpec {
     /// Default 6.
@@ -202,7 +202,7 @@ impl JobSpec {
     }
 }
 
-/// Deployment rollout fields. [A4]
+/// Deployment rollout fields. (research A4)
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct RolloutSpec {
     /// Absolute `maxUnavailable`; default 25 % of replicas, rounded down.
@@ -261,7 +261,7 @@ pub enum Lifecycle {
 
 /// A Kubernetes probe. Its outcome is "the container is listening" (`simulation-model.md` C4:
 /// "success if the target is listening"). `None` fields take `SetDefaults_Probe`'s values:
-/// initialDelay 0, period 10 s, timeout 1 s, success 1, failure 3. [A2]
+/// initialDelay 0, period 10 s, timeout 1 s, success 1, failure 3. (research A2)
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Probe {
     pub initial_delay_ms: Option<Millis>,
@@ -291,7 +291,7 @@ impl Probe {
 }
 
 /// A Compose healthcheck; `None` fields take moby's defaults: interval 30 s, timeout 30 s,
-/// retries 3, start_period 0, start_interval 5 s. [A6]
+/// retries 3, start_period 0, start_interval 5 s. (research A6)
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Healthcheck {
     pub interval_ms: Option<Millis>,
@@ -380,7 +380,7 @@ pub enum GateKind {
     /// Compose `depends_on` (long or short form). The service is not started until the condition
     /// holds, polled every 500 ms; `service_healthy` and `service_completed_successfully` fail at
     /// once on an unhealthy or exited dependency; with `required: false` a failure is only a
-    /// warning. [A6]
+    /// warning. (research A6)
     ComposeDependsOn { provider: ActorId, condition: ComposeCondition, required: bool },
     /// `nexus-lint.io/retries-dependencies: "true"`: every dependency of the consumer is
     /// treated as [`OnUnavailable::Retry`].
@@ -455,20 +455,20 @@ impl Step {
 #[derive(Clone, Debug)]
 pub enum StepAction {
     /// `kubectl apply -f …`: the objects are created back to back (API latency each), with no
-    /// waits between them, in this order (lexical file order for a directory). [A8]
+    /// waits between them, in this order (lexical file order for a directory). (research A8)
     Apply {
         actors: Vec<ActorId>,
     },
     /// `kubectl wait --for=condition=…` on every target. A target not created yet fails the
     /// wait at once ("not found"); `--for=condition=complete` on a failed Job waits until the
-    /// timeout (default 30 s). [A8]
+    /// timeout (default 30 s). (research A8)
     Wait {
         targets: Vec<ActorId>,
         level: Level,
         timeout: Bound,
     },
     /// `kubectl rollout status`: every replica ready; fails when the Deployment reports
-    /// `ProgressDeadlineExceeded` (default unbounded). [A4]
+    /// `ProgressDeadlineExceeded` (default unbounded). (research A4)
     RolloutStatus {
         targets: Vec<ActorId>,
         timeout: Bound,
@@ -479,7 +479,7 @@ pub enum StepAction {
     /// `helm install`: pre-install hooks by (weight, kind, name), each awaited (Jobs and Pods to
     /// completion; a failed hook fails the release), then the other resources in `InstallOrder`
     /// with no waits, then with `wait` every resource `Available`, then post-install hooks. The
-    /// timeout (default 5 min) bounds each hook and the wait. [A7]
+    /// timeout (default 5 min) bounds each hook and the wait. (research A7)
     Helm {
         hooks: Vec<HelmHook>,
         resources: Vec<ActorId>,
@@ -488,14 +488,14 @@ pub enum StepAction {
     },
     /// Argo CD sync: by (phase, wave, kind, name); each wave applied, then awaited until healthy
     /// (every replica ready, Jobs complete), then 2 s before the next. Argo CD has no sync
-    /// timeout of its own: an unhealthy wave blocks the sync forever. [A7]
+    /// timeout of its own: an unhealthy wave blocks the sync forever. (research A7)
     ArgoSync {
         resources: Vec<ArgoResource>,
     },
     /// `docker compose up [--wait]`: every service created; each starts once its `depends_on`
     /// gates hold. Done when every service started (or, with `wait`, is running or healthy, and
     /// one-shots that others await have completed). A required dependency that fails fails the
-    /// step. [A6]
+    /// step. (research A6)
     ComposeUp {
         services: Vec<ActorId>,
         wait: bool,

@@ -196,7 +196,7 @@ impl<'p> Compiled<'p> {
                     for hk in &sorted {
                         actor(hk.actor, "a Helm hook")?;
                     }
-                    // Helm sorts hooks by weight, then kind, then name (charts_hooks.md). [A7]
+                    // Helm sorts hooks by weight, then kind, then name (charts_hooks.md). (research A7)
                     sorted.sort_by(|a, b| {
                         let (x, y) = (&p.actors[a.actor.index()], &p.actors[b.actor.index()]);
                         (a.phase, a.weight, x.kind.install_rank(), &x.name).cmp(&(
@@ -223,7 +223,7 @@ impl<'p> Compiled<'p> {
                     for r in &sorted {
                         actor(r.actor, "an Argo CD resource")?;
                     }
-                    // Phase, then wave, then kind, then name (sync-waves.md). [A7]
+                    // Phase, then wave, then kind, then name (sync-waves.md). (research A7)
                     sorted.sort_by(|a, b| {
                         let (x, y) = (&p.actors[a.actor.index()], &p.actors[b.actor.index()]);
                         (a.phase, a.wave, x.kind.install_rank(), &x.name).cmp(&(
@@ -239,7 +239,7 @@ impl<'p> Compiled<'p> {
                             groups.push(Vec::new());
                             last = Some((r.phase, r.wave));
                         }
-                        // Argo CD health: Jobs complete, Pods ready, workloads fully rolled out. [A7]
+                        // Argo CD health: Jobs complete, Pods ready, workloads fully rolled out. (research A7)
                         let lvl = match p.actors[r.actor.index()].kind {
                             WorkloadKind::Job => Lvl::Completed,
                             WorkloadKind::CronJob => Lvl::Created,

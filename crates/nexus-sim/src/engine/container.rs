@@ -1,7 +1,7 @@
 //! Containers: a run starts, passes its gates (init-container and entrypoint waits), connects
 //! to its providers (crashing, or retrying, when one is not reachable), runs its migration and
 //! its work, then listens or exits; on exit the restart policy decides (kubelet CrashLoopBackOff
-//! from `FinishedAt`, Docker's restart manager for Compose). [A1, A3, A6]
+//! from `FinishedAt`, Docker's restart manager for Compose). (research A1, A3, A6)
 
 use super::pod::{CState, Health, PodPhase};
 use super::probe::kill_tick;
@@ -53,7 +53,7 @@ impl World<'_> {
         let w = self.draw(key, Purpose::Work, work_dist);
         let run = self.conts[cont as usize].run;
         self.conts[cont as usize].work_end = now.saturating_add(w);
-        // Probes. Without a startupProbe the container is `started` when running. [A2]
+        // Probes. Without a startupProbe the container is `started` when running. (research A2)
         let c = &mut self.conts[cont as usize];
         c.started_ok = startup.is_none();
         c.kill_seq = c.kill_seq.wrapping_add(1);
@@ -70,7 +70,7 @@ impl World<'_> {
         }
         if let Some(h) = hc {
             // The first check runs one interval after start (start_interval inside a
-            // start_period): moby health.go. [A6]
+            // start_period): moby health.go. (research A6)
             let first = if h.start_period() > 0 { h.start_interval() } else { h.interval() };
             let c = &mut self.conts[cont as usize];
             c.health = Health::Starting;
@@ -310,7 +310,7 @@ impl World<'_> {
                 self.conts[cont as usize].docker_timeout = t;
                 t
             } else {
-                // CrashLoopBackOff from FinishedAt; fresh after a long run. [A1]
+                // CrashLoopBackOff from FinishedAt; fresh after a long run. (research A1)
                 let profile = self.opts.profile;
                 let cm = &mut self.conts[cont as usize];
                 if ran > profile.reset_after() {

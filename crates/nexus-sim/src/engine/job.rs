@@ -129,7 +129,7 @@ impl World<'_> {
     }
 
     /// A pod of the actor finished. For a Job: count it, retry after the pod-failure backoff
-    /// (10 s · 2^(failures−1), cap 10 min) until `backoffLimit` is exceeded. [A4]
+    /// (10 s · 2^(failures−1), cap 10 min) until `backoffLimit` is exceeded. (research A4)
     pub(super) fn job_pod_finished(&mut self, actor: u32, ok: bool) {
         let spec = &self.c.p.actors[actor as usize];
         if spec.kind != WorkloadKind::Job || self.actors[actor as usize].job.done {
@@ -157,7 +157,7 @@ impl World<'_> {
     }
 
     /// `restartPolicy: OnFailure`: container restarts count against `backoffLimit`
-    /// (job_controller.go `pastBackoffLimitOnFailure`: restarts ≥ limit, or > 0 for limit 0). [A4]
+    /// (job_controller.go `pastBackoffLimitOnFailure`: restarts ≥ limit, or > 0 for limit 0). (research A4)
     pub(super) fn job_container_restarted(&mut self, actor: u32) {
         let limit = self.c.p.actors[actor as usize].job.unwrap_or_default().backoff_limit();
         let j = &mut self.actors[actor as usize].job;
@@ -240,7 +240,7 @@ impl World<'_> {
         }
     }
 
-    /// Compose: wait for every `depends_on` condition, then start the containers. [A6]
+    /// Compose: wait for every `depends_on` condition, then start the containers. (research A6)
     fn compose_begin(&mut self, actor: u32) {
         let n = self.c.compose_gates[actor as usize].len();
         self.actors[actor as usize].compose_pending = n as u16;
@@ -252,7 +252,7 @@ impl World<'_> {
             let g = self.c.compose_gates[actor as usize][i] as usize;
             if let GateKind::ComposeDependsOn { provider, condition, required } = self.c.p.gates[g].kind {
                 let (lvl, poll) = match condition {
-                    // Handled by the dependency-order graph alone: no polling. [A6]
+                    // Handled by the dependency-order graph alone: no polling. (research A6)
                     ComposeCondition::ServiceStarted => (Lvl::Started, 0),
                     ComposeCondition::ServiceHealthy => (Lvl::ComposeHealthy, defaults::COMPOSE_POLL_MS),
                     ComposeCondition::ServiceCompletedSuccessfully => (Lvl::Completed, defaults::COMPOSE_POLL_MS),

@@ -9,9 +9,10 @@
 //! Cancellation is by generation: each container run, plan step and waiter carries a counter,
 //! and an event whose counter no longer matches is ignored when it fires.
 //!
-//! Submodules: [`pod`] (pods, containers, probes, restarts), [`wait`] (gates and orchestrator
-//! waits on providers), [`plan`] (the deploy plan), [`job`] (Job controller and workload
-//! summaries), [`oracle`] (findings).
+//! Submodules: `pod` (pods, init order, readiness, endpoints), `container` (a container run:
+//! gates, connections, work, exits and restarts), `probe` (probes and healthchecks), `wait`
+//! (gates and orchestrator waits on providers), `plan` (the deploy plan), `job` (controllers,
+//! the Job controller, workload summaries), `oracle` (findings).
 
 pub(crate) mod compile;
 mod container;

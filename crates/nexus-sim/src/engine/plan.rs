@@ -91,7 +91,7 @@ impl World<'_> {
             StepAction::Sleep { ms } => self.after(*ms, Ev::PlanTimer { epoch, timeout: false }),
             StepAction::Wait { targets, level, timeout } => {
                 let lvl = Lvl::from_level(*level);
-                // `kubectl wait` on an object that does not exist errors out at once. [A8]
+                // `kubectl wait` on an object that does not exist errors out at once. (research A8)
                 if targets.iter().any(|t| self.actors[t.index()].created.is_none()) {
                     self.plan.lvl = Some(lvl);
                     self.plan_step_failed(false);
@@ -248,7 +248,7 @@ impl World<'_> {
                 self.helm_next();
             }
             Sub::Argo(g, false) => {
-                // Argo CD waits 2 s between waves. [A7]
+                // Argo CD waits 2 s between waves. (research A7)
                 self.plan.sub = Sub::Argo(g, true);
                 let epoch = self.plan.epoch;
                 self.after(defaults::ARGO_WAVE_DELAY_MS, Ev::PlanTimer { epoch, timeout: false });
@@ -266,7 +266,7 @@ impl World<'_> {
     }
 
     /// Helm: hooks one at a time, each awaited (Jobs and Pods to completion, others once
-    /// created) within the timeout; resources in InstallOrder; `--wait`; post hooks. [A7]
+    /// created) within the timeout; resources in InstallOrder; `--wait`; post hooks. (research A7)
     fn helm_next(&mut self) {
         let step = self.plan.step as usize;
         let StepAction::Helm { timeout, .. } = self.c.p.plan.steps[step].action else { return };

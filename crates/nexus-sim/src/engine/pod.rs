@@ -1,6 +1,6 @@
 //! Pods: creation, scheduling and pulls, init containers in order (native sidecars release the
 //! next one when started), readiness and endpoints, completion and kills. Containers are in
-//! [`super::container`], probes and healthchecks in [`super::probe`].
+//! `container`, probes and healthchecks in `probe`.
 
 use super::{Ev, Purpose, World};
 use crate::finding::{Detail, Finding, FindingKind, Subject};
@@ -154,7 +154,7 @@ impl World<'_> {
 
     /// Starts the init container at the cursor, or the main containers once all are done.
     /// Regular init containers run one after another; a native sidecar lets the next one start
-    /// once it has `started` (at once, or after its startupProbe). [A3]
+    /// once it has `started` (at once, or after its startupProbe). (research A3)
     pub(super) fn advance_init(&mut self, pod: u32) {
         let p = self.pods[pod as usize];
         if p.phase != PodPhase::Init {

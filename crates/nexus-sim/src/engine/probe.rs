@@ -6,10 +6,10 @@
 //! `failureThreshold`-th tick that finds the container not listening) and one readiness pass
 //! (the `successThreshold`-th tick that finds it listening). Ticks fall on `start + k·period`
 //! with `k·period ≥ initialDelaySeconds` (prober `worker.go`: the first probe runs at once,
-//! then every period; probes inside the initial delay are skipped). [A2]
+//! then every period; probes inside the initial delay are skipped). (research A2)
 //!
 //! Docker healthchecks tick one interval after start (every `start_interval` inside
-//! `start_period`), and stop ticking once unhealthy and not listening, until it listens. [A6]
+//! `start_period`), and stop ticking once unhealthy and not listening, until it listens. (research A6)
 
 use super::pod::Health;
 use super::wait::next_grid;
@@ -97,7 +97,7 @@ impl World<'_> {
     }
 
     /// One Docker healthcheck: success iff listening; failures inside `start_period` while
-    /// `starting` do not count; `retries` failures make it unhealthy. [A6]
+    /// `starting` do not count; `retries` failures make it unhealthy. (research A6)
     pub(super) fn health_tick(&mut self, cont: u32) {
         let Some(h) = self.spec_container(cont).healthcheck else { return };
         let now = self.now;
@@ -137,7 +137,7 @@ impl World<'_> {
 }
 
 /// The first probe tick at or after `t`: ticks at `start + k·period`, skipping those inside
-/// `initialDelaySeconds`. [A2]
+/// `initialDelaySeconds`. (research A2)
 pub(super) fn first_tick(start: Millis, pr: &Probe, t: Millis) -> Millis {
     let period = pr.period();
     let k0 = pr.initial_delay().div_ceil(period);
@@ -146,7 +146,7 @@ pub(super) fn first_tick(start: Millis, pr: &Probe, t: Millis) -> Millis {
 }
 
 /// The tick of the `failureThreshold`-th consecutive failure of a container that never
-/// listens: the kill time of a liveness or startup probe. [A2]
+/// listens: the kill time of a liveness or startup probe. (research A2)
 pub(super) fn kill_tick(start: Millis, pr: &Probe) -> Millis {
     let first = first_tick(start, pr, start);
     first.saturating_add(u64::from(pr.failure_threshold() - 1).saturating_mul(pr.period()))

@@ -238,7 +238,7 @@ impl World<'_> {
             }
             Lvl::ComposeHealthy => {
                 if !has_hc {
-                    // "container X has no healthcheck configured" (compose convergence.go). [A6]
+                    // "container X has no healthcheck configured" (compose convergence.go). (research A6)
                     return if a.started_once { Res::Failed } else { Res::Pending };
                 }
                 if a.healthy > 0 {
@@ -265,7 +265,7 @@ impl World<'_> {
         }
     }
 
-    /// Deployment `Available`: replicas − maxUnavailable (25 % rounded down by default). [A4]
+    /// Deployment `Available`: replicas − maxUnavailable (25 % rounded down by default). (research A4)
     pub fn min_available(&self, actor: u32) -> u32 {
         let spec = &self.c.p.actors[actor as usize];
         let r = spec.replicas.max(1);
