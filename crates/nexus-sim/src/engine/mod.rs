@@ -9,6 +9,12 @@
 //! Cancellation is by generation: each container run, plan step and waiter carries a counter,
 //! and an event whose counter no longer matches is ignored when it fires.
 //!
+//! Extension points for issue 13 (PCT, exhaustive search, shrinking): every random duration
+//! goes through `World::draw` with its stream key and purpose, the one place where a
+//! biased quantile (PCT's adversarial latency), a median (shrinking) or an interval bound
+//! ([`Dist::support`](crate::dist::Dist::support), for the STN check) can be substituted; and
+//! the queue's `(time, seq)` order is where a per-actor tie rank would go.
+//!
 //! Submodules: `pod` (pods, init order, readiness, endpoints), `container` (a container run:
 //! gates, connections, work, exits and restarts), `probe` (probes and healthchecks), `wait`
 //! (gates and orchestrator waits on providers), `plan` (the deploy plan), `job` (controllers,
@@ -49,8 +55,8 @@ pub struct SimOptions {
     pub deadline_ms: Millis,
     /// Events one trial may process; past it the trial stops, flagged "event budget exceeded".
     pub event_budget: u32,
-    /// NX905: `storm_restarts` restarts within `storm_window_ms`, or a backoff penalty of at
-    /// least `storm_penalty_ms` for one workload.
+    /// NX905: `storm_restarts` restarts (at most 16 are tracked) within `storm_window_ms`, or a
+    /// backoff penalty of at least `storm_penalty_ms` for one workload.
     pub storm_restarts: u32,
     pub storm_window_ms: Millis,
     pub storm_penalty_ms: Millis,

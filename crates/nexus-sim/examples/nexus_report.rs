@@ -1,5 +1,7 @@
 #![allow(clippy::print_stdout)]
-//! Runs the synthetic nexus platform and prints the human report (or JSON with `json`).
+//! Runs the synthetic nexus platform (10,000 trials, seed 42) and prints the human report;
+//! `json` prints JSON instead, `fixed` uses the fixed platform:
+//! `cargo run --release --manifest-path crates/nexus-sim/Cargo.toml --example nexus_report -- fixed`.
 use nexus_sim::engine::SimOptions;
 use nexus_sim::montecarlo::RunConfig;
 use nexus_sim::run::Simulator;
