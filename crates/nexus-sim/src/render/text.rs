@@ -120,24 +120,16 @@ fn explain(p: &SimPlatform, f: &Finding) -> String {
             format!("two migrations of {} ran at once at {}", name(datastore), secs(Some(f.time_ms)))
         }
         Detail::Stall { chain, why, len, deadlock } => {
-            let links: Vec<String> = (0..usize::from(len))
+            let mut links: Vec<String> = (0..usize::from(len))
                 .map(|i| {
-                    format!(
-                        "{} ({})",
-                        name(chain[i]),
-                        serde_json::to_value(why[i])
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    )
+                    let why = serde_json::to_value(why[i]).ok().and_then(|v| v.as_str().map(str::to_string));
+                    format!("{} ({})", name(chain[i]), why.unwrap_or_default().replace('_', " "))
                 })
                 .collect();
-            format!(
-                "not ready by {}{}: {}",
-                secs(Some(f.time_ms)),
-                if deadlock { " (deadlock)" } else { "" },
-                links.join(" ← waits on ")
-            )
+            if deadlock && let Some(&first) = chain.first() {
+                links.push(format!("{} again: deadlock", name(first)));
+            }
+            format!("not ready by {}: {}", secs(Some(f.time_ms)), links.join(" → "))
         }
         Detail::CrashloopStorm { restarts_in_window, penalty_ms } => {
             format!("{restarts_in_window} restarts within the window; backoff penalty {}", secs(Some(penalty_ms)))
