@@ -196,7 +196,7 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
                 What::StepStarted { .. } => step_open = Some(e.t),
                 What::StepSucceeded { .. } | What::StepFailed { .. } => {
                     if let Some(from) = step_open.take() {
-                        plan.bars.push(Bar { from, to: e.t.max(from + 1), phase: Phase::Step });
+                        plan.bars.push(Bar { from, to: e.t.max(from.saturating_add(1)), phase: Phase::Step });
                     }
                     if matches!(e.what, What::StepFailed { .. }) {
                         plan.marks.push(Mark { t: e.t, kind: MarkKind::Failed });
@@ -311,7 +311,7 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
     let mut out: Vec<Row> = Vec::with_capacity(rows.len() + 1);
     if !plan.bars.is_empty() {
         if let Some(from) = step_open {
-            plan.bars.push(Bar { from, to: end.max(from + 1), phase: Phase::Step });
+            plan.bars.push(Bar { from, to: end.max(from.saturating_add(1)), phase: Phase::Step });
         }
         out.push(plan);
     }
@@ -322,7 +322,7 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
         if r.row.bars.is_empty()
             && let Some(ph) = last
         {
-            r.row.bars.push(Bar { from: end, to: end + 1, phase: ph });
+            r.row.bars.push(Bar { from: end, to: end.saturating_add(1), phase: ph });
         }
         out.push(r.row);
     }

@@ -69,7 +69,7 @@ pub fn timeline_svg(p: &SimPlatform, replay: &Replay, race: Option<&Finding>) ->
     let tl = timeline::build(p, &replay.log, race);
     let end = tl.end.max(1000);
     let step = tick_step(end, 10);
-    let span = end.div_ceil(step).max(1) * step;
+    let span = end.div_ceil(step).max(1).saturating_mul(step);
     let plot_w = WIDTH as f64 - LABEL_W - RIGHT;
     let x = |t: Millis| LABEL_W + plot_w * (t.min(span) as f64 / span as f64);
     let h = height_for(tl.rows.len());
@@ -96,7 +96,10 @@ pub fn timeline_svg(p: &SimPlatform, replay: &Replay, race: Option<&Finding>) ->
             axis_y - 4.0,
             tick_label(t, step)
         );
-        t += step;
+        match t.checked_add(step) {
+            Some(n) => t = n,
+            None => break,
+        }
     }
     for (i, row) in tl.rows.iter().enumerate() {
         let y = TOP + i as f64 * ROW_H;
