@@ -1,5 +1,5 @@
 #![allow(clippy::print_stdout)]
-//! Runs the synthetic nexus platform (10,000 trials, seed 42) and prints the human report;
+//! Runs the synthetic nexus platform (20,000 trials, seed 42) and prints the human report;
 //! `json` prints JSON instead, `fixed` uses the fixed platform:
 //! `cargo run --release --manifest-path crates/nexus-sim/Cargo.toml --example nexus_report -- fixed`.
 use nexus_sim::engine::SimOptions;
@@ -11,7 +11,7 @@ fn main() {
     let fixed = std::env::args().any(|a| a == "fixed");
     let p = if fixed { nexus_sim::example::nexus_fixed() } else { nexus_sim::example::nexus() };
     let sim = Simulator::new(&p, SimOptions::default()).expect("valid");
-    let r = sim.run(RunConfig { trials: 10_000, master_seed: 42 });
+    let r = sim.run(RunConfig { trials: 20_000, master_seed: 42 });
     if json {
         print!("{}", nexus_sim::render::json(&p, &r));
     } else {
