@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use nexus_lint::check::{self, InputSpec};
 use nexus_diagnostics::Severity;
+use nexus_lint::check::{self, InputSpec};
 
 use crate::util::settings;
 

@@ -102,7 +102,8 @@ fn is_rfc3339(v: &str) -> bool {
     if b.len() < 20 || !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
         return false;
     }
-    if !matches!(b[10], b'T' | b't') || !(digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':') {
+    let time = digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':';
+    if !(matches!(b[10], b'T' | b't') && time) {
         return false;
     }
     if !digits(17..19) {
@@ -429,7 +430,11 @@ impl Validator<'_, '_> {
                         if let Some(v) = node.as_string()
                             && !is_rfc3339(v)
                         {
-                            self.push(node.span(), format!("`{field}` must be an RFC 3339 date-time, found `{v}`"), None);
+                            self.push(
+                                node.span(),
+                                format!("`{field}` must be an RFC 3339 date-time, found `{v}`"),
+                                None,
+                            );
                         }
                     }
                     Format::Other => {}
@@ -542,6 +547,19 @@ mod tests {
         assert_eq!(v[0].help.as_deref(), Some("Did you mean `initContainers`?"));
         assert_eq!(at(&t, &v[1]), "readinessprobe");
         assert_eq!(v[1].help.as_deref(), Some("Did you mean `readinessProbe`?"));
+    }
+
+    #[test]
+    fn base64_and_date_time_formats() {
+        let (v, t) = check(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  good: cGFzc3dvcmQ=\n  bad: not base64!\n",
+        );
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(at(&t, &v[0]), "not base64!");
+        assert!(!v[0].message.contains("not base64!"), "the value stays out of the message");
+        assert!(is_rfc3339("2026-11-30T12:00:00Z") && is_rfc3339("2026-11-30t12:00:00.25+01:00"));
+        assert!(!is_rfc3339("2026-11-30") && !is_rfc3339("2026-11-30T12:00:00") && !is_rfc3339("yesterday"));
+        assert!(!is_rfc3339("2026-11-30T12:00:00.Z") && !is_rfc3339("2026-11-30T12:00:00+0100"));
     }
 
     #[test]
