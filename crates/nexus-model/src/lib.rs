@@ -26,6 +26,7 @@ pub mod link;
 pub mod load;
 pub mod migration;
 pub mod plan;
+pub mod probes;
 pub mod reach;
 pub mod read;
 pub mod redact;

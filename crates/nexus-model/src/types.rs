@@ -774,6 +774,8 @@ pub struct Platform {
     pub suppressions: Vec<Suppression>,
     /// The path of every file read, by [`FileId`].
     pub paths: Vec<String>,
+    /// What each probe checks beyond its own container.
+    pub probe_checks: Vec<crate::probes::ProbeCheck>,
     /// YAML documents that are neither Kubernetes objects nor Compose files (`values.yaml`, CI
     /// workflows); counted so the summary can say what was skipped.
     pub skipped_documents: Vec<(FileId, usize)>,
