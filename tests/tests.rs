@@ -1,5 +1,6 @@
 //! The integration tests, in one binary (one link step).
 //!
+//! - `architecture`: the crates depend on each other only in the pipeline's direction.
 //! - `rule_docs`: every rule's Markdown examples, executed.
 //! - `fixtures`: realistic platforms under `fixtures/`, snapshotted.
 //! - `spans`: every reported position is exact.
@@ -11,6 +12,7 @@
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
 
+mod architecture;
 mod cli;
 mod deps;
 mod fixtures;
