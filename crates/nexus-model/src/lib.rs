@@ -34,10 +34,12 @@ pub mod redact;
 mod testing;
 mod types;
 pub mod waits;
+mod workload;
 
 pub use deps::*;
 pub use labels::{LabelSelector, Requirement, SelectorOp};
 pub use types::*;
+pub use workload::*;
 
 pub use nexus_source::{FileId, Span};
 

@@ -9,6 +9,8 @@
 
 mod build;
 pub mod netpol;
+mod pod;
+mod scaling;
 pub mod schema;
 
 use crate::{
