@@ -374,8 +374,8 @@ fn plan_gates(p: &Platform) -> Vec<Gate> {
                     }
                 }
                 PlanAction::Wait { condition, objects, timeout, .. } => {
-                    let level =
-                        if condition.contains("complete") { ReadyLevel::Completed } else { ReadyLevel::Healthy };
+                    // `--for=delete`, JSONPath and conditions waited on as false prove nothing.
+                    let Some(level) = crate::plan::wait_level(condition) else { continue };
                     for &o in objects {
                         if let Some(w) = workload_of(o).filter(|w| created.contains(&w.id)) {
                             waited.push((w.id, si, level, *timeout));

@@ -15,29 +15,31 @@
 //! report on is a [`Span`], re-exported here with [`FileId`], and file paths are in
 //! [`Platform::path`].
 
-pub mod compose;
+mod compose;
 mod deps;
 pub mod gates;
-pub mod index;
+mod index;
 pub mod infer;
-pub mod k8s;
-pub mod labels;
-pub mod link;
+mod k8s;
+mod labels;
+mod link;
 pub mod load;
 pub mod migration;
-pub mod plan;
+mod plan;
 pub mod probes;
 pub mod reach;
-pub mod read;
+mod read;
 pub mod redact;
+mod similar;
 #[cfg(test)]
 mod testing;
 mod types;
-pub mod waits;
+mod waits;
 mod workload;
 
 pub use deps::*;
 pub use labels::{LabelSelector, Requirement, SelectorOp};
+pub use similar::suggest;
 pub use types::*;
 pub use workload::*;
 

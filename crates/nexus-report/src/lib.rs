@@ -1,5 +1,10 @@
-//! Reporters: one per output format. They receive finished diagnostics and the sources and
-//! only render; nothing here decides what is wrong.
+//! Reporters: one per output format. They receive finished diagnostics, the source text (for
+//! positions and snippets) and the byte ranges to blank, and only render; nothing here decides
+//! what is wrong, and nothing here knows the platform model or the rules (the dependency graph
+//! arrives as plain data, [`graph::Graph`]).
+//!
+//! The public API: [`human::write`], [`json::write`], [`github::write`], the graph renderers in
+//! [`graph`], and [`positions`]/[`Counts`] for callers that summarise.
 
 pub mod github;
 pub mod graph;

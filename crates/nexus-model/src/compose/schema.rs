@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::interpolate::{InterpError, Vars, has_dollar, interpolate};
 use super::read::{is_reset, plain_type};
-use crate::k8s::schema::suggest;
+use crate::suggest;
 use crate::redact::is_secret_name;
 use nexus_source::Span;
 use nexus_source::yaml::{NodeKind, NodeRef};

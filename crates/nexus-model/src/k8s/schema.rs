@@ -14,6 +14,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use nexus_source::Span;
+use crate::suggest;
 use nexus_source::yaml::{NodeKind, NodeRef, Plain};
 
 const SCHEMA_JSON: &str = include_str!("../../schemas/kubernetes/v1.37.0-strict.json");
@@ -327,21 +328,6 @@ fn type_names(types: u8) -> String {
         [one] => one.to_string(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
     }
-}
-
-/// The closest candidate to a misspelled name: case-insensitive equality, then a small edit
-/// distance relative to length.
-pub fn suggest<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let lw = wrong.to_ascii_lowercase();
-    if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase() == lw) {
-        return Some(c);
-    }
-    candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(&lw, &c.to_ascii_lowercase()), *c))
-        .filter(|(d, c)| *d <= (c.len().max(wrong.len()) / 3).max(1))
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
 }
 
 struct Validator<'s, 'o> {
