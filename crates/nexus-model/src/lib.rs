@@ -6,7 +6,7 @@
 //! in plain vectors indexed by typed ids and built in input order, which is sorted, so every
 //! iteration over the model is deterministic.
 //!
-//! The front ends ([`k8s`], [`compose`]) fill it; [`link`] then resolves what refers to what
+//! The front ends (`k8s`, `compose`) fill it; `link` then resolves what refers to what
 //! (Service selectors to workloads, config references to their sources, HPAs to their targets,
 //! explicit dependency edges to providers) and derives the rest: inferred dependencies, gates,
 //! deploy plans, migrations. [`load`] runs all of it over files that were read.

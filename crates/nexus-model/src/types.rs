@@ -431,7 +431,7 @@ pub struct Platform {
     pub network_policies: Vec<NetworkPolicy>,
     pub flux: Vec<FluxKustomization>,
     pub projects: Vec<ComposeProject>,
-    /// Lookup tables, filled by [`super::link::link`].
+    /// Lookup tables, filled by `link::link`.
     pub index: super::index::Index,
     pub problems: Vec<InputProblem>,
     /// Suppressions declared in annotations, Compose extensions and comments.

@@ -146,7 +146,7 @@ pub struct ComposeServiceInfo {
     pub hostname: Option<Spanned<String>>,
     pub container_name: Option<Spanned<String>>,
     pub restart: Option<Spanned<String>>,
-    /// `depends_on` as written (the edges are in [`Platform::edges`]).
+    /// `depends_on` as written (the edges are in [`crate::Platform::edges`]).
     pub depends_on: Option<DependsOnDecl>,
 }
 
