@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 pub use super::draft::*;
-use super::interpolate::Vars;
+use super::interpolate::{Vars, has_unknown};
 use super::read::{Reader, is_reset, sub_span, value_after_eq};
 use super::shlex;
 use crate::{
@@ -263,7 +263,8 @@ impl Cx<'_> {
             return;
         }
         let Some(t) = rd.text(p) else { return };
-        match parse_short_port(&t.value) {
+        let parsed = parse_short_port(&t.value).or_else(|| known_target(&t.value));
+        match parsed {
             Some(parsed) => {
                 let n = parsed.target.1 - parsed.target.0 + 1;
                 for i in 0..n {
@@ -286,6 +287,8 @@ impl Cx<'_> {
                     });
                 }
             }
+            // Built from a variable `.env` does not set: not judged.
+            None if has_unknown(&t.value) => {}
             None => {
                 let v = t.value.clone();
                 self.bad_port(t.span, &v);
@@ -309,6 +312,7 @@ impl Cx<'_> {
                     });
                 }
             }
+            None if has_unknown(&t.value) => {}
             None => {
                 let v = t.value.clone();
                 self.bad_port(t.span, &v);
@@ -320,6 +324,7 @@ impl Cx<'_> {
         let s = self.rd.at(h, key)?;
         match parse_duration_ms(&s.value) {
             Some(ms) => Some(s.map(|_| ms)),
+            None if has_unknown(&s.value) => None,
             None => {
                 let shown = s.value.clone();
                 self.problem(
@@ -531,6 +536,21 @@ fn port_range(s: &str) -> Option<(i64, i64)> {
     };
     // Ranges wider than this are almost certainly typos; do not expand them.
     (a <= b && b - a < 1024).then_some((a, b))
+}
+
+/// A short port whose host side is built from an unknown variable (`${WEB_PORT}:80`): its
+/// container port is known, its published port is not.
+fn known_target(s: &str) -> Option<ShortPort> {
+    let i = s.rfind(':')?;
+    let (before, target) = (&s[..i], &s[i + 1..]);
+    if !has_unknown(before) || has_unknown(target) {
+        return None;
+    }
+    let mut parsed = parse_short_port(target)?;
+    parsed.target_range = i + 1 + parsed.target_range.start..i + 1 + parsed.target_range.end;
+    // An empty range, so the published port is kept as written.
+    parsed.published = Some((0, -1, 0..before.len()));
+    Some(parsed)
 }
 
 pub fn parse_short_port(s: &str) -> Option<ShortPort> {

@@ -11,8 +11,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let c = p.workload(g.consumer);
         if let Some(host) = &g.host {
             let r = resolve(p, c, &host.value);
+            // A fragment's other services are defined in files this run does not have.
+            let fragment = c.project.is_some_and(|id| p.projects[id.index()].fragment);
             match r.endpoint {
-                None if r.internal => {
+                None if r.internal && !fragment => {
                     let names: Vec<&str> = p
                         .endpoints
                         .iter()
