@@ -61,6 +61,14 @@ pub fn object(
                 };
                 push(v.span, message, v.help, InputProblemKind::Manifest);
             }
+            for (span, key) in obsolete_init_containers(root) {
+                push(
+                    span,
+                    format!("`{key}` has been ignored since Kubernetes 1.8: the init containers it declares never run"),
+                    Some("Move them to `spec.initContainers` of the pod template.".into()),
+                    InputProblemKind::Manifest,
+                );
+            }
             if name.is_none() && generate_name.is_none() {
                 let span = root.entry("metadata").map_or(kind.span, |e| e.key.span());
                 push(
@@ -175,6 +183,26 @@ pub fn annotation_suppression(node: NodeRef<'_>, resource: &ResourceRef) -> Supp
         reason: None,
         span: node.span(),
     }
+}
+
+/// The alpha/beta annotations that declared init containers before `spec.initContainers`
+/// (Kubernetes 1.3–1.5; ignored since 1.8): a gate written there silently does not exist.
+fn obsolete_init_containers(root: NodeRef<'_>) -> Vec<(Span, &'static str)> {
+    const KEYS: &[&str] = &["pod.beta.kubernetes.io/init-containers", "pod.alpha.kubernetes.io/init-containers"];
+    let metas = [
+        root.get("metadata"),
+        root.path(&["spec", "template", "metadata"]),
+        root.path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
+    ];
+    let mut out = Vec::new();
+    for a in metas.into_iter().flatten().filter_map(|m| m.get("annotations")).filter(|a| a.is_map()) {
+        for key in KEYS {
+            if let Some(e) = a.entry(key) {
+                out.push((e.key.span(), *key));
+            }
+        }
+    }
+    out
 }
 
 pub(super) struct Cx<'a> {
