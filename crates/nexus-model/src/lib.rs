@@ -30,6 +30,7 @@ pub mod probes;
 pub mod reach;
 mod read;
 pub mod redact;
+pub mod roles;
 mod similar;
 #[cfg(test)]
 mod testing;

@@ -129,10 +129,8 @@ pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
     }
     // Kubernetes objects, per file in parallel.
     let not_resources = kustomize_inputs(&db, &trees);
-    let uses: Vec<FileUse> = trees
-        .par_iter()
-        .map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources)).unwrap_or_default())
-        .collect();
+    let uses: Vec<FileUse> =
+        trees.par_iter().map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources)).unwrap_or_default()).collect();
     let mut compose_files: Vec<FileId> = Vec::new();
     let mut pieces = Vec::new();
     for (i, u) in uses.into_iter().enumerate() {

@@ -38,8 +38,9 @@ impl WorkloadKind {
     }
 }
 
-/// What a workload is for, inferred from its image, ports, command and annotations
-/// (`nexus-lint.io/role` overrides).
+/// What a workload is for, inferred from its image, ports, command, what depends on it and
+/// annotations (`nexus-lint.io/role` overrides); the vocabulary is documented in
+/// [`crate::roles`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     Server,
@@ -48,6 +49,12 @@ pub enum Role {
     Queue,
     Migration,
     OneShot,
+    /// A reverse proxy or load balancer.
+    Proxy,
+    /// Metrics, dashboards, log and trace pipelines.
+    Observability,
+    /// An admin UI that connects when a person asks it to.
+    Admin,
 }
 
 impl Role {
@@ -59,6 +66,9 @@ impl Role {
             Role::Queue => "queue",
             Role::Migration => "migration",
             Role::OneShot => "one-shot",
+            Role::Proxy => "proxy",
+            Role::Observability => "observability",
+            Role::Admin => "admin",
         }
     }
 
@@ -70,6 +80,9 @@ impl Role {
             "queue" => Role::Queue,
             "migration" => Role::Migration,
             "one-shot" | "job" => Role::OneShot,
+            "proxy" | "gateway" | "load-balancer" => Role::Proxy,
+            "observability" | "monitoring" | "telemetry" | "exporter" => Role::Observability,
+            "admin" | "admin-ui" => Role::Admin,
             _ => return None,
         })
     }

@@ -144,7 +144,9 @@ fn fragment_note(
         services.iter().zip(partial).filter(|(_, p)| **p).map(|(d, _)| d.name.value.as_str()).collect();
     let mut missing: Vec<&str> = services
         .iter()
-        .flat_map(|d| d.depends_on.iter().map(|x| x.target.value.as_str()).chain(d.links.iter().map(|l| l.value.as_str())))
+        .flat_map(|d| {
+            d.depends_on.iter().map(|x| x.target.value.as_str()).chain(d.links.iter().map(|l| l.value.as_str()))
+        })
         .filter(|n| !defined.contains(n))
         .collect();
     missing.sort_unstable();
@@ -179,7 +181,12 @@ fn aliases_of(d: &Draft) -> Vec<Spanned<String>> {
     aliases
 }
 
-fn endpoint(d: (&Spanned<String>, FileId, Span), pid: ProjectId, ports: Vec<ServicePort>, aliases: Vec<Spanned<String>>) -> Endpoint {
+fn endpoint(
+    d: (&Spanned<String>, FileId, Span),
+    pid: ProjectId,
+    ports: Vec<ServicePort>,
+    aliases: Vec<Spanned<String>>,
+) -> Endpoint {
     let (name, file, span) = d;
     Endpoint {
         id: EndpointId(0),

@@ -346,7 +346,9 @@ mod tests {
 
     #[test]
     fn lone_dollars_are_literal() {
-        for (s, v) in [("$", "$"), ("a$", "a$"), ("$1", "$1"), ("HostRegexp(`^.+$`)", "HostRegexp(`^.+$`)"), ("5$ off", "5$ off")] {
+        for (s, v) in
+            [("$", "$"), ("a$", "a$"), ("$1", "$1"), ("HostRegexp(`^.+$`)", "HostRegexp(`^.+$`)"), ("5$ off", "5$ off")]
+        {
             assert_eq!(run(s).unwrap(), v, "{s}");
         }
     }

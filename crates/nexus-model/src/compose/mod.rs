@@ -29,9 +29,9 @@ mod read;
 mod schema;
 mod service;
 mod shlex;
-mod unset;
 #[cfg(test)]
 mod tests;
+mod unset;
 
 use std::collections::HashMap;
 

@@ -51,8 +51,7 @@ pub fn problem(plan: &Plan, unknown: &[(String, Span)], fs: &mut dyn Files) -> I
         let Some(id) = fs.load(&path) else { continue };
         let text = fs.db().get(id).text.clone();
         let (entries, _) = env_file::parse(id, &text, &|_| None);
-        let keys: Vec<&str> =
-            names.iter().copied().filter(|n| entries.iter().any(|e| e.key.value == *n)).collect();
+        let keys: Vec<&str> = names.iter().copied().filter(|n| entries.iter().any(|e| e.key.value == *n)).collect();
         listed = Some((path, keys));
         break;
     }

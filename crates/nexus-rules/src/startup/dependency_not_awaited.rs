@@ -4,6 +4,7 @@ use super::{edge_address, has_readiness, is_stateful, suggested_gate};
 use crate::prelude::*;
 use nexus_diagnostics::{Edit, Fix};
 use nexus_model::gates::gated;
+use nexus_model::roles::tolerance;
 use nexus_model::{Confidence, EdgeKind, Format, Platform, WorkloadId};
 
 declare_rule!(Warning, fixable);
@@ -17,7 +18,19 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let (c, pr) = (p.workload(e.consumer), p.workload(prov));
-        if !is_stateful(pr.role) || gated(p, e.consumer, prov, e.endpoint).is_some() {
+        // Datastores, caches and queues are dialled at start. So is, in Compose, anything a
+        // service declares a start dependency on (`depends_on`) when the provider's author gave
+        // it a healthcheck to wait on: the short form waits for the start only. (An address in
+        // an env var is no sign of a connection at start for an HTTP or gRPC upstream, which is
+        // called per request; a Kubernetes Service holds traffic back from unready pods.)
+        let declared = p
+            .dependencies_of(e.consumer)
+            .any(|x| x.provider == Some(prov) && matches!(x.kind, EdgeKind::DependsOn { .. }));
+        let awaitable = c.resource.format == Format::Compose && has_readiness(pr) && declared;
+        if !(is_stateful(pr.role) || awaitable)
+            || tolerance(p, e.consumer, prov).is_some()
+            || gated(p, e.consumer, prov, e.endpoint).is_some()
+        {
             continue;
         }
         done.insert((e.consumer, prov));
