@@ -291,6 +291,69 @@ pub fn only_written(c: &super::Container, var: &str) -> bool {
     mentioned
 }
 
+/// A connection from one container of a pod to another over localhost.
+#[derive(Clone, Debug)]
+pub struct LocalConnection {
+    /// Index of the connecting container in [`Workload::containers`].
+    pub consumer: usize,
+    /// Index of the container that serves the port.
+    pub provider: usize,
+    pub port: i64,
+    /// The value that names `localhost:PORT`.
+    pub span: Span,
+}
+
+/// The ports a container serves: those it declares, and those its arguments name for a
+/// listener (`--port=3306`, `instance=tcp:5432`, `0.0.0.0:6432`).
+fn served_ports(c: &super::Container) -> Vec<i64> {
+    let mut out: Vec<i64> = c.ports.iter().map(|p| p.port.value).collect();
+    for a in c.argv() {
+        for word in a.value.split_whitespace() {
+            let tail = ["--port=", "-port=", "--listen=", "--address="]
+                .iter()
+                .find_map(|p| word.strip_prefix(p))
+                .or_else(|| word.rsplit_once("tcp:").map(|(_, t)| t))
+                .or_else(|| word.strip_prefix("0.0.0.0:"))
+                .or_else(|| word.strip_prefix("127.0.0.1:"));
+            if let Some(n) = tail.and_then(|t| t.rsplit(':').next()).and_then(|t| t.parse().ok()) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// Connections of a pod's main containers to `localhost:PORT` (or `127.0.0.1`) served by another
+/// main container of the same pod — a proxy run as an ordinary container (pattern: Cloud SQL
+/// Auth Proxy beside the app). Kubernetes starts a pod's containers together, in no order that
+/// waits for one to listen.
+pub fn local_connections(w: &Workload) -> Vec<LocalConnection> {
+    let mut out = Vec::new();
+    if w.resource.format != Format::Kubernetes || w.containers.len() < 2 {
+        return out;
+    }
+    let served: Vec<Vec<i64>> = w.containers.iter().map(served_ports).collect();
+    for (ci, c) in w.containers.iter().enumerate() {
+        let values = c.env.iter().filter_map(|e| e.value.as_ref()).chain(c.argv());
+        for v in values {
+            for tok in v.value.split(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ';' | '"' | '\'' | '=' | '/' | '@')) {
+                let Some((host, port)) = tok.rsplit_once(':') else { continue };
+                let Ok(port) = port.parse::<i64>() else { continue };
+                if !matches!(host, "localhost" | "127.0.0.1") {
+                    continue;
+                }
+                let provider = served.iter().enumerate().find(|(i, ports)| *i != ci && ports.contains(&port));
+                if let Some((pi, _)) = provider
+                    && !out.iter().any(|l: &LocalConnection| l.consumer == ci && l.port == port)
+                {
+                    out.push(LocalConnection { consumer: ci, provider: pi, port, span: v.span });
+                }
+            }
+        }
+    }
+    out
+}
+
 fn split_host_port(s: &str) -> (&str, Option<i64>) {
     match s.rsplit_once(':') {
         Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() => (h, p.parse().ok()),

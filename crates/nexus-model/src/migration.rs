@@ -42,6 +42,13 @@ pub fn image_tag(image: &str) -> Option<&str> {
     last.split_once(':').map(|(_, t)| t)
 }
 
+/// Does the name or tag of an image come from a Compose variable that no `.env` sets
+/// (`app:${TAG}`, `${IMAGE}`)? Then what runs is not known here, and not judged.
+pub fn image_is_unknown(image: &str) -> bool {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    no_digest.rsplit('/').next().unwrap_or(no_digest).contains("${")
+}
+
 /// Role implied by an image name.
 pub fn role_from_image(image: &str) -> Option<Role> {
     let base = image_basename(image).to_ascii_lowercase();
