@@ -249,10 +249,16 @@ fn orchestrator_gates(p: &Platform) -> Vec<Gate> {
         if in_argo {
             let presync = pr.annotation(ARGO_HOOK).is_some_and(|h| h.value.contains("PreSync"))
                 && c.annotation(ARGO_HOOK).is_none();
+            // A PostSync hook runs once every resource of the sync is healthy.
+            let postsync = c.annotation(ARGO_HOOK).is_some_and(|h| h.value.contains("PostSync"))
+                && pr.annotation(ARGO_HOOK).is_none();
             if presync || wave(pr) < wave(c) {
                 let span = pr.annotation(ARGO_WAVE).or(pr.annotation(ARGO_HOOK)).map_or(pr.name.span, |a| a.span);
                 let kind = GateKind::ArgoWave { provider_wave: wave(pr), consumer_wave: wave(c) };
                 out.push(orchestrated(consumer, prov, kind, span, completes));
+            } else if postsync {
+                let span = c.annotation(ARGO_HOOK).map_or(c.name.span, |a| a.span);
+                out.push(orchestrated(consumer, prov, GateKind::ArgoHook { hook: "PostSync".into() }, span, completes));
             }
         }
     }

@@ -134,7 +134,8 @@ pub fn find_hosts(value: &str, bare_host: bool) -> Vec<HostRef> {
     for tok in value.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '=' | '(' | ')')) {
         let start = pos;
         pos += tok.len() + 1;
-        let Some((h, p)) = tok.rsplit_once(':') else { continue };
+        // `host:port/path` names the host too.
+        let Some((h, p)) = tok.split('/').next().unwrap_or(tok).rsplit_once(':') else { continue };
         let Ok(port) = p.parse::<i64>() else { continue };
         if (1..=65535).contains(&port) && plausible_host(h) {
             out.push(HostRef { host: h.to_string(), port: Some(port), scheme: None, start, end: start + h.len() });
@@ -683,6 +684,7 @@ mod tests {
         );
         assert_eq!(hosts("nexus-redis:6379", false), [("nexus-redis".into(), Some(6379))]);
         assert_eq!(hosts("--broker=kafka-0.kafka:9092", false), [("kafka-0.kafka".into(), Some(9092))]);
+        assert_eq!(hosts("todo-gitops:8080/api", false), [("todo-gitops".into(), Some(8080))]);
         assert_eq!(hosts("nexus-redis", true), [("nexus-redis".into(), None)]);
         assert!(hosts("nexus-redis", false).is_empty());
         assert!(hosts("http://localhost:8080/x", false).is_empty());

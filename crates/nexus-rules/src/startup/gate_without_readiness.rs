@@ -45,6 +45,30 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            // Argo CD and Flux wait for the provider's health, which a workload without a
+            // readiness probe reports at container start: what connects right after races it.
+            // Reported where the consumer connects.
+            (GateKind::ArgoWave { .. } | GateKind::ArgoHook { .. } | GateKind::FluxDependsOn, ReadyLevel::Healthy) => {
+                let Some(e) = p
+                    .dependencies_of(g.consumer)
+                    .find(|e| e.provider == Some(prov) && matches!(e.kind, nexus_model::EdgeKind::Host { .. }))
+                else {
+                    continue;
+                };
+                Diagnostic::new(
+                    META,
+                    e.target.span,
+                    format!(
+                        "`{}` connects to `{}` once {} has seen `{}` healthy, which is as soon as it starts: it has no readiness probe",
+                        c.name.value,
+                        e.target.value,
+                        if matches!(g.kind, GateKind::FluxDependsOn) { "Flux" } else { "Argo CD" },
+                        pr.name.value
+                    ),
+                )
+                .label("races the provider's start")
+                .secondary(g.span, format!("ordered by `{}`", g.kind.label()))
+            }
             (GateKind::InitWait { .. } | GateKind::EntrypointWait { .. }, ReadyLevel::PortOpen | ReadyLevel::Healthy)
             | (GateKind::DeployScript { .. }, ReadyLevel::Healthy) => Diagnostic::new(
                 META,
