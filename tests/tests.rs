@@ -11,6 +11,8 @@
 //! - `graph`: the `graph` command in each format.
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
+//! - `precision`: the false alarms and misses seen on real platforms, one scenario each under
+//!   `fixtures/precision/*`.
 
 mod architecture;
 mod cli;
@@ -18,6 +20,7 @@ mod deps;
 mod fixtures;
 mod graph;
 mod meta;
+mod precision;
 mod real;
 mod reporters;
 mod robustness;

@@ -601,7 +601,8 @@ pub fn infer(p: &mut Platform, db: &SourceDb) {
                 });
             }
         }
-        for (h, arg) in w.all_containers().flat_map(client_hosts) {
+        // Main containers only: an init container's client is usually a wait, already a gate.
+        for (h, arg) in w.containers.iter().flat_map(client_hosts) {
             let r = resolve(p, w, &h.host);
             let key = (r.provider, r.endpoint, h.port);
             if r.endpoint.is_none() || seen.contains(&key) || r.provider == Some(w.id) {
