@@ -5,16 +5,10 @@
 //! (`-nprod`), flags anywhere among the arguments, `--` ending them.
 
 use crate::Bound;
+use nexus_source::shell::eval::seconds_ms;
 use nexus_source::Span;
 
-/// One expanded argument and the word it comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Arg {
-    pub text: String,
-    /// Fully known: no unknown variable or command substitution in it.
-    pub known: bool,
-    pub span: Span,
-}
+pub(super) use nexus_source::shell::eval::Arg;
 
 /// What a command does to the plan, before paths and targets are resolved.
 #[derive(Clone, Debug)]
@@ -223,7 +217,7 @@ fn sub_arg(a: &Arg, offset: usize, src: &str) -> Arg {
     let text = a.text[offset..].to_string();
     let literal = src.get(a.span.range()) == Some(a.text.as_str());
     let span = if literal { Span::new(a.span.file, a.span.start + offset as u32, a.span.end) } else { a.span };
-    Arg { text, known: a.known, span }
+    Arg { text, known: a.known, span, word: a.word }
 }
 
 fn parse<'a>(args: &'a [Arg], spec: &Spec, src: &str) -> Flags<'a> {
@@ -356,7 +350,7 @@ fn split_csv(a: &Arg, src: &str) -> Vec<Arg> {
             a.span
         };
         if !piece.is_empty() {
-            out.push(Arg { text: piece.to_string(), known: a.known, span });
+            out.push(Arg { text: piece.to_string(), known: a.known, span, word: a.word });
         }
         off += piece.len() + 1;
     }
@@ -453,26 +447,13 @@ pub(super) fn duration_ms(s: &str) -> Option<i64> {
     Some((sign * total).round() as i64)
 }
 
-/// GNU `sleep`/`timeout` durations: a number with an optional `s`, `m`, `h` or `d` suffix.
-pub(super) fn gnu_duration_ms(s: &str) -> Option<i64> {
-    let (num, mult) = match s.as_bytes().last()? {
-        b's' => (&s[..s.len() - 1], 1e3),
-        b'm' => (&s[..s.len() - 1], 6e4),
-        b'h' => (&s[..s.len() - 1], 3.6e6),
-        b'd' => (&s[..s.len() - 1], 8.64e7),
-        _ => (s, 1e3),
-    };
-    let n: f64 = num.parse().ok()?;
-    (n.is_finite() && n >= 0.0).then(|| (n * mult).round() as i64)
-}
-
 /// `sleep 5`, `sleep 0.5`, `sleep 1m 30s` (GNU sums its arguments).
 fn sleep(args: &[Arg]) -> Option<i64> {
     if args.is_empty() {
         return None;
     }
     args.iter()
-        .try_fold(0i64, |acc, a| if a.known { Some(acc.saturating_add(gnu_duration_ms(&a.text)?)) } else { None })
+        .try_fold(0i64, |acc, a| if a.known { Some(acc.saturating_add(seconds_ms(&a.text)?)) } else { None })
 }
 
 #[cfg(test)]
@@ -488,6 +469,7 @@ mod tests {
                 text: w.into(),
                 known: true,
                 span: Span::new(FileId(0), start as u32, (start + w.len()) as u32),
+                word: out.len(),
             });
             start += w.len() + 1;
         }
@@ -505,9 +487,9 @@ mod tests {
         assert_eq!(duration_ms("-1"), Some(-1_000));
         assert_eq!(duration_ms("-1s"), Some(-1_000));
         assert_eq!(duration_ms("5x"), None);
-        assert_eq!(gnu_duration_ms("0.5"), Some(500));
-        assert_eq!(gnu_duration_ms("2m"), Some(120_000));
-        assert_eq!(gnu_duration_ms("x"), None);
+        assert_eq!(seconds_ms("0.5"), Some(500));
+        assert_eq!(seconds_ms("2m"), Some(120_000));
+        assert_eq!(seconds_ms("x"), None);
     }
 
     #[test]
