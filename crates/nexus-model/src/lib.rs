@@ -16,6 +16,7 @@
 //! [`Platform::path`].
 
 pub mod compose;
+mod durations;
 mod deps;
 pub mod gates;
 pub mod index;

@@ -5,9 +5,10 @@
 //! with whole-word variables resolved; host and port parts may still hold variables, which the
 //! caller resolves. Defaults cite their source next to them.
 
-use super::{Src, go_duration_ms, seconds_ms};
+use crate::durations::go_duration_ms;
 use crate::{Bound, ReadyLevel, WaitTool};
 use nexus_source::SourceDb;
+use nexus_source::shell::Located as Src;
 
 /// One wait a command performs.
 #[derive(Clone, Debug)]
@@ -31,7 +32,7 @@ pub struct Found {
 }
 
 impl Found {
-    fn new(tool: WaitTool, level: ReadyLevel) -> Self {
+    pub fn new(tool: WaitTool, level: ReadyLevel) -> Self {
         Found {
             tool,
             host: None,
@@ -884,37 +885,4 @@ fn resolver(prog: &str, args: &[Src]) -> Option<Found> {
     f.host = Some(name.clone());
     f.needs_loop = true;
     Some(f)
-}
-
-/// `timeout [-s SIG] [-k D] [--foreground] [--preserve-status] [-v] DURATION CMD …` (GNU
-/// coreutils: "DURATION is a floating point number with an optional suffix: 's' for seconds (the
-/// default), 'm' for minutes, 'h' for hours or 'd' for days. A duration of 0 disables the
-/// associated timeout"), and old BusyBox's `timeout -t SECS CMD`. Returns the deadline (None
-/// when 0 or unreadable) and where the command starts.
-pub fn timeout_cmd(args: &[Src]) -> (Option<i64>, Option<usize>) {
-    let mut i = 0;
-    let mut duration = None;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        match t {
-            "-s" | "--signal" | "-k" | "--kill-after" => i += 1,
-            "-t" => {
-                duration = args.get(i + 1).map(|d| seconds_ms(&d.text));
-                i += 1;
-            }
-            "--" => {
-                i += 1;
-                break;
-            }
-            _ if t.starts_with('-') && t.len() > 1 && !t[1..].starts_with(|c: char| c.is_ascii_digit()) => {}
-            _ => break,
-        }
-        i += 1;
-    }
-    if duration.is_none() {
-        duration = args.get(i).map(|d| seconds_ms(&d.text));
-        i += 1;
-    }
-    let ms = duration.flatten().filter(|&ms| ms > 0);
-    (ms, (i < args.len()).then_some(i))
 }

@@ -142,6 +142,12 @@ pub trait Hooks {
     fn enter_loop(&mut self, _ev: &Core, _node: &Node) {}
     fn leave_loop(&mut self) {}
 
+    /// Whether to leave out a pipeline of a loop's condition, whose success ends the loop
+    /// (`until CMD`, `while ! CMD`) or keeps it going (`while CMD`).
+    fn skip_condition(&mut self, _ev: &Core, _pipeline: &Node, _success_ends_loop: bool) -> bool {
+        false
+    }
+
     /// Whether to unroll `for var in items` (all of them known) over at most how many items;
     /// None reads the body once, as for an unknown list.
     fn unroll(&mut self, _ev: &Core, _node: &Node) -> Option<usize> {
@@ -227,8 +233,8 @@ pub struct Core<'a> {
     budget: u32,
     subst_depth: u32,
     shell_depth: u32,
-    /// In a loop condition: whether the command's success ends the loop.
-    awaits: Option<bool>,
+    /// Reading a loop's condition: whether a pipeline's success ends the loop.
+    cond: Option<bool>,
 }
 
 impl Core<'_> {
@@ -252,12 +258,6 @@ impl Core<'_> {
     /// The text being walked.
     pub fn text(&self) -> &Located {
         &self.script.src
-    }
-
-    /// In a loop's condition, whether this command's success ends the loop (`until CMD`,
-    /// `while ! CMD`) or keeps it going (`while CMD`); None outside conditions.
-    pub fn awaits(&self) -> Option<bool> {
-        self.awaits
     }
 
     /// A path written from the script's own location (`$0`, `BASH_SOURCE`): displayed paths
@@ -285,7 +285,8 @@ impl Core<'_> {
         self.env(name).map(|l| Var::Set(Value { text: l.text.clone(), known: true, origin: Some(l) }))
     }
 
-    fn env(&self, name: &str) -> Option<Located> {
+    /// A variable of the environment the script started with.
+    pub fn env(&self, name: &str) -> Option<Located> {
         self.env.iter().rev().find(|(n, _)| n == name).map(|(_, l)| l.clone())
     }
 
@@ -398,7 +399,7 @@ impl<'a, H: Hooks> Interp<'a, H> {
             budget,
             subst_depth: 0,
             shell_depth: 0,
-            awaits: None,
+            cond: None,
         };
         Interp { core, hooks }
     }

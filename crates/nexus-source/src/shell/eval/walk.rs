@@ -63,6 +63,18 @@ impl<H: Hooks> Interp<'_, H> {
             return (Flow::Exit, None);
         }
         self.core.budget -= 1;
+        if let Some(ends) = self.core.cond
+            && !matches!(node, Node::Seq(_) | Node::And(..) | Node::Or(..) | Node::Not(_))
+        {
+            // A pipeline of a loop's condition.
+            if self.hooks.skip_condition(&self.core, node, ends) {
+                return (Flow::Normal, None);
+            }
+            self.core.cond = None;
+            let out = self.run(node);
+            self.core.cond = Some(ends);
+            return out;
+        }
         match node {
             Node::Seq(items) => {
                 let mut status = Some(true);
@@ -89,10 +101,10 @@ impl<H: Hooks> Interp<'_, H> {
                 }
             }
             Node::Not(a) => {
-                let saved = self.core.awaits;
-                self.core.awaits = saved.map(|w| !w);
+                let saved = self.core.cond;
+                self.core.cond = saved.map(|w| !w);
                 let (flow, s) = self.run(a);
-                self.core.awaits = saved;
+                self.core.cond = saved;
                 (flow, s.map(|x| !x))
             }
             Node::Pipe(items) => {
@@ -117,14 +129,14 @@ impl<H: Hooks> Interp<'_, H> {
             Node::For { .. } => self.run_for(node),
             Node::Loop { kind, cond, body, range } => {
                 self.enter_loop(node, *range);
-                let saved = self.core.awaits;
-                self.core.awaits = match kind {
+                let saved = self.core.cond;
+                self.core.cond = match kind {
                     LoopKind::Until => Some(true),
                     LoopKind::While => Some(false),
                     LoopKind::Arith(_) => None,
                 };
                 let (flow, s) = self.run(cond);
-                self.core.awaits = saved;
+                self.core.cond = saved;
                 let out = if flow != Flow::Normal { (flow, s) } else { (self.maybe(body, true), None) };
                 self.leave_loop();
                 out
