@@ -303,13 +303,12 @@ impl<H: Hooks> Interp<'_, H> {
     }
 
     fn simple(&mut self, s: &Simple) -> Outcome {
+        let here = self.core.span(s.range);
         if s.words.is_empty() {
             for a in &s.assigns {
                 self.assign(a, false);
             }
-            for r in &s.redirects {
-                self.expand(r, true);
-            }
+            self.redirects(s, here);
             return (Flow::Normal, Some(true));
         }
         // Declarations read their assignments unsplit, as bash does.
@@ -323,7 +322,13 @@ impl<H: Hooks> Interp<'_, H> {
             }
         }
         let (args, unknown_at) = self.expand_args(&s.words);
-        let here = self.core.span(s.range);
+        self.redirects(s, here);
+        let words: Vec<_> = s.words.iter().map(|w| self.located_word(w)).collect();
+        self.command_at(args, &words, Some(here), Some(s.range), unknown_at)
+    }
+
+    /// Redirection targets: expanded (their substitutions run first), then shown to the client.
+    fn redirects(&mut self, s: &Simple, here: crate::Span) {
         for r in &s.redirects {
             self.expand(r, true);
         }
@@ -331,8 +336,6 @@ impl<H: Hooks> Interp<'_, H> {
             let target = self.located_word(r);
             self.hooks.redirect(&self.core, &target, here);
         }
-        let words: Vec<_> = s.words.iter().map(|w| self.located_word(w)).collect();
-        self.command_at(args, &words, Some(here), Some(s.range), unknown_at)
     }
 
     fn declare(&mut self, s: &Simple, builtin: &str) {
