@@ -33,4 +33,3 @@ pub fn go_duration_ms(s: &str) -> Option<i64> {
     }
     Some((sign * total).round() as i64)
 }
-

@@ -16,8 +16,8 @@
 //! [`Platform::path`].
 
 pub mod compose;
-mod durations;
 mod deps;
+mod durations;
 pub mod gates;
 pub mod index;
 pub mod infer;

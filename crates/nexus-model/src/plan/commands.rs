@@ -6,8 +6,8 @@
 
 use crate::Bound;
 use crate::durations::go_duration_ms as duration_ms;
-use nexus_source::shell::eval::seconds_ms;
 use nexus_source::Span;
+use nexus_source::shell::eval::seconds_ms;
 
 pub(super) use nexus_source::shell::eval::Arg;
 
@@ -422,8 +422,7 @@ fn sleep(args: &[Arg]) -> Option<i64> {
     if args.is_empty() {
         return None;
     }
-    args.iter()
-        .try_fold(0i64, |acc, a| if a.known { Some(acc.saturating_add(seconds_ms(&a.text)?)) } else { None })
+    args.iter().try_fold(0i64, |acc, a| if a.known { Some(acc.saturating_add(seconds_ms(&a.text)?)) } else { None })
 }
 
 #[cfg(test)]

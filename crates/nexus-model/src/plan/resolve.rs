@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use nexus_source::shell::eval::paths::{dirname, glob_match, join, normalize};
 use crate::{LabelSelector, ObjectId, Platform, Requirement, SelectorOp, Spanned, same_namespace};
+use nexus_source::shell::eval::paths::{dirname, glob_match, join, normalize};
 use nexus_source::{FileId, SourceDb, Span};
 
 /// Files kubectl reads from a directory given to `-f` (k8s.io/cli-runtime `pkg/resource/builder.go`:

@@ -230,9 +230,13 @@ impl LoopCx<'_, '_> {
             return Some(Side::Elapsed);
         }
         // Assigned in the loop, else before it.
-        let value = self.assigns.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).or_else(|| {
-            self.cx.var_text(name)
-        });
+        let value = self
+            .assigns
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| self.cx.var_text(name));
         if let Some(v) = &value
             && is_clock(v)
         {
@@ -344,4 +348,3 @@ fn var_name(t: &str) -> Option<&str> {
     let n = t.strip_prefix("${").and_then(|r| r.strip_suffix('}')).or_else(|| t.strip_prefix('$')).unwrap_or(t);
     is_name(n).then_some(n)
 }
-

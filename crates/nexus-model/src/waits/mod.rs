@@ -17,7 +17,10 @@
 //! Where the text is not verbatim in the source (YAML escapes, a folded scalar), the span falls
 //! back to the smallest enclosing text that is.
 
+mod args;
 mod bounds;
+mod kube;
+mod pollers;
 mod tools;
 
 use bounds::LoopBound;
@@ -43,12 +46,17 @@ pub fn waits(c: &Container, db: &SourceDb) -> Vec<WaitSpec> {
         .env
         .iter()
         .filter(|e| e.from.is_none())
-        .filter_map(|e| Some((e.name.value.clone(), Located::scalar(db, &e.value.as_ref()?.value, e.value.as_ref()?.span, e.value.as_ref()?.via, 0).0)))
+        .filter_map(|e| {
+            Some((
+                e.name.value.clone(),
+                Located::scalar(db, &e.value.as_ref()?.value, e.value.as_ref()?.span, e.value.as_ref()?.via, 0).0,
+            ))
+        })
         .collect();
     let opts = Options { walk_substitutions: true, ..Options::default() };
     let mut it = Interp::new(db, Waits { db, out: Vec::new(), loops: Vec::new() }, opts, "sh", env);
     if let Some(args) = k8s_wait_for_args(c, &words) {
-        if let Some(f) = tools::k8s_wait_for(db, args) {
+        if let Some(f) = kube::k8s_wait_for(db, args) {
             let here = args.first().map_or(c.span, Located::span);
             it.hooks.emit(&it.core, f, Some(here), args.first().unwrap_or(&words[0]));
         }
@@ -103,7 +111,9 @@ fn fold(own: Bound, frames: &[Frame], loops: &[LoopBound]) -> Bound {
         Frame::Call { .. } => b,
         Frame::Loop { .. } => match (b, loops.next().copied().unwrap_or(LoopBound::Forever)) {
             (Bound::Unbounded, _) | (_, LoopBound::Forever) => Bound::Unbounded,
-            (b, LoopBound::Rounds { n, sleep_ms }) => Bound::Millis(n.saturating_mul(sleep_ms.saturating_add(attempt(b)))),
+            (b, LoopBound::Rounds { n, sleep_ms }) => {
+                Bound::Millis(n.saturating_mul(sleep_ms.saturating_add(attempt(b))))
+            }
             (_, LoopBound::Deadline(ms)) => Bound::Millis(ms),
         },
         // `timeout` kills what runs longer; a single check stays one.

@@ -166,10 +166,7 @@ fn fixture_files() {
     let root = env!("CARGO_MANIFEST_DIR");
     let read = |rel: &str| std::fs::read_to_string(format!("{root}/../../fixtures/{rel}")).unwrap();
     for (file, expect) in [
-        (
-            "nexus/k8s/production/nexus-worker-deployment.yaml",
-            vec![("nexus-database", 5432), ("nexus-redis", 6379)],
-        ),
+        ("nexus/k8s/production/nexus-worker-deployment.yaml", vec![("nexus-database", 5432), ("nexus-redis", 6379)]),
         ("nexus/k8s/production/nexus-frontend-deployment.yaml", vec![("nexus-backend", 8000)]),
     ] {
         let (db, cs) = k8s(&read(file));
@@ -311,10 +308,7 @@ fn bare_checks_are_once() {
         vec![(WaitTool::MysqladminPing, Some("mysql.db"), Some(3306), Once, Answers, "mysqladmin")]
     );
     let (db, s) = run_k8s("[redis-cli, -h, cache, ping]");
-    assert_eq!(
-        rows(&db, &s),
-        vec![(WaitTool::RedisCliPing, Some("cache"), Some(6379), Once, Answers, "redis-cli")]
-    );
+    assert_eq!(rows(&db, &s), vec![(WaitTool::RedisCliPing, Some("cache"), Some(6379), Once, Answers, "redis-cli")]);
     let (_, s) = run_k8s("[redis-cli, -h, cache, set, k, v]");
     assert!(s.is_empty());
 }
@@ -345,17 +339,11 @@ fn mongosh_and_psql() {
         "[sh, -c, \"until mongosh --host mongo:27018 --quiet --eval 'db.adminCommand(\\\"ping\\\")'; do sleep 2; done\"]",
     );
     assert_eq!(rows(&db, &s)[0].0, WaitTool::Mongosh);
-    assert_eq!(
-        (rows(&db, &s)[0].1, rows(&db, &s)[0].2, rows(&db, &s)[0].3),
-        (Some("mongo"), Some(27018), Unbounded)
-    );
+    assert_eq!((rows(&db, &s)[0].1, rows(&db, &s)[0].2, rows(&db, &s)[0].3), (Some("mongo"), Some(27018), Unbounded));
     let (db, s) = run_k8s(
         "[mongosh, \"mongodb://user:pw@mongo-0.mongo/app?replicaSet=rs0\", --eval, \"db.runCommand({ping: 1})\"]",
     );
-    assert_eq!(
-        rows(&db, &s),
-        vec![(WaitTool::Mongosh, Some("mongo-0.mongo"), Some(27017), Once, Answers, "mongosh")]
-    );
+    assert_eq!(rows(&db, &s), vec![(WaitTool::Mongosh, Some("mongo-0.mongo"), Some(27017), Once, Answers, "mongosh")]);
     let (db, s) =
         run_k8s("[sh, -c, \"until psql -h db -U app -c 'select 1'; do sleep 1; done; psql -h db -f schema.sql\"]");
     assert_eq!(
@@ -436,13 +424,7 @@ fn k8s_wait_for_image() {
     assert_eq!(
         got,
         vec![
-            (
-                WaitTool::K8sWaitFor,
-                Some(("job".into(), "nexus-db-migration".into())),
-                Unbounded,
-                Completed,
-                "job-wr"
-            ),
+            (WaitTool::K8sWaitFor, Some(("job".into(), "nexus-db-migration".into())), Unbounded, Completed, "job-wr"),
             (WaitTool::K8sWaitFor, None, Unbounded, Healthy, "pod"),
             (WaitTool::K8sWaitFor, Some(("service".into(), "db".into())), Unbounded, Healthy, "service"),
         ]
@@ -627,11 +609,7 @@ fn hosts_from_env() {
             "nexus-database.prod.svc.cluster.local",
             "5432",
         ),
-        (
-            "[sh, -c, 'until nc -z $(DB_HOST) 5432; do sleep 1; done']",
-            "nexus-database.prod.svc.cluster.local",
-            "5432",
-        ),
+        ("[sh, -c, 'until nc -z $(DB_HOST) 5432; do sleep 1; done']", "nexus-database.prod.svc.cluster.local", "5432"),
         ("[wait-for-it, \"$(DB_HOST):$(DB_PORT)\"]", "nexus-database.prod.svc.cluster.local", "5432"),
         ("[wait-for-it, \"$(DB_ADDR)\"]", "db", "5433"),
     ] {
@@ -649,8 +627,7 @@ fn hosts_from_env() {
     assert_eq!(rows(&db, &s)[0].1, Some("$OTHER_HOST"));
     assert_eq!(port_text(&db, &s[0]), "6379");
     // Script variables.
-    let (db, s) =
-        run_k8s("[sh, -c, 'HOST=cache.prod; PORT=6380; until nc -z \"$HOST\" \"$PORT\"; do sleep 1; done']");
+    let (db, s) = run_k8s("[sh, -c, 'HOST=cache.prod; PORT=6380; until nc -z \"$HOST\" \"$PORT\"; do sleep 1; done']");
     assert_eq!((rows(&db, &s)[0].1, rows(&db, &s)[0].2), (Some("cache.prod"), Some(6380)));
 }
 
@@ -715,14 +692,7 @@ fn shell_options_and_args_split() {
         let (db, s) = run_k8s(cmd);
         assert_eq!(
             rows(&db, &s),
-            vec![(
-                WaitTool::Nc,
-                Some("db"),
-                Some(5432),
-                Unbounded,
-                PortOpen,
-                "until nc -z db 5432; do sleep 1; done"
-            )],
+            vec![(WaitTool::Nc, Some("db"), Some(5432), Unbounded, PortOpen, "until nc -z db 5432; do sleep 1; done")],
             "{cmd}"
         );
     }
@@ -786,13 +756,9 @@ fn several_waits_in_one_script() {
 
 #[test]
 fn nothing_to_find() {
-    for cmd in [
-        "[python, migrate.py]",
-        "[celery, --app=x, worker]",
-        "[sh, -c, 'exec gunicorn app']",
-        "[sh, script.sh]",
-        "[]",
-    ] {
+    for cmd in
+        ["[python, migrate.py]", "[celery, --app=x, worker]", "[sh, -c, 'exec gunicorn app']", "[sh, script.sh]", "[]"]
+    {
         let (_, s) = run_k8s(cmd);
         assert!(s.is_empty(), "{cmd}");
     }

@@ -39,13 +39,35 @@ pub enum Node {
     /// `{ …; }`
     Group(Box<Node>, Range),
     /// `if c1; then b1; elif c2; then b2; else e; fi`
-    If { arms: Vec<(Node, Node)>, otherwise: Option<Box<Node>>, range: Range },
+    If {
+        arms: Vec<(Node, Node)>,
+        otherwise: Option<Box<Node>>,
+        range: Range,
+    },
     /// `for var in items; do body; done` (and `select`); `items: None` iterates over `"$@"`.
-    For { var: String, items: Option<Vec<Word>>, body: Box<Node>, range: Range },
+    For {
+        var: String,
+        items: Option<Vec<Word>>,
+        body: Box<Node>,
+        range: Range,
+    },
     /// `while`/`until`/C-style `for`: a condition and a body run an unknown number of times.
-    Loop { kind: LoopKind, cond: Box<Node>, body: Box<Node>, range: Range },
-    Case { word: Word, arms: Vec<(Vec<Word>, Node)>, range: Range },
-    Func { name: String, body: Rc<Node>, range: Range },
+    Loop {
+        kind: LoopKind,
+        cond: Box<Node>,
+        body: Box<Node>,
+        range: Range,
+    },
+    Case {
+        word: Word,
+        arms: Vec<(Vec<Word>, Node)>,
+        range: Range,
+    },
+    Func {
+        name: String,
+        body: Rc<Node>,
+        range: Range,
+    },
 }
 
 impl Node {

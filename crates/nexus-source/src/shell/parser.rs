@@ -22,7 +22,6 @@ struct Parser {
     pos: usize,
 }
 
-
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
@@ -397,4 +396,3 @@ impl Parser {
         }
     }
 }
-

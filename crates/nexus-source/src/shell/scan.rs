@@ -439,4 +439,3 @@ fn ansi_c(s: &str) -> String {
     }
     out
 }
-

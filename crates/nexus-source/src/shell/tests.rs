@@ -86,7 +86,9 @@ fn operators_redirects_and_groups() {
     let t = "f() { nc -z \"$1\" \"$2\"; }\nf db 5432\n( cd /; ls )";
     let n = parse_all(t);
     let items = n.items();
-    assert!(matches!(items[0], Node::Func { name, range, .. } if name == "f" && range.slice(t) == "f() { nc -z \"$1\" \"$2\"; }"));
+    assert!(
+        matches!(items[0], Node::Func { name, range, .. } if name == "f" && range.slice(t) == "f() { nc -z \"$1\" \"$2\"; }")
+    );
     assert!(matches!(items[2], Node::Subshell(_, r) if r.slice(t) == "( cd /; ls )"));
 }
 
@@ -112,7 +114,10 @@ fn compound_commands_and_heredocs() {
 #[test]
 fn heredoc_bodies_and_comments_are_not_commands() {
     let t = "cat <<EOF | kubectl apply -f -\nkubectl delete ns x\nEOF\n# kubectl wait\necho 'a # b' # c\n";
-    assert_eq!(simple_words(&parse_all(t), t), [vec!["cat"], vec!["kubectl", "apply", "-f", "-"], vec!["echo", "a # b"]]);
+    assert_eq!(
+        simple_words(&parse_all(t), t),
+        [vec!["cat"], vec!["kubectl", "apply", "-f", "-"], vec!["echo", "a # b"]]
+    );
 }
 
 #[test]

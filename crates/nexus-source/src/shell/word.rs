@@ -41,7 +41,10 @@ pub enum Part {
     Double(Vec<Part>),
     Param(Box<Param>),
     /// `$(…)` or backticks; `body` is the command text inside.
-    CmdSub { body: Range, raw: Range },
+    CmdSub {
+        body: Range,
+        raw: Range,
+    },
     /// `$((…))`, `<(…)`, `((…))`: kept as written, never evaluated.
     Opaque(Range),
 }
@@ -65,17 +68,27 @@ pub enum ParamOp {
     /// `${#X}`
     Length,
     /// `${X:-d}` (colon) / `${X-d}`
-    Default { colon: bool },
+    Default {
+        colon: bool,
+    },
     /// `${X:=d}` / `${X=d}`
-    Assign { colon: bool },
+    Assign {
+        colon: bool,
+    },
     /// `${X:+a}` / `${X+a}`
-    Alt { colon: bool },
+    Alt {
+        colon: bool,
+    },
     /// `${X:?m}` / `${X?m}`
     Error,
     /// `${X#p}` / `${X##p}`
-    TrimPrefix { longest: bool },
+    TrimPrefix {
+        longest: bool,
+    },
     /// `${X%p}` / `${X%%p}`
-    TrimSuffix { longest: bool },
+    TrimSuffix {
+        longest: bool,
+    },
     /// Substrings, replacements, case changes: not evaluated.
     Other,
 }

@@ -77,9 +77,7 @@ fn wrapped(prog: &str, rest: &[Arg]) -> Option<usize> {
     Some(match prog {
         "exec" | "command" | "builtin" | "nohup" | "time" | "busybox" => skip_options(&[]),
         "env" => rest.iter().take_while(|a| a.text.starts_with('-') || is_assignment_text(&a.text)).count(),
-        "sudo" | "nice" | "stdbuf" | "tini" | "dumb-init" => {
-            skip_options(&["-u", "-g", "-n", "-C", "-D", "-h", "-p"])
-        }
+        "sudo" | "nice" | "stdbuf" | "tini" | "dumb-init" => skip_options(&["-u", "-g", "-n", "-C", "-D", "-h", "-p"]),
         "gosu" | "su-exec" => 1.min(rest.len()),
         _ => return None,
     })
