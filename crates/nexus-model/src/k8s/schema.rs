@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use base64::Engine;
 use serde_json::Value;
 
-use nexus_source::Span;
 use crate::suggest;
+use nexus_source::Span;
 use nexus_source::yaml::{NodeKind, NodeRef, Plain};
 
 const SCHEMA_JSON: &str = include_str!("../../schemas/kubernetes/v1.37.0-strict.json");
