@@ -44,6 +44,69 @@ pub(super) fn getopt<'a>(
     operands
 }
 
+/// The connection flags of a database client (`mysqladmin`, `redis-cli`).
+pub(super) struct ClientFlags<'f> {
+    /// Flags whose value is the host: the next word, or attached (`-hdb`, `--host=db`).
+    pub host: &'f [&'f str],
+    pub port: &'f [&'f str],
+    /// Flags whose value is a URL naming host and port.
+    pub url: &'f [&'f str],
+    /// Other flags that take a value, which is skipped.
+    pub skip: &'f [&'f str],
+}
+
+/// What a client's flags say: host, port, and the operands (other words not starting with `-`).
+pub(super) struct ClientOptions<'a> {
+    pub host: Option<Src>,
+    pub port: Option<Src>,
+    pub operands: Vec<&'a Src>,
+}
+
+/// Reads a client's connection flags.
+pub(super) fn client_options<'a>(db: &SourceDb, args: &'a [Src], flags: ClientFlags<'_>) -> ClientOptions<'a> {
+    let mut out = ClientOptions { host: None, port: None, operands: Vec::new() };
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        let next = args.get(i + 1);
+        let takes = |names: &[&str]| names.contains(&t);
+        // An attached value: `--host=db`, or `-hdb` for a short flag.
+        let attached = |names: &[&str]| {
+            names.iter().find_map(|n| {
+                let at = if n.starts_with("--") {
+                    t.strip_prefix(n).filter(|r| r.starts_with('=')).map(|_| n.len() + 1)
+                } else {
+                    (t.len() > n.len() && t.starts_with(n)).then_some(n.len())
+                };
+                at.map(|at| args[i].tail(db, at))
+            })
+        };
+        if takes(flags.host) {
+            out.host = next.cloned();
+            i += 1;
+        } else if takes(flags.port) {
+            out.port = next.cloned();
+            i += 1;
+        } else if takes(flags.url) {
+            if let Some(u) = next.and_then(|n| url(db, n)) {
+                out.host = Some(u.host);
+                out.port = u.port;
+            }
+            i += 1;
+        } else if takes(flags.skip) {
+            i += 1;
+        } else if let Some(v) = attached(flags.host) {
+            out.host = Some(v);
+        } else if let Some(v) = attached(flags.port) {
+            out.port = Some(v);
+        } else if !t.starts_with('-') {
+            out.operands.push(&args[i]);
+        }
+        i += 1;
+    }
+    out
+}
+
 /// The value of a short option: the next word, or the rest of the cluster (`-hdb`).
 pub(super) fn value_of(db: &SourceDb, w: Option<&Src>, at: usize) -> Option<Src> {
     w.map(|w| w.tail(db, at))

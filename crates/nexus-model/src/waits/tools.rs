@@ -5,7 +5,7 @@
 //! with whole-word variables resolved; host and port parts may still hold variables, which the
 //! caller resolves. Defaults cite their source next to them.
 
-use super::args::{getopt, host_port, long_opt, url, value_of};
+use super::args::{ClientFlags, client_options, getopt, host_port, long_opt, url, value_of};
 use super::kube::{k8s_wait_for, kubectl};
 use super::pollers::{dockerize, http_get, wait_for, wait_for_it};
 use crate::{Bound, ReadyLevel, WaitTool};
@@ -158,38 +158,19 @@ fn pg_isready(db: &SourceDb, args: &[Src]) -> Found {
 fn mysqladmin(db: &SourceDb, args: &[Src]) -> Option<Found> {
     let mut f = Found::new(WaitTool::MysqladminPing, ReadyLevel::Answers);
     f.default_port = Some(3306);
-    let mut operands = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        let next = args.get(i + 1);
-        match t {
-            "-h" | "--host" => {
-                f.host = next.cloned();
-                i += 1;
-            }
-            "-P" | "--port" => {
-                f.port = next.cloned();
-                i += 1;
-            }
-            "-u" | "--user" | "-S" | "--socket" | "-c" | "--count" | "-i" | "--sleep" | "--protocol" => i += 1,
-            _ if t.starts_with("--host=") || t.starts_with("--port=") => {
-                let v = args[i].tail(db, t.find('=').unwrap_or(0) + 1);
-                if t.starts_with("--host=") {
-                    f.host = Some(v);
-                } else {
-                    f.port = Some(v);
-                }
-            }
-            // `-hdb`, `-P3306`; `-pSECRET` is a password, never a port.
-            _ if t.len() > 2 && t.starts_with("-h") => f.host = Some(args[i].tail(db, 2)),
-            _ if t.len() > 2 && t.starts_with("-P") => f.port = Some(args[i].tail(db, 2)),
-            _ if !t.starts_with('-') => operands.push(t),
-            _ => {}
-        }
-        i += 1;
-    }
-    operands.iter().any(|o| o.eq_ignore_ascii_case("ping")).then_some(f)
+    // `-pSECRET` is a password (never a port), so `p` is no value-taking flag here.
+    let o = client_options(
+        db,
+        args,
+        ClientFlags {
+            host: &["-h", "--host"],
+            port: &["-P", "--port"],
+            url: &[],
+            skip: &["-u", "--user", "-S", "--socket", "-c", "--count", "-i", "--sleep", "--protocol"],
+        },
+    );
+    (f.host, f.port) = (o.host, o.port);
+    o.operands.iter().any(|o| o.text.eq_ignore_ascii_case("ping")).then_some(f)
 }
 
 /// `redis-cli [-h host] [-p port | -u redis://…] ping`; port 6379 by default (redis-cli
@@ -197,33 +178,35 @@ fn mysqladmin(db: &SourceDb, args: &[Src]) -> Option<Found> {
 fn redis_cli(db: &SourceDb, args: &[Src]) -> Option<Found> {
     let mut f = Found::new(WaitTool::RedisCliPing, ReadyLevel::Answers);
     f.default_port = Some(6379);
-    let mut operands = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        let next = args.get(i + 1);
-        match t {
-            "-h" => f.host = next.cloned(),
-            "-p" => f.port = next.cloned(),
-            "-u" => {
-                if let Some(u) = next.and_then(|n| url(db, n)) {
-                    f.host = Some(u.host);
-                    f.port = u.port;
-                }
-            }
-            "-s" | "-a" | "-n" | "-r" | "-i" | "-d" | "--user" | "--pass" | "--cacert" | "--cert" | "--key"
-            | "--sni" | "--cacertdir" | "--tls-ciphers" | "--pattern" | "--count" => {}
-            _ => {
-                if !t.starts_with('-') {
-                    operands.push(t);
-                }
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
-    }
-    operands.first().is_some_and(|o| o.eq_ignore_ascii_case("ping")).then_some(f)
+    let o = client_options(
+        db,
+        args,
+        ClientFlags {
+            host: &["-h"],
+            port: &["-p"],
+            url: &["-u"],
+            skip: &[
+                "-s",
+                "-a",
+                "-n",
+                "-r",
+                "-i",
+                "-d",
+                "--user",
+                "--pass",
+                "--cacert",
+                "--cert",
+                "--key",
+                "--sni",
+                "--cacertdir",
+                "--tls-ciphers",
+                "--pattern",
+                "--count",
+            ],
+        },
+    );
+    (f.host, f.port) = (o.host, o.port);
+    o.operands.first().is_some_and(|o| o.text.eq_ignore_ascii_case("ping")).then_some(f)
 }
 
 /// `mongosh`/`mongo` with `--host h[:p]`, `--port`, or a `mongodb://` address; port 27017 by

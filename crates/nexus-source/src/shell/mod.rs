@@ -29,6 +29,7 @@ mod word;
 pub use ast::{LoopKind, Node, Simple};
 pub use located::Located;
 pub use parser::{MAX_NESTING, parse};
+pub use scan::unescape;
 pub use word::{Assign, Param, ParamOp, Part, Range, Word, assignment, is_assignment_text, is_name};
 
 #[cfg(test)]

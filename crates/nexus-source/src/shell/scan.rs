@@ -128,13 +128,20 @@ impl<'a> Scanner<'a> {
 
     /// From just inside an opening parenthesis to just after its match.
     pub fn skip_parens(&self, i: usize) -> usize {
-        self.nested(|| self.skip_parens_inner(i))
+        self.nested(|| self.skip_group(i, b'(', b')'))
     }
 
-    fn skip_parens_inner(&self, mut i: usize) -> usize {
+    fn skip_braces(&self, i: usize) -> usize {
+        self.nested(|| self.skip_group(i, b'{', b'}'))
+    }
+
+    /// From just inside `open` to just after its matching `close`, past quotes, backticks and
+    /// nested `$…` constructs (whose own brackets do not count).
+    fn skip_group(&self, mut i: usize, open: u8, close: u8) -> usize {
         let mut depth = 1;
         while i < self.end {
-            match self.b[i] {
+            let b = self.b[i];
+            match b {
                 b'\\' => i += 1,
                 b'\'' => {
                     i = self.skip_single(i + 1);
@@ -148,43 +155,12 @@ impl<'a> Scanner<'a> {
                     i = self.skip_backtick(i + 1);
                     continue;
                 }
-                b'(' => depth += 1,
-                b')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return i + 1;
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        self.end
-    }
-
-    fn skip_braces(&self, i: usize) -> usize {
-        self.nested(|| self.skip_braces_inner(i))
-    }
-
-    fn skip_braces_inner(&self, mut i: usize) -> usize {
-        let mut depth = 1;
-        while i < self.end {
-            match self.b[i] {
-                b'\\' => i += 1,
-                b'\'' => {
-                    i = self.skip_single(i + 1);
-                    continue;
-                }
-                b'"' => {
-                    i = self.skip_double(i + 1);
-                    continue;
-                }
                 b'$' => {
                     i = self.skip_dollar(i);
                     continue;
                 }
-                b'{' => depth += 1,
-                b'}' => {
+                _ if b == open => depth += 1,
+                _ if b == close => {
                     depth -= 1;
                     if depth == 0 {
                         return i + 1;
@@ -422,7 +398,14 @@ pub(super) fn unquote(s: &str) -> String {
 
 /// The common escapes of `$'…'`.
 fn ansi_c(s: &str) -> String {
-    let mut out = String::new();
+    unescape(s, |_| None)
+}
+
+/// Backslash escapes: `\n`, `\t`, `\r` become their characters, `extra` may rewrite others, and
+/// any other escaped character stands for itself. Shared by `$'…'` and the double-quoted values of
+/// `.env` files, which Compose reads with the same escapes.
+pub fn unescape(s: &str, extra: impl Fn(char) -> Option<&'static str>) -> String {
+    let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
         if c != '\\' {
@@ -433,7 +416,10 @@ fn ansi_c(s: &str) -> String {
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
-            Some(o) => out.push(o),
+            Some(o) => match extra(o) {
+                Some(r) => out.push_str(r),
+                None => out.push(o),
+            },
             None => out.push('\\'),
         }
     }

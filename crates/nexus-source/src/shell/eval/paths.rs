@@ -181,6 +181,9 @@ mod tests {
         assert_eq!(normalize("a/b/../../.."), "..");
         assert_eq!(normalize("/a/../../b"), "/b");
         assert_eq!(normalize("."), "");
+        assert_eq!(normalize("a/./b/../c"), "a/c");
+        assert_eq!(normalize("./x"), "x");
+        assert_eq!(normalize("../x/./y"), "../x/y");
         assert_eq!(join("fixtures/nexus/deploy/scripts", "../../k8s"), "fixtures/nexus/k8s");
         assert_eq!(join("x", "/abs/p"), "/abs/p");
         assert_eq!(
