@@ -17,6 +17,7 @@
 
 mod compose;
 mod deps;
+mod durations;
 pub mod gates;
 mod index;
 pub mod infer;

@@ -9,6 +9,7 @@
 pub mod discover;
 pub mod files;
 pub mod helm;
+pub mod shell;
 pub mod span;
 pub mod yaml;
 

@@ -28,7 +28,6 @@ mod project;
 mod read;
 mod schema;
 mod service;
-mod shlex;
 #[cfg(test)]
 mod tests;
 mod unset;

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 pub use super::draft::*;
 use super::interpolate::{Vars, has_unknown};
 use super::read::{Reader, is_reset, sub_span, value_after_eq};
-use super::shlex;
 use crate::{
     DependsOnDecl, EnvVar, InputProblem, InputProblemKind, ResourceRef, Spanned, Suppression, SuppressionScope,
 };
@@ -161,12 +160,14 @@ impl Cx<'_> {
             return Some(n.items().filter_map(|i| self.rd.text(i)).collect());
         }
         let s = self.rd.text(n)?;
-        match shlex::split(&s.value) {
+        // Compose splits the string as go-shellwords does: blanks separate words, quotes and
+        // backslashes as in the shell, nothing expanded.
+        match shell_words::split(&s.value) {
             Ok(words) => Some(words.into_iter().map(|w| Spanned::with_via(w, s.span, s.via)).collect()),
-            Err(why) => {
+            Err(_) => {
                 self.problem(
                     s.span,
-                    format!("`{key}` has an {why}"),
+                    format!("`{key}` has an unterminated quote"),
                     Some("Close the quote, or write the command as a list.".into()),
                 );
                 None
