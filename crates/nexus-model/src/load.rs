@@ -247,7 +247,7 @@ fn kustomize_inputs(db: &SourceDb, trees: &[Option<YamlFile>]) -> std::collectio
             // Inline patches are YAML text, not paths.
             if !rel.contains('\n') && !rel.trim().is_empty() {
                 let joined = if dir.is_empty() { rel.to_string() } else { format!("{dir}/{rel}") };
-                out.insert(nexus_source::files::normalize(&joined));
+                out.insert(nexus_source::shell::eval::paths::normalize(&joined));
             }
         };
         for doc in &y.docs {
