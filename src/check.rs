@@ -85,10 +85,13 @@ fn read_inputs(paths: &[String], settings: &Settings, io_errors: &mut Vec<IoErro
 pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
     let mut io_errors = Vec::new();
     let mut model = match spec {
-        InputSpec::Memory(files) => load::load_memory(files),
+        InputSpec::Memory(files) if settings.roles.is_empty() => load::load_memory(files),
+        InputSpec::Memory(files) => load::load_memory_with(files, settings.roles.clone()),
         InputSpec::Paths(paths) => {
             let inputs = read_inputs(paths, settings, &mut io_errors);
-            load::load(inputs, Options { memory: false, max_file_size: settings.max_file_size })
+            let options =
+                Options { memory: false, max_file_size: settings.max_file_size, roles: settings.roles.clone() };
+            load::load(inputs, options)
         }
     };
     // The config file, so unused `ignores` entries can be shown in it.

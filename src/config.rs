@@ -11,6 +11,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use nexus_diagnostics::Severity;
+use nexus_model::Role;
+use nexus_model::roles::RoleOverride;
 use nexus_rules::{self as rules, RuleMeta};
 use nexus_source::yaml::{Limits, de, parse};
 use nexus_source::{FileId, LineIndex};
@@ -42,6 +44,24 @@ pub struct ConfigFile {
     /// Findings to accept, each with a reason.
     #[serde(default)]
     pub ignores: Vec<IgnoreEntry>,
+    /// Roles for workloads whose role nexus-lint cannot tell (a proxy, observability tooling,
+    /// a datastore under another name).
+    #[serde(default)]
+    pub roles: Vec<RoleEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RoleEntry {
+    /// Resource identity (`compose:edge`, `Deployment/shop/gateway`); `*` globs allowed.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// Image of the workload's main container (`ghcr.io/acme/gateway:*`); `*` globs allowed.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// The role: server, datastore, cache, queue, migration, one-shot, proxy, observability or
+    /// admin.
+    pub role: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,6 +122,8 @@ pub struct Settings {
     pub path: Option<PathBuf>,
     /// Today's date (`YYYY-MM-DD`), for expiry; fixed in tests.
     pub today: String,
+    /// Roles set by `roles:`.
+    pub roles: Vec<RoleOverride>,
 }
 
 impl Default for Settings {
@@ -115,6 +137,7 @@ impl Default for Settings {
             ignores: Vec::new(),
             path: None,
             today: today(),
+            roles: Vec::new(),
         }
     }
 }
@@ -267,6 +290,18 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
     if let Some(m) = cfg.max_file_size {
         s.max_file_size = m;
     }
+    for r in &cfg.roles {
+        let role = Role::parse(r.role.trim()).ok_or_else(|| {
+            ConfigError::new(format!(
+                "role `{}`: use server, datastore, cache, queue, migration, one-shot, proxy, observability or admin",
+                r.role
+            ))
+        })?;
+        if r.resource.is_none() && r.image.is_none() {
+            return Err(ConfigError::new("every entry of `roles` needs a `resource` or an `image`"));
+        }
+        s.roles.push(RoleOverride { resource: r.resource.clone(), image: r.image.clone(), role });
+    }
     for (i, entry) in cfg.ignores.into_iter().enumerate() {
         if entry.reason.trim().is_empty() {
             return Err(ConfigError::new("every entry of `ignores` needs a `reason`"));
@@ -323,6 +358,20 @@ mod tests {
         assert_eq!(civil_date(20_785), "2026-11-28");
         assert!(is_date("2027-01-31"));
         assert!(!is_date("2027-1-31"));
+    }
+
+    #[test]
+    fn roles() {
+        let text = "roles:\n  - resource: compose:edge\n    role: proxy\n  - image: 'ghcr.io/acme/*-exporter:*'\n    role: observability\n";
+        let (file, lines) = parse_config(".nexus-lint.yaml", text).unwrap();
+        let s = settings(Some((Path::new(".nexus-lint.yaml"), file, lines)), &Overrides::default()).unwrap();
+        assert_eq!(s.roles.len(), 2);
+        assert_eq!(s.roles[0].role, Role::Proxy);
+        assert_eq!(s.roles[1].image.as_deref(), Some("ghcr.io/acme/*-exporter:*"));
+        for bad in ["roles:\n  - resource: x\n    role: wizard\n", "roles:\n  - role: proxy\n"] {
+            let (file, lines) = parse_config(".nexus-lint.yaml", bad).unwrap();
+            assert!(settings(Some((Path::new(".nexus-lint.yaml"), file, lines)), &Overrides::default()).is_err());
+        }
     }
 
     #[test]

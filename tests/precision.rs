@@ -117,7 +117,10 @@ fn p02_gates_hold_transitively() {
 fn p03_one_shots_need_no_readiness() {
     scenario(
         "p03-one-shot-readiness",
-        &["compose:backend -> compose:cache []", "compose:backend -> compose:configurator [service_completed_successfully]"],
+        &[
+            "compose:backend -> compose:cache []",
+            "compose:backend -> compose:configurator [service_completed_successfully]",
+        ],
         // Not `configurator` (NX601), nor its written-only addresses (NX101), nor the Job.
         &["NX101 compose.yaml:9", "NX601 compose.yaml:24"],
     );
@@ -185,6 +188,27 @@ fn p08_tolerant_dependents_are_not_reported() {
         ],
         &["NX101 compose.yaml:11", "NX601 compose.yaml:15"],
     );
+}
+
+#[test]
+fn p08_configuration_names_roles() {
+    // `edge` is a proxy built in-house: nothing in its image says so, the configuration does.
+    let compose = "services:\n  edge:\n    image: ghcr.io/acme/edge:2.0.0\n    depends_on: [api]\n  api:\n    image: ghcr.io/acme/api:2.0.0\n    environment:\n      DATABASE_URL: postgres://api@db:5432/api\n    depends_on:\n      db: {condition: service_healthy}\n  db:\n    image: postgres:16.4\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready\"]\n";
+    let spec = nexus_lint::check::InputSpec::Memory(vec![("compose.yaml".into(), compose.into())]);
+    let bare = nexus_lint::check::check(&spec, &crate::util::settings());
+    let edge = bare.loaded.platform.workloads.iter().find(|w| w.name.value == "edge").unwrap();
+    assert_eq!(edge.role, nexus_model::Role::Server);
+    let mut settings = crate::util::settings();
+    settings.roles = vec![nexus_model::roles::RoleOverride {
+        resource: Some("compose:edge".into()),
+        image: None,
+        role: nexus_model::Role::Proxy,
+    }];
+    let o = nexus_lint::check::check(&spec, &settings);
+    let edge = o.loaded.platform.workloads.iter().find(|w| w.name.value == "edge").unwrap();
+    assert_eq!(edge.role, nexus_model::Role::Proxy);
+    let (e, api) = (edge.id, o.loaded.platform.workloads.iter().find(|w| w.name.value == "api").unwrap().id);
+    assert_eq!(nexus_model::roles::tolerance(&o.loaded.platform, e, api), Some(nexus_model::roles::Tolerance::Proxy));
 }
 
 #[test]

@@ -159,7 +159,10 @@ impl GateKind {
     pub fn holds_on_restart(&self) -> bool {
         !matches!(
             self,
-            GateKind::DeployScript { .. } | GateKind::ArgoWave { .. } | GateKind::ArgoHook { .. } | GateKind::HelmHook { .. }
+            GateKind::DeployScript { .. }
+                | GateKind::ArgoWave { .. }
+                | GateKind::ArgoHook { .. }
+                | GateKind::HelmHook { .. }
         )
     }
 }

@@ -337,7 +337,9 @@ pub fn local_connections(w: &Workload) -> Vec<LocalConnection> {
     for (ci, c) in w.containers.iter().enumerate() {
         let values = c.env.iter().filter_map(|e| e.value.as_ref()).chain(c.argv());
         for v in values {
-            for tok in v.value.split(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ';' | '"' | '\'' | '=' | '/' | '@')) {
+            for tok in
+                v.value.split(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ';' | '"' | '\'' | '=' | '/' | '@'))
+            {
                 let Some((host, port)) = tok.rsplit_once(':') else { continue };
                 let Ok(port) = port.parse::<i64>() else { continue };
                 if !matches!(host, "localhost" | "127.0.0.1") {

@@ -30,12 +30,14 @@ pub struct Input {
 }
 
 /// Where auxiliary files come from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// In-memory runs (tests, rule-doc examples) read nothing from the disk.
     pub memory: bool,
     /// The size limit for auxiliary files.
     pub max_file_size: u64,
+    /// Roles the configuration sets.
+    pub roles: Vec<crate::roles::RoleOverride>,
 }
 
 /// Everything read, and the platform built from it.
@@ -68,6 +70,11 @@ impl Loaded {
 
 /// Loads in-memory files: `(path, content)`, as tests and rule-doc examples give them.
 pub fn load_memory(files: &[(String, String)]) -> Loaded {
+    load_memory_with(files, Vec::new())
+}
+
+/// Loads in-memory files with roles set by configuration.
+pub fn load_memory_with(files: &[(String, String)], roles: Vec<crate::roles::RoleOverride>) -> Loaded {
     let inputs = files
         .iter()
         .map(|(p, t)| Input {
@@ -76,13 +83,13 @@ pub fn load_memory(files: &[(String, String)]) -> Loaded {
             read: source::decode(t.clone().into_bytes()),
         })
         .collect();
-    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES })
+    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles })
 }
 
 /// Builds and links the platform of the inputs.
 pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
     let mut db = SourceDb::new();
-    let mut platform = Platform::default();
+    let mut platform = Platform { role_overrides: options.roles, ..Platform::default() };
     let mut yaml_inputs: Vec<FileId> = Vec::new();
     let mut scripts: Vec<FileId> = Vec::new();
     for input in inputs {

@@ -126,8 +126,9 @@ pub fn role_from_probe(p: &Probe) -> Option<Role> {
 }
 
 pub(super) fn infer_roles(p: &mut Platform) {
+    let overrides = std::mem::take(&mut p.role_overrides);
     for w in &mut p.workloads {
-        w.role = infer_role(w);
+        w.role = infer_role(w, &overrides);
     }
     // What depends on a workload says more: a Compose service others wait for with
     // `service_completed_successfully` runs once; a server reached as `mongodb://…`, through
@@ -150,12 +151,19 @@ pub(super) fn infer_roles(p: &mut Platform) {
         }
     }
     for (id, role) in said {
-        p.workloads[id.index()].role = role;
+        let w = &p.workloads[id.index()];
+        if crate::roles::configured_role(&overrides, w).is_none() {
+            p.workloads[id.index()].role = role;
+        }
     }
+    p.role_overrides = overrides;
 }
 
-fn infer_role(w: &Workload) -> Role {
+fn infer_role(w: &Workload, overrides: &[crate::roles::RoleOverride]) -> Role {
     if let Some(r) = w.annotation(ROLE_ANNOTATION).and_then(|a| Role::parse(a.value.trim())) {
+        return r;
+    }
+    if let Some(r) = crate::roles::configured_role(overrides, w) {
         return r;
     }
     let main = w.containers.first();

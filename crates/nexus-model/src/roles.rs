@@ -2,8 +2,8 @@
 //! roles that what depends on a workload reveals, and whether a consumer tolerates a provider
 //! that is not ready when it starts.
 //!
-//! The role vocabulary (`nexus-lint.io/role`, or a Compose label of that name, overrides
-//! inference): `server`, `datastore`, `cache`, `queue`, `migration`, `one-shot`, and
+//! The role vocabulary (`nexus-lint.io/role`, or a Compose label of that name, and then the
+//! `roles:` of `.nexus-lint.yaml`, override inference): `server`, `datastore`, `cache`, `queue`, `migration`, `one-shot`, and
 //!
 //! - `proxy` — reverse proxies and load balancers (nginx, Envoy, Traefik, HAProxy, Caddy). They
 //!   connect to their upstreams per request and answer 502/503 until an upstream listens.
@@ -23,7 +23,51 @@
 //! provider is observability tooling that a long-running workload sends telemetry to.
 
 use super::migration::{image_basename, image_repository};
-use super::{EdgeKind, Format, GateKind, Platform, Role, WorkloadId};
+use super::{EdgeKind, Format, GateKind, Platform, Role, Workload, WorkloadId};
+
+/// A role set by configuration (`roles:` in `.nexus-lint.yaml`) for the workloads whose resource
+/// (`compose:edge`, `Deployment/shop/gateway`) or image (`ghcr.io/acme/gateway:*`) matches; `*`
+/// matches any run of characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleOverride {
+    pub resource: Option<String>,
+    pub image: Option<String>,
+    pub role: Role,
+}
+
+/// `*` matches any run of characters, anything else itself.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The role configuration gives a workload, if any (the first entry that matches).
+pub fn configured_role(overrides: &[RoleOverride], w: &Workload) -> Option<Role> {
+    let resource = w.resource.to_string();
+    let image = w.containers.first().map(|c| c.image_str()).unwrap_or("");
+    overrides
+        .iter()
+        .find(|o| {
+            (o.resource.is_some() || o.image.is_some())
+                && o.resource.as_deref().is_none_or(|r| wildcard(r, &resource))
+                && o.image.as_deref().is_none_or(|i| wildcard(i, image))
+        })
+        .map(|o| o.role)
+}
 
 /// Admin UIs, by image basename (checked before datastore names: `mongo-express`,
 /// `redisinsight`, `kafka-ui` start with one).
@@ -271,4 +315,34 @@ pub fn tolerance(p: &Platform, consumer: WorkloadId, provider: WorkloadId) -> Op
         return Some(Tolerance::Telemetry);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("compose:edge", "compose:edge"));
+        assert!(wildcard("Deployment/*/gateway", "Deployment/shop/gateway"));
+        assert!(wildcard("ghcr.io/acme/gateway:*", "ghcr.io/acme/gateway:1.2"));
+        assert!(wildcard("*exporter*", "ghcr.io/acme/pg-exporter:1"));
+        assert!(!wildcard("compose:edge", "compose:edge2"));
+        assert!(!wildcard("a*b*c", "ac"));
+    }
+
+    #[test]
+    fn image_roles() {
+        assert_eq!(tooling_role("prom/prometheus:v2.54.1"), Some(Role::Observability));
+        assert_eq!(tooling_role("oliver006/redis_exporter:v1.62.0"), Some(Role::Observability));
+        assert_eq!(tooling_role("kbudde/rabbitmq-exporter:1.0"), Some(Role::Observability));
+        assert_eq!(tooling_role("mongo-express:1.0"), Some(Role::Admin));
+        assert_eq!(tooling_role("redis/redisinsight:2.0"), Some(Role::Admin));
+        assert_eq!(tooling_role("redis:7.4.1"), None);
+        assert_eq!(proxy_role("nginx:1.27", None), Some(Role::Proxy));
+        assert_eq!(proxy_role("ghcr.io/acme/web:1", Some("nginx-entrypoint.sh")), Some(Role::Proxy));
+        assert_eq!(role_from_image_words("weaveworksdemos/user-db:0.4.0"), Some(Role::Datastore));
+        assert_eq!(role_from_image_words("someorg/app-postgresql:14"), Some(Role::Datastore));
+        assert_eq!(role_from_image_words("ghcr.io/acme/catalog:1"), None);
+    }
 }

@@ -426,6 +426,9 @@ pub enum InputProblemKind {
 /// The whole platform.
 #[derive(Debug, Default)]
 pub struct Platform {
+    /// Roles the configuration sets (`roles:` in `.nexus-lint.yaml`), applied when roles are
+    /// inferred.
+    pub role_overrides: Vec<crate::roles::RoleOverride>,
     pub objects: Vec<Object>,
     pub workloads: Vec<Workload>,
     pub endpoints: Vec<Endpoint>,

@@ -29,7 +29,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .filter(|w| same_namespace(w.namespace.as_deref(), e.namespace.as_deref()))
                 .collect();
             let near = neighbours.iter().copied().find(|w| near_miss(selector, w));
-            let dir = |f: nexus_model::FileId| p.paths[f.0 as usize].rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            let dir =
+                |f: nexus_model::FileId| p.paths[f.0 as usize].rsplit_once('/').map_or("", |(d, _)| d).to_string();
             let beside = neighbours
                 .iter()
                 .copied()
@@ -128,7 +129,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Do a workload's pod labels nearly match a selector: every entry but one matches, and that
 /// one is a near miss (the key with a similar value, or a similar key with the value)?
-fn near_miss(selector: &std::collections::BTreeMap<String, nexus_model::Spanned<String>>, w: &nexus_model::Workload) -> bool {
+fn near_miss(
+    selector: &std::collections::BTreeMap<String, nexus_model::Spanned<String>>,
+    w: &nexus_model::Workload,
+) -> bool {
     let similar = |a: &str, b: &str| a.contains(b) || b.contains(a) || suggest(a, &[b]).is_some();
     let misses: Vec<(&String, &nexus_model::Spanned<String>)> =
         selector.iter().filter(|(k, v)| w.pod_labels.get(*k).is_none_or(|l| l.value != v.value)).collect();

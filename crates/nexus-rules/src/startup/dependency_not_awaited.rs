@@ -19,13 +19,15 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let (c, pr) = (p.workload(e.consumer), p.workload(prov));
         // Datastores, caches and queues are dialled at start. So is, in Compose, anything a
-        // service declares a start dependency on (`depends_on`) when the provider's author gave
-        // it a healthcheck to wait on: the short form waits for the start only. (An address in
-        // an env var is no sign of a connection at start for an HTTP or gRPC upstream, which is
-        // called per request; a Kubernetes Service holds traffic back from unready pods.)
+        // service declares a start dependency on with the short form of `depends_on` when the
+        // provider's author gave it a healthcheck to wait on: the short form waits for the
+        // start only, and is rarely a choice. (A long-form `condition: service_started` is
+        // one. An address in an env var is no sign of a connection at start for an HTTP or gRPC
+        // upstream, which is called per request; a Kubernetes Service holds traffic back from
+        // unready pods.)
         let declared = p
             .dependencies_of(e.consumer)
-            .any(|x| x.provider == Some(prov) && matches!(x.kind, EdgeKind::DependsOn { .. }));
+            .any(|x| x.provider == Some(prov) && matches!(x.kind, EdgeKind::DependsOn { short_form: true, .. }));
         let awaitable = c.resource.format == Format::Compose && has_readiness(pr) && declared;
         if !(is_stateful(pr.role) || awaitable)
             || tolerance(p, e.consumer, prov).is_some()

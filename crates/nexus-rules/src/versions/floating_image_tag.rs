@@ -19,18 +19,64 @@ pub enum TagKind {
 
 /// Words of a tag that name a base image, a variant or a channel, never a release.
 const VARIANTS: &[&str] = &[
-    "alpine", "slim", "bookworm", "bullseye", "buster", "stretch", "trixie", "jammy", "focal", "noble", "bionic",
-    "xenial", "debian", "ubuntu", "apache", "fpm", "cli", "zts", "perl", "management", "windowsservercore",
-    "nanoserver", "jdk", "jre", "openjdk", "temurin", "ubi", "distroless", "nonroot", "root", "rootless", "musl",
-    "glibc", "community", "enterprise", "full", "minimal", "stable", "mainline", "edge", "lts", "current", "nightly",
-    "beta", "alpha", "rc", "dev", "canary", "release", "latest",
+    "alpine",
+    "slim",
+    "bookworm",
+    "bullseye",
+    "buster",
+    "stretch",
+    "trixie",
+    "jammy",
+    "focal",
+    "noble",
+    "bionic",
+    "xenial",
+    "debian",
+    "ubuntu",
+    "apache",
+    "fpm",
+    "cli",
+    "zts",
+    "perl",
+    "management",
+    "windowsservercore",
+    "nanoserver",
+    "jdk",
+    "jre",
+    "openjdk",
+    "temurin",
+    "ubi",
+    "distroless",
+    "nonroot",
+    "root",
+    "rootless",
+    "musl",
+    "glibc",
+    "community",
+    "enterprise",
+    "full",
+    "minimal",
+    "stable",
+    "mainline",
+    "edge",
+    "lts",
+    "current",
+    "nightly",
+    "beta",
+    "alpha",
+    "rc",
+    "dev",
+    "canary",
+    "release",
+    "latest",
 ];
 
 /// Classifies a tag.
 pub fn classify(tag: &str) -> TagKind {
     let t = tag.to_ascii_lowercase();
     // A commit (`sha-1a2b3c4`, `git-…`, a bare 7+ hex digits) or a date pins what runs.
-    let is_hex = |w: &str| w.len() >= 7 && w.chars().all(|c| c.is_ascii_hexdigit()) && w.chars().any(|c| c.is_ascii_digit());
+    let is_hex =
+        |w: &str| w.len() >= 7 && w.chars().all(|c| c.is_ascii_hexdigit()) && w.chars().any(|c| c.is_ascii_digit());
     let words: Vec<&str> = t.split(['-', '_', '+']).filter(|w| !w.is_empty()).collect();
     if words.iter().any(|w| is_hex(w)) || t.starts_with("sha-") || t.starts_with("sha256") {
         return TagKind::Pinned;
@@ -107,13 +153,38 @@ mod tests {
 
     #[test]
     fn tags() {
-        for t in ["alpine", "stable", "lts", "mainline", "edge", "slim", "apache", "centos7", "e2e", "stable-alpine", "bookworm-slim", "ubi8"] {
+        for t in [
+            "alpine",
+            "stable",
+            "lts",
+            "mainline",
+            "edge",
+            "slim",
+            "apache",
+            "centos7",
+            "e2e",
+            "stable-alpine",
+            "bookworm-slim",
+            "ubi8",
+        ] {
             assert_eq!(classify(t), TagKind::Floating, "{t}");
         }
         for (t, m) in [("15", "15"), ("7-alpine", "7"), ("v2", "2"), ("3-slim-bookworm", "3"), ("20-lts", "20")] {
             assert_eq!(classify(t), TagKind::MajorOnly(m.into()), "{t}");
         }
-        for t in ["16.4", "7.4.1-alpine", "v1.38.0", "8.6-alpine", "20240101", "sha-1a2b3c4", "1a2b3c4d", "2024.01", "1.0.0-rc.1", "v0.10.6", "9.2-management"] {
+        for t in [
+            "16.4",
+            "7.4.1-alpine",
+            "v1.38.0",
+            "8.6-alpine",
+            "20240101",
+            "sha-1a2b3c4",
+            "1a2b3c4d",
+            "2024.01",
+            "1.0.0-rc.1",
+            "v0.10.6",
+            "9.2-management",
+        ] {
             assert_eq!(classify(t), TagKind::Pinned, "{t}");
         }
     }
