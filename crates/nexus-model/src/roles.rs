@@ -115,6 +115,18 @@ const TOLERANT_IMAGES: &[(&str, Tolerance, &[Role])] = &[
     ("frappe/frappe", Tolerance::Retries, &[Role::Datastore]),
 ];
 
+/// Well-known images that create or migrate their database schema when they start, then serve:
+/// what depends on them needs them ready, not started.
+const MIGRATE_AT_START: &[&str] = &["temporalio/auto-setup"];
+
+/// Does the workload migrate its schema when it starts, before it serves (a migration in its
+/// entrypoint or init containers, or an image known to)? Its dependents need it ready.
+pub fn migrates_at_start(p: &Platform, w: &Workload) -> bool {
+    let image = w.containers.first().map(|c| image_repository(c.image_str()).to_ascii_lowercase()).unwrap_or_default();
+    MIGRATE_AT_START.contains(&image.as_str())
+        || p.migrations.iter().any(|m| m.workload == w.id && m.site != super::MigrationSite::Workload)
+}
+
 /// How a consumer tolerates a provider that is not ready when it starts.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Tolerance {

@@ -1,6 +1,6 @@
 use crate::prelude::*;
 use nexus_model::migration::image_basename;
-use nexus_model::roles::{Tolerance, tolerance};
+use nexus_model::roles::{Tolerance, migrates_at_start, tolerance};
 use nexus_model::{Format, ReadyLevel, Role, Workload};
 
 declare_rule!(Warning);
@@ -72,8 +72,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             })
             .collect();
         // In Compose an HTTP or gRPC upstream is called per request: what depends on it needs
-        // it ready at start only when it runs once, or waits for it to be healthy.
-        if compose && !stateful {
+        // it ready at start only when it runs once, or waits for it to be healthy — or when the
+        // upstream migrates its schema as it starts, which its dependents need done.
+        if compose && !stateful && !migrates_at_start(p, w) {
             dependents.retain(|e| {
                 let c = p.workload(e.consumer);
                 matches!(c.role, Role::OneShot | Role::Migration)
