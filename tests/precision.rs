@@ -60,26 +60,8 @@ fn scenario(name: &str, want_edges: &[&str], want_findings: &[&str]) {
     let dir = format!("fixtures/precision/{name}");
     let o = check_paths(&[&dir]);
     let (edges, found) = (gated_pairs(&o), findings(&o, &dir));
-    if std::env::var("PRECISION_PRINT").is_ok() {
-        println!("{name}\n  edges: {edges:#?}\n  findings: {found:#?}");
-        return;
-    }
     assert_eq!(edges, want_edges, "{name}: edges");
     assert_eq!(found, want_findings, "{name}: findings");
-}
-
-#[test]
-fn print_all() {
-    if std::env::var("PRECISION_PRINT").is_err() {
-        return;
-    }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/precision");
-    let mut names: Vec<String> =
-        std::fs::read_dir(root).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    for n in names {
-        scenario(&n, &[], &[]);
-    }
 }
 
 #[test]

@@ -510,10 +510,10 @@ fn started_before(p: &Platform, node: WorkloadId) -> Vec<(WorkloadId, Option<&Ga
         }
     }
     for e in p.dependencies_of(node).filter(|e| e.consumer == node) {
-        if let (Some(q), EdgeKind::DependsOn { required: true, .. }) = (e.provider, &e.kind) {
-            if !out.iter().any(|(x, _)| *x == q) {
-                out.push((q, None));
-            }
+        if let (Some(q), EdgeKind::DependsOn { required: true, .. }) = (e.provider, &e.kind)
+            && !out.iter().any(|(x, _)| *x == q)
+        {
+            out.push((q, None));
         }
     }
     out
