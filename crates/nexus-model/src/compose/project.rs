@@ -11,6 +11,7 @@
 //!   `compose.override.yml`, `compose.override.yaml`, `docker-compose.override.yml`,
 //!   `docker-compose.override.yaml`: together they are the main project, as a bare
 //!   `docker compose up` merges them;
+//! - a file's `include:` entries are loaded before it, as part of its project, wherever they are;
 //! - every other file is a project of its own. Sibling files are alternatives as often as they
 //!   are layers (`docker-compose-postgres.yml` beside `docker-compose-mysql.yml`, a
 //!   `docker-compose.images.yml` that pulls what `docker-compose.yml` builds), and which files a
@@ -233,6 +234,29 @@ pub fn plan(
             }
         }
     }
+    // Files that `include:` others: those are loaded before them, as part of their project.
+    let mut includes: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    for (_, inputs) in &dirs {
+        for (_, id) in inputs {
+            let mut found = Vec::new();
+            included(*id, files, &mut opener, fs, problems, 0, &mut found);
+            claimed.extend(found.iter().copied());
+            if !found.is_empty() {
+                includes.insert(*id, found);
+            }
+        }
+    }
+    let with_includes = |files: Vec<FileId>| -> Vec<FileId> {
+        let mut out: Vec<FileId> = Vec::new();
+        for f in files {
+            for i in includes.get(&f).into_iter().flatten().chain(std::iter::once(&f)) {
+                if !out.contains(i) {
+                    out.push(*i);
+                }
+            }
+        }
+        out
+    };
     let name_of = |path: &str| file_name(path).to_ascii_lowercase();
     let mut plans = Vec::new();
     for (env_idx, ((dir, inputs), list)) in dirs.into_iter().zip(lists).enumerate() {
@@ -242,7 +266,8 @@ pub fn plan(
             .into_iter()
             .filter(|(p, id)| !claimed.contains(id) || BASE_NAMES.contains(&name_of(p).as_str()))
             .collect();
-        let plan = |files: Vec<FileId>| Plan { dir: dir.clone(), files, env: env_idx, declared: false };
+        let plan =
+            |files: Vec<FileId>| Plan { dir: dir.clone(), files: with_includes(files), env: env_idx, declared: false };
 
         if let Some(listed) = list {
             // The declared project first, then the files it leaves out, each on its own.
@@ -275,6 +300,59 @@ pub fn plan(
         }
     }
     plans
+}
+
+/// The files `id` includes (Compose `include:`, a path or `{path: …}` per entry, relative to the
+/// including file), theirs first, recursively; bounded, and each once.
+fn included(
+    id: FileId,
+    files: &[(FileId, &YamlFile)],
+    opener: &mut Opener<'_>,
+    fs: &mut dyn Files,
+    problems: &mut Vec<InputProblem>,
+    depth: usize,
+    out: &mut Vec<FileId>,
+) {
+    if depth > 8 {
+        return;
+    }
+    let tree =
+        files.iter().find(|(f, _)| *f == id).map(|(_, y)| *y).or_else(|| opener.extra.iter().find(|y| y.file == id));
+    let Some(tree) = tree else { return };
+    let mut paths: Vec<(String, Span)> = Vec::new();
+    for doc in &tree.docs {
+        let Some(list) = tree.root(doc).and_then(|r| r.get("include")) else { continue };
+        for item in list.items() {
+            let item = item.resolve();
+            let targets: Vec<nexus_source::yaml::NodeRef<'_>> = match item.get("path") {
+                Some(p) if p.is_seq() => p.items().collect(),
+                Some(p) => vec![p],
+                None => vec![item],
+            };
+            for t in targets {
+                if let Some(p) = t.as_str().filter(|p| !p.contains("${") && !p.contains("://")) {
+                    paths.push((p.to_string(), t.span()));
+                }
+            }
+        }
+    }
+    let dir = dir_of(&fs.db().get(id).path).to_string();
+    for (rel, span) in paths {
+        match opener.open(&join(&dir, &rel), fs, problems) {
+            Some(f) if f != id && !out.contains(&f) => {
+                included(f, files, opener, fs, problems, depth + 1, out);
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+            Some(_) => {}
+            None => problems.push(problem(
+                span,
+                format!("`include` names `{rel}`, which does not exist"),
+                Some("Fix the path, or remove the entry.".into()),
+            )),
+        }
+    }
 }
 
 /// Can this project be a fragment, a layer meant to go over files the run does not join it

@@ -813,3 +813,25 @@ fn splits_like_compose() {
     assert!(split("echo 'oops").is_err());
     assert!(split("echo \"oops").is_err());
 }
+
+#[test]
+fn include_joins_files_and_siblings_stand_alone() {
+    let r = run(&[
+        (
+            "app/compose.yaml",
+            "include:\n  - infra/db.yaml\n  - path: [infra/cache.yaml]\nservices:\n  web:\n    image: web:1\n    depends_on: [db, cache]\n",
+        ),
+        ("app/infra/db.yaml", "services:\n  db:\n    image: postgres:16.4\n"),
+        ("app/infra/cache.yaml", "services:\n  cache:\n    image: redis:7.4.1\n"),
+        ("app/compose.ci.yaml", "services:\n  web:\n    environment:\n      CI: \"1\"\n"),
+    ]);
+    let projects: Vec<Vec<&str>> =
+        r.m.projects.iter().map(|p| p.files.iter().map(|f| r.fs.db.get(*f).path.as_str()).collect()).collect();
+    assert_eq!(
+        projects,
+        vec![vec!["app/infra/db.yaml", "app/infra/cache.yaml", "app/compose.yaml"], vec!["app/compose.ci.yaml"],]
+    );
+    // Included services are defined: no dangling `depends_on`; the sibling is a fragment.
+    assert!(!r.m.projects[0].fragment && r.m.projects[1].fragment);
+    assert_eq!(r.problems().iter().filter(|p| p.2.contains("undefined")).count(), 0, "{:?}", r.problems());
+}
