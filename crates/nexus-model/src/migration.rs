@@ -142,7 +142,9 @@ pub(super) fn infer_roles(p: &mut Platform) {
         }
         let completes =
             matches!(&e.kind, EdgeKind::DependsOn { condition, .. } if condition == "service_completed_successfully");
-        if completes && matches!(w.role, Role::Server | Role::Proxy) {
+        // Whatever its image (a `postgres` image running `psql -f init.sql`), what others wait
+        // for to complete runs once.
+        if completes && w.role != Role::Migration {
             said.push((prov, Role::OneShot));
         } else if w.role == Role::Server
             && let Some(r) = crate::roles::role_from_connection(&e.kind)

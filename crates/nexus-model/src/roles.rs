@@ -259,15 +259,13 @@ pub fn is_telemetry_sink(w: &super::Workload) -> bool {
 /// when the whole name says nothing.
 pub fn role_from_image_words(image: &str) -> Option<Role> {
     let base = image_basename(image).to_ascii_lowercase();
-    for word in base.split(['-', '_', '.']) {
-        if let Some(r) = super::migration::role_from_image(word) {
-            return Some(r);
-        }
-        if matches!(word, "db" | "database" | "mongodb" | "sql") {
-            return Some(Role::Datastore);
-        }
+    // The last word says what it is (`user-db`, `orders-postgresql`); a first one says what it
+    // works on (`db-migrator`, `postgres-backup`).
+    let word = base.rsplit(['-', '_', '.']).next().unwrap_or(&base);
+    if matches!(word, "db" | "database" | "mongodb" | "sql") {
+        return Some(Role::Datastore);
     }
-    None
+    super::migration::role_from_image(word)
 }
 
 /// The role a connection's own words give its provider: the URL scheme
@@ -356,5 +354,6 @@ mod tests {
         assert_eq!(role_from_image_words("weaveworksdemos/user-db:0.4.0"), Some(Role::Datastore));
         assert_eq!(role_from_image_words("someorg/app-postgresql:14"), Some(Role::Datastore));
         assert_eq!(role_from_image_words("ghcr.io/acme/catalog:1"), None);
+        assert_eq!(role_from_image_words("ghcr.io/acme/db-migrator:1"), None);
     }
 }

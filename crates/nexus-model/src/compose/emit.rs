@@ -84,10 +84,15 @@ pub fn project(
     let names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let defined: HashSet<&str> = names.iter().copied().collect();
     let partial: Vec<bool> = services.iter().map(is_partial).collect();
-    let dangling = services.iter().any(|d| {
-        d.depends_on.iter().any(|x| !defined.contains(x.target.value.as_str()))
-            || d.links.iter().any(|l| !defined.contains(l.value.as_str()))
-    });
+    let undefined: Vec<&str> = services
+        .iter()
+        .flat_map(|d| {
+            d.depends_on.iter().map(|x| x.target.value.as_str()).chain(d.links.iter().map(|l| l.value.as_str()))
+        })
+        .filter(|n| !defined.contains(n))
+        .collect();
+    // A name that nearly matches a service of the file is a typo, not a service defined elsewhere.
+    let dangling = !undefined.is_empty() && undefined.iter().all(|n| suggest(n, &names).is_none());
     let fragment = may_be_fragment(plan, fs.db()) && (partial.contains(&true) || dangling);
     out.projects.push(ComposeProject {
         id: pid,

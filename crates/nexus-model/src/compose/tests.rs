@@ -835,3 +835,13 @@ fn include_joins_files_and_siblings_stand_alone() {
     assert!(!r.m.projects[0].fragment && r.m.projects[1].fragment);
     assert_eq!(r.problems().iter().filter(|p| p.2.contains("undefined")).count(), 0, "{:?}", r.problems());
 }
+
+#[test]
+fn a_misspelt_dependency_is_a_typo_not_a_fragment() {
+    let r = run(&[(
+        "app/docker-compose.prod.yml",
+        "services:\n  web:\n    image: web:1\n    depends_on: [dbb]\n  db:\n    image: postgres:16.4\n",
+    )]);
+    assert!(!r.m.projects[0].fragment);
+    assert_eq!(r.problems()[0].2, "`web` depends on undefined service `dbb`");
+}
