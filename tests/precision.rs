@@ -273,7 +273,12 @@ fn r2_go_templates_in_values_are_not_helm() {
 
 #[test]
 fn r3_undeclared_health_ports_are_not_typos() {
-    scenario("r3-health-ports", &[], &["NX602 collector.yaml:43", "NX602 collector.yaml:62", "NX602 compose.yaml:8"]);
+    // Not the collector's 13133, not RabbitMQ's unpublished management port 15672; the slips are.
+    scenario(
+        "r3-health-ports",
+        &[],
+        &["NX602 collector.yaml:43", "NX602 collector.yaml:62", "NX602 compose.yaml:8", "NX602 compose.yaml:28"],
+    );
 }
 
 #[test]

@@ -5,11 +5,14 @@ use nexus_model::{PortRef, ProbeHandler};
 
 declare_rule!(Error);
 
-/// Is `probe` one mistyped digit away from `declared`, or the same port with or without a
-/// leading or trailing "80" and the like (`80` for `8080`, `443` for `8443`)?
+/// Is `probe` one mistyped digit away from `declared` (`3001` for `3000`), the same port doubled
+/// or behind an `8` (`80` for `8080`, `443` for `8443`), or HTTP's default port where the
+/// service declares another (`80` for `8081`)? A leading `1` is a convention,
+/// not a slip: management and cluster-bus ports are the service port plus 10000 (RabbitMQ's
+/// 15672, Redis' 16379).
 fn near_miss(probe: i64, declared: i64) -> bool {
     let (a, b) = (probe.to_string(), declared.to_string());
-    if a == b {
+    if a == b || a == format!("1{b}") || b == format!("1{a}") {
         return false;
     }
     let one_edit = match a.len().abs_diff(b.len()) {
@@ -20,7 +23,10 @@ fn near_miss(probe: i64, declared: i64) -> bool {
         }
         _ => false,
     };
-    one_edit || b.starts_with(&a) || b.ends_with(&a) || a.starts_with(&b) || a.ends_with(&b)
+    let affix = |x: &str, y: &str| y == format!("{x}{x}") || y == format!("8{x}");
+    // HTTP's default ports, probed out of habit on a service that listens elsewhere.
+    let default = matches!(probe, 80 | 443);
+    one_edit || affix(&a, &b) || affix(&b, &a) || default
 }
 
 /// Does a Service that selects this workload publish `port` (its `port`, not its
@@ -136,14 +142,20 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A Compose healthcheck that checks the service on a port it does not listen on: the ports
-/// it publishes or exposes are the ports it listens on, and the check is never healthy.
+/// A Compose healthcheck that checks the service itself on a port one slip away from the ports it
+/// publishes or exposes, or on its published host port: the check is never healthy.
 fn compose(w: &nexus_model::Workload, out: &mut Vec<Diagnostic>) {
     let Some(c) = w.containers.first() else { return };
     let Some(probe) = c.readiness.as_ref().filter(|r| !r.disabled) else { return };
     let ProbeHandler::ComposeTest { command, .. } = &probe.handler else { return };
     let Some((port, span)) = compose_probe_port(w, command) else { return };
     if c.ports.is_empty() || c.ports.iter().any(|p| p.port.value == port) {
+        return;
+    }
+    // A service listens on more than it publishes (RabbitMQ's management port): only a near
+    // miss of its port, or its published host port in place of the container's, is a slip.
+    let host_port = c.ports.iter().any(|p| p.published.as_ref().is_some_and(|h| h.value == port.to_string()));
+    if !host_port && !c.ports.iter().any(|p| near_miss(port, p.port.value)) {
         return;
     }
     let declared: Vec<String> = c.ports.iter().map(|p| p.port.value.to_string()).collect();
@@ -161,4 +173,19 @@ fn compose(w: &nexus_model::Workload, out: &mut Vec<Diagnostic>) {
         d = d.secondary(p.port.span, "the service's ports");
     }
     out.push(d);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::near_miss;
+
+    #[test]
+    fn near_misses() {
+        for (a, b) in [(3001, 3000), (80, 8080), (8080, 80), (443, 8443), (8081, 8080), (90, 9090), (80, 8081)] {
+            assert!(near_miss(a, b), "{a} {b}");
+        }
+        for (a, b) in [(13133, 4317), (15672, 5672), (16379, 6379), (9901, 8080), (8080, 8080)] {
+            assert!(!near_miss(a, b), "{a} {b}");
+        }
+    }
 }
