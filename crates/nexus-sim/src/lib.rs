@@ -132,6 +132,7 @@ pub mod engine;
 pub mod example;
 pub mod finding;
 pub mod log;
+pub mod lower;
 pub mod montecarlo;
 pub mod render;
 pub mod rng;
