@@ -6,7 +6,7 @@
 //! `check --simulate` runs the same pipeline with fewer trials after the rules.
 
 use nexus_diagnostics::Diagnostic;
-use nexus_model::Platform;
+use nexus_model::{Platform, Span};
 use nexus_sim::engine::SimOptions;
 use nexus_sim::finding::{Detail, FindingKind, Subject};
 use nexus_sim::lower::{self, LowerOptions, Problem, Unit};
@@ -14,6 +14,7 @@ use nexus_sim::montecarlo::{RaceStat, RunConfig, SimReport};
 use nexus_sim::run::{Simulator, TrialKey};
 use nexus_sim::spec::{ActorId, Origin, SimPlatform};
 use nexus_sim::stats::{Estimate, percent};
+use nexus_source::SourceDb;
 
 use crate::config::{Settings, SimSettings};
 
@@ -148,7 +149,15 @@ struct Words {
     help: String,
 }
 
-fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>) -> Words {
+/// The first line of a deploy step as written (`kubectl wait … deployment/search`), shortened.
+fn step_text(db: &SourceDb, s: Span) -> Option<String> {
+    let f = db.get(s.file);
+    let text = f.text.get(s.start as usize..s.end as usize)?.lines().next()?.trim().trim_end_matches('\\').trim();
+    let short: String = text.chars().take(80).collect();
+    (!short.is_empty()).then(|| if short.len() < text.len() { format!("{short}…") } else { short })
+}
+
+fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>, db: &SourceDb) -> Words {
     let p = &run.unit.platform;
     let compose = run.unit.name.starts_with("compose:");
     let prob = probability(&race.estimate);
@@ -241,7 +250,7 @@ fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>) -> Words {
             let pen = pen.map_or(String::new(), |ms| format!(" (backoff penalty p95 {})", secs(ms)));
             Words {
                 message: format!(
-                    "`{}` crash-loops in {prob}: {} restarts within {} or {} of backoff after what it needs was ready{pen}",
+                    "`{}` crash-loops in {prob}: {} restarts within {}, or {} of back-off after its dependencies were ready{pen}",
                     name(p, a),
                     opts.storm_restarts,
                     secs(opts.storm_window_ms),
@@ -259,7 +268,7 @@ fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>) -> Words {
             let verdict = match detail {
                 Some(Detail::OrchestratorTimeout { reported_failure: true, converged_ms }) => format!(
                     "reports failure although its targets became ready later{}",
-                    converged_ms.map_or(String::new(), |ms| format!(" (at {})", secs(ms)))
+                    converged_ms.map_or(String::new(), |ms| format!(" (at {} in the first such start)", secs(ms)))
                 ),
                 Some(Detail::OrchestratorTimeout { reported_failure: false, .. }) => {
                     "reports success although its targets were not ready at the end".into()
@@ -268,7 +277,12 @@ fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>) -> Words {
             };
             let what = match race.primary {
                 Subject::Actor(a) => format!("`{}`'s rollout (`progressDeadlineSeconds`)", name(p, a)),
-                _ => "this deploy step".into(),
+                _ => run
+                    .unit
+                    .origins
+                    .get(race.primary_origin)
+                    .and_then(|o| step_text(db, o.span))
+                    .map_or_else(|| "a deploy step".to_string(), |t| format!("`{t}`")),
             };
             Words {
                 message: format!("{what} {verdict} in {prob}"),
@@ -291,6 +305,7 @@ fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>) -> Words {
 pub fn diagnostics(
     sim: &Simulation,
     settings: &Settings,
+    db: &SourceDb,
     replay: &dyn Fn(&str, TrialKey) -> String,
 ) -> Result<Vec<Diagnostic>, SimError> {
     let mut out = Vec::new();
@@ -304,7 +319,7 @@ pub fn diagnostics(
                 continue;
             }
             let Some(info) = origins.get(race.primary_origin).or_else(|| origins.get(fallback)) else { continue };
-            let w = words(run, race, &simulator);
+            let w = words(run, race, &simulator, db);
             let mut d = Diagnostic::new(meta, info.span, w.message)
                 .label(w.label)
                 .help(format!("{} Reproduce: `{}`", w.help, replay(&run.unit.name, race.first_trial)))

@@ -54,7 +54,7 @@ fn check_and_simulate(paths: &[String], args: &CheckArgs, settings: &Settings) -
         format!("nexus-lint simulate {}{config}{unit} --replay {key}", paths.join(" "))
     };
     let mut raw = check::rule_findings(&loaded, settings);
-    raw.extend(sim::diagnostics(&result, settings, &replay).map_err(|e| e.to_string())?);
+    raw.extend(sim::diagnostics(&result, settings, &loaded.db, &replay).map_err(|e| e.to_string())?);
     let (diagnostics, suppressed) = check::finish(&loaded, settings, raw, &|_| true);
     note_simulation(&result, args.format.unwrap_or(Format::Human) == Format::Human);
     Ok(check::Outcome { loaded, diagnostics, suppressed })

@@ -369,7 +369,7 @@ pub(crate) fn finish_diagnostics(
     s: &Simulation,
     replay: &dyn Fn(&str, TrialKey) -> String,
 ) -> Result<Vec<Diagnostic>, String> {
-    let raw = sim::diagnostics(s, settings, replay).map_err(|e| e.to_string())?;
+    let raw = sim::diagnostics(s, settings, &loaded.db, replay).map_err(|e| e.to_string())?;
     let (mut kept, _) = check::finish(loaded, settings, raw, &check::is_simulation);
     // `check` reports the other unused suppressions; here only those of the simulation's codes.
     kept.retain(|d| {
