@@ -90,7 +90,7 @@
 //! let finding = replay.findings.iter().find(|f| f.kind == race.kind);
 //! let svg = render::timeline_svg(&platform, &replay, finding);
 //! assert!(svg.starts_with("<svg"));
-//! let json = render::json(&platform, &report); // schema/simulate-output.schema.json
+//! let json = render::json(&platform, &report); // docs/simulate-report.schema.json
 //! # let _ = json;
 //! ```
 //!
