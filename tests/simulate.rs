@@ -278,3 +278,21 @@ fn command_line_mistakes_exit_2_before_any_work() {
         assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn readme_documents_every_annotation_and_the_default_settings() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for (key, _) in nexus_sim::lower::annotation_keys() {
+        assert!(readme.contains(&format!("| `{key}` |")), "README's annotation table lacks `{key}`");
+    }
+    // The `simulate:` example is valid configuration, and its values are the defaults.
+    let block = readme.split("```yaml\nsimulate:\n").nth(1).expect("the simulate: example").split("```").next().unwrap();
+    let text = format!("simulate:\n{block}");
+    let (cfg, lines) = nexus_lint::config::parse_config("README.md", &text).expect("valid");
+    let s = nexus_lint::config::settings(Some((Path::new("README.md"), cfg, lines)), &Default::default())
+        .expect("valid settings")
+        .simulate;
+    let d = nexus_lint::config::SimSettings::default();
+    assert_eq!(s.timing, d.timing);
+    assert_eq!((s.trials, s.check_trials, s.profile, s.deadline_ms, s.on_check), (d.trials, d.check_trials, d.profile, d.deadline_ms, d.on_check));
+}
