@@ -286,7 +286,8 @@ fn readme_documents_every_annotation_and_the_default_settings() {
         assert!(readme.contains(&format!("| `{key}` |")), "README's annotation table lacks `{key}`");
     }
     // The `simulate:` example is valid configuration, and its values are the defaults.
-    let block = readme.split("```yaml\nsimulate:\n").nth(1).expect("the simulate: example").split("```").next().unwrap();
+    let block =
+        readme.split("```yaml\nsimulate:\n").nth(1).expect("the simulate: example").split("```").next().unwrap();
     let text = format!("simulate:\n{block}");
     let (cfg, lines) = nexus_lint::config::parse_config("README.md", &text).expect("valid");
     let s = nexus_lint::config::settings(Some((Path::new("README.md"), cfg, lines)), &Default::default())
@@ -294,5 +295,8 @@ fn readme_documents_every_annotation_and_the_default_settings() {
         .simulate;
     let d = nexus_lint::config::SimSettings::default();
     assert_eq!(s.timing, d.timing);
-    assert_eq!((s.trials, s.check_trials, s.profile, s.deadline_ms, s.on_check), (d.trials, d.check_trials, d.profile, d.deadline_ms, d.on_check));
+    assert_eq!(
+        (s.trials, s.check_trials, s.profile, s.deadline_ms, s.on_check),
+        (d.trials, d.check_trials, d.profile, d.deadline_ms, d.on_check)
+    );
 }

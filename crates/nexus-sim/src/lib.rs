@@ -3,9 +3,10 @@
 //! `nexus-lint simulate` turns "could race" into "races in 37 % of starts, here is the
 //! timeline, replay it with this key". This crate is its engine: a deterministic
 //! discrete-event simulation of a platform's deploy, run many times with different random
-//! durations, with oracles that report NX901–NX906. It depends on nothing else in nexus-lint;
-//! a lowering translates the platform model into [`spec::SimPlatform`], and the CLI renders
-//! what comes back.
+//! durations, with oracles that report NX901–NX906. Its input is its own ([`spec::SimPlatform`]);
+//! [`lower`] translates nexus-lint's platform model into it, one deployment unit at a time, with
+//! a table from every [`spec::Origin`] back to a manifest node; the CLI turns what comes back
+//! into diagnostics and renders the rest.
 //!
 //! ## The model
 //!
@@ -94,6 +95,8 @@
 //! # let _ = json;
 //! ```
 //!
+//! - Lowering: [`lower::lower`] (the model → [`lower::Unit`]s, each a `SimPlatform` with its
+//!   [`lower::Origins`]), [`lower::LowerOptions`], [`lower::annotation_keys`].
 //! - Input: [`spec`] (`SimPlatform`, `Actor`, `Container`, `Probe`, `Healthcheck`,
 //!   `Dependency`, `Gate`, `Migration`, `DeployPlan`, …), [`defaults::Timing`],
 //!   [`dist::parse_dist`] for `nexus-lint.io/startup-seconds`, [`defaults::BackoffProfile::parse`].
