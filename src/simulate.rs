@@ -247,7 +247,7 @@ fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>, db: &SourceDb) -> 
         }
         (FindingKind::CrashloopStorm, Subject::Actor(a)) => {
             let pen = run.report.workloads.get(a.index()).and_then(|w| w.backoff_penalty.p95_ms);
-            let pen = pen.map_or(String::new(), |ms| format!(" (backoff penalty p95 {})", secs(ms)));
+            let pen = pen.map_or(String::new(), |ms| format!(" (back-off penalty p95 {})", secs(ms)));
             Words {
                 message: format!(
                     "`{}` crash-loops in {prob}: {} restarts within {}, or {} of back-off after its dependencies were ready{pen}",
