@@ -125,7 +125,7 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::hidden());
             if let Ok(style) =
-                indicatif::ProgressStyle::with_template("simulating {bar:40} {pos}/{len} trials ({per_sec}, eta {eta})")
+                indicatif::ProgressStyle::with_template("simulating {wide_bar} {pos}/{len} trials, eta {eta}")
             {
                 b.set_style(style);
             }
