@@ -417,7 +417,10 @@ fn human(
             let _ = writeln!(o, "note: {n}");
         }
         if !u.left_out.is_empty() {
-            let _ = writeln!(o, "left out: {}", u.left_out.join(", "));
+            let shown: Vec<&str> = u.left_out.iter().take(5).map(String::as_str).collect();
+            let more = u.left_out.len() - shown.len();
+            let more = if more > 0 { format!(", and {more} more (--format json lists them)") } else { String::new() };
+            let _ = writeln!(o, "left out: {}{more}", shown.join(", "));
         }
         if let Ok(simulator) = sim::simulator(u, s.options) {
             o.push_str(&render::human(&simulator, &r.report, &prefix(&u.name)));

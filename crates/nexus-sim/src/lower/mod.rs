@@ -98,8 +98,15 @@ pub fn lower(m: &Platform, opts: &LowerOptions) -> Lowered {
         if services.is_empty() {
             continue;
         }
-        let choice = plan::compose_up(m, &services, opts.compose_wait);
-        let name = format!("compose:{}", project.name);
+        let choice = plan::compose_up(m, project, &services, opts.compose_wait);
+        // Variants of one project (a base file with and without an override) share its name:
+        // tell them apart by their files.
+        let mut name = format!("compose:{}", project.name);
+        if m.projects.iter().filter(|p| p.name == project.name).count() > 1 {
+            let files: Vec<&str> =
+                project.files.iter().map(|f| m.path(*f).rsplit('/').next().unwrap_or_default()).collect();
+            name = format!("{name}:{}", files.join("+"));
+        }
         out.units.push(build_unit(m, opts, name, &services, choice, &mut out.problems));
     }
     out
@@ -141,6 +148,22 @@ fn build_unit(
             false
         }
         None => true,
+    });
+    // The same object defined in several files (an all-in-one manifest beside the split ones)
+    // is one object: the first definition creates it, later applies only update it.
+    let mut seen: Vec<&ResourceRef> = Vec::new();
+    included.retain(|&w| {
+        let wl = m.workload(w);
+        if seen.contains(&&wl.resource) {
+            left_out.push(format!(
+                "{} in {} (defined again; the first definition is simulated)",
+                wl.resource,
+                m.path(wl.file)
+            ));
+            return false;
+        }
+        seen.push(&wl.resource);
+        true
     });
     let names = workloads::actor_names(m, &included);
     for (&w, n) in included.iter().zip(names) {

@@ -172,14 +172,16 @@ pub(crate) fn choose_kubernetes(m: &Platform, opts: &LowerOptions, k8s: &[Worklo
     )
 }
 
-pub(crate) fn compose_up(m: &Platform, services: &[WorkloadId], wait: bool) -> PlanChoice {
-    let dir = services
-        .first()
-        .and_then(|w| m.workload(*w).project)
-        .and_then(|p| m.projects.get(p.index()))
-        .map_or(String::new(), |p| format!(" (in {})", p.dir));
+pub(crate) fn compose_up(
+    m: &Platform,
+    project: &nexus_model::ComposeProject,
+    services: &[WorkloadId],
+    wait: bool,
+) -> PlanChoice {
+    let files: String =
+        project.files.iter().map(|f| format!(" -f {}", m.path(*f).rsplit('/').next().unwrap_or_default())).collect();
     PlanChoice {
-        description: format!("docker compose up{}{dir}", if wait { " --wait" } else { "" }),
+        description: format!("docker compose{files} up{} (in {})", if wait { " --wait" } else { "" }, project.dir),
         created: services.to_vec(),
         left_out: Vec::new(),
         notes: Vec::new(),

@@ -266,7 +266,7 @@ fn compose_projects_are_units_of_their_own() {
 ";
     let l = lowered(&[("compose.yaml", compose)]);
     let u = l.units.iter().find(|u| u.name.starts_with("compose:")).expect("a compose unit");
-    assert!(u.plan.starts_with("docker compose up"));
+    assert!(u.plan.starts_with("docker compose -f compose.yaml up"), "{}", u.plan);
     assert_eq!(u.left_out.len(), 1, "{:?}", u.left_out);
     let (db, d) = actor(u, "db");
     let (mig, m) = actor(u, "migrate");
@@ -293,6 +293,14 @@ fn compose_projects_are_units_of_their_own() {
     let [mg] = u.platform.migrations.as_slice() else { panic!() };
     assert_eq!((mg.runner, mg.datastore, mg.required_by.as_slice()), (mig, db, [api].as_slice()));
     assert!(matches!(u.platform.plan.steps[0].action, StepAction::ComposeUp { wait: false, .. }));
+}
+
+#[test]
+fn an_object_defined_twice_is_simulated_once() {
+    let l = lowered(&[("all-in-one.yaml", DB), ("split/db.yaml", DB)]);
+    let u = unit(&l, "kubernetes");
+    assert_eq!(u.platform.actors.len(), 1);
+    assert_eq!(u.left_out, ["Deployment/db in split/db.yaml (defined again; the first definition is simulated)"]);
 }
 
 #[test]

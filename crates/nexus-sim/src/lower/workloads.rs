@@ -46,18 +46,26 @@ pub(super) fn actor_names(m: &model::Platform, ws: &[WorkloadId]) -> Vec<String>
     for &w in ws {
         *ns_count.entry(qualified(m.workload(w))).or_default() += 1;
     }
-    ws.iter()
-        .map(|&w| {
-            let wl = m.workload(w);
-            if count[wl.name.value.as_str()] == 1 {
-                wl.name.value.clone()
-            } else if ns_count[&qualified(wl)] == 1 {
-                qualified(wl)
-            } else {
-                wl.resource.to_string()
-            }
-        })
-        .collect()
+    let mut out: Vec<String> = Vec::with_capacity(ws.len());
+    for &w in ws {
+        let wl = m.workload(w);
+        let mut name = if count[wl.name.value.as_str()] == 1 {
+            wl.name.value.clone()
+        } else if ns_count[&qualified(wl)] == 1 {
+            qualified(wl)
+        } else {
+            wl.resource.to_string()
+        };
+        // Resource identities are unique in a unit (duplicates are left out); stay safe anyway.
+        let base = name.clone();
+        let mut n = 1;
+        while out.contains(&name) {
+            n += 1;
+            name = format!("{base}#{n}");
+        }
+        out.push(name);
+    }
+    out
 }
 
 fn kind(k: model::WorkloadKind) -> WorkloadKind {
