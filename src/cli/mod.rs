@@ -121,7 +121,7 @@ pub struct SimulateArgs {
     #[arg(long, short = 'o')]
     pub output: Option<std::path::PathBuf>,
     /// Kubelet CrashLoopBackOff: classic (10 s doubling to 300 s), reduced-decay (1 s to 60 s)
-    /// or node-max=<duration>.
+    /// or `node-max=<duration>`.
     #[arg(long)]
     pub profile: Option<String>,
     /// NX904's deadline: every workload must be ready by then (default 15m).

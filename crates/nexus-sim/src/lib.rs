@@ -127,7 +127,11 @@
 //! PCT and exhaustive exploration, shrinking, and the upgrade and config-change scenarios are
 //! issue 13; HPA scaling, node-level scheduling, readiness probes that check dependencies,
 //! termination grace periods, Service/DNS objects created separately from their workloads, Flux
-//! `dependsOn` and fault injection are not simulated.
+//! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
+//! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container
+//! `restartPolicyRules`, Compose `deploy.replicas`/`scale` (one container each), Helm releases
+//! that a script installs from a chart not rendered in the inputs, and `kubectl apply -k`
+//! overlays beyond what the model resolves.
 
 pub mod defaults;
 pub mod dist;

@@ -1,6 +1,7 @@
 //! The lowering: nexus-lint's platform model ([`nexus_model::Platform`]) into simulation inputs
-//! ([`SimPlatform`]), one per *deployment unit*, with a table from every [`Origin`] back to the
-//! manifest node that a finding about it would be fixed at.
+//! ([`SimPlatform`]), one per *deployment unit*, with a table from every
+//! [`Origin`](crate::spec::Origin) back to the manifest node that a finding about it would be
+//! fixed at.
 //!
 //! A repository can describe several deployments at once — the production Kubernetes manifests
 //! and a Compose stack for development, as `fixtures/nexus` does. They never start together, so
@@ -15,9 +16,9 @@
 //! - **`compose:<project>`**: each Compose project, started by `docker compose up` (research A6);
 //!   services with `profiles` are left out, as `up` does without `--profile`.
 //!
-//! What is lowered, and from where, is split by what it lowers: [`workloads`] (actors,
-//! containers, probes, healthchecks, controllers, durations), [`deps`] (connections and gates),
-//! [`migrations`], [`plan`] (deploy plans). [`annotations`] reads the `nexus-lint.io/*`
+//! What is lowered, and from where, is split by what it lowers: `workloads` (actors,
+//! containers, probes, healthchecks, controllers, durations), `deps` (connections and gates),
+//! `migrations`, `plan` (deploy plans). `annotations` reads the `nexus-lint.io/*`
 //! annotations that give what manifests cannot say (how long things take, whether an app
 //! retries). Every semantic decision cites `shared/research/simulation-model.md` by section.
 
