@@ -123,12 +123,33 @@ fn ignores(loaded: &Loaded, settings: &Settings) -> Vec<Ignore> {
         .collect()
 }
 
-/// Runs the enabled rules over a loaded platform, then suppressions and ordering.
+/// The enabled rules' findings, before suppressions.
+pub fn rule_findings(loaded: &Loaded, settings: &Settings) -> Vec<Diagnostic> {
+    nexus_rules::run(&loaded.platform, &|r| settings.is_enabled(r.code), &|r| settings.severity.get(r.code).copied())
+}
+
+/// Runs the enabled rules over a loaded platform, then suppressions and ordering. The
+/// simulation's rules (NX9xx) report nothing here, so their suppressions are not judged.
 pub fn run_rules(loaded: &Loaded, settings: &Settings) -> (Vec<Diagnostic>, Vec<(Diagnostic, String)>) {
+    finish(loaded, settings, rule_findings(loaded, settings), &|code| !is_simulation(code))
+}
+
+/// A code the simulator reports (NX901–NX906).
+pub fn is_simulation(code: &str) -> bool {
+    nexus_rules::by_code(code).is_some_and(|r| r.family == nexus_rules::Family::Simulation)
+}
+
+/// Suppressions, ordering and fingerprints over findings; `judged` says which rules' unused
+/// suppressions may be reported (those that ran).
+pub fn finish(
+    loaded: &Loaded,
+    settings: &Settings,
+    raw: Vec<Diagnostic>,
+    judged: &dyn Fn(&str) -> bool,
+) -> (Vec<Diagnostic>, Vec<(Diagnostic, String)>) {
     let platform = &loaded.platform;
-    let raw = nexus_rules::run(platform, &|r| settings.is_enabled(r.code), &|r| settings.severity.get(r.code).copied());
     let ignores = ignores(loaded, settings);
-    let enabled = |code: &str| settings.is_enabled(code);
+    let enabled = |code: &str| settings.is_enabled(code) && (code == "NX006" || judged(code));
     let policy = Policy { ignores: &ignores, today: &settings.today, enabled: &enabled };
     let Applied { mut kept, mut suppressed } = suppress::apply(raw, platform, &policy);
     if let Some(&sev) = settings.severity.get("NX006") {

@@ -18,3 +18,4 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod graph;
+pub mod simulate;

@@ -10,6 +10,7 @@
 //! - `deps`: dependency inference and gates on `fixtures/deps/*` scenarios.
 //! - `graph`: the `graph` command in each format.
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
+//! - `simulate`: the `simulate` command on the NEXUS pair — races, determinism, replay, timelines.
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
 //! - `precision`: the false alarms and misses seen on real platforms, one scenario each under
 //!   `fixtures/precision/*`.
@@ -25,5 +26,6 @@ mod real;
 mod reporters;
 mod robustness;
 mod rule_docs;
+mod simulate;
 mod spans;
 mod util;

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use super::{CheckArgs, Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, emit, eprint_error};
 use crate::check::{self, InputSpec};
 use crate::config::{self, FailOn, Overrides, Settings};
+use crate::simulate as sim;
 use nexus_model::redact;
 use nexus_report as report;
 
@@ -32,6 +33,44 @@ pub(crate) fn settings(
     config::settings(file, cli).map_err(|e| format!("invalid configuration: {e}"))
 }
 
+/// The seed of `check --simulate` when the configuration names none: fixed, so that the same
+/// input gives the same findings in a hook or CI (`simulate` draws a new one each run).
+pub const CHECK_SEED: u64 = 0;
+
+/// The rules, then a short simulation; suppressions and ordering over both.
+fn check_and_simulate(paths: &[String], args: &CheckArgs, settings: &Settings) -> Result<check::Outcome, String> {
+    let loaded = check::load(&InputSpec::Paths(paths.to_vec()), settings);
+    let s = &settings.simulate;
+    let opts = sim::Options::new(s, s.check_trials, s.seed.unwrap_or(CHECK_SEED));
+    let result = sim::run(&loaded.platform, &opts, &|_, _| {}).map_err(|e| e.to_string())?;
+    let multi = result.runs.len() > 1;
+    let config = match (&args.config, args.no_config) {
+        (Some(c), _) => format!(" --config {}", c.display()),
+        (None, true) => " --no-config".into(),
+        _ => String::new(),
+    };
+    let replay = |unit: &str, key: nexus_sim::run::TrialKey| {
+        let unit = if multi { format!(" --unit {unit}") } else { String::new() };
+        format!("nexus-lint simulate {}{config}{unit} --replay {key}", paths.join(" "))
+    };
+    let mut raw = check::rule_findings(&loaded, settings);
+    raw.extend(sim::diagnostics(&result, settings, &loaded.db, &replay).map_err(|e| e.to_string())?);
+    let (diagnostics, suppressed) = check::finish(&loaded, settings, raw, &|_| true);
+    note_simulation(&result, args.format.unwrap_or(Format::Human) == Format::Human);
+    Ok(check::Outcome { loaded, diagnostics, suppressed })
+}
+
+#[allow(clippy::print_stderr)]
+fn note_simulation(s: &sim::Simulation, _human: bool) {
+    let units: Vec<&str> = s.runs.iter().map(|r| r.unit.name.as_str()).collect();
+    eprintln!(
+        "nexus-lint: simulated {} trials of {} with master seed {}; `nexus-lint simulate` shows the tables",
+        s.trials,
+        if units.is_empty() { "nothing".to_string() } else { units.join(" and ") },
+        s.seed
+    );
+}
+
 pub fn run(args: CheckArgs) -> u8 {
     let overrides =
         Overrides { select: args.select.clone(), ignore: args.ignore.clone(), fail_on: args.fail_on.clone() };
@@ -47,7 +86,18 @@ pub fn run(args: CheckArgs) -> u8 {
         eprint_error("`-` (stdin) can be given only once");
         return EXIT_ERROR;
     }
-    let outcome = check::check(&InputSpec::Paths(paths), &settings);
+    let simulate = args.simulate || settings.simulate.on_check;
+    let outcome = if simulate {
+        match check_and_simulate(&paths, &args, &settings) {
+            Ok(o) => o,
+            Err(e) => {
+                eprint_error(&e);
+                return EXIT_ERROR;
+            }
+        }
+    } else {
+        check::check(&InputSpec::Paths(paths.clone()), &settings)
+    };
     for e in &outcome.loaded.io_errors {
         eprint_error(&format!("{}: {}", e.path, e.message));
     }

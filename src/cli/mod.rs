@@ -4,6 +4,7 @@
 mod check;
 mod graph;
 mod rules;
+mod simulate;
 
 pub use rules::markdown as rules_markdown;
 
@@ -32,6 +33,9 @@ pub struct Cli {
 pub enum Command {
     /// Check files and directories (`-` reads stdin, e.g. `helm template … | nexus-lint check -`).
     Check(CheckArgs),
+    /// Simulate the platform's start many times: how often each race happens (NX901–NX906),
+    /// how long the platform takes to become ready, and the timeline of a failing start.
+    Simulate(SimulateArgs),
     /// Print the dependency graph: workloads, Services, dependencies (gated or not) and findings.
     Graph(GraphArgs),
     /// List the rules.
@@ -70,6 +74,65 @@ pub struct CheckArgs {
     /// Not these rules.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Lowest severity that fails the run: error, warning, info or never (default: warning).
+    #[arg(long)]
+    pub fail_on: Option<String>,
+    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore any `.nexus-lint.yaml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+    /// Also run a short simulation (`simulate: check-trials`, default 1,000) and report NX901–NX906.
+    #[arg(long)]
+    pub simulate: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Files or directories to simulate; `-` for stdin. Default: the current directory.
+    pub paths: Vec<String>,
+    /// Monte Carlo trials per deployment unit (default: `simulate: trials`, or 10,000).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Master seed (default: a new one, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Re-run one trial (`SEED:TRIAL`, as the report prints it) and print its event log.
+    #[arg(long, value_name = "KEY")]
+    pub replay: Option<String>,
+    /// Write a failing trial's timeline (or the replayed one's) as SVG, or HTML with the SVG.
+    #[arg(long, value_name = "FILE.svg|FILE.html")]
+    pub timeline: Option<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<SimFormat>,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<std::path::PathBuf>,
+    /// Kubelet CrashLoopBackOff: classic (10 s doubling to 300 s), reduced-decay (1 s to 60 s)
+    /// or `node-max=<duration>`.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// NX904's deadline: every workload must be ready by then (default 15m).
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// The deploy script to follow, when several are read.
+    #[arg(long)]
+    pub deploy_script: Option<String>,
+    /// Only this deployment unit: `kubernetes` or `compose:<project>`.
+    #[arg(long)]
+    pub unit: Option<String>,
     /// Lowest severity that fails the run: error, warning, info or never (default: warning).
     #[arg(long)]
     pub fail_on: Option<String>,
@@ -157,6 +220,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule(args) => rules::explain(args),
@@ -178,5 +242,38 @@ mod tests {
         assert_eq!(a.format, Some(Format::Json));
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--config", "x", "--no-config"]).is_err());
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn simulate_arguments() {
+        let cli = Cli::try_parse_from([
+            "nexus-lint",
+            "simulate",
+            "fixtures/nexus",
+            "--trials",
+            "500",
+            "--seed",
+            "42",
+            "--replay",
+            "42:7",
+            "--timeline",
+            "t.svg",
+            "--profile",
+            "reduced-decay",
+            "--unit",
+            "kubernetes",
+            "--format",
+            "json",
+        ])
+        .unwrap();
+        let Command::Simulate(a) = cli.command else { panic!() };
+        assert_eq!((a.trials, a.seed, a.replay.as_deref()), (Some(500), Some(42), Some("42:7")));
+        assert_eq!(a.format, Some(SimFormat::Json));
+        assert_eq!(a.unit.as_deref(), Some("kubernetes"));
+        assert!(Cli::try_parse_from(["nexus-lint", "simulate", "--trials", "many"]).is_err());
+        assert!(Cli::try_parse_from(["nexus-lint", "simulate", "--format", "sarif"]).is_err());
+        let cli = Cli::try_parse_from(["nexus-lint", "check", "--simulate"]).unwrap();
+        let Command::Check(a) = cli.command else { panic!() };
+        assert!(a.simulate);
     }
 }

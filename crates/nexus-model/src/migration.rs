@@ -406,6 +406,7 @@ mod tests {
             failure_threshold: None,
             success_threshold: None,
             start_period_ms: None,
+            start_interval_ms: None,
             disabled: false,
         };
         assert_eq!(role_from_probe(&probe("pg_isready -U app")), Some(Role::Datastore));

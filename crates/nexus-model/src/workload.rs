@@ -120,6 +120,19 @@ pub struct Workload {
     pub batch: Option<BatchSpec>,
     /// Compose-only settings.
     pub compose: Option<ComposeServiceInfo>,
+    /// Controller settings that decide how pods are rolled out and restarted.
+    pub controller: ControllerSpec,
+}
+
+/// What a Kubernetes controller does with the pods it creates (empty for Compose).
+#[derive(Clone, Debug, Default)]
+pub struct ControllerSpec {
+    /// Deployment `spec.strategy.rollingUpdate.maxUnavailable` (a number or a percentage).
+    pub max_unavailable: Option<Spanned<PortRef>>,
+    /// Deployment `spec.progressDeadlineSeconds`.
+    pub progress_deadline_seconds: Option<Spanned<i64>>,
+    /// The pod's `restartPolicy` (Jobs keep theirs in [`BatchSpec::restart_policy`] too).
+    pub restart_policy: Option<Spanned<String>>,
 }
 
 impl Workload {
@@ -322,8 +335,10 @@ pub struct Probe {
     pub timeout_ms: Option<Spanned<i64>>,
     pub failure_threshold: Option<Spanned<i64>>,
     pub success_threshold: Option<Spanned<i64>>,
-    /// Compose `start_period` (and `start_interval`).
+    /// Compose `start_period`.
     pub start_period_ms: Option<Spanned<i64>>,
+    /// Compose `start_interval`: the probe interval during `start_period`.
+    pub start_interval_ms: Option<Spanned<i64>>,
     /// Compose `disable: true` or `test: ["NONE"]`.
     pub disabled: bool,
 }

@@ -88,8 +88,19 @@ struct Document<'a> {
 }
 
 pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &document(diags, db))?;
+    writeln!(w)
+}
+
+/// The same document as a JSON value, for commands that add to it (`simulate` adds its
+/// `simulation` member, documented by `docs/simulate-output.schema.json`).
+pub fn to_value(diags: &[Diagnostic], db: &SourceDb) -> serde_json::Value {
+    serde_json::to_value(document(diags, db)).unwrap_or(serde_json::Value::Null)
+}
+
+fn document<'a>(diags: &'a [Diagnostic], db: &'a SourceDb) -> Document<'a> {
     let counts = Counts::of(diags);
-    let doc = Document {
+    Document {
         version: VERSION,
         diagnostics: diags
             .iter()
@@ -125,7 +136,5 @@ pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Resu
             })
             .collect(),
         summary: Summary { errors: counts.errors, warnings: counts.warnings, infos: counts.infos, files: db.len() },
-    };
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
+    }
 }

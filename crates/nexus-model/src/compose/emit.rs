@@ -452,6 +452,7 @@ fn service(
             failure_threshold: h.retries,
             success_threshold: None,
             start_period_ms: h.start_period,
+            start_interval_ms: h.start_interval,
             disabled,
         }
     });
@@ -540,5 +541,6 @@ fn service(
             restart: d.restart,
             depends_on: d.depends_on_decl,
         }),
+        controller: Default::default(),
     });
 }

@@ -8,10 +8,10 @@ use super::schema::{self, KindStatus};
 use super::{Piece, problem};
 use crate::read::{bool_at, int_at, key_span, port_ref, str_at, string, string_map, sub_span};
 use crate::{
-    BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container, Edge,
-    EdgeKind, Endpoint, EndpointId, EnvSource, FluxKustomization, IGNORE_ANNOTATION, InputProblem, InputProblemKind,
-    Object, ObjectId, ResourceRef, Role, ServicePort, Spanned, Suppression, SuppressionScope, Volume, VolumeSource,
-    Workload, WorkloadId, WorkloadKind,
+    BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container,
+    ControllerSpec, Edge, EdgeKind, Endpoint, EndpointId, EnvSource, FluxKustomization, IGNORE_ANNOTATION,
+    InputProblem, InputProblemKind, Object, ObjectId, ResourceRef, Role, ServicePort, Spanned, Suppression,
+    SuppressionScope, Volume, VolumeSource, Workload, WorkloadId, WorkloadKind,
 };
 use nexus_source::yaml::NodeRef;
 use nexus_source::{SourceFile, Span};
@@ -296,6 +296,13 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
         role: Role::Server,
         batch,
         compose: None,
+        controller: ControllerSpec {
+            max_unavailable: spec
+                .and_then(|s| s.path(&["strategy", "rollingUpdate", "maxUnavailable"]))
+                .and_then(port_ref),
+            progress_deadline_seconds: spec.and_then(|s| int_at(s, "progressDeadlineSeconds")),
+            restart_policy: pod_spec.and_then(|s| str_at(s, "restartPolicy")),
+        },
     };
     // Config references.
     let mut refs = Vec::new();
