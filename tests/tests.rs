@@ -9,14 +9,22 @@
 //! - `deps`: dependency inference and gates on `fixtures/deps/*` scenarios.
 //! - `graph`: the `graph` command in each format.
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
+//! - `sarif`: SARIF against the SARIF 2.1.0 schema on every fixture, JUnit, Markdown.
+//! - `baseline`: `--write-baseline` / `--baseline` on a copy of the NEXUS platform.
+//! - `fix`: `nexus-lint fix` on copies of every fixture.
+//! - `action`: the GitHub Action's scripts under a fake runner.
 
+mod action;
+mod baseline;
 mod cli;
 mod deps;
+mod fix;
 mod fixtures;
 mod graph;
 mod meta;
 mod reporters;
 mod robustness;
 mod rule_docs;
+mod sarif;
 mod spans;
 mod util;

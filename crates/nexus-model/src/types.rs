@@ -244,7 +244,8 @@ pub struct DependsOnDecl {
     /// The short (list) form.
     pub short_form: bool,
     /// A block-style list of plain names (`- db` lines) whose first line holds only spaces before
-    /// it: that indentation, so that an edit rewriting the list can keep it.
+    /// it and with no comment between its items: that indentation, so that an edit rewriting the
+    /// list can keep it (and no comment is lost).
     pub block_list_indent: Option<u32>,
 }
 

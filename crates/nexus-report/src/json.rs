@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Counts, positions};
+use super::{BaselineStatus, Counts, positions};
 use nexus_diagnostics::Diagnostic;
 use nexus_source::{SourceDb, Span};
 
@@ -81,13 +81,40 @@ struct Summary {
 }
 
 #[derive(Serialize)]
+struct JsonFixed<'a> {
+    file: &'a str,
+    code: &'a str,
+    resource: Option<&'a str>,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    matched: usize,
+    fixed: Vec<JsonFixed<'a>>,
+}
+
+#[derive(Serialize)]
 struct Document<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
 }
 
 pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Result<()> {
+    write_with(w, diags, db, None)
+}
+
+/// The document, with what `--baseline` hid and which of its findings are fixed.
+pub fn write_with(
+    w: &mut dyn Write,
+    diags: &[Diagnostic],
+    db: &SourceDb,
+    baseline: Option<&BaselineStatus>,
+) -> io::Result<()> {
     let counts = Counts::of(diags);
     let doc = Document {
         version: VERSION,
@@ -125,6 +152,20 @@ pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Resu
             })
             .collect(),
         summary: Summary { errors: counts.errors, warnings: counts.warnings, infos: counts.infos, files: db.len() },
+        baseline: baseline.map(|b| JsonBaseline {
+            file: &b.path,
+            matched: b.matched,
+            fixed: b
+                .fixed
+                .iter()
+                .map(|f| JsonFixed {
+                    file: &f.file,
+                    code: &f.code,
+                    resource: f.resource.as_deref(),
+                    fingerprint: &f.fingerprint,
+                })
+                .collect(),
+        }),
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)

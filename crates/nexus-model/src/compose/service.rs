@@ -263,7 +263,9 @@ impl Cx<'_> {
         }
         if let Some(e) = s.entry("depends_on") {
             let short = e.value.is_seq();
-            let block = short && e.value.source().trim_start().starts_with('-');
+            // A comment between the items would be lost by an edit that rewrites the list.
+            let source = e.value.source();
+            let block = short && source.trim_start().starts_with('-') && !source.contains('#');
             d.depends_on_decl = Some(DependsOnDecl {
                 span: e.value.span(),
                 short_form: short,
