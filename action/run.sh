@@ -71,7 +71,7 @@ if [ "$simulate" = true ]; then
   else
     version="$("$bin" --version)"
     echo "::notice title=nexus-lint::simulate is not available in ${version}; skipped"
-    printf '\n`nexus-lint simulate` is not available in %s; skipped.\n' "$version" >>"$summary"
+    printf '\n%s is not available in %s; skipped.\n' "\`nexus-lint simulate\`" "$version" >>"$summary"
   fi
 fi
 

@@ -111,7 +111,16 @@ pub fn plan(paths: &[String], settings: &Settings) -> Plan {
         .filter(|i| i.path.is_some())
         .map(|i| i.display)
         .collect();
-    let writable = |p: &str| inputs.contains(p) && inside(p, &roots);
+    // Why a file may not be written, if it may not.
+    let unwritable = |p: &str| {
+        if !inputs.contains(p) {
+            Some(format!("`{p}` is not one of the files checked"))
+        } else if !inside(p, &roots) {
+            Some(format!("`{p}` resolves to a file outside the paths given"))
+        } else {
+            None
+        }
+    };
     let mut overlay = Overlay::new();
     let mut originals: BTreeMap<String, Arc<str>> = BTreeMap::new();
     let (mut fixed, mut deferred, mut converged) = (0, 0, false);
@@ -124,9 +133,8 @@ pub fn plan(paths: &[String], settings: &Settings) -> Plan {
         let mut fixed_now = 0;
         for d in &outcome.diagnostics {
             let Some(fix) = &d.fix else { continue };
-            if let Some(e) = fix.edits.iter().find(|e| !writable(&db.get(e.span.file).path)) {
-                let path = &db.get(e.span.file).path;
-                skipped.push(skip_of(d, &outcome, format!("`{path}` is not a file under the paths given")));
+            if let Some(why) = fix.edits.iter().find_map(|e| unwritable(&db.get(e.span.file).path)) {
+                skipped.push(skip_of(d, &outcome, why));
                 continue;
             }
             let new: Vec<&Edit> = fix.edits.iter().filter(|e| !taken.contains(e)).collect();

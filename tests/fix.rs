@@ -112,7 +112,7 @@ fn files_outside_the_paths_are_not_written() {
     if stderr(&out).contains("fixed 0 findings") && fixable(d.path(), "root").is_empty() {
         return; // the walk does not follow symlinked files: nothing to fix here
     }
-    assert!(stderr(&out).contains("is not a file under the paths given"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("resolves to a file outside the paths given"), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(run_in(d.path(), &["fix", "-"]).status.code(), Some(2), "stdin cannot be fixed");
 }
