@@ -66,6 +66,13 @@ fn fixed_findings_are_reported() {
     let out = run_in(dir, &["check", &nexus, "--baseline", "b.json", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json-output.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     let fixed = json["baseline"]["fixed"].as_array().unwrap();
     assert_eq!(fixed.len(), 1, "{json:#}");
     assert_eq!(fixed[0]["code"], "NX501");
