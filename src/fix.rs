@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::check::{self, InputSpec, Outcome, Overlay};
 use crate::config::Settings;
-use nexus_diagnostics::{Diagnostic, Edit};
+use nexus_diagnostics::{Diagnostic, Edit, Fix};
 use nexus_source::discover;
 
 /// Passes after which `fix` stops even if fixes keep coming (they should not: a fix removes
@@ -96,6 +96,31 @@ fn inside(path: &str, roots: &[PathBuf]) -> bool {
     std::fs::canonicalize(path).is_ok_and(|p| roots.iter().any(|r| p.starts_with(r)))
 }
 
+/// One pass's choice among the fixes, in order.
+#[derive(Debug, Default)]
+struct Pass {
+    /// The edits to apply: every edit of each fix that overlaps no edit taken before it.
+    taken: Vec<Edit>,
+    /// Fixes taken (a fix whose edits were all taken already, for another finding, counts).
+    fixed: usize,
+    /// Fixes left for a later pass because they overlap one taken.
+    deferred: usize,
+}
+
+fn choose<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> Pass {
+    let mut pass = Pass::default();
+    for fix in fixes {
+        let new: Vec<&Edit> = fix.edits.iter().filter(|e| !pass.taken.contains(e)).collect();
+        if new.iter().any(|e| pass.taken.iter().any(|t| overlaps(e, t))) {
+            pass.deferred += 1;
+            continue;
+        }
+        pass.taken.extend(new.into_iter().cloned());
+        pass.fixed += 1;
+    }
+    pass
+}
+
 fn skip_of(d: &Diagnostic, outcome: &Outcome, reason: String) -> Skipped {
     let f = outcome.loaded.db.get(d.span().file);
     Skipped { file: f.path.clone(), code: d.code, line: f.position(d.span().start).line, reason }
@@ -128,30 +153,24 @@ pub fn plan(paths: &[String], settings: &Settings) -> Plan {
     let mut outcome = check::check_with(&spec, settings, &overlay);
     for _ in 0..MAX_PASSES {
         let db = &outcome.loaded.db;
-        let mut taken: Vec<Edit> = Vec::new();
         skipped.clear();
-        let mut fixed_now = 0;
+        let mut fixes = Vec::new();
         for d in &outcome.diagnostics {
             let Some(fix) = &d.fix else { continue };
-            if let Some(why) = fix.edits.iter().find_map(|e| unwritable(&db.get(e.span.file).path)) {
-                skipped.push(skip_of(d, &outcome, why));
-                continue;
+            match fix.edits.iter().find_map(|e| unwritable(&db.get(e.span.file).path)) {
+                Some(why) => skipped.push(skip_of(d, &outcome, why)),
+                None => fixes.push(fix),
             }
-            let new: Vec<&Edit> = fix.edits.iter().filter(|e| !taken.contains(e)).collect();
-            if new.iter().any(|e| taken.iter().any(|t| overlaps(e, t))) {
-                deferred += 1;
-                continue;
-            }
-            taken.extend(new.into_iter().cloned());
-            fixed_now += 1;
         }
-        if taken.is_empty() {
+        let pass = choose(fixes);
+        if pass.taken.is_empty() {
             converged = true;
             break;
         }
-        fixed += fixed_now;
+        fixed += pass.fixed;
+        deferred += pass.deferred;
         let mut by_file: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
-        for e in taken {
+        for e in pass.taken {
             by_file.entry(db.get(e.span.file).path.clone()).or_default().push(e);
         }
         for (path, edits) in by_file {
@@ -226,6 +245,19 @@ mod tests {
     #[test]
     fn edits_apply_back_to_front() {
         assert_eq!(apply_edits("abcdef", &[edit(0, 1, "X"), edit(4, 6, "YZW"), edit(2, 2, "+")]), "Xb+cdYZW");
+    }
+
+    #[test]
+    fn a_pass_takes_the_fixes_that_overlap_none_before_them() {
+        let fix = |edits: Vec<Edit>| Fix { message: String::new(), edits };
+        let a = fix(vec![edit(0, 5, "A")]);
+        let b = fix(vec![edit(3, 8, "B")]);
+        let c = fix(vec![edit(10, 12, "C"), edit(20, 20, "c")]);
+        let same_as_a = fix(vec![edit(0, 5, "A")]);
+        let d = fix(vec![edit(6, 7, "D"), edit(11, 11, "d")]);
+        let pass = choose([&a, &b, &c, &same_as_a, &d]);
+        assert_eq!(pass.taken, [edit(0, 5, "A"), edit(10, 12, "C"), edit(20, 20, "c")]);
+        assert_eq!((pass.fixed, pass.deferred), (3, 2), "b overlaps a; d's second edit overlaps c's: all or nothing");
     }
 
     #[test]

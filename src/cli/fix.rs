@@ -49,9 +49,8 @@ pub fn run(args: FixArgs) -> u8 {
     ));
     if plan.deferred > 0 {
         note(&format!(
-            "nexus-lint: {} overlapped another fix in the same file and {} applied in a later pass",
-            plural(plan.deferred, "fix", "fixes"),
-            if plan.deferred == 1 { "was" } else { "were" }
+            "nexus-lint: {} overlapped another fix in the same file and waited for a later pass",
+            plural(plan.deferred, "fix", "fixes")
         ));
     }
     for s in &plan.skipped {
