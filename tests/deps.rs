@@ -57,7 +57,7 @@ fn findings(o: &Outcome) -> Vec<String> {
         .filter(|d| d.severity > nexus_diagnostics::Severity::Info)
         .map(|d| {
             let f = o.loaded.db.get(d.span().file);
-            let name = f.path.rsplit("/fixtures/deps/").next().unwrap_or(&f.path);
+            let name = f.path.strip_prefix("fixtures/deps/").unwrap_or(&f.path);
             let name = name.split_once('/').map_or(name, |(_, rest)| rest);
             format!("{} {}:{}", d.code, name, f.position(d.span().start).line)
         })

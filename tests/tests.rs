@@ -1,5 +1,6 @@
 //! The integration tests, in one binary (one link step).
 //!
+//! - `architecture`: the crates depend on each other only in the pipeline's direction.
 //! - `rule_docs`: every rule's Markdown examples, executed.
 //! - `fixtures`: realistic platforms under `fixtures/`, snapshotted.
 //! - `spans`: every reported position is exact.
@@ -9,12 +10,14 @@
 //! - `deps`: dependency inference and gates on `fixtures/deps/*` scenarios.
 //! - `graph`: the `graph` command in each format.
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
+//! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
 //! - `sarif`: SARIF against the SARIF 2.1.0 schema on every fixture, JUnit, Markdown.
 //! - `baseline`: `--write-baseline` / `--baseline` on a copy of the NEXUS platform.
 //! - `fix`: `nexus-lint fix` on copies of every fixture.
 //! - `action`: the GitHub Action's scripts under a fake runner.
 
 mod action;
+mod architecture;
 mod baseline;
 mod cli;
 mod deps;
@@ -22,6 +25,7 @@ mod fix;
 mod fixtures;
 mod graph;
 mod meta;
+mod real;
 mod reporters;
 mod robustness;
 mod rule_docs;

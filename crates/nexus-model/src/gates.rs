@@ -1,7 +1,7 @@
 //! Gates: what makes each consumer wait, resolved to the provider it waits for.
 //!
 //! Sources (semantics and numbers in `../shared/research/simulation-model.md`):
-//! - init containers and entrypoints that wait ([`super::waits`]); init containers run in order
+//! - init containers and entrypoints that wait (`waits`); init containers run in order
 //!   and the app starts only after all succeed (A3);
 //! - native sidecars (init containers with `restartPolicy: Always`): later containers start once
 //!   the sidecar has *started*, i.e. at once unless it has a startupProbe (A3, KEP-753);
@@ -374,8 +374,8 @@ fn plan_gates(p: &Platform) -> Vec<Gate> {
                     }
                 }
                 PlanAction::Wait { condition, objects, timeout, .. } => {
-                    let level =
-                        if condition.contains("complete") { ReadyLevel::Completed } else { ReadyLevel::Healthy };
+                    // `--for=delete`, JSONPath and conditions waited on as false prove nothing.
+                    let Some(level) = crate::plan::wait_level(condition) else { continue };
                     for &o in objects {
                         if let Some(w) = workload_of(o).filter(|w| created.contains(&w.id)) {
                             waited.push((w.id, si, level, *timeout));

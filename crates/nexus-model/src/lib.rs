@@ -6,7 +6,7 @@
 //! in plain vectors indexed by typed ids and built in input order, which is sorted, so every
 //! iteration over the model is deterministic.
 //!
-//! The front ends ([`k8s`], [`compose`]) fill it; [`link`] then resolves what refers to what
+//! The front ends (`k8s`, `compose`) fill it; `link` then resolves what refers to what
 //! (Service selectors to workloads, config references to their sources, HPAs to their targets,
 //! explicit dependency edges to providers) and derives the rest: inferred dependencies, gates,
 //! deploy plans, migrations. [`load`] runs all of it over files that were read.
@@ -15,28 +15,34 @@
 //! report on is a [`Span`], re-exported here with [`FileId`], and file paths are in
 //! [`Platform::path`].
 
-pub mod compose;
+mod compose;
 mod deps;
+mod durations;
 pub mod gates;
-pub mod index;
+mod index;
 pub mod infer;
-pub mod k8s;
-pub mod labels;
-pub mod link;
+mod k8s;
+mod labels;
+mod link;
 pub mod load;
 pub mod migration;
-pub mod plan;
+mod plan;
+pub mod probes;
 pub mod reach;
-pub mod read;
+mod read;
 pub mod redact;
+mod similar;
 #[cfg(test)]
 mod testing;
 mod types;
-pub mod waits;
+mod waits;
+mod workload;
 
 pub use deps::*;
 pub use labels::{LabelSelector, Requirement, SelectorOp};
+pub use similar::suggest;
 pub use types::*;
+pub use workload::*;
 
 pub use nexus_source::{FileId, Span};
 

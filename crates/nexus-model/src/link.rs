@@ -26,6 +26,7 @@ pub fn link(p: &mut Platform, db: &SourceDb, scripts: &[FileId]) {
     p.plans.extend(orchestrated);
     gates::build(p, db);
     relate(p);
+    crate::probes::build(p, db);
 }
 
 /// Rebuilds the per-workload tables (edges and endpoints first, then again with the gates).

@@ -1,10 +1,15 @@
-//! Reporters: one per output format. They receive finished diagnostics and the sources and
-//! only render; nothing here decides what is wrong.
+//! Reporters: one per output format. They receive finished diagnostics, the source text (for
+//! positions and snippets) and the byte ranges to blank, and only render; nothing here decides
+//! what is wrong, and nothing here knows the platform model or the rules (the dependency graph
+//! arrives as plain data, [`graph::Graph`]).
 //!
 //! What a format needs beyond diagnostics and sources — the tool's name and version, the rules'
-//! documentation (SARIF `tool.driver.rules`), what a baseline hid — comes in as plain data
-//! ([`Tool`], [`RuleDoc`], [`BaselineStatus`]) from the command line, so that this crate depends
-//! on neither the model nor the rules.
+//! documentation (SARIF `tool.driver.rules`), what a baseline hid — comes in as plain data too
+//! ([`Tool`], [`RuleDoc`], [`BaselineStatus`]) from the command line.
+//!
+//! The public API: [`human::write`], [`json::write`], [`sarif::write`], [`github::write`],
+//! [`junit::write`], [`markdown::write`], the graph renderers in [`graph`], and
+//! [`positions`]/[`region`]/[`Counts`] for callers that summarise.
 
 pub mod github;
 pub mod graph;

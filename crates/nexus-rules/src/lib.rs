@@ -2,7 +2,7 @@
 //!
 //! A rule is two files: `rules/<family>/<CODE>-<name>.md` at the repository root (what it does,
 //! why, examples that run as tests) and `crates/nexus-rules/src/<family>/<name_with_underscores>.rs`,
-//! which declares its default severity with [`declare_rule!`] and defines
+//! which declares its default severity with `declare_rule!` and defines
 //! `pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>)`. The build script reads
 //! the code, name and family from the Markdown file's path and generates the registry
 //! ([`all`], in code order) and the family's module list: nothing is listed by hand.

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::shell::eval::paths::normalize;
 use crate::{FileId, SourceDb, read_path};
 
 /// What a front end may ask of the file system.
@@ -48,34 +49,5 @@ impl Files for DbFiles<'_> {
 
     fn db(&self) -> &SourceDb {
         self.db
-    }
-}
-
-/// `a/./b/../c` → `a/c`, so auxiliary files are named the way discovery names them.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for p in path.split('/') {
-        match p {
-            "." | "" if !parts.is_empty() || p == "." => {}
-            ".." if parts.last().is_some_and(|l| *l != "..") => {
-                parts.pop();
-            }
-            _ => parts.push(p),
-        }
-    }
-    let s = parts.join("/");
-    if path.starts_with('/') && !s.starts_with('/') { format!("/{s}") } else { s }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalizes_paths() {
-        assert_eq!(normalize("a/./b/../c"), "a/c");
-        assert_eq!(normalize("./x"), "x");
-        assert_eq!(normalize("../x/./y"), "../x/y");
-        assert_eq!(normalize("/a/b/../c"), "/a/c");
     }
 }

@@ -1,11 +1,15 @@
-//! Reading inputs: discovery, bounded reading, the spanned YAML tree, spans and line indexes.
+//! Reading inputs: discovery ([`discover`]), bounded reading ([`read_path`]), further files on
+//! request ([`files`]), spans and line indexes ([`Span`], [`LineIndex`]), the spanned YAML tree
+//! ([`yaml`]) and Helm's `# Source:` comments ([`helm`]).
 //!
 //! Nothing here interprets Kubernetes or Compose; it turns paths into [`SourceFile`]s whose text
-//! every later stage points into by [`Span`].
+//! every later stage points into by [`Span`]. Only the model's front ends and the reporters read
+//! that text; the rules and the simulator see spans alone.
 
 pub mod discover;
 pub mod files;
 pub mod helm;
+pub mod shell;
 pub mod span;
 pub mod yaml;
 

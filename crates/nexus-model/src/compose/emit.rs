@@ -9,7 +9,7 @@ use super::merge::{merge, merge_def};
 use super::project::{DirEnv, Plan, join, project_name};
 use super::service::{Draft, Layer, TestKind, TopDef};
 use super::{ComposeModel, Files};
-use crate::k8s::schema::suggest;
+use crate::suggest;
 use crate::{
     ComposeProject, ComposeServiceInfo, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind,
     ConfigSource, Container, ContainerPort, Edge, EdgeKind, Endpoint, EndpointId, EnvSource, EnvVar, Format,

@@ -216,23 +216,7 @@ impl Parser<'_> {
 
 /// Escapes inside double quotes. `\$` becomes `$$`, which interpolation turns into a literal `$`.
 fn unescape_double(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('$') => out.push_str("$$"),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
+    nexus_source::shell::unescape(s, |c| (c == '$').then_some("$$"))
 }
 
 #[cfg(test)]

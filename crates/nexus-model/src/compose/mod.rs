@@ -19,6 +19,7 @@
 //! variant) yields one workload per service per project; diagnostics that come out identical
 //! are merged downstream. Problems found here are NX003 (`invalid-compose`) input problems.
 
+mod draft;
 mod emit;
 mod env_file;
 mod interpolate;
@@ -27,7 +28,6 @@ mod project;
 mod read;
 mod schema;
 mod service;
-mod shlex;
 #[cfg(test)]
 mod tests;
 

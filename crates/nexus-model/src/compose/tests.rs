@@ -781,3 +781,21 @@ fn interpolated_values_are_strings_and_reset_removes_values() {
     assert_eq!(w.containers[0].image_str(), "api:2");
     assert!(w.compose.as_ref().unwrap().restart.is_none());
 }
+
+/// `command:`/`entrypoint:` strings split as Compose splits them (shell-words).
+#[test]
+fn splits_like_compose() {
+    use shell_words::split;
+    assert_eq!(
+        split("python manage.py  runserver 0.0.0.0:8000").unwrap(),
+        ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+    );
+    assert_eq!(
+        split(r#"sh -c 'until nc -z db 5432; do sleep 1; done' "a \"b\" $X" c\ d"#).unwrap(),
+        ["sh", "-c", "until nc -z db 5432; do sleep 1; done", "a \"b\" $X", "c d"]
+    );
+    assert_eq!(split("a '' \"\" b").unwrap(), ["a", "", "", "b"]);
+    assert!(split("").unwrap().is_empty());
+    assert!(split("echo 'oops").is_err());
+    assert!(split("echo \"oops").is_err());
+}

@@ -2,15 +2,16 @@
 
 use base64::Engine;
 
+use super::pod::{container, volume};
+use super::scaling::{hpa, keda, pdb};
 use super::schema::{self, KindStatus};
-use super::{Piece, problem, typed};
-use crate::read::{bool_at, int_at, key_span, port_ref, str_at, string, string_list, string_map, sub_span};
+use super::{Piece, problem};
+use crate::read::{bool_at, int_at, key_span, port_ref, str_at, string, string_map, sub_span};
 use crate::{
-    BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container,
-    ContainerPort, Edge, EdgeKind, Endpoint, EndpointId, EnvFrom, EnvSource, EnvVar, FluxKustomization, Hpa, HpaMetric,
-    IGNORE_ANNOTATION, InputProblem, InputProblemKind, LabelSelector, Object, ObjectId, Pdb, Probe, ProbeHandler,
-    Requirement, ResourceRef, Role, Scaler, ScalerId, ScalerKind, ScalingRules, SelectorOp, ServicePort, Spanned,
-    Suppression, SuppressionScope, Volume, VolumeMount, VolumeSource, Workload, WorkloadId, WorkloadKind,
+    BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container, Edge,
+    EdgeKind, Endpoint, EndpointId, EnvSource, FluxKustomization, IGNORE_ANNOTATION, InputProblem, InputProblemKind,
+    Object, ObjectId, ResourceRef, Role, ServicePort, Spanned, Suppression, SuppressionScope, Volume, VolumeSource,
+    Workload, WorkloadId, WorkloadKind,
 };
 use nexus_source::yaml::NodeRef;
 use nexus_source::{SourceFile, Span};
@@ -45,11 +46,9 @@ pub fn object(
     let mut push = |span: Span, message: String, help: Option<String>, kind_: InputProblemKind| {
         problems.push(InputProblem::new(kind_, span, message, help).resource(Some(resource.clone())));
     };
-    let mut typed_object = None;
     match &status {
         KindStatus::Known => {
             let violations = schema::schema().validate(&api_version.value, &kind.value, root);
-            let clean = violations.is_empty();
             let secret = kind.value == "Secret";
             for v in violations {
                 // A Secret's values never reach a message: `found string `…`` loses its value.
@@ -70,23 +69,6 @@ pub fn object(
                     Some("Name the object: `metadata.name`.".into()),
                     InputProblemKind::Manifest,
                 );
-            }
-            match typed::deserialize(&api_version.value, &kind.value, root) {
-                Some(Ok(t)) => {
-                    typed_object = if std::env::var_os("NX_NOTYPED").is_some() {
-                        drop(t);
-                        None
-                    } else {
-                        Some(t)
-                    }
-                }
-                Some(Err(e)) if clean => push(
-                    e.span.unwrap_or(root.span()),
-                    format!("invalid `{}`: {}", kind.value, e.message),
-                    None,
-                    InputProblemKind::Manifest,
-                ),
-                _ => {}
             }
         }
         KindStatus::WrongVersion { served } => push(
@@ -137,7 +119,6 @@ pub fn object(
     };
     let mut piece = Piece {
         object,
-        typed: typed_object,
         workload: None,
         endpoint: None,
         config: None,
@@ -196,15 +177,15 @@ pub fn annotation_suppression(node: NodeRef<'_>, resource: &ResourceRef) -> Supp
     }
 }
 
-struct Cx<'a> {
-    src: &'a SourceFile,
-    root: NodeRef<'a>,
-    piece_name: Option<Spanned<String>>,
-    namespace: Option<String>,
+pub(super) struct Cx<'a> {
+    pub(super) src: &'a SourceFile,
+    pub(super) root: NodeRef<'a>,
+    pub(super) piece_name: Option<Spanned<String>>,
+    pub(super) namespace: Option<String>,
 }
 
 impl Cx<'_> {
-    fn name(&self) -> Spanned<String> {
+    pub(super) fn name(&self) -> Spanned<String> {
         self.piece_name.clone().unwrap_or_else(|| Spanned::new(String::new(), self.root.span()))
     }
 }
@@ -384,201 +365,6 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
     piece.workload = Some(Box::new(w));
 }
 
-fn container(node: NodeRef<'_>, is_init: bool) -> Container {
-    let name = str_at(node, "name").unwrap_or_else(|| Spanned::new(String::new(), node.span()));
-    let env = node
-        .get("env")
-        .map(|l| {
-            l.items()
-                .filter_map(|e| {
-                    let name = str_at(e, "name")?;
-                    let value = str_at(e, "value");
-                    let from = e.get("valueFrom").and_then(env_source);
-                    Some(EnvVar { name, value, from, span: e.span() })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let env_from = node
-        .get("envFrom")
-        .map(|l| {
-            l.items()
-                .filter_map(|e| {
-                    let (kind, r) = match (e.get("configMapRef"), e.get("secretRef")) {
-                        (Some(r), _) => (ConfigKind::ConfigMap, r),
-                        (None, Some(r)) => (ConfigKind::Secret, r),
-                        _ => return None,
-                    };
-                    Some(EnvFrom {
-                        kind,
-                        name: str_at(r, "name")?,
-                        prefix: str_at(e, "prefix").map(|p| p.value),
-                        optional: bool_at(r, "optional").unwrap_or(false),
-                        span: e.span(),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let ports = node
-        .get("ports")
-        .map(|l| {
-            l.items()
-                .filter_map(|p| {
-                    Some(ContainerPort {
-                        name: str_at(p, "name"),
-                        port: int_at(p, "containerPort")?,
-                        protocol: str_at(p, "protocol").map_or_else(|| "TCP".into(), |s| s.value),
-                        published: None,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let resources = node.get("resources");
-    Container {
-        name,
-        span: node.span(),
-        image: str_at(node, "image"),
-        command: string_list(node.get("command")),
-        args: string_list(node.get("args")),
-        env,
-        env_from,
-        ports,
-        readiness: probe(node, "readinessProbe"),
-        liveness: probe(node, "livenessProbe"),
-        startup: probe(node, "startupProbe"),
-        requests: string_map(resources.and_then(|r| r.get("requests"))),
-        limits: string_map(resources.and_then(|r| r.get("limits"))),
-        restart_policy: str_at(node, "restartPolicy"),
-        is_init,
-        volume_mounts: node
-            .get("volumeMounts")
-            .map(|l| {
-                l.items()
-                    .filter_map(|m| {
-                        Some(VolumeMount {
-                            name: str_at(m, "name")?,
-                            mount_path: str_at(m, "mountPath")?,
-                            sub_path: str_at(m, "subPath").map(|s| s.value),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    }
-}
-
-fn env_source(v: NodeRef<'_>) -> Option<EnvSource> {
-    if let Some(r) = v.get("configMapKeyRef") {
-        return Some(EnvSource::ConfigMapKey {
-            name: str_at(r, "name")?,
-            key: str_at(r, "key")?,
-            optional: bool_at(r, "optional").unwrap_or(false),
-        });
-    }
-    if let Some(r) = v.get("secretKeyRef") {
-        return Some(EnvSource::SecretKey {
-            name: str_at(r, "name")?,
-            key: str_at(r, "key")?,
-            optional: bool_at(r, "optional").unwrap_or(false),
-        });
-    }
-    if let Some(r) = v.get("fieldRef") {
-        return Some(EnvSource::Field(str_at(r, "fieldPath")?));
-    }
-    if let Some(r) = v.get("resourceFieldRef") {
-        return Some(EnvSource::ResourceField(str_at(r, "resource")?));
-    }
-    None
-}
-
-fn seconds_ms(node: NodeRef<'_>, key: &str) -> Option<Spanned<i64>> {
-    int_at(node, key).map(|s| s.map(|v| v.saturating_mul(1000)))
-}
-
-fn probe(container: NodeRef<'_>, key: &str) -> Option<Probe> {
-    let entry = container.entry(key)?;
-    let p = entry.value;
-    let handler = if let Some(h) = p.get("httpGet") {
-        match h.get("port").and_then(port_ref) {
-            Some(port) => {
-                ProbeHandler::Http { port, path: str_at(h, "path"), host: str_at(h, "host").map(|s| s.value) }
-            }
-            None => ProbeHandler::None,
-        }
-    } else if let Some(h) = p.get("tcpSocket") {
-        match h.get("port").and_then(port_ref) {
-            Some(port) => ProbeHandler::Tcp { port, host: str_at(h, "host").map(|s| s.value) },
-            None => ProbeHandler::None,
-        }
-    } else if let Some(h) = p.get("grpc") {
-        match h.get("port").and_then(port_ref) {
-            Some(port) => ProbeHandler::Grpc { port },
-            None => ProbeHandler::None,
-        }
-    } else if let Some(h) = p.get("exec") {
-        ProbeHandler::Exec { command: string_list(h.get("command")) }
-    } else {
-        ProbeHandler::None
-    };
-    Some(Probe {
-        key_span: entry.key.span(),
-        span: p.span(),
-        handler,
-        initial_delay_ms: seconds_ms(p, "initialDelaySeconds"),
-        period_ms: seconds_ms(p, "periodSeconds"),
-        timeout_ms: seconds_ms(p, "timeoutSeconds"),
-        failure_threshold: int_at(p, "failureThreshold"),
-        success_threshold: int_at(p, "successThreshold"),
-        start_period_ms: None,
-        disabled: false,
-    })
-}
-
-fn volume(v: NodeRef<'_>) -> Option<Volume> {
-    let name = str_at(v, "name")?;
-    let items = |n: NodeRef<'_>| -> Vec<Spanned<String>> {
-        n.get("items").map(|l| l.items().filter_map(|i| str_at(i, "key")).collect()).unwrap_or_default()
-    };
-    let source = if let Some(c) = v.get("configMap") {
-        VolumeSource::ConfigMap {
-            name: str_at(c, "name")?,
-            optional: bool_at(c, "optional").unwrap_or(false),
-            items: items(c),
-        }
-    } else if let Some(s) = v.get("secret") {
-        VolumeSource::Secret {
-            name: str_at(s, "secretName")?,
-            optional: bool_at(s, "optional").unwrap_or(false),
-            items: items(s),
-        }
-    } else if let Some(p) = v.get("projected") {
-        let mut out = Vec::new();
-        for s in p.get("sources").into_iter().flat_map(|l| l.items()) {
-            for (key, kind) in [("configMap", ConfigKind::ConfigMap), ("secret", ConfigKind::Secret)] {
-                if let Some(r) = s.get(key)
-                    && let Some(n) = str_at(r, "name")
-                {
-                    out.push((kind, n, bool_at(r, "optional").unwrap_or(false)));
-                }
-            }
-        }
-        VolumeSource::Projected(out)
-    } else if let Some(p) = v.get("persistentVolumeClaim") {
-        VolumeSource::Pvc(str_at(p, "claimName")?)
-    } else if v.get("emptyDir").is_some() {
-        VolumeSource::EmptyDir
-    } else if let Some(h) = v.get("hostPath") {
-        VolumeSource::HostPath(str_at(h, "path").map(|s| s.value).unwrap_or_default())
-    } else {
-        VolumeSource::Other(
-            v.entries().find(|e| e.key.as_str() != Some("name")).and_then(|e| e.key.as_str()).unwrap_or("").to_string(),
-        )
-    };
-    Some(Volume { name, span: v.span(), source })
-}
-
 fn service(cx: &Cx<'_>, piece: &mut Piece) {
     let spec = cx.root.get("spec");
     let selector_node = spec.and_then(|s| s.get("selector"));
@@ -667,157 +453,6 @@ fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
         annotations: piece.object.annotations.clone(),
         external_file: None,
     }));
-}
-
-fn scaler(cx: &Cx<'_>, piece: &Piece, kind: ScalerKind) -> Scaler {
-    Scaler {
-        id: ScalerId(0),
-        object: ObjectId(0),
-        resource: piece.object.resource.clone(),
-        name: cx.name(),
-        namespace: cx.namespace.clone(),
-        file: cx.src.id,
-        span: cx.root.span(),
-        kind,
-    }
-}
-
-fn scaling_rules(node: Option<NodeRef<'_>>) -> Option<ScalingRules> {
-    let n = node?;
-    Some(ScalingRules {
-        span: n.span(),
-        stabilization_seconds: int_at(n, "stabilizationWindowSeconds"),
-        select_policy: str_at(n, "selectPolicy"),
-        policies: n
-            .get("policies")
-            .map(|l| {
-                l.items()
-                    .filter_map(|p| {
-                        let t = str_at(p, "type")?.value;
-                        let v = int_at(p, "value")?.value;
-                        let period = int_at(p, "periodSeconds")?.value;
-                        Some(Spanned::new((t, v, period), p.span()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    })
-}
-
-fn hpa(cx: &Cx<'_>, piece: &mut Piece) {
-    let Some(spec) = cx.root.get("spec") else {
-        return;
-    };
-    let Some(target) = spec.get("scaleTargetRef") else {
-        return;
-    };
-    let v1 = piece.object.api_version.value == "autoscaling/v1";
-    let mut metrics = Vec::new();
-    if v1 && let Some(t) = spec.entry("targetCPUUtilizationPercentage") {
-        metrics.push(HpaMetric {
-            span: t.key.span().cover(t.value.span()),
-            kind: "Resource".into(),
-            resource: Some("cpu".into()),
-            target_type: Some("Utilization".into()),
-            container: None,
-        });
-    }
-    for m in spec.get("metrics").into_iter().flat_map(|l| l.items()) {
-        let kind = str_at(m, "type").map(|t| t.value).unwrap_or_default();
-        let body = match kind.as_str() {
-            "Resource" => m.get("resource"),
-            "ContainerResource" => m.get("containerResource"),
-            _ => None,
-        };
-        metrics.push(HpaMetric {
-            span: m.span(),
-            kind,
-            resource: body.and_then(|b| str_at(b, "name")).map(|s| s.value),
-            target_type: body.and_then(|b| b.get("target")).and_then(|t| str_at(t, "type")).map(|s| s.value),
-            container: body.and_then(|b| str_at(b, "container")).map(|s| s.value),
-        });
-    }
-    let behavior = spec.get("behavior");
-    let h = Hpa {
-        api_version: piece.object.api_version.value.clone(),
-        target_kind: str_at(target, "kind").unwrap_or_else(|| Spanned::new(String::new(), target.span())),
-        target_name: str_at(target, "name").unwrap_or_else(|| Spanned::new(String::new(), target.span())),
-        target_span: target.span(),
-        min_replicas: int_at(spec, "minReplicas"),
-        max_replicas: int_at(spec, "maxReplicas"),
-        metrics,
-        scale_up: scaling_rules(behavior.and_then(|b| b.get("scaleUp"))),
-        scale_down: scaling_rules(behavior.and_then(|b| b.get("scaleDown"))),
-        target: None,
-    };
-    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Hpa(Box::new(h)))));
-}
-
-/// A KEDA ScaledObject drives an HPA; model it as one (defaults from KEDA's docs: minReplicaCount
-/// 0, maxReplicaCount 100, target kind Deployment).
-fn keda(cx: &Cx<'_>, piece: &mut Piece) {
-    let Some(spec) = cx.root.get("spec") else {
-        return;
-    };
-    let Some(target) = spec.get("scaleTargetRef") else {
-        return;
-    };
-    let behavior = spec.path(&["advanced", "horizontalPodAutoscalerConfig", "behavior"]);
-    let h = Hpa {
-        api_version: piece.object.api_version.value.clone(),
-        target_kind: str_at(target, "kind").unwrap_or_else(|| Spanned::new("Deployment".into(), target.span())),
-        target_name: str_at(target, "name").unwrap_or_else(|| Spanned::new(String::new(), target.span())),
-        target_span: target.span(),
-        min_replicas: int_at(spec, "minReplicaCount").or(Some(Spanned::new(0, target.span()))),
-        max_replicas: int_at(spec, "maxReplicaCount").or(Some(Spanned::new(100, target.span()))),
-        metrics: spec
-            .get("triggers")
-            .into_iter()
-            .flat_map(|l| l.items())
-            .map(|t| HpaMetric {
-                span: t.span(),
-                kind: "External".into(),
-                resource: str_at(t, "type").map(|s| s.value),
-                target_type: None,
-                container: None,
-            })
-            .collect(),
-        scale_up: scaling_rules(behavior.and_then(|b| b.get("scaleUp"))),
-        scale_down: scaling_rules(behavior.and_then(|b| b.get("scaleDown"))),
-        target: None,
-    };
-    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Hpa(Box::new(h)))));
-}
-
-pub fn label_selector(node: NodeRef<'_>) -> LabelSelector {
-    let mut s = LabelSelector { match_labels: string_map(node.get("matchLabels")), match_expressions: Vec::new() };
-    for e in node.get("matchExpressions").into_iter().flat_map(|l| l.items()) {
-        let (Some(key), Some(op)) = (str_at(e, "key"), str_at(e, "operator").and_then(|o| SelectorOp::parse(&o.value)))
-        else {
-            continue;
-        };
-        s.match_expressions.push(Requirement {
-            key: key.value,
-            op,
-            values: string_list(e.get("values")).into_iter().map(|v| v.value).collect(),
-        });
-    }
-    s
-}
-
-fn pdb(cx: &Cx<'_>, piece: &mut Piece) {
-    let Some(spec) = cx.root.get("spec") else {
-        return;
-    };
-    let sel = spec.get("selector");
-    let p = Pdb {
-        selector: sel.map(label_selector).unwrap_or_default(),
-        selector_span: sel.map_or(spec.span(), |_| key_span(spec, "selector")),
-        min_available: spec.get("minAvailable").and_then(port_ref),
-        max_unavailable: spec.get("maxUnavailable").and_then(port_ref),
-        targets: Vec::new(),
-    };
-    piece.scaler = Some(Box::new(scaler(cx, piece, ScalerKind::Pdb(p))));
 }
 
 /// A Flux Kustomization (`kustomize.toolkit.fluxcd.io`): path, `dependsOn`, and whether Ready

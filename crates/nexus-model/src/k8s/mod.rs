@@ -2,14 +2,16 @@
 //!
 //! Each document with an `apiVersion`/`kind` (and each item of a `v1 List`) becomes an
 //! [`Object`]: checked against the strict 1.37 schema (NX002), kept generically when its kind is
-//! not a Kubernetes one (NX005), deserialized into its k8s-openapi type for the kinds the model
-//! uses, and turned into workloads, endpoints, config sources and scalers. Values are read from
-//! the spanned tree so each keeps its position; the typed object is kept beside them.
+//! not a Kubernetes one (NX005), and turned into workloads, endpoints, config sources and
+//! scalers. Values are read from the spanned tree so each keeps its position; API defaults the
+//! manifests leave out (probe timings, Job backoff, HPA behavior) are documented where the model
+//! or its readers apply them.
 
 mod build;
 pub mod netpol;
+mod pod;
+mod scaling;
 pub mod schema;
-mod typed;
 
 use crate::{
     ConfigRef, ConfigSource, Edge, Endpoint, FluxKustomization, InputProblem, InputProblemKind, NetworkPolicy, Object,
@@ -18,13 +20,10 @@ use crate::{
 use nexus_source::SourceFile;
 use nexus_source::yaml::NodeRef;
 
-pub use typed::TypedObject;
-
 /// The model pieces one object contributes; ids inside are provisional (0) until assembled.
 #[derive(Debug)]
 pub struct Piece {
     pub object: Object,
-    pub typed: Option<TypedObject>,
     // Boxed: most objects fill one of these, and pieces are moved around in bulk.
     pub workload: Option<Box<Workload>>,
     pub endpoint: Option<Box<Endpoint>>,

@@ -9,7 +9,7 @@
 //! - a rule with no (or an empty) `from`/`to` matches every peer, with no `ports` every port;
 //! - a port's `protocol` defaults to `TCP`.
 
-use super::build::label_selector;
+use super::scaling::label_selector;
 use crate::read::{int_at, key_span, port_ref, str_at, string_list};
 use crate::{LabelSelector, NetworkPolicy, Object, ObjectId, PolicyPeer, PolicyPort, PolicyRule, Spanned};
 use nexus_source::yaml::NodeRef;

@@ -10,8 +10,10 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use base64::Engine;
 use serde_json::Value;
 
+use crate::suggest;
 use nexus_source::Span;
 use nexus_source::yaml::{NodeKind, NodeRef, Plain};
 
@@ -78,9 +80,52 @@ struct Node {
     enumeration: Vec<Box<str>>,
     one_of: Vec<usize>,
     reference: Option<usize>,
-    int32: bool,
+    format: Format,
     /// The definition's short name (`PodSpec`), for messages.
     title: Option<Box<str>>,
+}
+
+/// The `format`s the validator checks (the others need no check beyond the type).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+enum Format {
+    #[default]
+    Other,
+    Int32,
+    /// `byte`: standard base64, as the API server decodes it.
+    Base64,
+    DateTime,
+}
+
+/// `2026-11-30T12:00:00Z`, `2026-11-30T12:00:00.5+01:00` (RFC 3339 `date-time`).
+fn is_rfc3339(v: &str) -> bool {
+    let b = v.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 20 || !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)) {
+        return false;
+    }
+    let time = digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':';
+    if !(matches!(b[10], b'T' | b't') && time) {
+        return false;
+    }
+    if !digits(17..19) {
+        return false;
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &b[i..] {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        _ => false,
+    }
 }
 
 /// The compiled schemas.
@@ -204,7 +249,12 @@ impl Schema {
         if let Some(alts) = v.get("oneOf").and_then(Value::as_array) {
             n.one_of = alts.iter().map(|a| self.child(a, index)).collect();
         }
-        n.int32 = v.get("format").and_then(Value::as_str) == Some("int32");
+        n.format = match v.get("format").and_then(Value::as_str) {
+            Some("int32") => Format::Int32,
+            Some("byte") => Format::Base64,
+            Some("date-time") => Format::DateTime,
+            _ => Format::Other,
+        };
         n
     }
 
@@ -280,21 +330,6 @@ fn type_names(types: u8) -> String {
     }
 }
 
-/// The closest candidate to a misspelled name: case-insensitive equality, then a small edit
-/// distance relative to length.
-pub fn suggest<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let lw = wrong.to_ascii_lowercase();
-    if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase() == lw) {
-        return Some(c);
-    }
-    candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(&lw, &c.to_ascii_lowercase()), *c))
-        .filter(|(d, c)| *d <= (c.len().max(wrong.len()) / 3).max(1))
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
-}
-
 struct Validator<'s, 'o> {
     schema: &'s Schema,
     out: &'o mut Vec<Violation>,
@@ -357,11 +392,38 @@ impl Validator<'_, '_> {
                     };
                     self.push(node.span(), format!("`{v}` is not a valid `{field}`"), help);
                 }
-                if s.int32
-                    && let Some(Plain::Int(i)) = node.scalar_type()
-                    && i32::try_from(i).is_err()
-                {
-                    self.push(node.span(), format!("`{field}` must fit in 32 bits, found `{i}`"), None);
+                match s.format {
+                    Format::Int32 => {
+                        if let Some(Plain::Int(i)) = node.scalar_type()
+                            && i32::try_from(i).is_err()
+                        {
+                            self.push(node.span(), format!("`{field}` must fit in 32 bits, found `{i}`"), None);
+                        }
+                    }
+                    // The value is never quoted: `byte` fields hold Secret data.
+                    Format::Base64 => {
+                        if let Some(v) = node.as_string()
+                            && base64::engine::general_purpose::STANDARD.decode(v.trim()).is_err()
+                        {
+                            self.push(
+                                node.span(),
+                                format!("`{field}` must be base64-encoded, and this value is not"),
+                                Some("Encode the value (`base64 -w0`), or put it under `stringData`.".into()),
+                            );
+                        }
+                    }
+                    Format::DateTime => {
+                        if let Some(v) = node.as_string()
+                            && !is_rfc3339(v)
+                        {
+                            self.push(
+                                node.span(),
+                                format!("`{field}` must be an RFC 3339 date-time, found `{v}`"),
+                                None,
+                            );
+                        }
+                    }
+                    Format::Other => {}
                 }
             }
             NodeKind::Alias(_) => {}
@@ -471,6 +533,19 @@ mod tests {
         assert_eq!(v[0].help.as_deref(), Some("Did you mean `initContainers`?"));
         assert_eq!(at(&t, &v[1]), "readinessprobe");
         assert_eq!(v[1].help.as_deref(), Some("Did you mean `readinessProbe`?"));
+    }
+
+    #[test]
+    fn base64_and_date_time_formats() {
+        let (v, t) = check(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  good: cGFzc3dvcmQ=\n  bad: not base64!\n",
+        );
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(at(&t, &v[0]), "not base64!");
+        assert!(!v[0].message.contains("not base64!"), "the value stays out of the message");
+        assert!(is_rfc3339("2026-11-30T12:00:00Z") && is_rfc3339("2026-11-30t12:00:00.25+01:00"));
+        assert!(!is_rfc3339("2026-11-30") && !is_rfc3339("2026-11-30T12:00:00") && !is_rfc3339("yesterday"));
+        assert!(!is_rfc3339("2026-11-30T12:00:00.Z") && !is_rfc3339("2026-11-30T12:00:00+0100"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use crate::prelude::*;
 use nexus_model::infer::resolve;
-use nexus_model::k8s::schema::suggest;
+use nexus_model::suggest;
 use nexus_model::{Format, GateKind, same_namespace};
 
 declare_rule!(Error);

@@ -1,0 +1,182 @@
+//! The human report: race table, time-to-ready table, and for each race the timeline of its
+//! first failing trial with the command that replays it.
+
+use std::fmt::Write as _;
+
+use crate::finding::{Detail, Finding};
+use crate::log::{PLAN_ACTOR, What, describe, fmt_time, subject};
+use crate::montecarlo::{RaceStat, SimReport};
+use crate::run::{Replay, Simulator};
+use crate::spec::{Millis, SimPlatform};
+use crate::stats::Quantiles;
+use crate::timeline::finding_actors;
+
+/// Seconds with one decimal: `12.3s`; `-` for none.
+fn secs(t: Option<Millis>) -> String {
+    t.map_or_else(|| "-".into(), |t| format!("{}.{}s", t / 1000, (t % 1000) / 100))
+}
+
+fn q(qs: &Quantiles) -> [String; 3] {
+    [secs(qs.p50_ms), secs(qs.p95_ms), secs(qs.p99_ms)]
+}
+
+/// The whole human report. `command_prefix` is how the user ran the simulation (e.g.
+/// `nexus-lint simulate fixtures/nexus`); each race's reproduction is that plus
+/// `--replay KEY`. Re-runs each race's first failing trial to show its timeline.
+pub fn human(sim: &Simulator<'_>, report: &SimReport, command_prefix: &str) -> String {
+    let p = sim.platform();
+    let mut o = String::new();
+    let profile = report.options.profile;
+    let _ = writeln!(
+        o,
+        "{} trials, master seed {} (semantics v{}, {} kubelet backoff, deadline {})",
+        report.trials,
+        report.master_seed,
+        report.semantics_version,
+        profile,
+        secs(Some(report.options.deadline_ms))
+    );
+    o.push('\n');
+    if report.races.is_empty() {
+        let _ = writeln!(o, "No race in {} trials (each < 3/{} at 95%).", report.trials, report.trials);
+    } else {
+        let w = report.races.iter().map(|r| r.subject.chars().count()).max().unwrap_or(0).max(4);
+        let _ = writeln!(o, "Races");
+        let _ =
+            writeln!(o, "  {:<6} {:<28} {:<w$}  {:<26}  first seen", "code", "kind", "race", "probability [95% CI]");
+        for r in &report.races {
+            let _ = writeln!(
+                o,
+                "  {:<6} {:<28} {:<w$}  {:<26}  trial {} at {}",
+                r.code,
+                r.name,
+                r.subject,
+                r.estimate.display(),
+                r.first_trial,
+                secs(Some(r.first_time_ms)),
+            );
+        }
+    }
+    o.push('\n');
+    let w = p.actors.iter().map(|a| a.name.chars().count()).max().unwrap_or(0).max(8);
+    let _ = writeln!(o, "Time to ready (serving; over the trials that got there)");
+    let _ = writeln!(
+        o,
+        "  {:<w$}  {:>8} {:>8} {:>8}  {:>9}  {:>9}  {:>8}  {:>11}",
+        "workload", "p50", "p95", "p99", "not ready", "restarts", "max", "penalty p95"
+    );
+    for ws in &report.workloads {
+        let [a, b, c] = q(&ws.time_to_ready);
+        let mean = if report.trials == 0 { 0.0 } else { ws.restarts_total as f64 / report.trials as f64 };
+        let _ = writeln!(
+            o,
+            "  {:<w$}  {:>8} {:>8} {:>8}  {:>9}  {:>9.2}  {:>8}  {:>11}",
+            ws.name,
+            a,
+            b,
+            c,
+            ws.not_ready_trials,
+            mean,
+            ws.restarts_max,
+            secs(ws.backoff_penalty.p95_ms)
+        );
+    }
+    let [a, b, c] = q(&report.platform_time_to_ready);
+    let _ = writeln!(o, "  {:<w$}  {:>8} {:>8} {:>8}  {:>9}", "(platform)", a, b, c, report.platform_not_ready_trials);
+    if report.budget_exceeded_trials > 0 {
+        let _ = writeln!(o, "\n{} trials exceeded the event budget and were stopped.", report.budget_exceeded_trials);
+    }
+    for race in &report.races {
+        o.push('\n');
+        let replay = sim.replay(race.first_trial);
+        let _ = writeln!(o, "{} {}: {} — {}", race.code, race.name, race.subject, race.estimate.display());
+        if let Some(f) = replay.findings.iter().find(|f| f.key() == race_key(race)) {
+            let _ = writeln!(o, "  {}", explain(p, f));
+            o.push_str(&race_timeline_text(p, &replay, f, 24));
+        }
+        let _ = writeln!(o, "  reproduce: {command_prefix} --replay {}", race.first_trial);
+    }
+    o
+}
+
+fn race_key(r: &RaceStat) -> crate::finding::RaceKey {
+    crate::finding::RaceKey { kind: r.kind, primary: r.primary, secondary: r.secondary }
+}
+
+/// One sentence about a finding.
+fn explain(p: &SimPlatform, f: &Finding) -> String {
+    let name = |a: crate::spec::ActorId| p.actors.get(a.index()).map_or("?", |a| a.name.as_str());
+    match f.detail {
+        Detail::EarlyConnect { consumer, provider } => format!(
+            "{} connected to {} at {} before it was ready, and crashed",
+            name(consumer),
+            name(provider),
+            secs(Some(f.time_ms))
+        ),
+        Detail::MigrationOverlap { app, .. } => {
+            format!("{} served at {} before its migration completed", name(app), secs(Some(f.time_ms)))
+        }
+        Detail::ConcurrentMigration { datastore } => {
+            format!("two migrations of {} ran at once at {}", name(datastore), secs(Some(f.time_ms)))
+        }
+        Detail::Stall { chain, why, len, deadlock } => {
+            let mut links: Vec<String> = (0..usize::from(len))
+                .map(|i| {
+                    let why = serde_json::to_value(why[i]).ok().and_then(|v| v.as_str().map(str::to_string));
+                    format!("{} ({})", name(chain[i]), why.unwrap_or_default().replace('_', " "))
+                })
+                .collect();
+            if deadlock && let Some(&first) = chain.first() {
+                links.push(format!("{} again: deadlock", name(first)));
+            }
+            format!("not ready by {}: {}", secs(Some(f.time_ms)), links.join(" → "))
+        }
+        Detail::CrashloopStorm { restarts_in_window, penalty_ms } => {
+            format!("{restarts_in_window} restarts within the window; backoff penalty {}", secs(Some(penalty_ms)))
+        }
+        Detail::OrchestratorTimeout { reported_failure: true, converged_ms } => {
+            format!("reported failure at {} but converged at {}", secs(Some(f.time_ms)), secs(converged_ms))
+        }
+        Detail::OrchestratorTimeout { reported_failure: false, .. } => {
+            format!("reported success at {} but was not ready at the end", secs(Some(f.time_ms)))
+        }
+    }
+}
+
+/// The events of a race's actors up to the finding (and a little after), at most `max` lines.
+pub fn race_timeline_text(p: &SimPlatform, replay: &Replay, f: &Finding, max: usize) -> String {
+    let actors = finding_actors(p, f);
+    let quiet = |w: &What| {
+        matches!(
+            w,
+            What::PodCreated | What::PodScheduled | What::ImagePulled | What::InEndpoints | What::ContainerReady
+        )
+    };
+    let horizon = f.time_ms.saturating_add(60_000);
+    let lines: Vec<String> = replay
+        .log
+        .iter()
+        .filter(|e| e.t <= horizon && actors.contains(&e.actor) && !quiet(&e.what))
+        .map(|e| {
+            let who = if e.actor == PLAN_ACTOR { "deploy".to_string() } else { subject(p, e) };
+            let mark = if e.t == f.time_ms { "▶" } else { " " };
+            format!("  {mark}{}  {}  {}", fmt_time(e.t), who, describe(p, &e.what))
+        })
+        .collect();
+    let mut o = String::new();
+    // Keep the lines around the finding when there are too many.
+    let at = replay.log.iter().filter(|e| e.t < f.time_ms && actors.contains(&e.actor) && !quiet(&e.what)).count();
+    let start = at.saturating_sub(max * 2 / 3).min(lines.len().saturating_sub(max));
+    if start > 0 {
+        let _ = writeln!(o, "    … {start} earlier events");
+    }
+    for l in lines.iter().skip(start).take(max) {
+        o.push_str(l);
+        o.push('\n');
+    }
+    let rest = lines.len().saturating_sub(start + max);
+    if rest > 0 {
+        let _ = writeln!(o, "    … {rest} more events");
+    }
+    o
+}
