@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use nexus_diagnostics::{self as diagnostics, Diagnostic};
+use nexus_diagnostics::{self as diagnostics, Diagnostic, Suppressed};
 pub use nexus_model::load::Loaded as Model;
 use nexus_model::load::{self, Input, Options};
 use nexus_rules::suppress::{self, Applied, Ignore, Policy};
@@ -53,11 +53,16 @@ impl std::ops::Deref for Loaded {
 pub struct Outcome {
     pub loaded: Loaded,
     pub diagnostics: Vec<Diagnostic>,
-    pub suppressed: Vec<(Diagnostic, String)>,
+    /// Findings that suppressions accepted, fingerprinted like the others.
+    pub suppressed: Vec<Suppressed>,
 }
 
+/// Text that stands in for a file's content on disk, by path as discovered (`nexus-lint fix`
+/// re-checks its edits before writing them).
+pub type Overlay = std::collections::BTreeMap<String, Arc<str>>;
+
 /// Reads every input, in parallel, in input order.
-fn read_inputs(paths: &[String], settings: &Settings, io_errors: &mut Vec<IoError>) -> Vec<Input> {
+fn read_inputs(paths: &[String], settings: &Settings, overlay: &Overlay, io_errors: &mut Vec<IoError>) -> Vec<Input> {
     let found = discover::discover(paths, &settings.exclude);
     io_errors.extend(found.errors.into_iter().map(|e| IoError { path: e.path, message: e.message }));
     let read: Vec<(String, InputKind, std::io::Result<source::ReadResult>)> = found
@@ -65,6 +70,9 @@ fn read_inputs(paths: &[String], settings: &Settings, io_errors: &mut Vec<IoErro
         .par_iter()
         .map(|i| {
             let r = match &i.path {
+                Some(_) if overlay.contains_key(&i.display) => {
+                    Ok(source::ReadResult { text: overlay[&i.display].clone(), problem: None })
+                }
                 Some(p) => source::read_path(p, settings.max_file_size),
                 None => source::read_bounded(std::io::stdin().lock(), settings.max_file_size),
             };
@@ -83,12 +91,17 @@ fn read_inputs(paths: &[String], settings: &Settings, io_errors: &mut Vec<IoErro
 
 /// Reads and models the inputs.
 pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
+    load_with(spec, settings, &Overlay::new())
+}
+
+/// [`load`], with some files' text replaced.
+pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Loaded {
     let mut io_errors = Vec::new();
     let mut model = match spec {
         InputSpec::Memory(files) if settings.roles.is_empty() => load::load_memory(files),
         InputSpec::Memory(files) => load::load_memory_with(files, settings.roles.clone()),
         InputSpec::Paths(paths) => {
-            let inputs = read_inputs(paths, settings, &mut io_errors);
+            let inputs = read_inputs(paths, settings, overlay, &mut io_errors);
             let options =
                 Options { memory: false, max_file_size: settings.max_file_size, roles: settings.roles.clone() };
             load::load(inputs, options)
@@ -130,7 +143,7 @@ pub fn rule_findings(loaded: &Loaded, settings: &Settings) -> Vec<Diagnostic> {
 
 /// Runs the enabled rules over a loaded platform, then suppressions and ordering. The
 /// simulation's rules (NX9xx) report nothing here, so their suppressions are not judged.
-pub fn run_rules(loaded: &Loaded, settings: &Settings) -> (Vec<Diagnostic>, Vec<(Diagnostic, String)>) {
+pub fn run_rules(loaded: &Loaded, settings: &Settings) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     finish(loaded, settings, rule_findings(loaded, settings), &|code| !is_simulation(code))
 }
 
@@ -146,7 +159,7 @@ pub fn finish(
     settings: &Settings,
     raw: Vec<Diagnostic>,
     judged: &dyn Fn(&str) -> bool,
-) -> (Vec<Diagnostic>, Vec<(Diagnostic, String)>) {
+) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     let platform = &loaded.platform;
     let ignores = ignores(loaded, settings);
     let enabled = |code: &str| settings.is_enabled(code) && (code == "NX006" || judged(code));
@@ -159,13 +172,18 @@ pub fn finish(
     }
     let locate = |s: Span| loaded.locate(s);
     diagnostics::finalize(&mut kept, &loaded.db, &locate);
-    suppressed.sort_by(|a, b| (a.0.span(), a.0.code).cmp(&(b.0.span(), b.0.code)));
+    diagnostics::finalize_suppressed(&mut suppressed, &loaded.db, &locate);
     (kept, suppressed)
 }
 
 /// Loads and checks.
 pub fn check(spec: &InputSpec, settings: &Settings) -> Outcome {
-    let loaded = load(spec, settings);
+    check_with(spec, settings, &Overlay::new())
+}
+
+/// [`check`], with some files' text replaced.
+pub fn check_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Outcome {
+    let loaded = load_with(spec, settings, overlay);
     let (diagnostics, suppressed) = run_rules(&loaded, settings);
     Outcome { loaded, diagnostics, suppressed }
 }

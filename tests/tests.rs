@@ -14,10 +14,17 @@
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
 //! - `precision`: the false alarms and misses seen on real platforms, one scenario each under
 //!   `fixtures/precision/*`.
+//! - `sarif`: SARIF against the SARIF 2.1.0 schema on every fixture, JUnit, Markdown.
+//! - `baseline`: `--write-baseline` / `--baseline` on a copy of the NEXUS platform.
+//! - `fix`: `nexus-lint fix` on copies of every fixture.
+//! - `action`: the GitHub Action's scripts under a fake runner.
 
+mod action;
 mod architecture;
+mod baseline;
 mod cli;
 mod deps;
+mod fix;
 mod fixtures;
 mod graph;
 mod meta;
@@ -26,6 +33,7 @@ mod real;
 mod reporters;
 mod robustness;
 mod rule_docs;
+mod sarif;
 mod simulate;
 mod spans;
 mod util;

@@ -101,3 +101,43 @@ pub fn summary(o: &Outcome) -> Vec<(String, String, u32)> {
         })
         .collect()
 }
+
+/// Copies a directory tree (files and directories; symlinks as the files they point to).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A temporary directory holding a copy of `fixtures/<name>` as `<dir>/<last component>`;
+/// returns the directory and the copy's name relative to it.
+pub fn fixture_copy(name: &str) -> (tempfile::TempDir, String) {
+    let d = tempfile::tempdir().unwrap();
+    let last = name.rsplit('/').next().unwrap().to_string();
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name), &d.path().join(&last));
+    (d, last)
+}
+
+/// Every file under a directory, with its content, by path relative to it.
+pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, String>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}

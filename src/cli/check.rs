@@ -1,13 +1,13 @@
 //! `nexus-lint check`.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
+use super::output::Report;
 use super::{CheckArgs, Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, emit, eprint_error};
+use crate::baseline::Baseline;
 use crate::check::{self, InputSpec};
 use crate::config::{self, FailOn, Overrides, Settings};
 use crate::simulate as sim;
-use nexus_model::redact;
-use nexus_report as report;
 
 /// Resolves the config file and command-line overrides into settings.
 pub(crate) fn settings(
@@ -81,6 +81,14 @@ pub fn run(args: CheckArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    // A baseline that cannot be used is an error before any work.
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            eprint_error(&e);
+            return EXIT_ERROR;
+        }
+    };
     let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
     if paths.iter().filter(|p| *p == "-").count() > 1 {
         eprint_error("`-` (stdin) can be given only once");
@@ -101,37 +109,40 @@ pub fn run(args: CheckArgs) -> u8 {
     for e in &outcome.loaded.io_errors {
         eprint_error(&format!("{}: {}", e.path, e.message));
     }
+    if let Some(path) = &args.write_baseline {
+        let text = Baseline::of(&outcome.diagnostics, &outcome.loaded.db).render();
+        if let Err(e) = std::fs::write(path, text) {
+            eprint_error(&format!("cannot write baseline `{}`: {e}", path.display()));
+            return EXIT_ERROR;
+        }
+        note(&format!("nexus-lint: wrote {} findings to the baseline `{}`", outcome.diagnostics.len(), path.display()));
+    }
+    let (diags, status) = match (&baseline, &args.baseline) {
+        (Some(b), Some(path)) => {
+            let (kept, status) =
+                b.apply(outcome.diagnostics.clone(), &outcome.suppressed, &outcome.loaded.db, &path.to_string_lossy());
+            (kept, Some(status))
+        }
+        _ => (outcome.diagnostics.clone(), None),
+    };
     let format = args.format.unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") { Format::Github } else { Format::Human }
     });
-    let db = &outcome.loaded.db;
-    let diags = &outcome.diagnostics;
-    let render = |w: &mut dyn Write, color: bool| -> std::io::Result<()> {
-        match format {
-            Format::Json => report::json::write(w, diags, db),
-            Format::Github => report::github::write(w, diags, db),
-            Format::Human => {
-                let secrets = redact::secret_spans(&outcome.loaded.platform);
-                let style = report::human::Style { color, ..Default::default() };
-                report::human::write(w, diags, db, &secrets, style, db.len())
-            }
+    let report = Report { outcome: &outcome, diagnostics: &diags, baseline: status.as_ref() };
+    for (format, path) in &args.report {
+        if let Err(code) = report.write_file(*format, path, false) {
+            return code;
         }
-    };
+    }
     let written = match &args.output {
-        Some(path) => {
-            let mut buf = Vec::new();
-            render(&mut buf, args.color == Color::Always).and_then(|()| std::fs::write(path, &buf)).map_err(|e| {
-                eprint_error(&format!("cannot write `{}`: {e}", path.display()));
-                EXIT_ERROR
-            })
-        }
+        Some(path) => report.write_file(format, path, args.color == Color::Always),
         None => {
             let color = match args.color {
                 Color::Always => true,
                 Color::Never => false,
                 Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
-            emit(|w| render(w, color))
+            emit(|w| report.render(format, w, color))
         }
     };
     if let Err(code) = written {
@@ -140,9 +151,22 @@ pub fn run(args: CheckArgs) -> u8 {
     if !outcome.loaded.io_errors.is_empty() {
         return EXIT_ERROR;
     }
-    let failing = match settings.fail_on {
+    if args.write_baseline.is_some() {
+        return EXIT_OK;
+    }
+    if failing(&diags, settings.fail_on) { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+/// Whether findings at or above `--fail-on` remain.
+pub(crate) fn failing(diags: &[nexus_diagnostics::Diagnostic], fail_on: FailOn) -> bool {
+    match fail_on {
         FailOn::Never => false,
         FailOn::Severity(min) => diags.iter().any(|d| d.severity >= min),
-    };
-    if failing { EXIT_FINDINGS } else { EXIT_OK }
+    }
+}
+
+/// A status line on stderr (stdout carries the report).
+#[allow(clippy::print_stderr)]
+pub(crate) fn note(msg: &str) {
+    eprintln!("{msg}");
 }

@@ -2,7 +2,10 @@
 //! become validated [`Settings`](crate::config::Settings) before any file is read.
 
 mod check;
+mod fix;
+mod generate;
 mod graph;
+mod output;
 mod rules;
 mod simulate;
 
@@ -42,13 +45,43 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain one rule (by code or name).
     Rule(RuleArgs),
+    /// Apply the autofixes that rules offer, as minimal text edits.
+    ///
+    /// Exit codes: 0 no finding at or above `--fail-on` remains; 1 findings remain (those
+    /// without an autofix); 2 usage error, unreadable input, invalid configuration, or a file
+    /// that changed while nexus-lint was fixing it (that file is not written).
+    Fix(FixArgs),
+    /// Print a shell completion script (e.g. `nexus-lint completions bash > /etc/bash_completion.d/nexus-lint`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Manpage(ManpageArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Graphical diagnostics with source snippets, and a summary.
     Human,
+    /// The versioned document of docs/json-output.schema.json.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
     Github,
+    /// JUnit XML: one test suite per file, a failure per error or warning.
+    Junit,
+    /// A Markdown summary (GitHub job summaries, pull-request comments).
+    Markdown,
+}
+
+/// `FORMAT=FILE` of `--report`.
+fn parse_report(s: &str) -> Result<(Format, std::path::PathBuf), String> {
+    let (format, file) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. `sarif=nexus-lint.sarif`")?;
+    let format = Format::from_str(format, true)
+        .map_err(|_| format!("unknown format `{format}` (expected human, json, sarif, github, junit or markdown)"))?;
+    if file.is_empty() {
+        return Err("expected FORMAT=FILE, with a file name".into());
+    }
+    Ok((format, std::path::PathBuf::from(file)))
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -86,6 +119,18 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Also write a report in another format to a file, as `FORMAT=FILE` (repeatable), e.g.
+    /// `--report sarif=nexus-lint.sarif`: one run, several reports.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, std::path::PathBuf)>,
+    /// Do not report the findings this baseline file holds (see docs/baseline.md); report
+    /// those it holds that are gone as fixed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+    /// Record every finding of this run in a baseline file; the run then exits 0 unless an
+    /// input could not be read.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<std::path::PathBuf>,
     /// Also run a short simulation (`simulate: check-trials`, default 1,000) and report NX901–NX906.
     #[arg(long)]
     pub simulate: bool,
@@ -145,6 +190,46 @@ pub struct SimulateArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// Files or directories to fix. Default: the current directory. Only files under them are
+    /// written.
+    pub paths: Vec<String>,
+    /// Print a unified diff of the fixes and write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Only these rules' fixes (codes, prefixes or names; comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Not these rules.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Lowest severity of a remaining finding that makes the exit code 1 (default: warning).
+    #[arg(long)]
+    pub fail_on: Option<String>,
+    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore any `.nexus-lint.yaml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManpageArgs {
+    /// Write `nexus-lint.1` and one `nexus-lint-COMMAND.1` per command into this directory
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -224,6 +309,9 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule(args) => rules::explain(args),
+        Command::Fix(args) => fix::run(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Manpage(args) => generate::manpage(args),
     };
     ExitCode::from(code)
 }
@@ -242,6 +330,31 @@ mod tests {
         assert_eq!(a.format, Some(Format::Json));
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--config", "x", "--no-config"]).is_err());
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn report_arguments() {
+        let cli = Cli::try_parse_from([
+            "nexus-lint",
+            "check",
+            "--report",
+            "sarif=out.sarif",
+            "--report",
+            "JUnit=a=b.xml",
+            "--baseline",
+            "b.json",
+        ])
+        .unwrap();
+        let Command::Check(a) = cli.command else { panic!() };
+        assert_eq!(a.report[0], (Format::Sarif, "out.sarif".into()));
+        assert_eq!(a.report[1], (Format::Junit, "a=b.xml".into()));
+        assert_eq!(a.baseline.as_deref(), Some(std::path::Path::new("b.json")));
+        for bad in ["sarif", "xml=a", "sarif="] {
+            assert!(Cli::try_parse_from(["nexus-lint", "check", "--report", bad]).is_err(), "{bad}");
+        }
+        let cli = Cli::try_parse_from(["nexus-lint", "fix", "k8s", "--diff"]).unwrap();
+        let Command::Fix(f) = cli.command else { panic!() };
+        assert!(f.diff && f.paths == ["k8s"]);
     }
 
     #[test]

@@ -183,8 +183,12 @@ pub struct DependsOnDecl {
     /// The short (list) form.
     pub short_form: bool,
     /// A block-style list of plain names (`- db` lines) whose first line holds only spaces before
-    /// it: that indentation, so that an edit rewriting the list can keep it.
+    /// it, with no comment between its items and no `${…}` interpolation: that indentation, so
+    /// that an edit rewriting the list can keep it (and no comment or variable is lost).
     pub block_list_indent: Option<u32>,
+    /// The number of items of the short-form list (0 for the long form), so that an edit
+    /// rewriting the list can tell it knows every item.
+    pub item_count: u32,
 }
 
 #[derive(Clone, Debug)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-use super::{Counts, positions};
+use super::{BaselineStatus, Counts, positions};
 use nexus_diagnostics::{Diagnostic, Severity};
 use nexus_source::{FileId, SourceDb, Span};
 
@@ -224,6 +224,24 @@ pub fn write(
             c.infos,
         )
     }
+}
+
+/// After the summary: what `--baseline` hid, and the baseline's findings that are gone.
+pub fn write_baseline(w: &mut dyn Write, b: &BaselineStatus) -> io::Result<()> {
+    writeln!(
+        w,
+        "nexus-lint: baseline `{}`: {} not reported, {} fixed since it was written",
+        b.path,
+        plural(b.matched, "finding"),
+        plural(b.fixed.len(), "finding")
+    )?;
+    for f in &b.fixed {
+        match &f.resource {
+            Some(r) => writeln!(w, "  fixed: {} {} ({r}) [{}]", f.file, f.code, f.fingerprint)?,
+            None => writeln!(w, "  fixed: {} {} [{}]", f.file, f.code, f.fingerprint)?,
+        }
+    }
+    Ok(())
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -127,11 +127,15 @@ impl Cx<'_> {
         }
         if let Some(e) = s.entry("depends_on") {
             let short = e.value.is_seq();
-            let block = short && e.value.source().trim_start().starts_with('-');
+            // A comment between the items, or an interpolated name, would be lost by an edit
+            // that rewrites the list.
+            let source = e.value.source();
+            let block = short && source.trim_start().starts_with('-') && !source.contains(['#', '$']);
             d.depends_on_decl = Some(DependsOnDecl {
                 span: e.value.span(),
                 short_form: short,
                 block_list_indent: if block { e.value.block_indent() } else { None },
+                item_count: if short { e.value.items().count() as u32 } else { 0 },
             });
             d.depends_on = self.depends_on(e.value);
         }

@@ -86,7 +86,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// Compose short-form `depends_on` → long form, `service_healthy` for every dependency that has a
 /// healthcheck (`service_started` for the others, which is what the short form meant). Offered
 /// only when at least one dependency gains a real wait, and only for a block-style list whose
-/// entries are plain names.
+/// entries are plain names (no comment, no interpolation), every one of them a known edge.
 fn long_form_fix(p: &Platform, consumer: WorkloadId) -> Option<Fix> {
     let c = p.workload(consumer);
     if c.resource.format != Format::Compose {
@@ -95,11 +95,17 @@ fn long_form_fix(p: &Platform, consumer: WorkloadId) -> Option<Fix> {
     let decl = c.compose.as_ref()?.depends_on.as_ref()?;
     let list_span = decl.span;
     let indent = " ".repeat(decl.block_list_indent? as usize);
+    // The entries of this list only (an override file's list is merged with the base's, and
+    // each is rewritten on its own), and all of them, or an entry would be lost.
     let deps: Vec<_> = p
         .dependencies_of(consumer)
         .filter(|e| matches!(e.kind, EdgeKind::DependsOn { short_form: true, .. }))
+        .filter(|e| {
+            let t = e.target.span;
+            t.file == list_span.file && list_span.start <= t.start && t.end <= list_span.end
+        })
         .collect();
-    if deps.is_empty() {
+    if deps.is_empty() || deps.len() != decl.item_count as usize {
         return None;
     }
     let mut gains = false;
