@@ -74,7 +74,7 @@ if [ "$simulate" = true ]; then
       errors=$((errors + $(grep -c '^::error ' "$work/simulate.txt" || true)))
       warnings=$((warnings + $(grep -c '^::warning ' "$work/simulate.txt" || true)))
       if [ "$annotations" = true ]; then cat "$work/simulate.txt"; fi
-      printf '\n`nexus-lint simulate`: %s race and stall findings.\n' \
+      printf '\n%s: %s race and stall findings.\n' "\`nexus-lint simulate\`" \
         "$(grep -c '^::\(error\|warning\) ' "$work/simulate.txt" || true)" >>"$summary"
     fi
     if [ "$sim_code" -gt "$code" ]; then code=$sim_code; fi
