@@ -1,7 +1,8 @@
 //! Resolving references once every object is in the model: Service selectors to the workloads
 //! whose pods they select, config references to their ConfigMaps/Secrets, HPA and PDB targets,
 //! and named dependency edges to providers. Roles and migrations are inferred last, because
-//! they look at what depends on what.
+//! they look at what depends on what; connection capacity after everything, because it follows
+//! the edges to the datastores.
 
 use super::index::Index;
 use super::{
@@ -27,6 +28,7 @@ pub fn link(p: &mut Platform, db: &SourceDb, scripts: &[FileId]) {
     gates::build(p, db);
     relate(p);
     crate::probes::build(p, db);
+    crate::capacity::build(p, db);
 }
 
 /// Rebuilds the per-workload tables (edges and endpoints first, then again with the gates).
