@@ -46,9 +46,7 @@ impl<'de> Deserialize<'de> for CapacityEntry {
             ));
         }
         if r.connections.is_some() && (r.pool.is_some() || r.processes.is_some()) {
-            return Err(D::Error::custom(
-                "`connections` is per pod: give it alone, or `pool` and `processes` instead",
-            ));
+            return Err(D::Error::custom("`connections` is per pod: give it alone, or `pool` and `processes` instead"));
         }
         for (name, v) in [
             ("pool", r.pool),

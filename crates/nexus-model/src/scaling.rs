@@ -389,7 +389,10 @@ mod tests {
     #[test]
     fn descriptions() {
         let d = dir(true, 0, SelectPolicy::Max, &[(false, 4, 15), (true, 100, 15)]);
-        assert_eq!(d.describe(), "at once, then by the larger of +4 pods per 15 s and +100% per 15 s (the default policies)");
+        assert_eq!(
+            d.describe(),
+            "at once, then by the larger of +4 pods per 15 s and +100% per 15 s (the default policies)"
+        );
         let d = dir(false, 300, SelectPolicy::Max, &[(true, 100, 15)]);
         assert_eq!(d.describe(), "after the default 300 s, then by -100% per 15 s (the default policies)");
     }

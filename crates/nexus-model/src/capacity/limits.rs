@@ -105,7 +105,8 @@ fn postgres(db: &SourceDb, c: &Container, reads: &Reads<'_>) -> Figure {
     if let Some((n, v)) = reads.number("POSTGRESQL_MAX_CONNECTIONS") {
         return Figure { value: n, span: Some(v.value.span), term: TERM.into(), source: format!("`{}`", v.name) };
     }
-    from_files(db, reads, &["max_connections"], TERM).unwrap_or_else(|| default(c, POSTGRES_DEFAULT, TERM, "PostgreSQL"))
+    from_files(db, reads, &["max_connections"], TERM)
+        .unwrap_or_else(|| default(c, POSTGRES_DEFAULT, TERM, "PostgreSQL"))
 }
 
 fn mysql(db: &SourceDb, c: &Container, reads: &Reads<'_>) -> Figure {
@@ -143,7 +144,12 @@ pub fn pgbouncer_pool(db: &SourceDb, c: &Container, reads: &Reads<'_>) -> Vec<Fi
     let read = |envs: &[&str], key: &str| -> Option<Figure> {
         for name in envs {
             if let Some((n, v)) = reads.number(name) {
-                return Some(Figure { value: n, span: Some(v.value.span), term: key.into(), source: format!("`{}`", v.name) });
+                return Some(Figure {
+                    value: n,
+                    span: Some(v.value.span),
+                    term: key.into(),
+                    source: format!("`{}`", v.name),
+                });
             }
         }
         from_files(db, reads, &[key], key)
@@ -151,7 +157,8 @@ pub fn pgbouncer_pool(db: &SourceDb, c: &Container, reads: &Reads<'_>) -> Vec<Fi
     let pool = read(&["PGBOUNCER_DEFAULT_POOL_SIZE", "DEFAULT_POOL_SIZE"], "default_pool_size")
         .unwrap_or_else(|| default(c, 20, "default_pool_size", "PgBouncer"));
     let reserve = read(&["PGBOUNCER_RESERVE_POOL_SIZE", "RESERVE_POOL_SIZE"], "reserve_pool_size");
-    let cap = read(&["PGBOUNCER_MAX_DB_CONNECTIONS", "MAX_DB_CONNECTIONS"], "max_db_connections").filter(|f| f.value > 0);
+    let cap =
+        read(&["PGBOUNCER_MAX_DB_CONNECTIONS", "MAX_DB_CONNECTIONS"], "max_db_connections").filter(|f| f.value > 0);
     let total = pool.value + reserve.as_ref().map_or(0, |r| r.value);
     match cap {
         Some(cap) if cap.value < total => vec![cap],

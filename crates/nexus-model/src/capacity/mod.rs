@@ -54,7 +54,12 @@ impl PodConnections {
     /// The factors of [`Self::per_pod`], as a person writes them: `pool 10`, `4 workers × pool 5`,
     /// `(pool 10 + overflow 5)`.
     pub fn formula(&self) -> String {
-        let pool = match self.pool.as_slice() {
+        // A zero beside other terms (`DB_MAX_OVERFLOW: "0"`) adds nothing to read.
+        let terms: Vec<&Figure> = match self.pool.iter().filter(|f| f.value != 0).collect::<Vec<_>>() {
+            some if !some.is_empty() => some,
+            _ => self.pool.iter().take(1).collect(),
+        };
+        let pool = match terms.as_slice() {
             [one] => format!("{} {}", one.term, one.value),
             parts => {
                 format!("({})", parts.iter().map(|f| format!("{} {}", f.term, f.value)).collect::<Vec<_>>().join(" + "))
@@ -181,9 +186,8 @@ fn pools_of(
         _ => None,
     };
     // Connections per pod, configured: the whole pod, whatever its containers declare.
-    if let Some((n, c, provider)) = configured_entry
-        .and_then(|o| o.connections)
-        .and_then(|n| Some((n, w.containers.first()?, single()?)))
+    if let Some((n, c, provider)) =
+        configured_entry.and_then(|o| o.connections).and_then(|n| Some((n, w.containers.first()?, single()?)))
     {
         return vec![PodConnections {
             container: c.name.value.clone(),
@@ -216,7 +220,9 @@ fn pools_of(
             None => None,
         };
         // The first container (the application) takes the configured pool and processes.
-        if let Some(o) = configured_entry.filter(|_| out.is_empty() && (conn.is_some() || c.name == w.containers[0].name)) {
+        if let Some(o) =
+            configured_entry.filter(|_| out.is_empty() && (conn.is_some() || c.name == w.containers[0].name))
+        {
             let base = conn.take().unwrap_or(PodConnections {
                 container: c.name.value.clone(),
                 provider,

@@ -76,7 +76,12 @@ fn url_pool(db: &SourceDb, reads: &Reads<'_>) -> Option<Pool> {
             let needle = format!("{param}={value}");
             return Some(Pool {
                 framework,
-                parts: vec![figure(n, within(db, v.value.span, &needle), "pool", format!("`{needle}` in `{}`", v.name))],
+                parts: vec![figure(
+                    n,
+                    within(db, v.value.span, &needle),
+                    "pool",
+                    format!("`{needle}` in `{}`", v.name),
+                )],
                 per_thread: false,
                 host,
             });
@@ -119,8 +124,8 @@ fn hikari(db: &SourceDb, reads: &Reads<'_>) -> Option<Pool> {
     }
     let file = reads.files.iter().find_map(|f| {
         let hikari = f.value.contains("hikari");
-        let (n, line) =
-            setting(&f.value, PROPS).or_else(|| hikari.then(|| setting(&f.value, &["maximum-pool-size", "maximumPoolSize"]))?)?;
+        let (n, line) = setting(&f.value, PROPS)
+            .or_else(|| hikari.then(|| setting(&f.value, &["maximum-pool-size", "maximumPoolSize"]))?)?;
         Some(figure(n, within(db, f.span, line), "pool", format!("`{line}`")))
     });
     if let Some(f) = file {
@@ -146,7 +151,19 @@ fn db_setting(name: &str, suffix: &str) -> bool {
     }
     let Some(prefix) = prefix.strip_suffix('_') else { return false };
     let last = prefix.rsplit('_').next().unwrap_or(prefix);
-    matches!(last, "DB" | "DATABASE" | "SQL" | "SQLALCHEMY" | "PG" | "POSTGRES" | "POSTGRESQL" | "MYSQL" | "MARIADB" | "SEQUELIZE" | "KNEX")
+    matches!(
+        last,
+        "DB" | "DATABASE"
+            | "SQL"
+            | "SQLALCHEMY"
+            | "PG"
+            | "POSTGRES"
+            | "POSTGRESQL"
+            | "MYSQL"
+            | "MARIADB"
+            | "SEQUELIZE"
+            | "KNEX"
+    )
 }
 
 fn named_pool(reads: &Reads<'_>) -> Option<Pool> {
@@ -236,7 +253,9 @@ pub fn workers(reads: &Reads<'_>) -> Workers {
     let opt = |words: &[Word], names: &[&str], term: &str| {
         option_in(words, names).map(|(n, span)| figure(n, span, term, format!("`{}`", names.last().unwrap_or(&""))))
     };
-    let env = |name: &str, term: &str| reads.number(name).map(|(n, v)| figure(n, v.value.span, term, format!("`{}`", v.name)));
+    let env = |name: &str, term: &str| {
+        reads.number(name).map(|(n, v)| figure(n, v.value.span, term, format!("`{}`", v.name)))
+    };
     let one = |term: &str, why: &str| Some(Figure { value: 1, span: None, term: term.into(), source: why.into() });
     let Some((server, words)) = server_words(&reads.words) else {
         return Workers { server: None, processes: env("WEB_CONCURRENCY", "workers"), threads: None };

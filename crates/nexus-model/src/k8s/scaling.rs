@@ -126,12 +126,7 @@ pub(super) fn keda(cx: &Cx<'_>, piece: &mut Piece) {
         target_span: target.span(),
         min_replicas: int_at(spec, "minReplicaCount").or(Some(Spanned::new(0, target.span()))),
         max_replicas: int_at(spec, "maxReplicaCount").or(Some(Spanned::new(100, target.span()))),
-        metrics: spec
-            .get("triggers")
-            .into_iter()
-            .flat_map(|l| l.items())
-            .map(keda_trigger)
-            .collect(),
+        metrics: spec.get("triggers").into_iter().flat_map(|l| l.items()).map(keda_trigger).collect(),
         scale_up: scaling_rules(behavior.and_then(|b| b.get("scaleUp"))),
         scale_down: scaling_rules(behavior.and_then(|b| b.get("scaleDown"))),
         target: None,

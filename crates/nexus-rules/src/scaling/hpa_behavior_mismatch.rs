@@ -52,8 +52,12 @@ fn place(d: &Direction, pace: &Pace, s: &Scaler) -> Span {
     window.or(policies).or(d.stabilization_span).or(d.policies_span).or(d.rules_span).unwrap_or(s.name.span)
 }
 
-fn from(h: &Hpa, up: bool) -> i64 {
-    if up { min_replicas(h).max(1) } else { h.max_replicas.as_ref().map_or(min_replicas(h), |m| m.value).max(1) }
+/// The pod count both directions are compared from: the same for both ends, so that equal
+/// behaviors never differ — scaling up from the larger of the two minimums, down from the
+/// smaller of the two maximums.
+fn from(a: &Hpa, b: &Hpa, up: bool) -> i64 {
+    let max = |h: &Hpa| h.max_replicas.as_ref().map_or(min_replicas(h), |m| m.value);
+    if up { min_replicas(a).max(min_replicas(b)).max(1) } else { max(a).min(max(b)).max(1) }
 }
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -61,7 +65,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeSet<(WorkloadId, WorkloadId)> = BTreeSet::new();
     for e in &p.edges {
         let Some(prov) = e.provider.filter(|pr| *pr != e.consumer) else { continue };
-        if !seen.insert((e.consumer, prov)) || matches!(p.workload(e.consumer).role, Role::Observability | Role::Admin) {
+        if !seen.insert((e.consumer, prov)) || matches!(p.workload(e.consumer).role, Role::Observability | Role::Admin)
+        {
             continue;
         }
         let (Some(&(cs, ch)), Some(&(ps, ph))) = (autoscalers(p, e.consumer).first(), autoscalers(p, prov).first())
@@ -69,11 +74,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let (cb, pb) = (behavior(ch), behavior(ph));
-        let up = Pace::of(&cb.up, from(ch, true), &pb.up, from(ph, true));
+        let (up_from, down_from) = (from(ch, ph, true), from(ch, ph, false));
+        let up = Pace::of(&cb.up, up_from, &pb.up, up_from);
         if up.ahead() {
             out.push(report(p, (cs, &cb.up), (ps, &pb.up), &up, e.consumer, prov));
         }
-        let down = Pace::of(&pb.down, from(ph, false), &cb.down, from(ch, false));
+        let down = Pace::of(&pb.down, down_from, &cb.down, down_from);
         if down.ahead() {
             out.push(report(p, (ps, &pb.down), (cs, &cb.down), &down, e.consumer, prov));
         }
@@ -100,7 +106,7 @@ fn report(
                  `{pr}` sooner: until it catches up, the new `{c}` pods send it more traffic than it has pods for."
             ),
         )
-        } else {
+    } else {
         (
             "scales down",
             format!("`{pr}` scales down {} than `{c}`, which calls it", pace.words()),

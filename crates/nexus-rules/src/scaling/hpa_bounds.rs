@@ -18,9 +18,8 @@ fn template<'a>(p: &'a Platform, s: &Scaler) -> Option<&'a str> {
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.platform;
     for (s, h) in p.hpas() {
-        let d = |span, message: String| {
-            Diagnostic::new(META, span, message).resource(&s.resource).template(template(p, s))
-        };
+        let d =
+            |span, message: String| Diagnostic::new(META, span, message).resource(&s.resource).template(template(p, s));
         let min = h.min_replicas.as_ref();
         let Some(max) = &h.max_replicas else { continue };
         let min_value = min.map_or(DEFAULT_MIN_REPLICAS, |m| m.value);
@@ -28,7 +27,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(
                 d(
                     min.map_or(max.span, |m| m.span),
-                    format!("`{}` has a minimum of {min_value} replicas, above its maximum {}", s.name.value, max.value),
+                    format!(
+                        "`{}` has a minimum of {min_value} replicas, above its maximum {}",
+                        s.name.value, max.value
+                    ),
                 )
                 .label("above `maxReplicas`")
                 .secondary(max.span, "the maximum")
@@ -39,14 +41,17 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         if let Some(min) = min.filter(|m| m.value == max.value) {
             out.push(
-                d(max.span, format!("`{}` can never scale: its minimum and maximum are both {}", s.name.value, max.value))
-                    .label("equal to the minimum")
-                    .secondary(min.span, "the minimum")
-                    .help(format!(
-                        "Raise `maxReplicas` above {0} so the {1} can scale, or drop the {1} and set `replicas: {0}`.",
-                        max.value,
-                        what(h)
-                    )),
+                d(
+                    max.span,
+                    format!("`{}` can never scale: its minimum and maximum are both {}", s.name.value, max.value),
+                )
+                .label("equal to the minimum")
+                .secondary(min.span, "the minimum")
+                .help(format!(
+                    "Raise `maxReplicas` above {0} so the {1} can scale, or drop the {1} and set `replicas: {0}`.",
+                    max.value,
+                    what(h)
+                )),
             );
             continue;
         }

@@ -78,7 +78,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let pooler = if limit.kind == LimitKind::PgBouncer {
                 format!("raise `{}` of `{}`", limit.max.term, pr.name.value)
             } else {
-                format!("raise `{}` of `{}`, or put a pooler such as PgBouncer in front of it", limit.max.term, pr.name.value)
+                format!(
+                    "raise `{}` of `{}`, or put a pooler such as PgBouncer in front of it",
+                    limit.max.term, pr.name.value
+                )
             };
             let what = if is_keda(h) { "ScaledObject" } else { "HPA" };
             let mut d = Diagnostic::new(META, max.span, message)
@@ -102,7 +105,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
             let limit_label = match (limit.max.span.is_some(), limit.max.source.starts_with('`')) {
-                (true, true) => format!("`{}` accepts {} {} ({})", pr.name.value, limit.max.term, limit.max.value, limit.max.source),
+                (true, true) => {
+                    format!("`{}` accepts {} {} ({})", pr.name.value, limit.max.term, limit.max.value, limit.max.source)
+                }
                 _ => format!("`{}` accepts {} ({})", pr.name.value, limit.max.value, limit.max.source),
             };
             d = d.secondary(limit.max.span.unwrap_or(pr.name.span), limit_label);

@@ -58,7 +58,10 @@ fn judge(p: &Platform, s: &Scaler, w: &Workload, m: &Metric<'_>) -> Option<Diagn
             Diagnostic::new(
                 META,
                 m.span,
-                format!("`{}` scales on {what} of container `{name}`, which pods of `{}` do not have", s.name.value, w.name.value),
+                format!(
+                    "`{}` scales on {what} of container `{name}`, which pods of `{}` do not have",
+                    s.name.value, w.name.value
+                ),
             )
             .label(format!("no container `{name}`"))
             .secondary(w.name.span, format!("`{}`", w.name.value))

@@ -27,8 +27,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             META,
             replicas.span,
             format!(
-                "`{}` sets `replicas: {}` and is scaled by {what} `{}`: every apply resets it to {} pods",
-                w.name.value, replicas.value, s.name.value, replicas.value
+                "`{}` sets `replicas: {}` and is scaled by {what} `{}`: every apply resets it to {} pod{}",
+                w.name.value,
+                replicas.value,
+                s.name.value,
+                replicas.value,
+                if replicas.value == 1 { "" } else { "s" }
             ),
         )
         .label("overrides the autoscaler on every apply")

@@ -67,7 +67,9 @@ fn wrong_group(s: &Scaler, h: &Hpa, what: &str) -> Option<Diagnostic> {
             format!("{what} `{}` looks for {kind} `{}` in the wrong API group", s.name.value, h.target_name.value),
         )
         .label(why)
-        .help(format!("Use `apiVersion: apps/v1` in `scaleTargetRef`: the {what} cannot find its target and never scales."))
+        .help(format!(
+            "Use `apiVersion: apps/v1` in `scaleTargetRef`: the {what} cannot find its target and never scales."
+        ))
         .resource(&s.resource),
     )
 }
@@ -107,11 +109,13 @@ fn missing(p: &Platform, s: &Scaler, h: &Hpa, what: &str) -> Diagnostic {
         )
         .label(format!("no {kind} `{name}`"))
         .secondary(w.name.span, format!("{} `{name}`", w.kind.as_str()))
-        .help(format!("Set `scaleTargetRef.kind: {}`: the {what} never finds its target and never scales.", w.kind.as_str()))
+        .help(format!(
+            "Set `scaleTargetRef.kind: {}`: the {what} never finds its target and never scales.",
+            w.kind.as_str()
+        ))
         .resource(&s.resource);
     }
-    let same_kind: Vec<&str> =
-        near.iter().filter(|w| w.kind.as_str() == kind).map(|w| w.name.value.as_str()).collect();
+    let same_kind: Vec<&str> = near.iter().filter(|w| w.kind.as_str() == kind).map(|w| w.name.value.as_str()).collect();
     match suggest(name, &same_kind).and_then(|n| near.iter().find(|w| w.name.value == n && w.kind.as_str() == kind)) {
         Some(w) => base
             .label(format!("no {kind} `{name}` here"))

@@ -29,28 +29,23 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let scalers = autoscalers(p, w.id);
         let (span, runs) = match (scalers.first(), &w.replicas) {
-            (Some((_, h)), _) => (
-                h.max_replicas.as_ref().map_or(h.target_name.span, |m| m.span),
-                format!("runs up to {} pods", n.max),
-            ),
+            (Some((_, h)), _) => {
+                (h.max_replicas.as_ref().map_or(h.target_name.span, |m| m.span), format!("runs up to {} pods", n.max))
+            }
             (None, Some(r)) => (r.span, format!("runs {} pods", n.max)),
             (None, None) => (w.name.span, format!("runs {} pods", n.max)),
         };
         out.push(
-            Diagnostic::new(
-                META,
-                span,
-                format!("`{}` {runs} and no PodDisruptionBudget covers them", w.name.value),
-            )
-            .label("no disruption budget")
-            .help(format!(
-                "Add a PodDisruptionBudget selecting `{}`'s pods (e.g. `maxUnavailable: 1`): a node drain \
+            Diagnostic::new(META, span, format!("`{}` {runs} and no PodDisruptionBudget covers them", w.name.value))
+                .label("no disruption budget")
+                .help(format!(
+                    "Add a PodDisruptionBudget selecting `{}`'s pods (e.g. `maxUnavailable: 1`): a node drain \
                  or cluster upgrade may otherwise evict all of them at once.",
-                w.name.value
-            ))
-            .severity(Severity::Info)
-            .resource(&w.resource)
-            .template(w.template.as_deref()),
+                    w.name.value
+                ))
+                .severity(Severity::Info)
+                .resource(&w.resource)
+                .template(w.template.as_deref()),
         );
     }
 }
