@@ -21,7 +21,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     META,
                     h.target_kind.span,
-                    format!("{what} `{}` targets {kind} `{}`, which cannot be scaled", s.name.value, h.target_name.value),
+                    format!("the {what} `{}` targets {kind} `{}`, which cannot be scaled", s.name.value, h.target_name.value),
                 )
                 .label(format!("a {kind} has no `scale` subresource"))
                 .help("Autoscale a Deployment, StatefulSet or ReplicaSet (or a custom resource with a scale subresource).")
@@ -64,7 +64,7 @@ fn wrong_group(s: &Scaler, h: &Hpa, what: &str) -> Option<Diagnostic> {
         Diagnostic::new(
             META,
             av.span,
-            format!("{what} `{}` looks for {kind} `{}` in the wrong API group", s.name.value, h.target_name.value),
+            format!("the {what} `{}` looks for {kind} `{}` in the wrong API group", s.name.value, h.target_name.value),
         )
         .label(why)
         .help(format!(
@@ -97,7 +97,7 @@ fn missing(p: &Platform, s: &Scaler, h: &Hpa, what: &str) -> Diagnostic {
     let base = Diagnostic::new(
         META,
         h.target_name.span,
-        format!("{what} `{}` targets {kind} `{name}`, which is not defined", s.name.value),
+        format!("the {what} `{}` targets {kind} `{name}`, which is not defined", s.name.value),
     )
     .resource(&s.resource);
     // Another kind under that name: the kind is the slip.
@@ -105,7 +105,7 @@ fn missing(p: &Platform, s: &Scaler, h: &Hpa, what: &str) -> Diagnostic {
         return Diagnostic::new(
             META,
             h.target_kind.span,
-            format!("{what} `{}` targets {kind} `{name}`, but `{name}` is a {}", s.name.value, w.kind.as_str()),
+            format!("the {what} `{}` targets {kind} `{name}`, but `{name}` is a {}", s.name.value, w.kind.as_str()),
         )
         .label(format!("no {kind} `{name}`"))
         .secondary(w.name.span, format!("{} `{name}`", w.kind.as_str()))

@@ -75,7 +75,7 @@ fn blocking(p: &Platform, s: &Scaler, pdb: &Pdb) -> Option<Diagnostic> {
                 Some(_) if c.all => " at its minReplicas",
                 _ => "",
             };
-            let some = if c.all { "" } else { " (selected by pod name)" };
+            let some = if c.all { "" } else { " picked by pod name" };
             format!("{} of `{}`{some}{scale}", plural(c.pods), w.name.value)
         })
         .collect();
@@ -85,14 +85,14 @@ fn blocking(p: &Platform, s: &Scaler, pdb: &Pdb) -> Option<Diagnostic> {
     };
     let message = if setting == "minAvailable" {
         format!(
-            "PodDisruptionBudget `{}` blocks every eviction: `minAvailable: {written}` of the {} it selects ({})",
+            "disruption budget `{}` blocks every eviction: `minAvailable: {written}` of the {} it selects ({})",
             s.name.value,
             plural(pods),
             who.join(", ")
         )
     } else {
         format!(
-            "PodDisruptionBudget `{}` blocks every eviction: `maxUnavailable: {written}` of the {} it selects",
+            "disruption budget `{}` blocks every eviction: `maxUnavailable: {written}` of the {} it selects",
             s.name.value,
             plural(pods)
         )

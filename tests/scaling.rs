@@ -1,0 +1,107 @@
+//! Scaling coordination (NX3xx) beyond the snapshots: the well-sized tier is silent because
+//! its numbers are known and fit (not because nothing was read), the `spec.replicas` autofix
+//! leaves a manifest that applies and that the rule no longer reports, and `capacity:` in the
+//! configuration changes NX305's arithmetic.
+
+use nexus_lint::check::{self, InputSpec};
+use nexus_model::capacity::LimitKind;
+
+use crate::util::{check_files, check_paths, settings};
+
+fn workload<'a>(p: &'a nexus_model::Platform, name: &str) -> &'a nexus_model::Workload {
+    p.workloads.iter().find(|w| w.name.value == name).unwrap_or_else(|| panic!("no workload `{name}`"))
+}
+
+#[test]
+fn the_well_sized_tier_is_silent_with_every_number_known() {
+    let o = check_paths(&["fixtures/scaling/well-sized-tier"]);
+    assert!(o.diagnostics.is_empty(), "{:#?}", o.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>());
+    let p = &o.loaded.platform;
+    let (api, jobs, db) = (workload(p, "api"), workload(p, "jobs"), workload(p, "store-db"));
+    let pools = p.capacity.pools_of(api.id);
+    assert_eq!(pools.len(), 1, "{pools:?}");
+    assert_eq!((pools[0].provider, pools[0].per_pod(), pools[0].formula().as_str()), (db.id, 10, "2 workers × pool 5"));
+    assert_eq!(p.capacity.pools_of(jobs.id)[0].per_pod(), 10);
+    let limit = p.capacity.limit_of(db.id).expect("a limit");
+    assert_eq!((limit.kind, limit.max.value), (LimitKind::Postgres, 200));
+}
+
+#[test]
+fn pgbouncer_changes_the_arithmetic() {
+    let o = check_paths(&["fixtures/scaling/hpa-dependency-capacity"]);
+    let p = &o.loaded.platform;
+    let (bouncer, db) = (workload(p, "pgbouncer"), workload(p, "billing-db"));
+    let limit = p.capacity.limit_of(bouncer.id).expect("pgbouncer's limit");
+    assert_eq!((limit.kind, limit.max.value, limit.per_pod), (LimitKind::PgBouncer, 200, true));
+    // PgBouncer opens default_pool_size + reserve_pool_size to PostgreSQL, not its clients' pools.
+    let towards_db = p.capacity.pools_of(bouncer.id);
+    assert_eq!((towards_db[0].provider, towards_db[0].per_pod()), (db.id, 45));
+    let nx305: Vec<&str> = o.diagnostics.iter().filter(|d| d.code == "NX305").map(|d| d.message.as_str()).collect();
+    assert!(nx305.iter().any(|m| m.contains("> max_client_conn 200 × 2 pods = 400 of `pgbouncer`")), "{nx305:#?}");
+    assert!(!nx305.iter().any(|m| m.contains("billing-db")), "{nx305:#?}");
+}
+
+/// Applies a diagnostic's fix to its file's text.
+fn apply(text: &str, fix: &nexus_diagnostics::Fix) -> String {
+    let mut edits: Vec<_> = fix.edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut out = text.to_string();
+    for e in edits {
+        out.replace_range(e.span.start as usize..e.span.end as usize, &e.replacement);
+    }
+    out
+}
+
+#[test]
+fn the_replicas_fix_removes_the_line_and_keeps_the_rest() {
+    let path = "fixtures/scaling/hpa-replicas-conflict/platform.yaml";
+    let text = std::fs::read_to_string(path).unwrap();
+    let o = check_files(&[(path, &text)]);
+    let fixes: Vec<_> = o.diagnostics.iter().filter(|d| d.code == "NX302").filter_map(|d| d.fix.as_ref()).collect();
+    assert_eq!(fixes.len(), 2);
+    let mut fixed = text.clone();
+    // Later edits first, so earlier offsets stay valid.
+    for f in fixes.iter().rev() {
+        fixed = apply(&fixed, f);
+    }
+    let removed: Vec<&str> = text.lines().filter(|l| !fixed.lines().any(|m| m == *l)).collect();
+    assert_eq!(removed, ["  replicas: 3 # keep in sync with the shard count", "  replicas: 2"]);
+    assert!(fixed.contains("  # Three nodes for the shards; the HPA below adds more at peak.\n  selector:"));
+    let again = check_files(&[(path, &fixed)]);
+    assert!(!again.diagnostics.iter().any(|d| d.code == "NX302" || d.code == "NX001"), "{:#?}", again.diagnostics);
+}
+
+#[test]
+fn no_fix_where_the_line_is_shared() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec: {replicas: 3, selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}, spec: {containers: [{name: api, image: 'ghcr.io/acme/api:1.0.0'}]}}}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}\n  minReplicas: 2\n  maxReplicas: 5\n";
+    let o = check_files(&[("api.yaml", text)]);
+    let d = o.diagnostics.iter().find(|d| d.code == "NX302").expect("NX302");
+    assert!(d.fix.is_none());
+}
+
+#[test]
+fn configured_capacity_replaces_what_the_manifests_say() {
+    let dir = "fixtures/scaling/well-sized-tier";
+    let mut s = settings();
+    // The API really runs 4 workers and talks to a database that accepts 60.
+    s.capacity = vec![
+        nexus_model::capacity::CapacityOverride {
+            resource: Some("Deployment/store/api".into()),
+            processes: Some(4),
+            ..Default::default()
+        },
+        nexus_model::capacity::CapacityOverride {
+            image: Some("postgres:*".into()),
+            max_connections: Some(60),
+            ..Default::default()
+        },
+    ];
+    let o = check::check(&InputSpec::Paths(vec![dir.into()]), &s);
+    let msgs: Vec<&str> = o.diagnostics.iter().filter(|d| d.code == "NX305").map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "maxReplicas 10 × 4 processes × pool 5 = 200 connections, + 20 from `jobs` (2 pods × pool 10) = 220 > max_connections 60 of `store-db`"
+        ]
+    );
+}
