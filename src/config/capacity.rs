@@ -84,10 +84,10 @@ mod tests {
         assert_eq!((s.capacity[0].pool, s.capacity[0].processes), (Some(20), Some(4)));
         assert_eq!(s.capacity[1].max_connections, Some(500));
         for (bad, at, says) in [
-            ("capacity:\n  - pool: 5\n", "c:2:5: ", "needs a `resource` or an `image`"),
-            ("capacity:\n  - resource: x\n", "c:2:5: ", "sets `pool`"),
-            ("capacity:\n  - resource: x\n    pool: 0\n", "c:2:5: ", "positive"),
-            ("capacity:\n  - resource: x\n    connections: 5\n    pool: 2\n", "c:2:5: ", "per pod"),
+            ("capacity:\n  - pool: 5\n", "c:2:3: ", "needs a `resource` or an `image`"),
+            ("capacity:\n  - resource: x\n", "c:2:3: ", "sets `pool`"),
+            ("capacity:\n  - resource: x\n    pool: 0\n", "c:2:3: ", "positive"),
+            ("capacity:\n  - resource: x\n    connections: 5\n    pool: 2\n", "c:2:3: ", "per pod"),
             ("capacity:\n  - resource: x\n    max_connections: 5\n", "c:3:5: ", "unknown field `max_connections`"),
             ("capacity:\n  - resource: x\n    pool: lots\n", "c:3:11: ", ""),
         ] {
