@@ -105,3 +105,27 @@ fn configured_capacity_replaces_what_the_manifests_say() {
         ]
     );
 }
+
+#[test]
+fn nx305_says_nothing_when_a_side_is_unknown() {
+    let app = |env: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: orders}}\nspec:\n  selector: {{matchLabels: {{app: orders}}}}\n  template:\n    metadata: {{labels: {{app: orders}}}}\n    spec:\n      containers:\n        - name: orders\n          image: ghcr.io/acme/orders:4.1.0\n          env:\n            - {{name: DATABASE_URL, value: 'postgresql://orders@orders-db:5432/orders'}}\n{env}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: orders}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: orders}}\n  minReplicas: 2\n  maxReplicas: 40\n"
+        )
+    };
+    let db = |image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {{name: orders-db}}\nspec:\n  serviceName: orders-db\n  selector: {{matchLabels: {{app: orders-db}}}}\n  template:\n    metadata: {{labels: {{app: orders-db}}}}\n    spec:\n      containers:\n        - {{name: db, image: '{image}', ports: [{{containerPort: 5432}}]}}\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: orders-db}}\nspec:\n  selector: {{app: orders-db}}\n  ports: [{{port: 5432}}]\n"
+        )
+    };
+    let pool = "            - {name: DB_POOL_SIZE, value: '20'}\n";
+    let nx305 = |a: &str, d: &str| {
+        check_files(&[("app.yaml", a), ("db.yaml", d)]).diagnostics.iter().filter(|d| d.code == "NX305").count()
+    };
+    // Both known: 40 × 20 = 800 > 100.
+    assert_eq!(nx305(&app(pool), &db("postgres:16.4")), 1);
+    // No pool declared: nothing is assumed.
+    assert_eq!(nx305(&app(""), &db("postgres:16.4")), 0);
+    // A datastore whose limit nexus-lint does not know.
+    assert_eq!(nx305(&app(pool), &db("ghcr.io/acme/orders-store:2.0")), 0);
+}
