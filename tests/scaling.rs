@@ -129,3 +129,22 @@ fn nx305_says_nothing_when_a_side_is_unknown() {
     // A datastore whose limit nexus-lint does not know.
     assert_eq!(nx305(&app(pool), &db("ghcr.io/acme/orders-store:2.0")), 0);
 }
+
+#[test]
+fn autoscalers_of_alternative_overlays_do_not_fight() {
+    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers: [{name: api, image: 'ghcr.io/acme/api:1.0.0', resources: {requests: {cpu: 100m}}}]\n";
+    let hpa = |max: u32| {
+        format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: api}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: api}}\n  minReplicas: 2\n  maxReplicas: {max}\n"
+        )
+    };
+    let fights = |files: &[(&str, &str)]| {
+        check_files(files).diagnostics.iter().filter(|d| d.code == "NX304" && d.message.contains("fight")).count()
+    };
+    let (dev, prod) = (hpa(3), hpa(20));
+    assert_eq!(
+        fights(&[("base/api.yaml", base), ("overlays/dev/hpa.yaml", &dev), ("overlays/prod/hpa.yaml", &prod)]),
+        0
+    );
+    assert_eq!(fights(&[("base/api.yaml", base), ("base/hpa.yaml", &dev), ("base/hpa-memory.yaml", &prod)]), 1);
+}

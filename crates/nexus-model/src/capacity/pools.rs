@@ -207,7 +207,7 @@ fn rails(reads: &Reads<'_>) -> Option<Pool> {
         }
     }
     let (n, v) = reads.number("RAILS_MAX_THREADS")?;
-    let f = figure(n, v.value.span, "pool", format!("`{}` (the pool of Rails' `database.yml`)", v.name));
+    let f = figure(n, v.value.span, "pool", format!("`{}`, the pool of Rails' `database.yml`", v.name));
     Some(Pool { framework: "Rails", parts: vec![f], per_thread: false, host: None })
 }
 

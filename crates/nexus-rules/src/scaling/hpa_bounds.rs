@@ -56,8 +56,16 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(w) = h.target.map(|t| p.workload(t)) else { continue };
-        let first = autoscalers(p, w.id).first().map(|(f, _)| f.id);
-        if let Some(first) = first.filter(|f| *f != s.id) {
+        // An earlier autoscaler of the same target that is applied with this one: in the same
+        // namespace, written out, or in the same directory. (Overlays of one base each bring
+        // their own autoscaler for the same target, and only one overlay is applied.)
+        let first = autoscalers(p, w.id)
+            .into_iter()
+            .map(|(f, _)| f)
+            .take_while(|f| f.id != s.id)
+            .find(|f| applied_together(p, f, s))
+            .map(|f| f.id);
+        if let Some(first) = first {
             let other = &p.scalers[first.index()];
             out.push(
                 d(
@@ -95,5 +103,13 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .severity(Severity::Info),
             );
         }
+    }
+}
+
+fn applied_together(p: &Platform, a: &Scaler, b: &Scaler) -> bool {
+    let dir = |s: &Scaler| p.path(s.file).rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    match (&a.namespace, &b.namespace) {
+        (Some(x), Some(y)) => x == y,
+        _ => dir(a) == dir(b),
     }
 }
