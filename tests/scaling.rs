@@ -148,3 +148,54 @@ fn autoscalers_of_alternative_overlays_do_not_fight() {
     );
     assert_eq!(fights(&[("base/api.yaml", base), ("base/hpa.yaml", &dev), ("base/hpa-memory.yaml", &prod)]), 1);
 }
+
+/// One Deployment per framework, each connecting to the same PostgreSQL: the connections per
+/// pod each framework's settings imply.
+#[test]
+fn pools_of_common_frameworks() {
+    let app = |name: &str, command: &str, env: &[(&str, &str)]| {
+        let env: String = env.iter().map(|(k, v)| format!("            - {{name: {k}, value: '{v}'}}\n")).collect();
+        let command = if command.is_empty() { String::new() } else { format!("          command: {command}\n") };
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/acme/{name}:1.0.0\n{command}          env:\n{env}---\n"
+        )
+    };
+    let url = "postgresql://app@db:5432/app";
+    let cases: Vec<(&str, String, i64)> = vec![
+        (
+            "pgx",
+            app("pgx", "", &[("DATABASE_URL", "postgres://app@db:5432/app?sslmode=disable&pool_max_conns=12")]),
+            12,
+        ),
+        ("prisma", app("prisma", "", &[("DATABASE_URL", "postgresql://app@db:5432/app?connection_limit=7")]), 7),
+        ("sqlalchemy", app("sqlalchemy", "", &[("DATABASE_URL", url), ("SQLALCHEMY_POOL_SIZE", "5")]), 15),
+        ("sequelize", app("sequelize", "", &[("DATABASE_URL", url), ("DB_POOL_MAX", "9")]), 9),
+        ("hikari", app("hikari", "", &[("SPRING_DATASOURCE_URL", "jdbc:postgresql://db:5432/app")]), 10),
+        (
+            "django",
+            app(
+                "django",
+                "[gunicorn, -w, '3', --threads, '4', app.wsgi]",
+                &[("DATABASE_URL", url), ("CONN_MAX_AGE", "60")],
+            ),
+            12,
+        ),
+        (
+            "celery",
+            app("celery", "[celery, -A, app, worker, -c, '6']", &[("DATABASE_URL", url), ("DB_POOL_SIZE", "2")]),
+            12,
+        ),
+        ("rails", app("rails", "[bundle, exec, puma]", &[("DATABASE_URL", url), ("RAILS_MAX_THREADS", "5")]), 5),
+        ("unknown", app("unknown", "", &[("DATABASE_URL", url)]), 0),
+    ];
+    let db = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec:\n      containers: [{name: db, image: 'postgres:16.4', ports: [{containerPort: 5432}]}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n";
+    let text: String = cases.iter().map(|(_, t, _)| t.as_str()).chain([db]).collect();
+    let o = check_files(&[("platform.yaml", &text)]);
+    let p = &o.loaded.platform;
+    let got: Vec<(&str, i64)> = cases
+        .iter()
+        .map(|(name, _, _)| (*name, p.capacity.pools_of(workload(p, name).id).iter().map(|c| c.per_pod()).sum()))
+        .collect();
+    let want: Vec<(&str, i64)> = cases.iter().map(|(name, _, n)| (*name, *n)).collect();
+    assert_eq!(got, want);
+}

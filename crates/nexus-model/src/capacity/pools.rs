@@ -257,7 +257,11 @@ pub fn workers(reads: &Reads<'_>) -> Workers {
         reads.number(name).map(|(n, v)| figure(n, v.value.span, term, format!("`{}`", v.name)))
     };
     let one = |term: &str, why: &str| Some(Figure { value: 1, span: None, term: term.into(), source: why.into() });
-    let Some((server, words)) = server_words(&reads.words) else {
+    // An image whose command is not in the manifest still says it runs gunicorn when it is
+    // configured through `GUNICORN_CMD_ARGS`.
+    let found =
+        server_words(&reads.words).or_else(|| reads.var("GUNICORN_CMD_ARGS").map(|_| ("gunicorn", &reads.words[..0])));
+    let Some((server, words)) = found else {
         return Workers { server: None, processes: env("WEB_CONCURRENCY", "workers"), threads: None };
     };
     let cmd_args: Vec<Word> = reads
