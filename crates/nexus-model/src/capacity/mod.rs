@@ -201,7 +201,7 @@ fn pools_of(
     for c in &w.containers {
         let reads = Reads::of(p, w, c);
         let found = pools::pooler(db, c, &reads).or_else(|| pools::pool(db, &reads));
-        let workers = pools::workers(&reads);
+        let workers = pools::workers(db, &reads);
         let provider = match found.as_ref().and_then(|f| f.host.as_deref()) {
             Some(host) => crate::infer::resolve(p, w, host).provider.filter(|pr| servers.contains(pr)),
             None => single(),

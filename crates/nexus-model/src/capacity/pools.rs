@@ -53,7 +53,7 @@ pub fn pool(db: &SourceDb, reads: &Reads<'_>) -> Option<Pool> {
         .or_else(|| hikari(db, reads))
         .or_else(|| named_pool(reads))
         .or_else(|| rails(reads))
-        .or_else(|| django(reads))
+        .or_else(|| django(db, reads))
 }
 
 /// `pool_max_conns=N` (pgx), `connection_limit=N` (Prisma), `pool=N` (Rails) in a connection
@@ -211,14 +211,14 @@ fn rails(reads: &Reads<'_>) -> Option<Pool> {
     Some(Pool { framework: "Rails", parts: vec![f], per_thread: false, host: None })
 }
 
-fn django(reads: &Reads<'_>) -> Option<Pool> {
+fn django(db: &SourceDb, reads: &Reads<'_>) -> Option<Pool> {
     let django = reads.var("DJANGO_SETTINGS_MODULE").is_some()
         || reads.vars().any(|v| v.name.to_ascii_uppercase().ends_with("CONN_MAX_AGE"))
         || reads.words.iter().any(|w| w.text.ends_with("manage.py"));
     if !django {
         return None;
     }
-    let threads = workers(reads).threads.unwrap_or(Figure {
+    let threads = workers(db, reads).threads.unwrap_or(Figure {
         value: 1,
         span: None,
         term: "threads".into(),
@@ -249,7 +249,7 @@ fn server_words(words: &[Word]) -> Option<(&'static str, &[Word])> {
     Some((server, &rest[..end]))
 }
 
-pub fn workers(reads: &Reads<'_>) -> Workers {
+pub fn workers(db: &SourceDb, reads: &Reads<'_>) -> Workers {
     let opt = |words: &[Word], names: &[&str], term: &str| {
         option_in(words, names).map(|(n, span)| figure(n, span, term, format!("`{}`", names.last().unwrap_or(&""))))
     };
@@ -266,7 +266,9 @@ pub fn workers(reads: &Reads<'_>) -> Workers {
     };
     let cmd_args: Vec<Word> = reads
         .var("GUNICORN_CMD_ARGS")
-        .map(|v| v.text.split_whitespace().map(|t| Word { text: t.into(), span: v.value.span }).collect())
+        .map(|v| {
+            v.text.split_whitespace().map(|t| Word { text: t.into(), span: within(db, v.value.span, t) }).collect()
+        })
         .unwrap_or_default();
     let (processes, threads) = match server {
         "gunicorn" => (
