@@ -98,12 +98,17 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
 pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Loaded {
     let mut io_errors = Vec::new();
     let mut model = match spec {
-        InputSpec::Memory(files) if settings.roles.is_empty() => load::load_memory(files),
-        InputSpec::Memory(files) => load::load_memory_with(files, settings.roles.clone()),
+        InputSpec::Memory(files) => {
+            load::load_memory_configured(files, settings.roles.clone(), settings.capacity.clone())
+        }
         InputSpec::Paths(paths) => {
             let inputs = read_inputs(paths, settings, overlay, &mut io_errors);
-            let options =
-                Options { memory: false, max_file_size: settings.max_file_size, roles: settings.roles.clone() };
+            let options = Options {
+                memory: false,
+                max_file_size: settings.max_file_size,
+                roles: settings.roles.clone(),
+                capacity: settings.capacity.clone(),
+            };
             load::load(inputs, options)
         }
     };

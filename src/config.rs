@@ -1,5 +1,5 @@
 //! `.nexus-lint.yaml`: rule selection and severities, excludes, per-resource ignores with a
-//! reason and optional expiry, simulation settings. Found from the working directory upward, or given by `--config`.
+//! reason and optional expiry, roles, connection capacities, simulation settings. Found from the working directory upward, or given by `--config`.
 //! It is read with the same spanned YAML reader as manifests, so a mistake in it is reported
 //! with its line and column.
 
@@ -18,6 +18,9 @@ use nexus_sim::defaults::{BackoffProfile, Timing};
 use nexus_sim::dist::{Dist, parse_dist, parse_duration};
 use nexus_source::yaml::{Limits, de, parse};
 use nexus_source::{FileId, LineIndex};
+
+mod capacity;
+pub use capacity::CapacityEntry;
 
 pub const CONFIG_NAMES: &[&str] = &[".nexus-lint.yaml", ".nexus-lint.yml"];
 
@@ -50,6 +53,9 @@ pub struct ConfigFile {
     /// a datastore under another name).
     #[serde(default)]
     pub roles: Vec<RoleEntry>,
+    /// Connection pools and datastore limits the manifests do not say (NX305).
+    #[serde(default)]
+    pub capacity: Vec<CapacityEntry>,
     /// Simulation settings (`nexus-lint simulate`, `check --simulate`).
     #[serde(default)]
     pub simulate: SimulateConfig,
@@ -317,6 +323,8 @@ pub struct Settings {
     pub today: String,
     /// Roles set by `roles:`.
     pub roles: Vec<RoleOverride>,
+    /// Capacities set by `capacity:`.
+    pub capacity: Vec<nexus_model::capacity::CapacityOverride>,
     pub simulate: SimSettings,
 }
 
@@ -332,6 +340,7 @@ impl Default for Settings {
             path: None,
             today: today(),
             roles: Vec::new(),
+            capacity: Vec::new(),
             simulate: SimSettings::default(),
         }
     }
@@ -497,6 +506,7 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
         }
         s.roles.push(RoleOverride { resource: r.resource.clone(), image: r.image.clone(), role });
     }
+    s.capacity = cfg.capacity.iter().map(|c| c.0.clone()).collect();
     s.simulate = SimSettings::from_config(&cfg.simulate);
     for (i, entry) in cfg.ignores.into_iter().enumerate() {
         if entry.reason.trim().is_empty() {

@@ -12,6 +12,7 @@
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
 //! - `simulate`: the `simulate` command on the NEXUS pair — races, determinism, replay, timelines.
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
+//! - `scaling`: NX3xx's numbers, the `spec.replicas` autofix applied, configured capacity.
 //! - `precision`: the false alarms and misses seen on real platforms, one scenario each under
 //!   `fixtures/precision/*`.
 //! - `sarif`: SARIF against the SARIF 2.1.0 schema on every fixture, JUnit, Markdown.
@@ -34,6 +35,7 @@ mod reporters;
 mod robustness;
 mod rule_docs;
 mod sarif;
+mod scaling;
 mod simulate;
 mod spans;
 mod util;

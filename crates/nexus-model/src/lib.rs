@@ -15,6 +15,7 @@
 //! report on is a [`Span`], re-exported here with [`FileId`], and file paths are in
 //! [`Platform::path`].
 
+pub mod capacity;
 mod compose;
 mod deps;
 mod durations;
@@ -32,6 +33,7 @@ pub mod reach;
 mod read;
 pub mod redact;
 pub mod roles;
+pub mod scaling;
 mod similar;
 #[cfg(test)]
 mod testing;

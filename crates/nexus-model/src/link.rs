@@ -1,7 +1,8 @@
 //! Resolving references once every object is in the model: Service selectors to the workloads
 //! whose pods they select, config references to their ConfigMaps/Secrets, HPA and PDB targets,
 //! and named dependency edges to providers. Roles and migrations are inferred last, because
-//! they look at what depends on what.
+//! they look at what depends on what; connection capacity after everything, because it follows
+//! the edges to the datastores.
 
 use super::index::Index;
 use super::{
@@ -27,6 +28,7 @@ pub fn link(p: &mut Platform, db: &SourceDb, scripts: &[FileId]) {
     gates::build(p, db);
     relate(p);
     crate::probes::build(p, db);
+    crate::capacity::build(p, db);
 }
 
 /// Rebuilds the per-workload tables (edges and endpoints first, then again with the gates).
@@ -97,6 +99,9 @@ fn link_scalers(p: &mut Platform) {
         let ns = p.scalers[i].namespace.clone();
         match &p.scalers[i].kind {
             ScalerKind::Hpa(h) => {
+                let here = p.path(p.scalers[i].file);
+                // Among workloads of that kind and name (several overlays or environments may
+                // define one each), the one in the HPA's own namespace, then the nearest file.
                 let target = p
                     .index
                     .workloads_by_name
@@ -104,12 +109,13 @@ fn link_scalers(p: &mut Platform) {
                     .into_iter()
                     .flatten()
                     .map(|w| p.workload(*w))
-                    .find(|w| {
+                    .filter(|w| {
                         w.resource.format == Format::Kubernetes
                             && w.kind.as_str() == h.target_kind.value
                             && w.name.value == h.target_name.value
                             && same_namespace(w.namespace.as_deref(), ns.as_deref())
                     })
+                    .min_by_key(|w| (w.namespace != ns, std::cmp::Reverse(shared_dirs(here, p.path(w.file))), w.id))
                     .map(|w| w.id);
                 if let ScalerKind::Hpa(h) = &mut p.scalers[i].kind {
                     h.target = target;
@@ -162,4 +168,12 @@ fn link_edges(p: &mut Platform) {
         p.edges[i].endpoint = endpoint;
         p.edges[i].provider = provider;
     }
+}
+
+/// How many leading directories two paths share.
+fn shared_dirs(a: &str, b: &str) -> usize {
+    fn dirs(p: &str) -> impl Iterator<Item = &str> {
+        p.rsplit_once('/').map_or("", |(d, _)| d).split('/').filter(|s| !s.is_empty())
+    }
+    dirs(a).zip(dirs(b)).take_while(|(x, y)| x == y).count()
 }

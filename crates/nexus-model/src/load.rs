@@ -38,6 +38,8 @@ pub struct Options {
     pub max_file_size: u64,
     /// Roles the configuration sets.
     pub roles: Vec<crate::roles::RoleOverride>,
+    /// Capacities the configuration sets.
+    pub capacity: Vec<crate::capacity::CapacityOverride>,
 }
 
 /// Everything read, and the platform built from it.
@@ -75,6 +77,15 @@ pub fn load_memory(files: &[(String, String)]) -> Loaded {
 
 /// Loads in-memory files with roles set by configuration.
 pub fn load_memory_with(files: &[(String, String)], roles: Vec<crate::roles::RoleOverride>) -> Loaded {
+    load_memory_configured(files, roles, Vec::new())
+}
+
+/// Loads in-memory files with roles and capacities set by configuration.
+pub fn load_memory_configured(
+    files: &[(String, String)],
+    roles: Vec<crate::roles::RoleOverride>,
+    capacity: Vec<crate::capacity::CapacityOverride>,
+) -> Loaded {
     let inputs = files
         .iter()
         .map(|(p, t)| Input {
@@ -83,13 +94,14 @@ pub fn load_memory_with(files: &[(String, String)], roles: Vec<crate::roles::Rol
             read: source::decode(t.clone().into_bytes()),
         })
         .collect();
-    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles })
+    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles, capacity })
 }
 
 /// Builds and links the platform of the inputs.
 pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
     let mut db = SourceDb::new();
-    let mut platform = Platform { role_overrides: options.roles, ..Platform::default() };
+    let mut platform =
+        Platform { role_overrides: options.roles, capacity_overrides: options.capacity, ..Platform::default() };
     let mut yaml_inputs: Vec<FileId> = Vec::new();
     let mut scripts: Vec<FileId> = Vec::new();
     for input in inputs {
@@ -430,6 +442,11 @@ fn assemble_k8s(p: &mut Platform, pieces: Vec<k8s::Piece>) {
             let mut n = *n;
             n.object = oid;
             p.network_policies.push(n);
+        }
+        if let Some(l) = piece.limit_range {
+            let mut l = *l;
+            l.object = oid;
+            p.limit_ranges.push(l);
         }
         if let Some(s) = piece.scaler {
             let mut s = *s;

@@ -83,3 +83,25 @@ pub fn sub_span(node: NodeRef<'_>, needle: &str) -> Span {
 pub fn key_span(parent: NodeRef<'_>, key: &str) -> Span {
     parent.entry(key).map_or(parent.span(), |e| e.key.span())
 }
+
+/// The byte range of a mapping entry's whole line — its indentation and the newline — when the
+/// entry is written on a line of its own (`  replicas: 3`), so an edit can delete it and leave
+/// every other line as it is. None for a flow mapping, an entry that shares its line, one with a
+/// trailing comment (deleting the line would lose it), or a value brought in by an alias or merge
+/// key.
+pub fn entry_line(text: &str, entry: nexus_source::yaml::EntryRef<'_>) -> Option<Span> {
+    if entry.merged_via.is_some() || entry.value.via().is_some() || entry.value.resolve().span() != entry.value.span() {
+        return None;
+    }
+    entry.key.block_indent()?;
+    let key = entry.key.span();
+    let value = entry.value.span();
+    let start = text[..key.start as usize].rfind('\n').map_or(0, |i| i + 1);
+    let rest = text.get(value.end as usize..)?;
+    let line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+    let tail = rest[..line_end].trim_end_matches(['\n', '\r']).trim_start_matches([' ', '\t']);
+    if !tail.is_empty() || text[value.start as usize..value.end as usize].contains('\n') {
+        return None;
+    }
+    Some(Span::new(key.file, start as u32, value.end + line_end as u32))
+}

@@ -234,6 +234,8 @@ pub struct Hpa {
     pub api_version: String,
     pub target_kind: Spanned<String>,
     pub target_name: Spanned<String>,
+    /// `scaleTargetRef.apiVersion` as written (the controller uses its group only).
+    pub target_api_version: Option<Spanned<String>>,
     pub target_span: Span,
     pub min_replicas: Option<Spanned<i64>>,
     pub max_replicas: Option<Spanned<i64>>,
@@ -441,6 +443,13 @@ pub struct Platform {
     pub plans: Vec<DeployPlan>,
     pub network_policies: Vec<NetworkPolicy>,
     pub flux: Vec<FluxKustomization>,
+    /// LimitRanges: the requests they give containers that set none.
+    pub limit_ranges: Vec<crate::scaling::LimitRange>,
+    /// Connection pools and datastore limits, derived by `link` (see [`crate::capacity`]).
+    pub capacity: crate::capacity::Capacity,
+    /// Capacities the configuration sets (`capacity:` in `.nexus-lint.yaml`), applied when
+    /// capacity is derived.
+    pub capacity_overrides: Vec<crate::capacity::CapacityOverride>,
     pub projects: Vec<ComposeProject>,
     /// Lookup tables, filled by `link::link`.
     pub index: super::index::Index,

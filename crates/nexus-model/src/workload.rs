@@ -133,6 +133,10 @@ pub struct ControllerSpec {
     pub progress_deadline_seconds: Option<Spanned<i64>>,
     /// The pod's `restartPolicy` (Jobs keep theirs in [`BatchSpec::restart_policy`] too).
     pub restart_policy: Option<Spanned<String>>,
+    /// The whole `spec.replicas` line — indentation and the newline — when it holds that entry
+    /// alone, so an autofix can delete it and leave every other line as is. A line with a trailing
+    /// comment has none: deleting it would lose the comment.
+    pub replicas_line: Option<Span>,
 }
 
 impl Workload {

@@ -3,10 +3,10 @@
 use base64::Engine;
 
 use super::pod::{container, volume};
-use super::scaling::{hpa, keda, pdb};
+use super::scaling::{hpa, keda, limit_range, pdb};
 use super::schema::{self, KindStatus};
 use super::{Piece, problem};
-use crate::read::{bool_at, int_at, key_span, port_ref, str_at, string, string_map, sub_span};
+use crate::read::{bool_at, entry_line, int_at, key_span, port_ref, str_at, string, string_map, sub_span};
 use crate::{
     BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container,
     ControllerSpec, Edge, EdgeKind, Endpoint, EndpointId, EnvSource, FluxKustomization, IGNORE_ANNOTATION,
@@ -133,6 +133,7 @@ pub fn object(
         scaler: None,
         network_policy: None,
         flux: None,
+        limit_range: None,
         config_refs: Vec::new(),
         edges: Vec::new(),
         suppressions: Vec::new(),
@@ -160,6 +161,7 @@ pub fn object(
         (av, "HorizontalPodAutoscaler") if av.starts_with("autoscaling/") => hpa(&cx, &mut piece),
         ("keda.sh/v1alpha1", "ScaledObject") => keda(&cx, &mut piece),
         ("policy/v1", "PodDisruptionBudget") => pdb(&cx, &mut piece),
+        ("v1", "LimitRange") => limit_range(&cx, &mut piece),
         (av, "Kustomization") if av.starts_with("kustomize.toolkit.fluxcd.io/") => flux(&cx, &mut piece),
         ("networking.k8s.io/v1", "NetworkPolicy") => {
             piece.network_policy = super::netpol::read(root, &piece.object).map(Box::new);
@@ -275,6 +277,8 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
         }
         _ => None,
     };
+    let replicas_line =
+        replicas.as_ref().and_then(|_| spec?.entry("replicas")).and_then(|e| entry_line(&cx.src.text, e));
     let w = Workload {
         id: WorkloadId(0),
         kind,
@@ -302,6 +306,7 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
                 .and_then(port_ref),
             progress_deadline_seconds: spec.and_then(|s| int_at(s, "progressDeadlineSeconds")),
             restart_policy: pod_spec.and_then(|s| str_at(s, "restartPolicy")),
+            replicas_line,
         },
     };
     // Config references.

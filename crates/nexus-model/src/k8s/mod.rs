@@ -31,6 +31,7 @@ pub struct Piece {
     pub scaler: Option<Box<Scaler>>,
     pub network_policy: Option<Box<NetworkPolicy>>,
     pub flux: Option<Box<FluxKustomization>>,
+    pub limit_range: Option<Box<crate::scaling::LimitRange>>,
     /// `workload` of each is provisional: the piece's own workload.
     pub config_refs: Vec<ConfigRef>,
     /// `consumer` of each is provisional: the piece's own workload.
