@@ -85,12 +85,17 @@ fn read_inputs(paths: &[String], settings: &Settings, io_errors: &mut Vec<IoErro
 pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
     let mut io_errors = Vec::new();
     let mut model = match spec {
-        InputSpec::Memory(files) if settings.roles.is_empty() => load::load_memory(files),
-        InputSpec::Memory(files) => load::load_memory_with(files, settings.roles.clone()),
+        InputSpec::Memory(files) => {
+            load::load_memory_declared(files, settings.roles.clone(), settings.declared.clone())
+        }
         InputSpec::Paths(paths) => {
             let inputs = read_inputs(paths, settings, &mut io_errors);
-            let options =
-                Options { memory: false, max_file_size: settings.max_file_size, roles: settings.roles.clone() };
+            let options = Options {
+                memory: false,
+                max_file_size: settings.max_file_size,
+                roles: settings.roles.clone(),
+                declared: settings.declared.clone(),
+            };
             load::load(inputs, options)
         }
     };

@@ -16,15 +16,18 @@
 //! [`Platform::path`].
 
 mod compose;
+pub mod declared;
 mod deps;
 mod durations;
 pub mod gates;
 mod index;
 pub mod infer;
 mod k8s;
+pub mod kustomize;
 mod labels;
 mod link;
 pub mod load;
+pub mod mesh;
 pub mod migration;
 mod plan;
 pub mod probes;
@@ -33,6 +36,7 @@ mod read;
 pub mod redact;
 pub mod roles;
 mod similar;
+pub mod structured;
 #[cfg(test)]
 mod testing;
 mod types;

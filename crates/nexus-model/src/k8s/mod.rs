@@ -8,7 +8,9 @@
 //! or its readers apply them.
 
 mod build;
+mod mesh;
 pub mod netpol;
+mod produced;
 mod pod;
 mod scaling;
 pub mod schema;
@@ -31,6 +33,7 @@ pub struct Piece {
     pub scaler: Option<Box<Scaler>>,
     pub network_policy: Option<Box<NetworkPolicy>>,
     pub flux: Option<Box<FluxKustomization>>,
+    pub mesh: Option<Box<crate::mesh::MeshObject>>,
     /// `workload` of each is provisional: the piece's own workload.
     pub config_refs: Vec<ConfigRef>,
     /// `consumer` of each is provisional: the piece's own workload.
