@@ -275,7 +275,7 @@ mod tests {
         assert_eq!(d.value["http"]["timeout"], "30s");
         let e = json("{\n  \"a\": 1,\n}\n").unwrap_err();
         assert!(e.message.contains("trailing comma"), "{e:?}");
-        assert_eq!(e.at.0, 11);
+        assert_eq!(e.at.0, 12, "at the closing brace");
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn syntax_errors_missing_schemas_and_no_schema() {
     let s = &l.platform.structured;
     assert_eq!(s.len(), 3);
     assert_eq!(s[0].problems[0].kind, ProblemKind::Syntax);
-    assert_eq!(line_of(&l, s[0].problems[0].span).0, 8);
+    assert_eq!(line_of(&l, s[0].problems[0].span).0, 9);
     assert_eq!(s[1].problems[0].kind, ProblemKind::Schema);
     assert!(s[1].problems[0].message.contains("not in the repository"));
     assert!(s[2].schema.is_none() && s[2].problems.is_empty());
@@ -101,7 +101,7 @@ fn credentials_in_embedded_files() {
     )]);
     let c = &l.platform.structured[0].credentials;
     assert_eq!(c.len(), 1);
-    assert_eq!(line_of(&l, c[0].2), (7, "hunter2".into()));
+    assert_eq!(line_of(&l, c[0].2), (8, "hunter2".into()));
 }
 
 #[test]
