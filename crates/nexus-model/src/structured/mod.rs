@@ -168,6 +168,10 @@ pub fn build(p: &mut Platform, fs: &mut dyn Files) {
             problems: Vec::new(),
             credentials: Vec::new(),
         };
+        let hit = plan.schema.as_ref().and_then(|d| found.get(&format!("{:?}", d.candidates)).cloned().flatten());
+        if let Some(d) = &plan.schema {
+            s.schema = Some(SchemaRef { written: d.written.clone(), path: hit.as_ref().map(|h| h.0.clone()), declared_at: d.at });
+        }
         let docs = match parse(c, &plan, db, &mut s) {
             Some(d) => d,
             None => {
@@ -176,8 +180,6 @@ pub fn build(p: &mut Platform, fs: &mut dyn Files) {
             }
         };
         if let Some(d) = &plan.schema {
-            let hit = found.get(&format!("{:?}", d.candidates)).cloned().flatten();
-            s.schema = Some(SchemaRef { written: d.written.clone(), path: hit.as_ref().map(|h| h.0.clone()), declared_at: d.at });
             let at = d.at.unwrap_or(s.span);
             match (&d.candidates, hit) {
                 (Err(why), _) => s.problems.push(problem(ProblemKind::Schema, at, why.clone())),
