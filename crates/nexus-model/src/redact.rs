@@ -82,6 +82,10 @@ pub fn secret_spans(p: &Platform) -> Vec<Span> {
             }
         }
     }
+    // Credentials written inside embedded config files (`password=…` in a properties file).
+    for s in &p.structured {
+        out.extend(s.credentials.iter().map(|c| c.2));
+    }
     out.sort();
     out.dedup();
     out
