@@ -105,6 +105,16 @@ fn nexus_defects_are_found_where_the_contract_says() {
         ("NX402", "k8s/production/nexus-backend-deployment.yaml", 97),
         ("NX402", "k8s/production/nexus-backend-deployment.yaml", 100),
         ("NX402", "k8s/production/nexus-frontend-deployment.yaml", 48),
+        // Row 11: Compose and Kubernetes disagree (images, env sets, values).
+        ("NX405", "fixtures/nexus/docker-compose.yml", 32),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 52),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 11),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 37),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 56),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 35),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 36),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 55),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 57),
         // Row 12: the frontend's image against its version label, the migration's `latest`.
         ("NX502", "k8s/production/nexus-frontend-deployment.yaml", 42),
         ("NX502", "k8s/production/migrations/nexus-db-migration.yaml", 30),
