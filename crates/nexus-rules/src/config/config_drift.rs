@@ -185,7 +185,9 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
     }
     // Container ports.
     let kports: Vec<i64> = kc.ports.iter().map(|x| x.port.value).collect();
-    if !kports.is_empty() {
+    // Only when the two have no port in common: a port published for a debugger or an admin UI
+    // in Compose alone is the development setup, not drift.
+    if !kports.is_empty() && !cc.ports.iter().any(|x| kports.contains(&x.port.value)) {
         for cp in cc.ports.iter().filter(|x| !kports.contains(&x.port.value)) {
             out.push(
                 base(

@@ -18,7 +18,14 @@ const ABOUT: &[&str] = &[
     "STORE", "ROTATION", "POLICY", "USER", "USERNAME",
 ];
 
+/// Extensions of files a ConfigMap key names (`configure_secret.sh`): the key is a file name.
+const FILE_EXTENSIONS: &[&str] =
+    &["sh", "bash", "py", "js", "json", "yaml", "yml", "toml", "conf", "cfg", "ini", "xml", "txt", "properties", "env", "tpl", "lua", "rb", "md"];
+
 fn about_a_secret(name: &str) -> bool {
+    if name.rsplit_once('.').is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())) {
+        return true;
+    }
     let n = name.to_ascii_uppercase().replace(['-', '.'], "_");
     n.split('_').any(|part| ABOUT.contains(&part))
 }

@@ -24,6 +24,22 @@ fn norm(v: &str) -> &str {
     v.trim().strip_prefix('v').unwrap_or(v.trim())
 }
 
+/// The version a tag carries, for comparing tags: its leading `1.2.3` when it has one (a
+/// repository that tags per component, `demo:3.0.0-cart` and `demo:3.0.0-ad`, is on one
+/// version), else the whole tag.
+fn version_of(tag: &str) -> &str {
+    let t = norm(tag);
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let v = t[..end].trim_end_matches('.');
+    if v.is_empty() { t } else { v }
+}
+
+/// The registry and organisation of an image: `ghcr.io/acme/api:1` → `ghcr.io/acme`.
+fn org(image: &str) -> &str {
+    let no_tag = image.split('@').next().unwrap_or(image);
+    no_tag.rsplit_once('/').map_or("", |(o, _)| o)
+}
+
 /// Does a tag carry this version (`1.4.2`, `v1.4.2`, `1.4.2-alpine`, `1.4.2+build`)?
 fn tag_matches(tag: &str, version: &str) -> bool {
     let (t, v) = (norm(tag), norm(version));
@@ -65,14 +81,14 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (k, uses) in &groups {
         let mut count: BTreeMap<&str, usize> = BTreeMap::new();
         for u in uses {
-            *count.entry(norm(u.tag)).or_default() += 1;
+            *count.entry(version_of(u.tag)).or_default() += 1;
         }
         if count.len() < 2 {
             continue;
         }
         let best = count.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| order(a.0).cmp(&order(b.0)))).map(|x| *x.0);
         if let Some(best) = best
-            && let Some(u) = uses.iter().find(|u| norm(u.tag) == best)
+            && let Some(u) = uses.iter().find(|u| version_of(u.tag) == best)
         {
             reference.insert(*k, (best, u));
         }
@@ -85,17 +101,18 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let main = is_main(u.w, u.c);
             if let Some(v) = version
                 && main
-                && !u.w.containers.iter().filter_map(|c| c.image.as_ref()).filter_map(|i| tag_of(&i.value)).any(|t| tag_matches(t, &v.value))
+                && !carries(u.w, &v.value)
+                && label_is_image_version(p, u)
             {
                 why.push(format!("its `{VERSION_LABEL}` label says `{}`", v.value));
                 d_secondary.push((v.span, format!("version label `{}`", v.value)));
             }
             if let Some((best, r)) = reference.get(k)
-                && norm(u.tag) != *best
+                && version_of(u.tag) != *best
             {
                 let others: Vec<&str> = groups[k]
                     .iter()
-                    .filter(|o| norm(o.tag) == *best)
+                    .filter(|o| version_of(o.tag) == *best)
                     .map(|o| o.w.name.value.as_str())
                     .collect::<std::collections::BTreeSet<_>>()
                     .into_iter()
@@ -128,6 +145,24 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(d);
         }
     }
+}
+
+/// Does one of the workload's containers run the version its label names?
+fn carries(w: &Workload, version: &str) -> bool {
+    w.containers.iter().filter_map(|c| c.image.as_ref()).filter_map(|i| tag_of(&i.value)).any(|t| tag_matches(t, version))
+}
+
+/// Is the version label this release's *image* version? Only where another workload of the
+/// same namespace, on an image of the same organisation, runs the tag its own label names (an
+/// umbrella chart stamps its own version on the third-party images it bundles, which is not
+/// skew).
+fn label_is_image_version(p: &Platform, u: &Use<'_>) -> bool {
+    let o = org(&u.image.value);
+    p.workloads.iter().filter(|w| w.id != u.w.id && w.namespace == u.w.namespace).any(|w| {
+        let Some(v) = label(p, w, VERSION_LABEL) else { return false };
+        w.containers.iter().filter_map(|c| c.image.as_ref()).any(|i| org(&i.value) == o)
+            && carries(w, &v.value)
+    })
 }
 
 /// The container the version label speaks of: the only one, or the one named like the workload
