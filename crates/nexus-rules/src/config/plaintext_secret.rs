@@ -43,6 +43,16 @@ fn not_a_credential(v: &str) -> bool {
         || t.bytes().all(|b| b.is_ascii_digit())
         || matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "null" | "none" | "required" | "optional")
         || lower.starts_with("<") && lower.ends_with('>')
+        // A placeholder named like a variable, to be replaced (`GOOGLE_API_KEY_VAL`).
+        || t.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())
+}
+
+/// Is the value written as is at its span (plain, or quoted without escapes)? A value Compose
+/// interpolated (`${DB_PASSWORD}`, `${DB_PASSWORD:-dev}`) is not: the file holds a reference,
+/// and the credential, if any, sits in `.env` or the shell.
+fn written_as_is(v: &Spanned<String>) -> bool {
+    let len = (v.span.end - v.span.start) as usize;
+    len == v.value.len() || len == v.value.len() + 2
 }
 
 /// Where a credential sits in the value: the whole value (a credential-named variable), or a
@@ -65,7 +75,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             for e in &c.env {
                 let Some(v) = &e.value else { continue };
                 // Interpolated from `.env` or the shell: the manifest holds a reference.
-                if v.via.is_some() || v.span.file != w.file {
+                if v.via.is_some() || v.span.file != w.file || !written_as_is(v) {
                     continue;
                 }
                 let Some(what) = credential(&e.name.value, v) else { continue };
@@ -100,7 +110,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for cfg in p.configs.iter().filter(|c| c.kind == ConfigKind::ConfigMap && c.generated.is_none()) {
         for e in &cfg.data {
             let Some(v) = &e.value else { continue };
-            if v.span.file != cfg.file {
+            if v.span.file != cfg.file || !written_as_is(v) {
                 continue;
             }
             let Some(what) = credential(&e.key.value, v) else { continue };
