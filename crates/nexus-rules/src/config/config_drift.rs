@@ -83,6 +83,15 @@ fn k8s_env<'p>(p: &'p Platform, w: &'p Workload) -> BTreeMap<&'p str, K8sEnv<'p>
     out
 }
 
+/// The version a tag carries (`3.6.8-management` → `3.6.8`), else the tag: an image variant
+/// of the same version is not drift.
+fn version_of(tag: &str) -> &str {
+    let t = tag.strip_prefix('v').unwrap_or(tag);
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let v = t[..end].trim_end_matches('.');
+    if v.is_empty() { t } else { v }
+}
+
 fn ignored(p: &Platform, name: &str) -> bool {
     p.declared.drift_ignore_env.iter().any(|g| wildcard(g, name))
 }
@@ -106,7 +115,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
         && !ki.value.contains('@')
     {
         let (ct, kt) = (image_tag(&ci.value).unwrap_or("latest"), image_tag(&ki.value).unwrap_or("latest"));
-        if ct != kt {
+        if version_of(ct) != version_of(kt) {
             let mut d = base(
                 c,
                 k,
@@ -126,6 +135,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
     // Env vars.
     let kenv = k8s_env(p, k);
     let mut compose_keys: Vec<&str> = Vec::new();
+    let mut only_compose: Vec<&Spanned<String>> = Vec::new();
     for e in &cc.env {
         let name = e.name.value.as_str();
         compose_keys.push(name);
@@ -133,12 +143,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
             continue;
         }
         match kenv.get(name) {
-            None => out.push(
-                base(c, k, e.name.span, format!("Compose sets `{name}` for `{svc}`, Kubernetes does not"))
-                    .label("only in Compose")
-                    .help(help)
-                    .key(format!("env/{name}")),
-            ),
+            None => only_compose.push(&e.name),
             Some(ke) => {
                 let (Some(cv), Some(kv)) = (&e.value, ke.value) else { continue };
                 let secretish = ke.secret
@@ -163,6 +168,18 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
                 );
             }
         }
+    }
+    // The env vars only Compose sets: one finding, at the first, labelling the others.
+    if let Some(first) = only_compose.first() {
+        let list = only_compose.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>().join(", ");
+        let mut d = base(c, k, first.span, format!("Compose sets {list} for `{svc}`, Kubernetes does not"))
+            .label("only in Compose")
+            .help(help)
+            .key("env/compose-only");
+        for n in &only_compose[1..] {
+            d = d.secondary(n.span, "only in Compose");
+        }
+        out.push(d);
     }
     let only_k8s: Vec<&str> =
         kenv.iter().filter(|(n, _)| !compose_keys.contains(n) && !ignored(p, n)).map(|(n, _)| *n).collect();
