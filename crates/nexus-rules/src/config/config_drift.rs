@@ -120,7 +120,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
                 c,
                 k,
                 ci.span,
-                format!("Compose runs `{svc}` on `{}:{ct}`, Kubernetes on `{kt}`", image_repository(&ci.value)),
+                format!("`{svc}` runs `{}:{ct}` in Compose and `{kt}` in Kubernetes", image_repository(&ci.value)),
             )
             .label(format!("`{ct}` here"))
             .secondary(ki.span, format!("`{kt}` in Kubernetes"))
@@ -172,7 +172,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
     // The env vars only Compose sets: one finding, at the first, labelling the others.
     if let Some(first) = only_compose.first() {
         let list = only_compose.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>().join(", ");
-        let mut d = base(c, k, first.span, format!("Compose sets {list} for `{svc}`, Kubernetes does not"))
+        let mut d = base(c, k, first.span, format!("{list} set for `{svc}` in Compose only"))
             .label("only in Compose")
             .help(help)
             .key("env/compose-only");
@@ -190,7 +190,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
             c,
             k,
             span,
-            format!("Kubernetes sets {list} for `{svc}`, Compose does not"),
+            format!("{list} set for `{svc}` in Kubernetes only"),
         )
         .label("Compose lacks these")
         .help(help)
@@ -212,7 +212,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
                     k,
                     cp.port.span,
                     format!(
-                        "Compose has `{svc}` listen on port {}, Kubernetes declares {}",
+                        "`{svc}` listens on port {} in Compose, and Kubernetes declares {}",
                         cp.port.value,
                         kports.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
                     ),

@@ -24,7 +24,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             seen.push(t);
             let c = p.config(t);
-            if !matches!(c.kind, ConfigKind::ConfigMap | ConfigKind::Secret) || rolls_on_change_of(p, w, c, r.how) {
+            if !matches!(c.kind, ConfigKind::ConfigMap | ConfigKind::Secret)
+                || rolls_on_change_of(p, w, c, r.how)
+                || (matches!(r.how, ConfigRefKind::Volume) && only_init_scripts(w, &c.name.value))
+            {
                 continue;
             }
             let kind = c.kind.as_str();
@@ -60,6 +63,27 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Directories whose scripts a datastore image runs once, on an empty data directory: a restart
+/// would not run them again, so rolling the pods is no remedy.
+const INIT_DIRS: &[&str] = &["/docker-entrypoint-initdb.d"];
+
+/// Is every mount of the volume that holds this config a datastore's init directory?
+fn only_init_scripts(w: &Workload, config: &str) -> bool {
+    let volumes: Vec<&str> = w
+        .volumes
+        .iter()
+        .filter(|v| match &v.source {
+            nexus_model::VolumeSource::ConfigMap { name, .. } | nexus_model::VolumeSource::Secret { name, .. } => {
+                name.value == config
+            }
+            _ => false,
+        })
+        .map(|v| v.name.value.as_str())
+        .collect();
+    let mut mounts = w.all_containers().flat_map(|c| &c.volume_mounts).filter(|m| volumes.contains(&m.name.value.as_str())).peekable();
+    mounts.peek().is_some() && mounts.all(|m| INIT_DIRS.iter().any(|d| m.mount_path.value.trim_end_matches('/') == *d))
 }
 
 fn is_true(w: &Workload, key: &str) -> bool {

@@ -22,7 +22,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let mut d = Diagnostic::new(
             META,
             s.span,
-            format!("{fmt} file `{key}` of ConfigMap `{}` has no schema, so nothing checks it before the pods read it", c.name.value),
+            format!("`{key}` of ConfigMap `{}` is {fmt} with no schema, so nothing checks it before the pods read it", c.name.value),
         )
         .label(format!("{fmt} with no schema"))
         .help(format!(

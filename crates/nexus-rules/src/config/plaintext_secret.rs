@@ -92,12 +92,18 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                          interpolate the password: `postgres://app:$(DB_PASSWORD)@db/app`).",
                     )
                 };
+                let mut d = Diagnostic::new(
+                    META,
+                    v.span,
+                    format!("`{}` sets `{}` to {what} written in plain text {where_}", w.name.value, e.name.value),
+                );
+                if compose {
+                    // Compose files are mostly local and sample stacks with throwaway passwords:
+                    // a note, not a warning.
+                    d = d.severity(nexus_diagnostics::Severity::Info);
+                }
                 out.push(
-                    Diagnostic::new(
-                        META,
-                        v.span,
-                        format!("`{}` sets `{}` to {what} written in plain text {where_}", w.name.value, e.name.value),
-                    )
+                    d
                     .label("plaintext credential (value not shown)")
                     .help(format!("{help} Anyone who can read the repository, or `kubectl get -o yaml`, reads it."))
                     .resource(&w.resource)

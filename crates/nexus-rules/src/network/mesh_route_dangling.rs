@@ -41,7 +41,17 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             // A Service that selects nothing is NX604's finding.
             continue;
         }
-        for s in dr.subsets.iter().filter(|s| !s.labels.is_empty()) {
+        // Only subsets a route sends traffic to: a subset defined for a variant that is not
+        // deployed (a catch-all DestinationRule) fails no request.
+        let routed = |name: &str| {
+            p.mesh.iter().filter(|m| m.kind == MeshKind::VirtualService).any(|m| {
+                m.destinations.iter().any(|d| {
+                    d.subset.as_ref().is_some_and(|s| s.value == name)
+                        && resolve_host(p, &d.host.value, m.namespace.as_deref()) == HostTarget::Service(e.id)
+                })
+            })
+        };
+        for s in dr.subsets.iter().filter(|s| !s.labels.is_empty() && routed(&s.name.value)) {
             let selects = e.targets.iter().any(|w| {
                 let w = p.workload(*w);
                 s.labels.iter().all(|(k, v)| w.pod_labels.get(k).is_some_and(|x| x.value == v.value))

@@ -34,6 +34,15 @@ fn version_of(tag: &str) -> &str {
     if v.is_empty() { t } else { v }
 }
 
+/// The image without its tag or digest (registry included).
+fn image_name(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+        _ => no_digest,
+    }
+}
+
 /// The registry and organisation of an image: `ghcr.io/acme/api:1` → `ghcr.io/acme`.
 fn org(image: &str) -> &str {
     let no_tag = image.split('@').next().unwrap_or(image);
@@ -72,7 +81,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for c in w.containers.iter() {
             let Some(image) = &c.image else { continue };
             let Some(tag) = tag_of(&image.value) else { continue };
-            let repo = image_repository(&image.value);
+            // The whole name, registry included: `registry.k8s.io/redis` is not `redis`.
+            let repo = image_name(&image.value);
             groups.entry((w.namespace.as_deref(), release, repo)).or_default().push(Use { w, c, image, tag });
         }
     }
@@ -83,7 +93,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for u in uses {
             *count.entry(version_of(u.tag)).or_default() += 1;
         }
-        if count.len() < 2 {
+        let workloads: std::collections::BTreeSet<_> = uses.iter().map(|u| u.w.id).collect();
+        if count.len() < 2 || workloads.len() < 2 {
             continue;
         }
         let best = count.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| order(a.0).cmp(&order(b.0)))).map(|x| *x.0);

@@ -1,0 +1,82 @@
+//! Configuration rules (NX4xx) on the cases the issue names: a schema violation inside an
+//! embedded JSON file is reported at its line in the manifest; generated objects and optional
+//! references are not dangling.
+
+use crate::util::check_files;
+use nexus_lint::check::Outcome;
+
+/// `CODE file:line` of every finding of these codes.
+fn found(o: &Outcome, codes: &[&str]) -> Vec<String> {
+    o.diagnostics
+        .iter()
+        .filter(|d| codes.contains(&d.code))
+        .map(|d| {
+            let f = o.loaded.db.get(d.span().file);
+            format!("{} {}:{}", d.code, f.path, f.position(d.span().start).line)
+        })
+        .collect()
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "type": "object",
+  "properties": {
+    "http": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {"port": {"type": "integer"}, "request_timeout_seconds": {"type": "integer"}}
+    }
+  }
+}"#;
+
+#[test]
+fn a_schema_violation_inside_embedded_json_is_reported_at_its_line_in_the_manifest() {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-settings\n  annotations:\n    nexus-lint.io/schema: schemas/settings.schema.json\ndata:\n  settings.json: |\n    {\n      \"http\": {\n        \"port\": 8000,\n        \"request_timeout_seconds\": \"30s\"\n      }\n    }\n";
+    let o = check_files(&[("k8s/configmap.yaml", cm), ("schemas/settings.schema.json", SETTINGS_SCHEMA)]);
+    // Line 12 of the manifest is line 4 of the embedded file.
+    assert_eq!(found(&o, &["NX403", "NX404"]), ["NX403 k8s/configmap.yaml:12"]);
+    let d = o.diagnostics.iter().find(|d| d.code == "NX403").unwrap();
+    assert!(d.message.contains("\"30s\" is not of type \"integer\""), "{}", d.message);
+    let src = o.loaded.db.get(d.span().file);
+    assert_eq!(src.slice(d.span()), "\"30s\"");
+    // Declared in `.nexus-lint.yaml` style (no annotation): the same place.
+    let fixed = cm.replace("\"30s\"", "30");
+    let o = check_files(&[("k8s/configmap.yaml", &fixed), ("schemas/settings.schema.json", SETTINGS_SCHEMA)]);
+    assert_eq!(found(&o, &["NX403", "NX404"]), Vec::<String>::new());
+    // Without a schema, the file is only noted (NX404, at its key).
+    let bare = cm.replace("  annotations:\n    nexus-lint.io/schema: schemas/settings.schema.json\n", "");
+    assert_eq!(found(&check_files(&[("k8s/configmap.yaml", &bare)]), &["NX403", "NX404"]), ["NX404 k8s/configmap.yaml:6"]);
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:2.1.0\n          env:\n            - name: LOG_LEVEL\n              valueFrom:\n                configMapKeyRef:\n                  name: web-config\n                  key: LOG_LEVEL\n";
+
+#[test]
+fn a_config_map_generator_reference_is_not_reported() {
+    let kustomization = "resources:\n  - deployment.yaml\nconfigMapGenerator:\n  - name: web-config\n    literals:\n      - LOG_LEVEL=info\n";
+    let o = check_files(&[("kustomization.yaml", kustomization), ("deployment.yaml", DEPLOYMENT)]);
+    // Defined (NX401 silent), and its hashed name rolls the pods (NX402 silent).
+    assert_eq!(found(&o, &["NX401", "NX402"]), Vec::<String>::new());
+    // Without the generator, another ConfigMap of the repository makes the name a dangling one.
+    let other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\ndata:\n  LOG_LEVEL: info\n";
+    let o = check_files(&[("other.yaml", other), ("deployment.yaml", DEPLOYMENT)]);
+    assert_eq!(found(&o, &["NX401"]), ["NX401 deployment.yaml:19"]);
+    // A key the generator does not define is.
+    let wrong_key = kustomization.replace("LOG_LEVEL=info", "LOGLEVEL=info");
+    let o = check_files(&[("kustomization.yaml", &wrong_key), ("deployment.yaml", DEPLOYMENT)]);
+    assert_eq!(found(&o, &["NX401"]), ["NX401 deployment.yaml:20"]);
+}
+
+#[test]
+fn an_optional_reference_is_not_reported() {
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api-secrets\nstringData:\n  token: x\n";
+    let deployment = |optional: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {{app: api}}\n  template:\n    metadata:\n      labels: {{app: api}}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.0.0\n          env:\n            - name: SENTRY_DSN\n              valueFrom:\n                secretKeyRef:\n                  name: sentry\n                  key: dsn{optional}\n          envFrom:\n            - configMapRef:\n                name: api-extra{optional}\n"
+        )
+    };
+    let optional = deployment("\n                  optional: true");
+    let o = check_files(&[("secret.yaml", secret), ("deployment.yaml", &optional)]);
+    assert_eq!(found(&o, &["NX401"]), Vec::<String>::new());
+    let required = deployment("");
+    let o = check_files(&[("secret.yaml", secret), ("deployment.yaml", &required)]);
+    assert!(found(&o, &["NX401"]).contains(&"NX401 deployment.yaml:19".to_string()), "{:?}", found(&o, &["NX401"]));
+}
