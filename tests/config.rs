@@ -44,7 +44,10 @@ fn a_schema_violation_inside_embedded_json_is_reported_at_its_line_in_the_manife
     assert_eq!(found(&o, &["NX403", "NX404"]), Vec::<String>::new());
     // Without a schema, the file is only noted (NX404, at its key).
     let bare = cm.replace("  annotations:\n    nexus-lint.io/schema: schemas/settings.schema.json\n", "");
-    assert_eq!(found(&check_files(&[("k8s/configmap.yaml", &bare)]), &["NX403", "NX404"]), ["NX404 k8s/configmap.yaml:6"]);
+    assert_eq!(
+        found(&check_files(&[("k8s/configmap.yaml", &bare)]), &["NX403", "NX404"]),
+        ["NX404 k8s/configmap.yaml:6"]
+    );
 }
 
 const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:2.1.0\n          env:\n            - name: LOG_LEVEL\n              valueFrom:\n                configMapKeyRef:\n                  name: web-config\n                  key: LOG_LEVEL\n";

@@ -102,7 +102,9 @@ pub fn is_external(
 ) -> bool {
     declared.external.iter().any(|p| external_matches(p, kind, namespace, name))
         || annotation.is_some_and(|a| {
-            a.split([',', ' ', '\n']).filter(|p| !p.trim().is_empty()).any(|p| external_matches(p, kind, namespace, name))
+            a.split([',', ' ', '\n'])
+                .filter(|p| !p.trim().is_empty())
+                .any(|p| external_matches(p, kind, namespace, name))
         })
 }
 

@@ -10,8 +10,8 @@
 mod build;
 mod mesh;
 pub mod netpol;
-mod produced;
 mod pod;
+mod produced;
 mod scaling;
 pub mod schema;
 

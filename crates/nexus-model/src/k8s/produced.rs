@@ -28,7 +28,8 @@ pub(super) fn read(cx: &Cx<'_>, piece: &mut Piece, api_version: &str, kind: &str
     let (name, keys, keys_known) = match (group, kind) {
         ("external-secrets.io", "ExternalSecret") => {
             let target = spec.and_then(|s| s.path(&["target", "name"])).and_then(string).or_else(own);
-            let templated = spec.is_some_and(|s| s.get("dataFrom").is_some() || s.path(&["target", "template"]).is_some());
+            let templated =
+                spec.is_some_and(|s| s.get("dataFrom").is_some() || s.path(&["target", "template"]).is_some());
             (target, keys(spec.and_then(|s| s.get("data")), "secretKey"), !templated)
         }
         ("bitnami.com", "SealedSecret") => {

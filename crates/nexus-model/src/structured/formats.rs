@@ -63,9 +63,11 @@ pub fn yaml(text: &str) -> Result<Vec<Doc>, SyntaxError> {
 
 fn yaml_docs(text: &str) -> Result<Vec<Doc>, SyntaxError> {
     let y = yaml::parse(FileId(u32::MAX), Arc::from(text), &Limits::default());
-    if let Some(p) = y.problems.iter().find(|p| {
-        !matches!(p.kind, yaml::ProblemKind::AmbiguousScalar | yaml::ProblemKind::DuplicateKey)
-    }) {
+    if let Some(p) = y
+        .problems
+        .iter()
+        .find(|p| !matches!(p.kind, yaml::ProblemKind::AmbiguousScalar | yaml::ProblemKind::DuplicateKey))
+    {
         return Err(SyntaxError { at: (p.start as usize, p.end as usize), message: p.message.clone() });
     }
     let mut out = Vec::new();

@@ -151,7 +151,8 @@ pub fn build(p: &mut Platform, fs: &mut dyn Files) {
         if found.contains_key(&key) {
             continue;
         }
-        let hit = d.candidates.as_ref().ok().and_then(|c| c.iter().find_map(|path| Some((path.clone(), fs.load(path)?))));
+        let hit =
+            d.candidates.as_ref().ok().and_then(|c| c.iter().find_map(|path| Some((path.clone(), fs.load(path)?))));
         found.insert(key, hit);
     }
     let db = fs.db();
@@ -170,7 +171,11 @@ pub fn build(p: &mut Platform, fs: &mut dyn Files) {
         };
         let hit = plan.schema.as_ref().and_then(|d| found.get(&format!("{:?}", d.candidates)).cloned().flatten());
         if let Some(d) = &plan.schema {
-            s.schema = Some(SchemaRef { written: d.written.clone(), path: hit.as_ref().map(|h| h.0.clone()), declared_at: d.at });
+            s.schema = Some(SchemaRef {
+                written: d.written.clone(),
+                path: hit.as_ref().map(|h| h.0.clone()),
+                declared_at: d.at,
+            });
         }
         let docs = match parse(c, &plan, db, &mut s) {
             Some(d) => d,
@@ -184,13 +189,25 @@ pub fn build(p: &mut Platform, fs: &mut dyn Files) {
             match (&d.candidates, hit) {
                 (Err(why), _) => s.problems.push(problem(ProblemKind::Schema, at, why.clone())),
                 (Ok(_), None) => {
-                    let from = if d.at.is_some() { "looked for from the manifest's directory upward" } else { "from `.nexus-lint.yaml`" };
-                    s.problems.push(problem(ProblemKind::Schema, at, format!("schema `{}` is not in the repository ({from})", d.written)));
+                    let from = if d.at.is_some() {
+                        "looked for from the manifest's directory upward"
+                    } else {
+                        "from `.nexus-lint.yaml`"
+                    };
+                    s.problems.push(problem(
+                        ProblemKind::Schema,
+                        at,
+                        format!("schema `{}` is not in the repository ({from})", d.written),
+                    ));
                 }
                 (Ok(_), Some((path, file))) => {
                     let v = compiled.entry(file).or_insert_with(|| schema::compile(&path, &db.get(file).text));
                     match v {
-                        Err(why) => s.problems.push(problem(ProblemKind::Schema, at, format!("schema `{}` cannot be used: {why}", d.written))),
+                        Err(why) => s.problems.push(problem(
+                            ProblemKind::Schema,
+                            at,
+                            format!("schema `{}` cannot be used: {why}", d.written),
+                        )),
                         Ok(v) => {
                             for (doc, locate) in &docs {
                                 for x in schema::violations(v, doc) {
@@ -228,14 +245,20 @@ fn plan(p: &Platform, db: &SourceDb) -> Vec<Plan> {
         let path = db.get(c.file).path.as_str();
         let from_annotation = |key: &str| -> Option<Declared> {
             let a = c.annotations.get(key)?;
-            Some(Declared { written: a.value.trim().to_string(), at: Some(a.span), candidates: schema::candidates(&a.value, path) })
+            Some(Declared {
+                written: a.value.trim().to_string(),
+                at: Some(a.span),
+                candidates: schema::candidates(&a.value, path),
+            })
         };
         let from_config = |key: Option<&str>| -> Option<Declared> {
             p.declared
                 .schemas
                 .iter()
                 .filter(|m| wildcard(&m.name, &c.name.value))
-                .filter(|m| m.namespace.as_deref().is_none_or(|ns| c.namespace.as_deref().is_none_or(|x| wildcard(ns, x))))
+                .filter(|m| {
+                    m.namespace.as_deref().is_none_or(|ns| c.namespace.as_deref().is_none_or(|x| wildcard(ns, x)))
+                })
                 .find(|m| match (&m.key, key) {
                     (Some(pat), Some(k)) => wildcard(pat, k),
                     (None, None) => true,
@@ -256,7 +279,9 @@ fn plan(p: &Platform, db: &SourceDb) -> Vec<Plan> {
                     let schema = own.or_else(|| whole.clone());
                     out.push(Plan { config: c.id, entry: Some(i), format: f, schema });
                 }
-                (None, Some(own)) => out.push(Plan { config: c.id, entry: Some(i), format: DataFormat::Text, schema: Some(own) }),
+                (None, Some(own)) => {
+                    out.push(Plan { config: c.id, entry: Some(i), format: DataFormat::Text, schema: Some(own) })
+                }
                 (None, None) => {}
             }
         }

@@ -33,7 +33,10 @@ fn a_violation_inside_embedded_json_is_at_its_line_in_the_manifest() {
         })
         .collect();
     assert!(got.iter().any(|(line, text, m)| *line == 11 && text == "\"30s\"" && m.contains("integer")), "{got:#?}");
-    assert!(got.iter().any(|(line, text, m)| *line == 12 && text == "\"extra\"" && m.contains("not allowed")), "{got:#?}");
+    assert!(
+        got.iter().any(|(line, text, m)| *line == 12 && text == "\"extra\"" && m.contains("not allowed")),
+        "{got:#?}"
+    );
 }
 
 #[test]
@@ -97,7 +100,10 @@ fn configuration_mappings_and_whole_data() {
 fn credentials_in_embedded_files() {
     let l = load_memory(&[(
         "cm.yaml".into(),
-        cm(" {}", "  application.properties: |\n    spring.datasource.password=hunter2\n    spring.datasource.url=jdbc:x\n"),
+        cm(
+            " {}",
+            "  application.properties: |\n    spring.datasource.password=hunter2\n    spring.datasource.url=jdbc:x\n",
+        ),
     )]);
     let c = &l.platform.structured[0].credentials;
     assert_eq!(c.len(), 1);

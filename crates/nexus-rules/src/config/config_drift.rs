@@ -45,7 +45,9 @@ fn twin<'p>(p: &'p Platform, c: &'p Workload) -> Option<&'p Workload> {
     }
     let repo = image_repository(&image.value);
     let same: Vec<&Workload> = k8s()
-        .filter(|w| w.is_long_running() && w.containers.first().is_some_and(|x| image_repository(x.image_str()) == repo))
+        .filter(|w| {
+            w.is_long_running() && w.containers.first().is_some_and(|x| image_repository(x.image_str()) == repo)
+        })
         .collect();
     (same.len() == 1).then(|| same[0])
 }
@@ -97,7 +99,9 @@ fn ignored(p: &Platform, name: &str) -> bool {
 }
 
 fn base<'a>(c: &'a Workload, k: &'a Workload, span: Span, message: String) -> Diagnostic {
-    Diagnostic::new(META, span, message).resource(&c.resource).secondary(k.name.span, format!("`{}` in Kubernetes", k.resource))
+    Diagnostic::new(META, span, message)
+        .resource(&c.resource)
+        .secondary(k.name.span, format!("`{}` in Kubernetes", k.resource))
 }
 
 fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) {
@@ -186,15 +190,10 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
     if !only_k8s.is_empty() && !cc.env.is_empty() {
         let list = only_k8s.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
         let span = c.compose.as_ref().map_or(c.name.span, |x| x.key_span);
-        let mut d = base(
-            c,
-            k,
-            span,
-            format!("{list} set for `{svc}` in Kubernetes only"),
-        )
-        .label("Compose lacks these")
-        .help(help)
-        .key("env/k8s-only");
+        let mut d = base(c, k, span, format!("{list} set for `{svc}` in Kubernetes only"))
+            .label("Compose lacks these")
+            .help(help)
+            .key("env/k8s-only");
         if let Some(first) = kenv.get(only_k8s[0]) {
             d = d.secondary(first.span, format!("`{}` set here", only_k8s[0]));
         }

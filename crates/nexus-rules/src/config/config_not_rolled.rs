@@ -82,7 +82,11 @@ fn only_init_scripts(w: &Workload, config: &str) -> bool {
         })
         .map(|v| v.name.value.as_str())
         .collect();
-    let mut mounts = w.all_containers().flat_map(|c| &c.volume_mounts).filter(|m| volumes.contains(&m.name.value.as_str())).peekable();
+    let mut mounts = w
+        .all_containers()
+        .flat_map(|c| &c.volume_mounts)
+        .filter(|m| volumes.contains(&m.name.value.as_str()))
+        .peekable();
     mounts.peek().is_some() && mounts.all(|m| INIT_DIRS.iter().any(|d| m.mount_path.value.trim_end_matches('/') == *d))
 }
 
@@ -95,7 +99,11 @@ fn is_true(w: &Workload, key: &str) -> bool {
 fn rolls_on_any_change(w: &Workload) -> bool {
     w.pod_annotations.keys().any(|k| {
         let k = k.to_ascii_lowercase();
-        k.starts_with("checksum/") || k.contains("checksum") || k.ends_with("-hash") || k.ends_with("/hash") || k == "rollme"
+        k.starts_with("checksum/")
+            || k.contains("checksum")
+            || k.ends_with("-hash")
+            || k.ends_with("/hash")
+            || k == "rollme"
     }) || is_true(w, "reloader.stakater.com/auto")
         || is_true(w, "wave.pusher.com/update-on-config-change")
 }
@@ -108,9 +116,7 @@ const RELOAD_SIDECARS: &[&str] =
 /// The pods roll (or the program reloads) when this config changes.
 fn rolls_on_change_of(p: &Platform, w: &Workload, c: &ConfigSource, how: ConfigRefKind) -> bool {
     let name = c.name.value.as_str();
-    let listed = |key: &str| {
-        w.annotation(key).is_some_and(|v| v.value.split(',').any(|n| n.trim() == name))
-    };
+    let listed = |key: &str| w.annotation(key).is_some_and(|v| v.value.split(',').any(|n| n.trim() == name));
     let by_reloader = match c.kind {
         ConfigKind::Secret => {
             is_true(w, "secret.reloader.stakater.com/auto") || listed("secret.reloader.stakater.com/reload")

@@ -37,11 +37,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         .to_string(),
                 ),
             };
-            let mut d = Diagnostic::new(META, pr.span, message)
-                .label(label)
-                .help(help)
-                .resource(&c.resource)
-                .key(format!("{}/{}/{n}", s.entry.map_or("", |i| c.data[i].key.value.as_str()), pr.pointer.as_deref().unwrap_or("")));
+            let mut d =
+                Diagnostic::new(META, pr.span, message).label(label).help(help).resource(&c.resource).key(format!(
+                    "{}/{}/{n}",
+                    s.entry.map_or("", |i| c.data[i].key.value.as_str()),
+                    pr.pointer.as_deref().unwrap_or("")
+                ));
             if let Some(at) = schema.declared_at
                 && at != pr.span
             {

@@ -12,15 +12,69 @@ declare_rule!(Warning);
 /// Name parts that say a variable is *about* a credential, not one (`PASSWORD_MIN_LENGTH`,
 /// `TOKEN_TTL`, `POSTGRES_PASSWORD_FILE`, `SECRET_NAME`).
 const ABOUT: &[&str] = &[
-    "FILE", "PATH", "DIR", "NAME", "LENGTH", "LEN", "TTL", "EXPIR", "TIMEOUT", "ENABLED", "ENABLE", "REQUIRED",
-    "HEADER", "FIELD", "URL", "URI", "ENDPOINT", "HOST", "PORT", "ID", "TYPE", "MODE", "METHOD", "ALGORITHM",
-    "VERSION", "KEY_REF", "REF", "LIFETIME", "DURATION", "SECONDS", "MINUTES", "HOURS", "DAYS", "PROVIDER",
-    "STORE", "ROTATION", "POLICY", "USER", "USERNAME",
+    "FILE",
+    "PATH",
+    "DIR",
+    "NAME",
+    "LENGTH",
+    "LEN",
+    "TTL",
+    "EXPIR",
+    "TIMEOUT",
+    "ENABLED",
+    "ENABLE",
+    "REQUIRED",
+    "HEADER",
+    "FIELD",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "PORT",
+    "ID",
+    "TYPE",
+    "MODE",
+    "METHOD",
+    "ALGORITHM",
+    "VERSION",
+    "KEY_REF",
+    "REF",
+    "LIFETIME",
+    "DURATION",
+    "SECONDS",
+    "MINUTES",
+    "HOURS",
+    "DAYS",
+    "PROVIDER",
+    "STORE",
+    "ROTATION",
+    "POLICY",
+    "USER",
+    "USERNAME",
 ];
 
 /// Extensions of files a ConfigMap key names (`configure_secret.sh`): the key is a file name.
-const FILE_EXTENSIONS: &[&str] =
-    &["sh", "bash", "py", "js", "json", "yaml", "yml", "toml", "conf", "cfg", "ini", "xml", "txt", "properties", "env", "tpl", "lua", "rb", "md"];
+const FILE_EXTENSIONS: &[&str] = &[
+    "sh",
+    "bash",
+    "py",
+    "js",
+    "json",
+    "yaml",
+    "yml",
+    "toml",
+    "conf",
+    "cfg",
+    "ini",
+    "xml",
+    "txt",
+    "properties",
+    "env",
+    "tpl",
+    "lua",
+    "rb",
+    "md",
+];
 
 fn about_a_secret(name: &str) -> bool {
     if name.rsplit_once('.').is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())) {
@@ -103,12 +157,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     d = d.severity(nexus_diagnostics::Severity::Info);
                 }
                 out.push(
-                    d
-                    .label("plaintext credential (value not shown)")
-                    .help(format!("{help} Anyone who can read the repository, or `kubectl get -o yaml`, reads it."))
-                    .resource(&w.resource)
-                    .template(w.template.as_deref())
-                    .key(format!("{}/{}", c.name.value, e.name.value)),
+                    d.label("plaintext credential (value not shown)")
+                        .help(format!("{help} Anyone who can read the repository, or `kubectl get -o yaml`, reads it."))
+                        .resource(&w.resource)
+                        .template(w.template.as_deref())
+                        .key(format!("{}/{}", c.name.value, e.name.value)),
                 );
             }
         }

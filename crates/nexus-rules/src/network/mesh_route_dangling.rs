@@ -145,7 +145,10 @@ fn missing_subset(
     let d = Diagnostic::new(
         META,
         subset.span,
-        format!("`{}` routes to subset `{}` of `{host}`, which no DestinationRule defines", m.resource.name, subset.value),
+        format!(
+            "`{}` routes to subset `{}` of `{host}`, which no DestinationRule defines",
+            m.resource.name, subset.value
+        ),
     )
     .label("undefined subset")
     .resource(&m.resource)

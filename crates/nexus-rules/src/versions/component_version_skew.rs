@@ -65,6 +65,9 @@ fn order(tag: &str) -> (bool, Vec<u64>) {
     (!nums.is_empty(), nums)
 }
 
+/// (namespace, release, image name).
+type Group<'p> = (Option<&'p str>, Option<&'p str>, &'p str);
+
 struct Use<'p> {
     w: &'p Workload,
     c: &'p Container,
@@ -75,7 +78,7 @@ struct Use<'p> {
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.platform;
     // (namespace, release, repository) → uses.
-    let mut groups: BTreeMap<(Option<&str>, Option<&str>, &str), Vec<Use<'_>>> = BTreeMap::new();
+    let mut groups: BTreeMap<Group<'_>, Vec<Use<'_>>> = BTreeMap::new();
     for w in p.workloads.iter().filter(|w| w.resource.format == Format::Kubernetes) {
         let release = RELEASE_LABELS.iter().find_map(|k| label(p, w, k)).map(|l| l.value.as_str());
         for c in w.containers.iter() {
@@ -87,7 +90,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     // The tag most workloads of a group run (ties: the highest version).
-    let mut reference: BTreeMap<(Option<&str>, Option<&str>, &str), (&str, &Use<'_>)> = BTreeMap::new();
+    let mut reference: BTreeMap<Group<'_>, (&str, &Use<'_>)> = BTreeMap::new();
     for (k, uses) in &groups {
         let mut count: BTreeMap<&str, usize> = BTreeMap::new();
         for u in uses {
@@ -129,7 +132,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .into_iter()
                     .collect();
                 let names = others.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-                why.push(format!("{names} of the same release run{} `{}`", if others.len() == 1 { "s" } else { "" }, r.tag));
+                why.push(format!(
+                    "{names} of the same release run{} `{}`",
+                    if others.len() == 1 { "s" } else { "" },
+                    r.tag
+                ));
                 d_secondary.push((r.image.span, format!("`{}` runs `{}` here", r.w.name.value, r.tag)));
             }
             if why.is_empty() {
@@ -160,7 +167,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Does one of the workload's containers run the version its label names?
 fn carries(w: &Workload, version: &str) -> bool {
-    w.containers.iter().filter_map(|c| c.image.as_ref()).filter_map(|i| tag_of(&i.value)).any(|t| tag_matches(t, version))
+    w.containers
+        .iter()
+        .filter_map(|c| c.image.as_ref())
+        .filter_map(|i| tag_of(&i.value))
+        .any(|t| tag_matches(t, version))
 }
 
 /// Is the version label this release's *image* version? Only where another workload of the
@@ -171,8 +182,7 @@ fn label_is_image_version(p: &Platform, u: &Use<'_>) -> bool {
     let o = org(&u.image.value);
     p.workloads.iter().filter(|w| w.id != u.w.id && w.namespace == u.w.namespace).any(|w| {
         let Some(v) = label(p, w, VERSION_LABEL) else { return false };
-        w.containers.iter().filter_map(|c| c.image.as_ref()).any(|i| org(&i.value) == o)
-            && carries(w, &v.value)
+        w.containers.iter().filter_map(|c| c.image.as_ref()).any(|i| org(&i.value) == o) && carries(w, &v.value)
     })
 }
 
