@@ -17,5 +17,6 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod config_schema;
 pub mod graph;
 pub mod simulate;

@@ -83,3 +83,30 @@ fn an_optional_reference_is_not_reported() {
     let o = check_files(&[("secret.yaml", secret), ("deployment.yaml", &required)]);
     assert!(found(&o, &["NX401"]).contains(&"NX401 deployment.yaml:19".to_string()), "{:?}", found(&o, &["NX401"]));
 }
+
+#[test]
+fn the_readme_configuration_example_is_read_and_matches_the_config_schema() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = readme
+        .split("## Configuration")
+        .nth(1)
+        .and_then(|s| s.split("```yaml\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("the configuration example");
+    nexus_lint::config::parse_config("README.md", block).expect("the reader accepts the example");
+    let y = nexus_source::yaml::parse(
+        nexus_source::FileId(0),
+        std::sync::Arc::from(block),
+        &nexus_source::yaml::Limits::default(),
+    );
+    let value = nexus_source::yaml::json::to_json(y.docs.iter().find_map(|d| y.root(d)).unwrap());
+    let schema = nexus_lint::config_schema::schema();
+    let v = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let errors: Vec<String> = v.iter_errors(&value).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // And the command prints it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nexus-lint")).arg("config-schema").output().unwrap();
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(printed, schema);
+}

@@ -42,6 +42,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain one rule (by code or name).
     Rule(RuleArgs),
+    /// Print the JSON Schema of `.nexus-lint.yaml`, for editors (yaml-language-server).
+    ConfigSchema,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -190,6 +192,15 @@ pub struct RuleArgs {
     pub rule: String,
 }
 
+/// `nexus-lint config-schema`: the schema, pretty-printed.
+fn config_schema() -> u8 {
+    let text = serde_json::to_string_pretty(&crate::config_schema::schema()).unwrap_or_default();
+    match emit(|w| writeln!(w, "{text}")) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
 /// Writes to stdout, treating a closed pipe as success.
 pub(crate) fn emit(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), u8> {
     let stdout = io::stdout();
@@ -224,6 +235,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule(args) => rules::explain(args),
+        Command::ConfigSchema => config_schema(),
     };
     ExitCode::from(code)
 }
