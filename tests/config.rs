@@ -110,3 +110,48 @@ fn the_readme_configuration_example_is_read_and_matches_the_config_schema() {
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(printed, schema);
 }
+
+/// The credential NX407 found, as written: the password of a URL, else the whole value.
+fn credential_text(o: &Outcome, d: &nexus_diagnostics::Diagnostic) -> String {
+    let text = o.loaded.db.get(d.span().file).slice(d.span()).trim_matches(['"', '\'']).to_string();
+    match nexus_model::redact::url_password(&text) {
+        Some((a, b)) => text[a..b].to_string(),
+        None => text,
+    }
+}
+
+#[test]
+fn no_credential_nx407_finds_on_a_fixture_appears_in_any_output_format() {
+    let mut checked = 0;
+    for dir in crate::fixtures::fixture_dirs() {
+        if dir.starts_with("fixtures/simulation/") {
+            continue;
+        }
+        let o = crate::util::check_paths(&[&dir]);
+        // A credential that is a plain word (`password`, `admin`) appears in any English text;
+        // those are checked by `cli::secret_values_are_never_printed`'s distinctive value.
+        let secrets: Vec<String> = o
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "NX407")
+            .map(|d| credential_text(&o, d))
+            .filter(|s| !s.bytes().all(|b| b.is_ascii_lowercase()))
+            .collect();
+        if secrets.is_empty() {
+            continue;
+        }
+        for format in ["human", "json", "github"] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_nexus-lint"))
+                .args(["check", &dir, "--no-config", "--color", "always", "--format", format])
+                .output()
+                .unwrap();
+            let s = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+            assert!(s.contains("NX407"), "{dir} {format}: no NX407 in the output");
+            for secret in &secrets {
+                assert!(!s.contains(secret.as_str()), "{dir} {format}: prints a credential NX407 found");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "NX407 fires on too few fixtures to test: {checked}");
+}

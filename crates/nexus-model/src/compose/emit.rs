@@ -542,6 +542,7 @@ fn service(
             container_name: d.container_name,
             restart: d.restart,
             depends_on: d.depends_on_decl,
+            interpolated_env: d.interpolated_env,
         }),
         controller: Default::default(),
     });

@@ -129,7 +129,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             for e in &c.env {
                 let Some(v) = &e.value else { continue };
                 // Interpolated from `.env` or the shell: the manifest holds a reference.
-                if v.via.is_some() || v.span.file != w.file || !written_as_is(v) {
+                if v.via.is_some()
+                    || v.span.file != w.file
+                    || !written_as_is(v)
+                    || w.compose.as_ref().is_some_and(|x| x.interpolated_env.contains(&e.name.value))
+                {
                     continue;
                 }
                 let Some(what) = credential(&e.name.value, v) else { continue };
@@ -177,7 +181,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     META,
                     v.span,
-                    format!("ConfigMap `{}` holds {what} under `{}`", cfg.name.value, e.key.value),
+                    format!("`{}` of ConfigMap `{}` is {what} in plain text", e.key.value, cfg.name.value),
                 )
                 .label("plaintext credential (value not shown)")
                 .help(
