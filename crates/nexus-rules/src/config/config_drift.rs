@@ -185,8 +185,14 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
         }
         out.push(d);
     }
-    let only_k8s: Vec<&str> =
-        kenv.iter().filter(|(n, _)| !compose_keys.contains(n) && !ignored(p, n)).map(|(n, _)| *n).collect();
+    // A variable Kubernetes defines only to interpolate it into another (`$(DB_PASSWORD)` in
+    // `DATABASE_URL`) is Compose's `${DB_PASSWORD}`: not a difference.
+    let helper = |n: &str| kenv.values().any(|e| e.value.is_some_and(|v| v.value.contains(&format!("$({n})"))));
+    let only_k8s: Vec<&str> = kenv
+        .iter()
+        .filter(|(n, _)| !compose_keys.contains(n) && !ignored(p, n) && !helper(n))
+        .map(|(n, _)| *n)
+        .collect();
     if !only_k8s.is_empty() && !cc.env.is_empty() {
         let list = only_k8s.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
         let span = c.compose.as_ref().map_or(c.name.span, |x| x.key_span);
