@@ -31,6 +31,10 @@ pub struct Entry {
     /// For people reading the file; not used for matching.
     #[serde(default)]
     pub resource: Option<String>,
+    /// Other files the finding points into (its secondary labels): a finding that joins files
+    /// (Compose against Kubernetes, say) is called fixed only by a run that checked them all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,11 +56,17 @@ impl Baseline {
     pub fn of(diags: &[Diagnostic], db: &SourceDb) -> Baseline {
         let mut entries: Vec<Entry> = diags
             .iter()
-            .map(|d| Entry {
-                file: db.get(d.span().file).path.clone(),
-                code: d.code.to_string(),
-                fingerprint: d.fingerprint.clone(),
-                resource: d.resource.clone(),
+            .map(|d| {
+                let file = db.get(d.span().file).path.clone();
+                let also: BTreeSet<String> =
+                    d.secondary.iter().map(|l| db.get(l.span.file).path.clone()).filter(|p| *p != file).collect();
+                Entry {
+                    file,
+                    code: d.code.to_string(),
+                    fingerprint: d.fingerprint.clone(),
+                    resource: d.resource.clone(),
+                    also: also.into_iter().collect(),
+                }
             })
             .collect();
         entries.sort();
@@ -98,7 +108,8 @@ impl Baseline {
 
     /// Removes the findings the baseline holds. A baseline entry that matches no finding, kept
     /// or suppressed, is fixed if its file was checked in this run or no longer exists; an
-    /// entry for a file that exists but was not checked (a narrower run) is neither.
+    /// entry for a file that exists but was not checked (a narrower run) is neither, nor is one
+    /// whose other files (`also`) exist and were not all checked.
     pub fn apply(
         &self,
         diags: Vec<Diagnostic>,
@@ -129,6 +140,7 @@ impl Baseline {
             .iter()
             .filter(|e| !seen.contains(&(e.code.as_str(), e.fingerprint.as_str())))
             .filter(|e| checked.contains(e.file.as_str()) || !Path::new(&e.file).exists())
+            .filter(|e| e.also.iter().all(|f| checked.contains(f.as_str()) || !Path::new(f).exists()))
             .map(|e| Fixed {
                 file: e.file.clone(),
                 code: e.code.clone(),
@@ -145,7 +157,13 @@ mod tests {
     use super::*;
 
     fn entry(file: &str, code: &str, fp: &str) -> Entry {
-        Entry { file: file.into(), code: code.into(), fingerprint: fp.into(), resource: Some("Pod/web".into()) }
+        Entry {
+            file: file.into(),
+            code: code.into(),
+            fingerprint: fp.into(),
+            resource: Some("Pod/web".into()),
+            also: Vec::new(),
+        }
     }
 
     #[test]

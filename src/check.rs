@@ -98,9 +98,12 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
 pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Loaded {
     let mut io_errors = Vec::new();
     let mut model = match spec {
-        InputSpec::Memory(files) => {
-            load::load_memory_configured(files, settings.roles.clone(), settings.capacity.clone())
-        }
+        InputSpec::Memory(files) => load::load_memory_configured(
+            files,
+            settings.roles.clone(),
+            settings.capacity.clone(),
+            settings.declared.clone(),
+        ),
         InputSpec::Paths(paths) => {
             let inputs = read_inputs(paths, settings, overlay, &mut io_errors);
             let options = Options {
@@ -108,6 +111,7 @@ pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Lo
                 max_file_size: settings.max_file_size,
                 roles: settings.roles.clone(),
                 capacity: settings.capacity.clone(),
+                declared: settings.declared.clone(),
             };
             load::load(inputs, options)
         }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use nexus_diagnostics::Severity;
 use nexus_model::Role;
+use nexus_model::declared::{Declared, SchemaMapping, ServicePair};
 use nexus_model::roles::RoleOverride;
 use nexus_rules::{self as rules, RuleMeta};
 use nexus_sim::defaults::{BackoffProfile, Timing};
@@ -59,6 +60,55 @@ pub struct ConfigFile {
     /// Simulation settings (`nexus-lint simulate`, `check --simulate`).
     #[serde(default)]
     pub simulate: SimulateConfig,
+    /// ConfigMaps, Secrets and Services created outside the repository (by an operator, a
+    /// controller or by hand): `Kind/name` or `Kind/namespace/name`, `*` globs allowed.
+    #[serde(default)]
+    pub external: Vec<String>,
+    /// JSON Schemas that config data follows (NX403).
+    #[serde(default)]
+    pub schemas: Vec<SchemaEntry>,
+    /// Compose and Kubernetes drift (NX405).
+    #[serde(default)]
+    pub drift: DriftConfig,
+}
+
+/// A JSON Schema for the data of ConfigMaps (or Compose configs).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SchemaEntry {
+    /// The ConfigMap or Compose config name; `*` globs allowed.
+    pub name: String,
+    /// Only in this namespace.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Only this data key (`settings.json`); default: every structured key, or the whole data
+    /// when there is none.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The schema file, relative to the configuration file.
+    pub schema: String,
+}
+
+/// `drift:` as written.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DriftConfig {
+    /// Compose services and the Kubernetes workloads that run the same service, where names and
+    /// images do not say so.
+    #[serde(default)]
+    pub pairs: Vec<PairEntry>,
+    /// Environment variables that may differ between the two (`*` globs allowed).
+    #[serde(default)]
+    pub ignore_env: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PairEntry {
+    /// The Compose service name; `*` globs allowed.
+    pub compose: String,
+    /// The Kubernetes resource (`Deployment/shop/api`); `*` globs allowed.
+    pub kubernetes: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -326,6 +376,8 @@ pub struct Settings {
     /// Capacities set by `capacity:`.
     pub capacity: Vec<nexus_model::capacity::CapacityOverride>,
     pub simulate: SimSettings,
+    /// External objects, schemas and service pairs.
+    pub declared: Declared,
 }
 
 impl Default for Settings {
@@ -342,6 +394,7 @@ impl Default for Settings {
             roles: Vec::new(),
             capacity: Vec::new(),
             simulate: SimSettings::default(),
+            declared: Declared::default(),
         }
     }
 }
@@ -508,6 +561,7 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
     }
     s.capacity = cfg.capacity.iter().map(|c| c.0.clone()).collect();
     s.simulate = SimSettings::from_config(&cfg.simulate);
+    s.declared = declared(&cfg, s.path.as_deref())?;
     for (i, entry) in cfg.ignores.into_iter().enumerate() {
         if entry.reason.trim().is_empty() {
             return Err(ConfigError::new("every entry of `ignores` needs a `reason`"));
@@ -523,6 +577,55 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
         s.ignores.push(ConfigIgnore { entry, codes, resource, path, line: lines.get(i).copied().unwrap_or(1) });
     }
     Ok(s)
+}
+
+/// `external:`, `schemas:` and `drift:`, with schema paths resolved from the configuration
+/// file's directory (and checked to exist).
+fn declared(cfg: &ConfigFile, path: Option<&Path>) -> Result<Declared, ConfigError> {
+    let mut d = Declared { external: cfg.external.clone(), ..Declared::default() };
+    for e in &d.external {
+        if e.trim().is_empty() || e.split('/').count() > 3 {
+            return Err(ConfigError::new(format!(
+                "external `{e}`: write `Kind/name` or `Kind/namespace/name` (`*` globs allowed)"
+            )));
+        }
+    }
+    let dir = path.and_then(Path::parent).filter(|p| !p.as_os_str().is_empty());
+    for e in &cfg.schemas {
+        if e.schema.contains("://") {
+            return Err(ConfigError::new(format!(
+                "schema `{}`: give a file of the repository; nexus-lint never fetches schemas",
+                e.schema
+            )));
+        }
+        let resolved = match dir {
+            Some(dir) => dir.join(&e.schema),
+            None => PathBuf::from(&e.schema),
+        };
+        if path.is_some() && !resolved.is_file() {
+            return Err(ConfigError::new(format!(
+                "schema `{}` of `{}` does not exist (looked at `{}`)",
+                e.schema,
+                e.name,
+                resolved.display()
+            )));
+        }
+        d.schemas.push(SchemaMapping {
+            name: e.name.clone(),
+            namespace: e.namespace.clone(),
+            key: e.key.clone(),
+            schema: resolved.to_string_lossy().into_owned(),
+            written: e.schema.clone(),
+        });
+    }
+    d.pairs = cfg
+        .drift
+        .pairs
+        .iter()
+        .map(|p| ServicePair { compose: p.compose.clone(), kubernetes: p.kubernetes.clone() })
+        .collect();
+    d.drift_ignore_env = cfg.drift.ignore_env.clone();
+    Ok(d)
 }
 
 fn is_date(s: &str) -> bool {

@@ -19,6 +19,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod config_schema;
 pub mod fix;
 pub mod graph;
 pub mod simulate;

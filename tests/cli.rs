@@ -182,6 +182,19 @@ fn secret_values_are_never_printed() {
                 "apiVersion: v1\nkind: Secret\nmetadata: {{name: creds}}\nstringData:\n  password: {SECRET}\n  pin: 12345\ndata:\n  token: 42\n"
             ),
         ),
+        // NX407's inputs: a ConfigMap key, a file embedded in a ConfigMap, Compose `environment`.
+        (
+            "config.yaml",
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app}}\ndata:\n  SMTP_PASSWORD: {SECRET}\n  application.properties: |\n    spring.datasource.url=jdbc:postgresql://db/app\n    spring.datasource.password={SECRET}\n  settings.json: |\n    {{\"db\": {{\"url\": \"postgres://app:{SECRET}@db/app\", \"api_token\": \"{SECRET}\"}}}}\n"
+            ),
+        ),
+        (
+            "compose.yaml",
+            format!(
+                "services:\n  db:\n    image: postgres:16.4\n    environment:\n      POSTGRES_PASSWORD: {SECRET}\n  api:\n    image: ghcr.io/acme/api:1.0.0\n    environment:\n      DATABASE_URL: postgres://app:{SECRET}@db:5432/app\n      API_TOKEN: \"{SECRET}\"\n"
+            ),
+        ),
     ];
     let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
     let d = dir_with(&files);
@@ -189,6 +202,7 @@ fn secret_values_are_never_printed() {
         let out = run_in(d.path(), &["check", ".", "--format", format, "--color", "always"]);
         let s = stdout(&out) + &stderr(&out);
         assert!(s.contains("NX"), "{format}: expected findings: {s}");
+        assert!(s.contains("NX407"), "{format}: expected plaintext-secret findings: {s}");
         assert!(!s.contains(SECRET), "{format} output prints a secret:\n{s}");
         assert!(!s.contains("12345") && !s.contains("`42`"), "{format} output prints a Secret value:\n{s}");
     }

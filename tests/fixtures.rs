@@ -104,6 +104,29 @@ fn nexus_defects_are_found_where_the_contract_says() {
         ("NX305", "k8s/production/hpa.yaml", 16),
         ("NX306", "k8s/production/hpa.yaml", 54),
         ("NX302", "k8s/production/nexus-backend-deployment.yaml", 14),
+        // Row 9: structured config with no schema.
+        ("NX404", "k8s/production/configmap.yaml", 26),
+        // Row 10: ConfigMaps consumed with no rollout trigger.
+        ("NX402", "k8s/production/nexus-backend-deployment.yaml", 52),
+        ("NX402", "k8s/production/nexus-backend-deployment.yaml", 97),
+        ("NX402", "k8s/production/nexus-backend-deployment.yaml", 100),
+        ("NX402", "k8s/production/nexus-frontend-deployment.yaml", 48),
+        // Row 11: Compose and Kubernetes disagree (images, env sets, values).
+        ("NX405", "fixtures/nexus/docker-compose.yml", 32),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 52),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 11),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 37),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 56),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 35),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 36),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 55),
+        ("NX405", "fixtures/nexus/docker-compose.yml", 57),
+        // Row 12: the frontend's image against its version label, the migration's `latest`.
+        ("NX502", "k8s/production/nexus-frontend-deployment.yaml", 42),
+        ("NX502", "k8s/production/migrations/nexus-db-migration.yaml", 30),
+        // Row 18: the VirtualService's subsets that no DestinationRule defines.
+        ("NX702", "k8s/production/istio.yaml", 22),
+        ("NX702", "k8s/production/istio.yaml", 26),
     ];
     let missing: Vec<_> = expected.iter().filter(|(c, f, l)| !has(&found, c, f, *l)).collect();
     assert!(missing.is_empty(), "missing {missing:?}\nfound {found:#?}");

@@ -6,6 +6,7 @@
 //! - `spans`: every reported position is exact.
 //! - `robustness`: hostile inputs are reported, never crash or hang.
 //! - `cli`: exit codes, flags, config discovery, stdin.
+//! - `config`: the configuration rules on the cases their issue names.
 //! - `reporters`: output formats against their schemas and each other.
 //! - `deps`: dependency inference and gates on `fixtures/deps/*` scenarios.
 //! - `graph`: the `graph` command in each format.
@@ -24,6 +25,7 @@ mod action;
 mod architecture;
 mod baseline;
 mod cli;
+mod config;
 mod deps;
 mod fix;
 mod fixtures;

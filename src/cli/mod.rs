@@ -55,6 +55,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command into a directory.
     Manpage(ManpageArgs),
+    /// Print the JSON Schema of `.nexus-lint.yaml`, for editors (yaml-language-server).
+    ConfigSchema,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -275,6 +277,15 @@ pub struct RuleArgs {
     pub rule: String,
 }
 
+/// `nexus-lint config-schema`: the schema, pretty-printed.
+fn config_schema() -> u8 {
+    let text = serde_json::to_string_pretty(&crate::config_schema::schema()).unwrap_or_default();
+    match emit(|w| writeln!(w, "{text}")) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
 /// Writes to stdout, treating a closed pipe as success.
 pub(crate) fn emit(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), u8> {
     let stdout = io::stdout();
@@ -312,6 +323,7 @@ pub fn main() -> ExitCode {
         Command::Fix(args) => fix::run(args),
         Command::Completions(args) => generate::completions(args),
         Command::Manpage(args) => generate::manpage(args),
+        Command::ConfigSchema => config_schema(),
     };
     ExitCode::from(code)
 }

@@ -17,15 +17,18 @@
 
 pub mod capacity;
 mod compose;
+pub mod declared;
 mod deps;
 mod durations;
 pub mod gates;
 mod index;
 pub mod infer;
 mod k8s;
+pub mod kustomize;
 mod labels;
 mod link;
 pub mod load;
+pub mod mesh;
 pub mod migration;
 mod plan;
 pub mod probes;
@@ -35,6 +38,7 @@ pub mod redact;
 pub mod roles;
 pub mod scaling;
 mod similar;
+pub mod structured;
 #[cfg(test)]
 mod testing;
 mod types;

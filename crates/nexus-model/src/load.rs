@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use nexus_source::discover::{self, InputKind};
-use nexus_source::files::DbFiles;
+use nexus_source::files::{DbFiles, Files};
 use nexus_source::yaml::{self, Limits, ProblemKind, YamlFile};
 use nexus_source::{self as source, ContentProblem, FileId, ReadResult, SourceDb, Span};
 use rayon::prelude::*;
@@ -40,6 +40,8 @@ pub struct Options {
     pub roles: Vec<crate::roles::RoleOverride>,
     /// Capacities the configuration sets.
     pub capacity: Vec<crate::capacity::CapacityOverride>,
+    /// External objects, schemas and service pairs the configuration declares.
+    pub declared: crate::declared::Declared,
 }
 
 /// Everything read, and the platform built from it.
@@ -77,14 +79,15 @@ pub fn load_memory(files: &[(String, String)]) -> Loaded {
 
 /// Loads in-memory files with roles set by configuration.
 pub fn load_memory_with(files: &[(String, String)], roles: Vec<crate::roles::RoleOverride>) -> Loaded {
-    load_memory_configured(files, roles, Vec::new())
+    load_memory_configured(files, roles, Vec::new(), crate::declared::Declared::default())
 }
 
-/// Loads in-memory files with roles and capacities set by configuration.
+/// Loads in-memory files with the roles, capacities and declarations configuration sets.
 pub fn load_memory_configured(
     files: &[(String, String)],
     roles: Vec<crate::roles::RoleOverride>,
     capacity: Vec<crate::capacity::CapacityOverride>,
+    declared: crate::declared::Declared,
 ) -> Loaded {
     let inputs = files
         .iter()
@@ -94,14 +97,18 @@ pub fn load_memory_configured(
             read: source::decode(t.clone().into_bytes()),
         })
         .collect();
-    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles, capacity })
+    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles, capacity, declared })
 }
 
 /// Builds and links the platform of the inputs.
 pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
     let mut db = SourceDb::new();
-    let mut platform =
-        Platform { role_overrides: options.roles, capacity_overrides: options.capacity, ..Platform::default() };
+    let mut platform = Platform {
+        role_overrides: options.roles,
+        capacity_overrides: options.capacity,
+        declared: options.declared,
+        ..Platform::default()
+    };
     let mut yaml_inputs: Vec<FileId> = Vec::new();
     let mut scripts: Vec<FileId> = Vec::new();
     for input in inputs {
@@ -170,12 +177,42 @@ pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
     };
     trees.resize_with(db.len(), || None);
     assemble_compose(&mut platform, cm);
+    // What kustomizations generate.
+    {
+        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size };
+        for y in trees.iter().flatten() {
+            let path = fs.db().get(y.file).path.clone();
+            if crate::kustomize::is_kustomization(&path) {
+                for mut c in crate::kustomize::generators(y, &path, &mut fs) {
+                    c.id = ConfigId(platform.configs.len() as u32);
+                    platform.configs.push(c);
+                }
+            }
+        }
+    }
+    trees.resize_with(db.len(), || None);
     // Suppressions written in comments.
     for y in trees.iter().flatten() {
         platform.suppressions.extend(comment_suppressions(y, &db));
     }
     platform.paths = db.files().iter().map(|f| f.path.clone()).collect();
     link::link(&mut platform, &db, &scripts);
+    // Structured config data and its schemas (which may read more files); files missing by
+    // design.
+    {
+        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size };
+        crate::structured::build(&mut platform, &mut fs);
+        for c in &platform.configs {
+            if let Some((path, false)) = &c.external_file
+                && crate::declared::has_template(path, &fs)
+                && !platform.expected_files.contains(path)
+            {
+                platform.expected_files.push(path.clone());
+            }
+        }
+    }
+    trees.resize_with(db.len(), || None);
+    platform.paths = db.files().iter().map(|f| f.path.clone()).collect();
     Loaded { db, yaml: trees, platform }
 }
 
@@ -437,6 +474,11 @@ fn assemble_k8s(p: &mut Platform, pieces: Vec<k8s::Piece>) {
             let mut f = *f;
             f.object = oid;
             p.flux.push(f);
+        }
+        if let Some(m) = piece.mesh {
+            let mut m = *m;
+            m.object = oid;
+            p.mesh.push(m);
         }
         if let Some(n) = piece.network_policy {
             let mut n = *n;

@@ -43,12 +43,35 @@ pub fn url_password(s: &str) -> Option<(usize, usize)> {
     (end > start && !reference).then_some((start, end))
 }
 
+/// The byte range of the password in a key-value connection string
+/// (`Host=db;Username=app;Password=…;Database=app`, ADO.NET, JDBC properties, ODBC `Pwd=`).
+pub fn keyvalue_password(s: &str) -> Option<(usize, usize)> {
+    let lower = s.to_ascii_lowercase();
+    for key in ["password=", "pwd="] {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(key).map(|i| i + from) {
+            let at_boundary = i == 0 || matches!(lower.as_bytes()[i - 1], b';' | b' ' | b'&' | b'?' | b',');
+            let start = i + key.len();
+            if at_boundary {
+                let end = lower[start..].find([';', '&', ',']).map_or(s.len(), |j| start + j);
+                let pw = &s[start..end];
+                let reference = pw.starts_with("$(") || pw.starts_with("${");
+                if end > start && !reference {
+                    return Some((start, end));
+                }
+            }
+            from = start;
+        }
+    }
+    None
+}
+
 fn value_spans(v: &Spanned<String>, name_is_secret: bool, out: &mut Vec<Span>) {
     if name_is_secret {
         out.push(v.span);
         return;
     }
-    if let Some((a, b)) = url_password(&v.value) {
+    if let Some((a, b)) = url_password(&v.value).or_else(|| keyvalue_password(&v.value)) {
         // The password appears verbatim in the source when the value has no escapes.
         let src_len = (v.span.end - v.span.start) as usize;
         let quoted = src_len == v.value.len() + 2;
@@ -82,6 +105,10 @@ pub fn secret_spans(p: &Platform) -> Vec<Span> {
             }
         }
     }
+    // Credentials written inside embedded config files (`password=…` in a properties file).
+    for s in &p.structured {
+        out.extend(s.credentials.iter().map(|c| c.2));
+    }
     out.sort();
     out.dedup();
     out
@@ -104,5 +131,10 @@ mod tests {
         assert_eq!(url_password("redis://db:6379/0"), None);
         assert_eq!(url_password("postgresql://nexus:$(POSTGRES_PASSWORD)@db/x"), None);
         assert_eq!(url_password("http://example.com/a:b@c"), None);
+        let c = "Host=db;Username=app;Password=s3cret;Database=app";
+        let (a, b) = keyvalue_password(c).unwrap();
+        assert_eq!(&c[a..b], "s3cret");
+        assert_eq!(keyvalue_password("Host=db;Password=$(DB_PASSWORD)"), None);
+        assert_eq!(keyvalue_password("reset_password=true_path"), None);
     }
 }

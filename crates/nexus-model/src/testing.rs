@@ -23,6 +23,12 @@ pub(crate) fn load_fixtures(dirs: &[&str]) -> Loaded {
         .collect();
     load(
         inputs,
-        Options { memory: true, max_file_size: DEFAULT_MAX_FILE_BYTES, roles: Vec::new(), capacity: Vec::new() },
+        Options {
+            memory: true,
+            max_file_size: DEFAULT_MAX_FILE_BYTES,
+            roles: Vec::new(),
+            capacity: Vec::new(),
+            declared: Default::default(),
+        },
     )
 }

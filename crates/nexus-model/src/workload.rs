@@ -178,6 +178,9 @@ pub struct ComposeServiceInfo {
     pub restart: Option<Spanned<String>>,
     /// `depends_on` as written (the edges are in [`crate::Platform::edges`]).
     pub depends_on: Option<DependsOnDecl>,
+    /// Variables of `environment` whose value Compose interpolated from `.env` or the shell
+    /// (`${DB_PASSWORD}`): the file holds a reference, not the value.
+    pub interpolated_env: Vec<String>,
 }
 
 /// A Compose service's `depends_on` value as written.

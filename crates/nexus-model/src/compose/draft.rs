@@ -33,6 +33,8 @@ pub struct Draft {
     pub command: Option<Vec<Spanned<String>>>,
     /// Merged by variable name.
     pub environment: Vec<EnvVar>,
+    /// Variables of `environment` whose value Compose interpolated (`${DB_PASSWORD}`).
+    pub interpolated_env: Vec<String>,
     pub env_files: Vec<EnvFileRef>,
     pub ports: Vec<PortEntry>,
     pub expose: Vec<ExposeEntry>,

@@ -289,6 +289,7 @@ fn top_config(def: &TopDef, kind: ConfigKind, proj: &Proj<'_>, fs: &mut dyn File
         immutable: false,
         annotations: def.labels.clone(),
         external_file,
+        generated: None,
     }
 }
 
@@ -374,6 +375,7 @@ fn service(
                     immutable: false,
                     annotations: BTreeMap::new(),
                     external_file: Some((path.clone(), loaded.is_some())),
+                    generated: None,
                 },
             );
         }
@@ -540,6 +542,7 @@ fn service(
             container_name: d.container_name,
             restart: d.restart,
             depends_on: d.depends_on_decl,
+            interpolated_env: d.interpolated_env,
         }),
         controller: Default::default(),
     });

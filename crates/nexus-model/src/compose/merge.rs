@@ -27,6 +27,10 @@ pub fn merge(base: &mut Draft, over: Draft) {
     replace(&mut base.entrypoint, over.entrypoint);
     replace(&mut base.command, over.command);
     for v in over.environment {
+        base.interpolated_env.retain(|n| *n != v.name.value);
+        if over.interpolated_env.contains(&v.name.value) {
+            base.interpolated_env.push(v.name.value.clone());
+        }
         match base.environment.iter_mut().find(|x| x.name.value == v.name.value) {
             Some(x) => *x = v,
             None => base.environment.push(v),
@@ -116,7 +120,10 @@ fn reset(base: &mut Draft, key: &str) {
         "build" => base.build = None,
         "entrypoint" => base.entrypoint = None,
         "command" => base.command = None,
-        "environment" => base.environment.clear(),
+        "environment" => {
+            base.environment.clear();
+            base.interpolated_env.clear();
+        }
         "env_file" => base.env_files.clear(),
         "ports" => base.ports.clear(),
         "expose" => base.expose.clear(),

@@ -21,7 +21,7 @@
 
 mod draft;
 mod emit;
-mod env_file;
+pub(crate) mod env_file;
 mod interpolate;
 mod merge;
 mod project;

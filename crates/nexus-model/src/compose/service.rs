@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 pub use super::draft::*;
-use super::interpolate::{Vars, has_unknown};
+use super::interpolate::{Vars, has_dollar, has_unknown};
 use super::read::{Reader, is_reset, sub_span, value_after_eq};
 use crate::{
     DependsOnDecl, EnvVar, InputProblem, InputProblemKind, ResourceRef, Spanned, Suppression, SuppressionScope,
@@ -82,6 +82,7 @@ impl Cx<'_> {
             entrypoint: None,
             command: None,
             environment: Vec::new(),
+            interpolated_env: Vec::new(),
             env_files: Vec::new(),
             ports: Vec::new(),
             expose: Vec::new(),
@@ -188,8 +189,14 @@ impl Cx<'_> {
         // the project's `.env`.
         let inherited = |name: &str| rd.vars.get(name).cloned();
         let mut out: Vec<EnvVar> = Vec::new();
+        let mut interpolated: Vec<String> = Vec::new();
         if env.is_seq() {
             for item in env.items() {
+                if let Some(raw) = item.resolve().as_str()
+                    && has_dollar(raw.split_once('=').map_or("", |(_, v)| v))
+                {
+                    interpolated.push(raw.split_once('=').map_or(raw, |(k, _)| k).to_string());
+                }
                 let Some(t) = rd.text(item) else { continue };
                 let (name, value) = match t.value.split_once('=') {
                     Some((k, v)) => {
@@ -204,6 +211,9 @@ impl Cx<'_> {
         } else {
             for e in env.entries() {
                 let Some(k) = e.key.as_str() else { continue };
+                if e.value.resolve().as_str().is_some_and(has_dollar) {
+                    interpolated.push(k.to_string());
+                }
                 let value = match rd.text(e.value) {
                     Some(v) => Some(v),
                     None if e.value.is_null() => inherited(k),
@@ -218,6 +228,10 @@ impl Cx<'_> {
             }
         }
         for v in out {
+            d.interpolated_env.retain(|n| *n != v.name.value);
+            if interpolated.contains(&v.name.value) {
+                d.interpolated_env.push(v.name.value.clone());
+            }
             match d.environment.iter_mut().find(|x| x.name.value == v.name.value) {
                 Some(x) => *x = v,
                 None => d.environment.push(v),

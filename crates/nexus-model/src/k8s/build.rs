@@ -134,6 +134,7 @@ pub fn object(
         network_policy: None,
         flux: None,
         limit_range: None,
+        mesh: None,
         config_refs: Vec::new(),
         edges: Vec::new(),
         suppressions: Vec::new(),
@@ -166,7 +167,10 @@ pub fn object(
         ("networking.k8s.io/v1", "NetworkPolicy") => {
             piece.network_policy = super::netpol::read(root, &piece.object).map(Box::new);
         }
-        _ => {}
+        (av, k) => match super::mesh::kind_of(av, k) {
+            Some(mesh) => super::mesh::read(&cx, &mut piece, mesh),
+            None => super::produced::read(&cx, &mut piece, av, k),
+        },
     }
     Some(piece)
 }
@@ -492,6 +496,7 @@ fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
         immutable: bool_at(root, "immutable").unwrap_or(false),
         annotations: piece.object.annotations.clone(),
         external_file: None,
+        generated: None,
     }));
 }
 

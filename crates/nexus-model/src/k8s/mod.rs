@@ -8,8 +8,10 @@
 //! or its readers apply them.
 
 mod build;
+mod mesh;
 pub mod netpol;
 mod pod;
+mod produced;
 mod scaling;
 pub mod schema;
 
@@ -32,6 +34,7 @@ pub struct Piece {
     pub network_policy: Option<Box<NetworkPolicy>>,
     pub flux: Option<Box<FluxKustomization>>,
     pub limit_range: Option<Box<crate::scaling::LimitRange>>,
+    pub mesh: Option<Box<crate::mesh::MeshObject>>,
     /// `workload` of each is provisional: the piece's own workload.
     pub config_refs: Vec<ConfigRef>,
     /// `consumer` of each is provisional: the piece's own workload.

@@ -1,0 +1,231 @@
+//! NX405 config-drift: see `rules/config/NX405-config-drift.md`.
+
+use std::collections::BTreeMap;
+
+use crate::prelude::*;
+use nexus_model::declared::{declared_pair, wildcard};
+use nexus_model::migration::{image_is_unknown, image_repository, image_tag};
+use nexus_model::redact::{is_secret_name, url_password};
+use nexus_model::{ConfigKind, EnvSource, Format, Platform, Span, Spanned, Workload, same_namespace};
+
+declare_rule!(Warning);
+
+/// What a Kubernetes container sets an env var to.
+struct K8sEnv<'p> {
+    /// The literal (or ConfigMap) value; None when it comes from a Secret or the downward API.
+    value: Option<&'p Spanned<String>>,
+    secret: bool,
+    span: Span,
+}
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let p = cx.platform;
+    for c in p.workloads.iter().filter(|w| w.resource.format == Format::Compose) {
+        if c.project.is_some_and(|id| p.projects[id.index()].fragment) {
+            continue;
+        }
+        let Some(k) = twin(p, c) else { continue };
+        compare(p, c, k, out);
+    }
+}
+
+/// The Kubernetes workload that runs the same service: declared, else the one of the same name,
+/// else the only long-running one on the same image repository.
+fn twin<'p>(p: &'p Platform, c: &'p Workload) -> Option<&'p Workload> {
+    let k8s = || p.workloads.iter().filter(|w| w.resource.format == Format::Kubernetes);
+    if let Some(w) = k8s().find(|w| declared_pair(&p.declared, c, w)) {
+        return Some(w);
+    }
+    if let Some(w) = k8s().find(|w| w.name.value == c.name.value && w.is_long_running()) {
+        return Some(w);
+    }
+    let image = c.containers.first()?.image.as_ref()?;
+    if image_is_unknown(&image.value) || c.compose.as_ref().is_some_and(|x| x.build.is_some()) {
+        return None;
+    }
+    let repo = image_repository(&image.value);
+    let same: Vec<&Workload> = k8s()
+        .filter(|w| {
+            w.is_long_running() && w.containers.first().is_some_and(|x| image_repository(x.image_str()) == repo)
+        })
+        .collect();
+    (same.len() == 1).then(|| same[0])
+}
+
+fn k8s_env<'p>(p: &'p Platform, w: &'p Workload) -> BTreeMap<&'p str, K8sEnv<'p>> {
+    let mut out = BTreeMap::new();
+    let Some(ct) = w.containers.first() else { return out };
+    let find = |kind: ConfigKind, name: &str| {
+        p.index.configs_by_name.get(name).into_iter().flatten().map(|id| p.config(*id)).find(|x| {
+            x.kind == kind && x.project.is_none() && same_namespace(x.namespace.as_deref(), w.namespace.as_deref())
+        })
+    };
+    for f in &ct.env_from {
+        let Some(cfg) = find(f.kind, &f.name.value) else { continue };
+        for e in &cfg.data {
+            let secret = cfg.kind.is_secret();
+            let entry = K8sEnv { value: if secret { None } else { e.value.as_ref() }, secret, span: e.key.span };
+            out.insert(e.key.value.as_str(), entry);
+        }
+    }
+    for e in &ct.env {
+        let (value, secret) = match &e.from {
+            None => (e.value.as_ref(), false),
+            Some(EnvSource::ConfigMapKey { name, key, .. }) => (
+                find(ConfigKind::ConfigMap, &name.value)
+                    .and_then(|c| c.data.iter().find(|d| d.key.value == key.value))
+                    .and_then(|d| d.value.as_ref()),
+                false,
+            ),
+            Some(EnvSource::SecretKey { .. }) => (None, true),
+            Some(_) => (None, false),
+        };
+        out.insert(e.name.value.as_str(), K8sEnv { value, secret, span: e.name.span });
+    }
+    out
+}
+
+/// The version a tag carries (`3.6.8-management` → `3.6.8`), else the tag: an image variant
+/// of the same version is not drift.
+fn version_of(tag: &str) -> &str {
+    let t = tag.strip_prefix('v').unwrap_or(tag);
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let v = t[..end].trim_end_matches('.');
+    if v.is_empty() { t } else { v }
+}
+
+fn ignored(p: &Platform, name: &str) -> bool {
+    p.declared.drift_ignore_env.iter().any(|g| wildcard(g, name))
+}
+
+fn base<'a>(c: &'a Workload, k: &'a Workload, span: Span, message: String) -> Diagnostic {
+    Diagnostic::new(META, span, message)
+        .resource(&c.resource)
+        .secondary(k.name.span, format!("`{}` in Kubernetes", k.resource))
+}
+
+fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) {
+    let svc = &c.name.value;
+    let help = "Make the two agree, or say which differences are deliberate: `drift: {ignore-env: [...]}` in \
+                `.nexus-lint.yaml`; a service that is not the same one gets `nexus-lint.io/same-as` on its twin \
+                or a `drift: {pairs: [...]}` entry.";
+    let (Some(cc), Some(kc)) = (c.containers.first(), k.containers.first()) else { return };
+    // Image tags.
+    if let (Some(ci), Some(ki)) = (&cc.image, &kc.image)
+        && c.compose.as_ref().is_none_or(|x| x.build.is_none())
+        && !image_is_unknown(&ci.value)
+        && image_repository(&ci.value) == image_repository(&ki.value)
+        && !ci.value.contains('@')
+        && !ki.value.contains('@')
+    {
+        let (ct, kt) = (image_tag(&ci.value).unwrap_or("latest"), image_tag(&ki.value).unwrap_or("latest"));
+        if version_of(ct) != version_of(kt) {
+            let mut d = base(
+                c,
+                k,
+                ci.span,
+                format!("`{svc}` runs `{}:{ct}` in Compose and `{kt}` in Kubernetes", image_repository(&ci.value)),
+            )
+            .label(format!("`{ct}` here"))
+            .secondary(ki.span, format!("`{kt}` in Kubernetes"))
+            .help(format!("Local runs test another version than production runs. {help}"))
+            .key("image");
+            if let Some(via) = ci.via {
+                d = d.secondary(via, "the tag comes from here");
+            }
+            out.push(d);
+        }
+    }
+    // Env vars.
+    let kenv = k8s_env(p, k);
+    let mut compose_keys: Vec<&str> = Vec::new();
+    let mut only_compose: Vec<&Spanned<String>> = Vec::new();
+    for e in &cc.env {
+        let name = e.name.value.as_str();
+        compose_keys.push(name);
+        if ignored(p, name) {
+            continue;
+        }
+        match kenv.get(name) {
+            None => only_compose.push(&e.name),
+            Some(ke) => {
+                let (Some(cv), Some(kv)) = (&e.value, ke.value) else { continue };
+                let secretish = ke.secret
+                    || is_secret_name(name)
+                    || url_password(&cv.value).is_some()
+                    || url_password(&kv.value).is_some()
+                    || matches!(e.from, Some(EnvSource::EnvFile { .. }));
+                if secretish || kv.value.contains("$(") || cv.value.trim() == kv.value.trim() {
+                    continue;
+                }
+                out.push(
+                    base(
+                        c,
+                        k,
+                        cv.span,
+                        format!("`{name}` of `{svc}` is `{}` in Compose and `{}` in Kubernetes", cv.value, kv.value),
+                    )
+                    .label("the Compose value")
+                    .secondary(kv.span, "the Kubernetes value")
+                    .help(help)
+                    .key(format!("value/{name}")),
+                );
+            }
+        }
+    }
+    // The env vars only Compose sets: one finding, at the first, labelling the others.
+    if let Some(first) = only_compose.first() {
+        let list = only_compose.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>().join(", ");
+        let mut d = base(c, k, first.span, format!("{list} set for `{svc}` in Compose only"))
+            .label("only in Compose")
+            .help(help)
+            .key("env/compose-only");
+        for n in &only_compose[1..] {
+            d = d.secondary(n.span, "only in Compose");
+        }
+        out.push(d);
+    }
+    // A variable Kubernetes defines only to interpolate it into another (`$(DB_PASSWORD)` in
+    // `DATABASE_URL`) is Compose's `${DB_PASSWORD}`: not a difference.
+    let helper = |n: &str| kenv.values().any(|e| e.value.is_some_and(|v| v.value.contains(&format!("$({n})"))));
+    let only_k8s: Vec<&str> = kenv
+        .iter()
+        .filter(|(n, _)| !compose_keys.contains(n) && !ignored(p, n) && !helper(n))
+        .map(|(n, _)| *n)
+        .collect();
+    if !only_k8s.is_empty() && !cc.env.is_empty() {
+        let list = only_k8s.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        let span = c.compose.as_ref().map_or(c.name.span, |x| x.key_span);
+        let mut d = base(c, k, span, format!("{list} set for `{svc}` in Kubernetes only"))
+            .label("Compose lacks these")
+            .help(help)
+            .key("env/k8s-only");
+        if let Some(first) = kenv.get(only_k8s[0]) {
+            d = d.secondary(first.span, format!("`{}` set here", only_k8s[0]));
+        }
+        out.push(d);
+    }
+    // Container ports.
+    let kports: Vec<i64> = kc.ports.iter().map(|x| x.port.value).collect();
+    // Only when the two have no port in common: a port published for a debugger or an admin UI
+    // in Compose alone is the development setup, not drift.
+    if !kports.is_empty() && !cc.ports.iter().any(|x| kports.contains(&x.port.value)) {
+        for cp in cc.ports.iter().filter(|x| !kports.contains(&x.port.value)) {
+            out.push(
+                base(
+                    c,
+                    k,
+                    cp.port.span,
+                    format!(
+                        "`{svc}` listens on port {} in Compose, and Kubernetes declares {}",
+                        cp.port.value,
+                        kports.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .label("only in Compose")
+                .help(help)
+                .key(format!("port/{}", cp.port.value)),
+            );
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! NX401 config-ref-dangling: see `rules/config/NX401-config-ref-dangling.md`.
+
+use crate::prelude::*;
+use nexus_diagnostics::Severity;
+use nexus_model::declared::{EXTERNAL_ANNOTATION, is_external};
+use nexus_model::{
+    ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Format, Platform, Workload, same_namespace, suggest,
+};
+
+declare_rule!(Warning);
+
+/// Objects every namespace has without the repository creating them.
+const BUILT_IN: &[(ConfigKind, &str)] = &[
+    // Published by kube-controller-manager into every namespace (Kubernetes 1.20+).
+    (ConfigKind::ConfigMap, "kube-root-ca.crt"),
+    // Published by istiod into every namespace of the mesh.
+    (ConfigKind::ConfigMap, "istio-ca-root-cert"),
+];
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let p = cx.platform;
+    let mut missing_files: Vec<nexus_model::ConfigId> = Vec::new();
+    for r in &p.config_refs {
+        let w = p.workload(r.workload);
+        if w.project.is_some_and(|id| p.projects[id.index()].fragment) {
+            // What a layer leaves to the files it goes over is not ours to judge.
+            continue;
+        }
+        match (r.kind, r.target) {
+            (_, _) if r.optional => {}
+            (ConfigKind::ConfigMap | ConfigKind::Secret, None) => out.extend(missing_object(p, w, r)),
+            (ConfigKind::ConfigMap | ConfigKind::Secret, Some(t)) => out.extend(missing_key(p, w, r, p.config(t))),
+            (ConfigKind::ComposeConfig | ConfigKind::ComposeSecret, None) => out.push(undefined_compose(p, w, r)),
+            (ConfigKind::ComposeConfig | ConfigKind::ComposeSecret, Some(t)) => {
+                let c = p.config(t);
+                if matches!(c.external_file, Some((_, false))) && !missing_files.contains(&t) {
+                    missing_files.push(t);
+                    out.push(missing_compose_file(w, r, c));
+                }
+            }
+            (ConfigKind::EnvFile, Some(t)) => {
+                let c = p.config(t);
+                if let Some((path, false)) = &c.external_file
+                    && !has_template(p, path)
+                {
+                    out.push(
+                        Diagnostic::new(
+                            META,
+                            r.name.span,
+                            format!("`{}` reads env file `{path}`, which does not exist", w.name.value),
+                        )
+                        .label("no such file")
+                        .help(
+                            "Create the file or fix the path; if the file is optional, write \
+                             `env_file: [{path: …, required: false}]` (Compose 2.24+).",
+                        )
+                        .resource(&w.resource),
+                    );
+                }
+            }
+            (ConfigKind::EnvFile, None) => {}
+        }
+    }
+}
+
+/// An env file that is created from a template committed beside it (`.env.example`) is
+/// expected to be missing from the repository.
+fn has_template(p: &Platform, path: &str) -> bool {
+    p.expected_files.iter().any(|f| f == path)
+}
+
+fn kind_word(kind: ConfigKind) -> &'static str {
+    match kind {
+        ConfigKind::ConfigMap => "ConfigMap",
+        ConfigKind::Secret => "Secret",
+        ConfigKind::ComposeConfig => "config",
+        ConfigKind::ComposeSecret => "secret",
+        ConfigKind::EnvFile => "env file",
+    }
+}
+
+fn how(r: &ConfigRef) -> &'static str {
+    match r.how {
+        ConfigRefKind::EnvValueFrom => "an env var reads",
+        ConfigRefKind::EnvFrom => "`envFrom` reads",
+        ConfigRefKind::Volume => "a volume mounts",
+        ConfigRefKind::ProjectedVolume => "a projected volume mounts",
+        ConfigRefKind::ImagePullSecret => "pulls its images with",
+        ConfigRefKind::ComposeEnvFile => "reads",
+        ConfigRefKind::ComposeConfig | ConfigRefKind::ComposeSecret => "mounts",
+    }
+}
+
+/// Configs of a kind a Kubernetes workload could read (same namespace).
+fn visible<'p>(p: &'p Platform, w: &'p Workload, kind: ConfigKind) -> impl Iterator<Item = &'p ConfigSource> + 'p {
+    p.configs.iter().filter(move |c| {
+        c.kind == kind && c.project.is_none() && same_namespace(c.namespace.as_deref(), w.namespace.as_deref())
+    })
+}
+
+fn missing_object(p: &Platform, w: &Workload, r: &ConfigRef) -> Option<Diagnostic> {
+    let kind = kind_word(r.kind);
+    let name = &r.name.value;
+    if BUILT_IN.contains(&(r.kind, name.as_str())) || name.is_empty() {
+        return None;
+    }
+    let annotation = w.annotation(EXTERNAL_ANNOTATION).map(|a| a.value.as_str());
+    if is_external(&p.declared, annotation, kind, w.namespace.as_deref(), name) {
+        return None;
+    }
+    let names: Vec<&str> = visible(p, w, r.kind).map(|c| c.name.value.as_str()).collect();
+    let near = suggest(name, &names).filter(|s| s != name);
+    let mut d = Diagnostic::new(
+        META,
+        r.name.span,
+        format!("`{}` reads {kind} `{name}`, which no manifest of the repository defines", w.name.value),
+    )
+    .label(format!("{} `{name}` here", how(r)))
+    .resource(&w.resource)
+    .template(w.template.as_deref())
+    .key(format!("{kind}/{name}"));
+    let declare = format!(
+        "if it is created outside the repository (by an operator, a controller or by hand), say so: \
+         `{EXTERNAL_ANNOTATION}: {kind}/{name}` on the workload, or `external: [{kind}/{name}]` in `.nexus-lint.yaml`"
+    );
+    d = match near {
+        Some(s) => {
+            let target = visible(p, w, r.kind).find(|c| c.name.value == s);
+            let d = d.help(format!("Did you mean `{s}`? Otherwise {declare}."));
+            match target {
+                Some(c) => d.secondary(c.name.span, format!("{kind} `{s}` is defined here")),
+                None => d,
+            }
+        }
+        None if names.is_empty() => d
+            // A repository that defines none of its Secrets (or ConfigMaps) creates them
+            // elsewhere: a note, not a warning.
+            .severity(Severity::Info)
+            .label(format!("{} `{name}`, which is created outside the repository", how(r)))
+            .help(format!(
+                "The repository defines no {kind} here, so this one is presumably created outside it; {declare}. \
+                 If it is not, pods stay in `CreateContainerConfigError` (env) or `ContainerCreating` (volumes)."
+            )),
+        None => d.help(format!(
+            "Define it, fix the name, or mark the reference `optional: true` if the workload runs without it; {declare}."
+        )),
+    };
+    Some(d)
+}
+
+fn missing_key(p: &Platform, w: &Workload, r: &ConfigRef, c: &ConfigSource) -> Option<Diagnostic> {
+    let key = r.key.as_ref()?;
+    if c.generated.as_ref().is_some_and(|g| !g.keys_known) || c.data.iter().any(|e| e.key.value == key.value) {
+        return None;
+    }
+    let kind = kind_word(r.kind);
+    let keys: Vec<&str> = c.data.iter().map(|e| e.key.value.as_str()).collect();
+    let help = match suggest(&key.value, &keys) {
+        Some(s) => format!("Did you mean `{s}`?"),
+        None if keys.is_empty() => format!("{kind} `{}` has no keys.", c.name.value),
+        None => format!(
+            "{kind} `{}` has {}.",
+            c.name.value,
+            keys.iter().take(8).map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let _ = p;
+    Some(
+        Diagnostic::new(
+            META,
+            key.span,
+            format!("`{}` reads key `{}` of {kind} `{}`, which has no such key", w.name.value, key.value, c.name.value),
+        )
+        .label("no such key")
+        .secondary(c.name.span, format!("{kind} `{}` is defined here", c.name.value))
+        .help(format!("{help} Without `optional: true`, the pod cannot start."))
+        .resource(&w.resource)
+        .template(w.template.as_deref())
+        .key(format!("{kind}/{}/{}", c.name.value, key.value)),
+    )
+}
+
+fn undefined_compose(p: &Platform, w: &Workload, r: &ConfigRef) -> Diagnostic {
+    let kind = kind_word(r.kind);
+    let names: Vec<&str> = p
+        .configs
+        .iter()
+        .filter(|c| c.kind == r.kind && c.project == w.project)
+        .map(|c| c.name.value.as_str())
+        .collect();
+    let top = if r.kind == ConfigKind::ComposeConfig { "configs" } else { "secrets" };
+    let help = match suggest(&r.name.value, &names) {
+        Some(s) => format!("Did you mean `{s}`?"),
+        None => format!("Define it under the top-level `{top}:` (`file:`, `environment:` or `external: true`)."),
+    };
+    Diagnostic::new(
+        META,
+        r.name.span,
+        format!("service `{}` mounts {kind} `{}`, which the project does not define", w.name.value, r.name.value),
+    )
+    .label(format!("no top-level `{top}` entry `{}`", r.name.value))
+    .help(format!("{help} `docker compose up` refuses the project until then."))
+    .resource(&w.resource)
+}
+
+fn missing_compose_file(w: &Workload, r: &ConfigRef, c: &ConfigSource) -> Diagnostic {
+    let kind = kind_word(r.kind);
+    let path = c.external_file.as_ref().map_or("", |(p, _)| p.as_str());
+    debug_assert_eq!(w.resource.format, Format::Compose);
+    Diagnostic::new(META, c.name.span, format!("{kind} `{}` reads `{path}`, which does not exist", c.name.value))
+        .label("its `file:` is missing")
+        .secondary(r.name.span, format!("`{}` mounts it here", w.name.value))
+        .help("Create the file or fix its path; `docker compose up` fails on a missing file.")
+        .resource(&c.resource)
+}
