@@ -137,6 +137,7 @@ pub mod defaults;
 pub mod dist;
 pub mod engine;
 pub mod example;
+pub mod explore;
 pub mod finding;
 pub mod log;
 pub mod lower;

@@ -20,6 +20,7 @@
 //! (gates and orchestrator waits on providers), `plan` (the deploy plan), `job` (controllers,
 //! the Job controller, workload summaries), `oracle` (findings).
 
+pub mod choice;
 pub(crate) mod compile;
 mod container;
 mod job;
@@ -160,6 +161,7 @@ pub(crate) struct World<'p> {
     pub log: Option<Vec<LogEvent>>,
     pub events: u32,
     pub end: TrialEnd,
+    pub(crate) choice: choice::ChoiceRt,
 }
 
 impl<'p> World<'p> {
@@ -189,6 +191,7 @@ impl<'p> World<'p> {
             log: None,
             events: 0,
             end: TrialEnd::Quiescent,
+            choice: choice::ChoiceRt::default(),
         }
     }
 
@@ -218,6 +221,7 @@ impl<'p> World<'p> {
         }
         self.events = 0;
         self.end = TrialEnd::Quiescent;
+        self.choice.reset(self.stamp.len());
     }
 
     /// Runs one trial to its end and checks the liveness oracles.
@@ -319,12 +323,19 @@ impl<'p> World<'p> {
         self.at(self.now.saturating_add(d), ev);
     }
 
-    /// One draw from stream (key, purpose).
+    /// One duration for stream (key, purpose): the one place a trial chooses (see [`choice`]).
     pub fn draw(&mut self, key: u32, purpose: Purpose, dist: Dist) -> Millis {
         if let Dist::Fixed { ms } = dist {
             return ms.min(crate::dist::MAX_SAMPLE_MS);
         }
         let i = key as usize * PURPOSES + purpose as usize;
+        if !self.choice.counts() {
+            return self.sample(key, purpose, i, dist);
+        }
+        self.choose(key, purpose, i, dist)
+    }
+
+    fn sample(&mut self, key: u32, purpose: Purpose, i: usize, dist: Dist) -> Millis {
         let (Some(stamp), Some(_)) = (self.stamp.get(i), self.streams.get(i)) else { return dist.median() };
         if *stamp != self.trial_counter {
             self.streams[i] =
@@ -332,6 +343,35 @@ impl<'p> World<'p> {
             self.stamp[i] = self.trial_counter;
         }
         dist.sample(&mut self.streams[i])
+    }
+
+    /// A draw under PCT levels, overrides, or while recording.
+    fn choose(&mut self, key: u32, purpose: Purpose, i: usize, dist: Dist) -> Millis {
+        let index = self.choice.counters.get(i).copied().unwrap_or(0);
+        if let Some(c) = self.choice.counters.get_mut(i) {
+            *c += 1;
+        }
+        let actor = self.c.key_actor.get(key as usize).copied().unwrap_or(0);
+        let stream = self.c.name_hash.get(key as usize).copied().unwrap_or(0);
+        let value = match &self.choice.choice {
+            choice::Choice::Sample => self.sample(key, purpose, i, dist),
+            choice::Choice::Levels(l) => {
+                self.choice.draws += 1;
+                let cp = l.change_points.get(self.choice.next_cp).copied();
+                if cp == Some(self.choice.draws) {
+                    self.choice.next_cp += 1;
+                    if let Some(lv) = self.choice.level.get_mut(actor as usize) {
+                        *lv = 1.0;
+                    }
+                }
+                dist.at_level(self.choice.level.get(actor as usize).copied().unwrap_or(0.5))
+            }
+            choice::Choice::Override(o) => o.get((stream, purpose as u8, index)).unwrap_or_else(|| dist.median()),
+        };
+        if let Some(r) = &mut self.choice.record {
+            r.push(choice::DrawRec { stream, actor, purpose: purpose as u8, index, dist, value });
+        }
+        value
     }
 
     pub fn log_actor(&mut self, actor: u32, what: What) {
