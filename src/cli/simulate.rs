@@ -296,7 +296,7 @@ fn timeline_choice(s: &Simulation) -> Option<(usize, TrialKey, Option<nexus_sim:
             return Some((i, race.first_trial, Some(key)));
         }
     }
-    (!s.runs.is_empty()).then_some((0, TrialKey { master_seed: s.seed, trial: 0 }, None))
+    (!s.runs.is_empty()).then_some((0, TrialKey::new(s.seed, 0), None))
 }
 
 fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded) -> u8 {

@@ -122,10 +122,18 @@
 //! A bare number is seconds. The log-normal is what the research recommends for pulls, pod
 //! startup and app start (C4); [`dist::Dist::lognormal_p99`] takes a 99th percentile instead.
 //!
+//! ## Strategies
+//!
+//! [`montecarlo`] samples every duration (unbiased probabilities); [`explore`] replaces
+//! sampling by *levels* of each actor's plausible interval: [`explore::pct`] draws PCT priority
+//! schedules that find rare orderings in few runs, [`explore::exhaustive`] enumerates the
+//! orderings of interacting actors and can say that none fails. Their findings are counts, not
+//! probabilities.
+//!
 //! ## Not modelled (yet)
 //!
-//! PCT and exhaustive exploration, shrinking, and the upgrade and config-change scenarios are
-//! issue 13; HPA scaling, node-level scheduling, readiness probes that check dependencies,
+//! Shrinking a failing trial to its cause, and the upgrade and config-change scenarios; HPA
+//! scaling, node-level scheduling, readiness probes that check dependencies,
 //! termination grace periods, Service/DNS objects created separately from their workloads, Flux
 //! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
 //! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container

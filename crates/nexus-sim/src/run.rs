@@ -25,38 +25,26 @@ pub enum Mode {
 
 /// Names one trial: `<master seed>:<trial index>` for Monte Carlo (`42:1337`),
 /// `<seed>:pct<depth>:<schedule>` for a PCT schedule (`42:pct3:17`), `<seed>:ex:<ordering>`
-/// for an enumerated ordering (the seed plays no part in it). A `:s<N>` suffix names the
-/// trial shrunk to the minimum that still has its finding number N (`42:8:s0`).
+/// for an enumerated ordering (the seed plays no part in it).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TrialKey {
     pub master_seed: u64,
     pub trial: u64,
     pub mode: Mode,
-    pub shrink: Option<u16>,
 }
 
 impl TrialKey {
     /// A Monte Carlo trial.
     pub const fn new(master_seed: u64, trial: u64) -> TrialKey {
-        TrialKey { master_seed, trial, mode: Mode::MonteCarlo, shrink: None }
+        TrialKey { master_seed, trial, mode: Mode::MonteCarlo }
     }
 
     pub const fn pct(master_seed: u64, depth: u8, schedule: u64) -> TrialKey {
-        TrialKey { master_seed, trial: schedule, mode: Mode::Pct { depth }, shrink: None }
+        TrialKey { master_seed, trial: schedule, mode: Mode::Pct { depth } }
     }
 
     pub const fn exhaustive(master_seed: u64, ordering: u64) -> TrialKey {
-        TrialKey { master_seed, trial: ordering, mode: Mode::Exhaustive, shrink: None }
-    }
-
-    /// The same trial, shrunk for its finding number `finding`.
-    pub const fn shrunk(self, finding: u16) -> TrialKey {
-        TrialKey { shrink: Some(finding), ..self }
-    }
-
-    /// The same trial, not shrunk.
-    pub const fn unshrunk(self) -> TrialKey {
-        TrialKey { shrink: None, ..self }
+        TrialKey { master_seed, trial: ordering, mode: Mode::Exhaustive }
     }
 
     /// The seed every stream of this trial derives from.
@@ -66,15 +54,8 @@ impl TrialKey {
 
     /// Parses what [`Display`](std::fmt::Display) writes; numbers decimal or `0x` hexadecimal.
     pub fn parse(s: &str) -> Option<TrialKey> {
-        let mut parts: Vec<&str> = s.trim().split(':').map(str::trim).collect();
-        let mut shrink = None;
-        if parts.len() > 2
-            && let Some(n) = parts.last().and_then(|p| p.strip_prefix('s'))
-        {
-            shrink = Some(n.parse::<u16>().ok()?);
-            parts.pop();
-        }
-        let key = match parts.as_slice() {
+        let parts: Vec<&str> = s.trim().split(':').map(str::trim).collect();
+        Some(match parts.as_slice() {
             [seed, trial] => TrialKey::new(parse_u64(seed)?, parse_u64(trial)?),
             [seed, "ex", trial] => TrialKey::exhaustive(parse_u64(seed)?, parse_u64(trial)?),
             [seed, mode, trial] => {
@@ -85,8 +66,7 @@ impl TrialKey {
                 TrialKey::pct(parse_u64(seed)?, depth, parse_u64(trial)?)
             }
             _ => return None,
-        };
-        Some(TrialKey { shrink, ..key })
+        })
     }
 }
 
@@ -112,9 +92,6 @@ impl std::fmt::Display for TrialKey {
             Mode::MonteCarlo => write!(f, "{}:{}", self.master_seed, self.trial)?,
             Mode::Pct { depth } => write!(f, "{}:pct{depth}:{}", self.master_seed, self.trial)?,
             Mode::Exhaustive => write!(f, "{}:ex:{}", self.master_seed, self.trial)?,
-        }
-        if let Some(n) = self.shrink {
-            write!(f, ":s{n}")?;
         }
         Ok(())
     }
@@ -174,8 +151,7 @@ impl<'p> Simulator<'p> {
         self.opts
     }
 
-    /// Re-runs one trial and returns its full event log; identical on every call. A shrunk key
-    /// replays the trial it was shrunk from ([`crate::shrink`] replays the shrunk one).
+    /// Re-runs one trial and returns its full event log; identical on every call.
     pub fn replay(&self, key: TrialKey) -> Replay {
         let mut w = World::new(&self.compiled, self.opts);
         w.log = Some(Vec::with_capacity(256));
@@ -186,34 +162,19 @@ impl<'p> Simulator<'p> {
     }
 }
 
-/// One trial run with an explicit choice source, optionally logged and recorded: what
-/// exploration and shrinking are built from.
-pub(crate) struct Run {
-    pub findings: Vec<Finding>,
-    pub log: Vec<LogEvent>,
-    pub draws: Vec<crate::engine::choice::DrawRec>,
-    pub outcome: TrialOutcome,
-}
-
-pub(crate) fn run_choice(
+/// The draws one trial makes under an explicit choice source: what exploration derives its
+/// context from.
+pub(crate) fn recorded_draws(
     c: &Compiled<'_>,
     opts: SimOptions,
     choice: crate::engine::choice::Choice,
     trial_seed: u64,
-    log: bool,
-    record: bool,
-) -> Run {
+) -> Vec<crate::engine::choice::DrawRec> {
     let mut w = World::new(c, opts);
-    w.log = log.then(Vec::new);
     w.choice.choice = choice;
-    w.choice.record = record.then(Vec::new);
+    w.choice.record = Some(Vec::new());
     w.run(trial_seed);
-    Run {
-        findings: w.findings.clone(),
-        log: w.log.take().unwrap_or_default(),
-        draws: w.choice.record.take().unwrap_or_default(),
-        outcome: outcome(&w),
-    }
+    w.choice.record.take().unwrap_or_default()
 }
 
 /// Summarizes a finished world.

@@ -7,12 +7,12 @@
 //! - **Sample** (Monte Carlo): a draw from the (stream, purpose) generator, unbiased.
 //! - **Levels** (PCT and exhaustive exploration): each *actor* has a level in [0, 1], and every
 //!   duration it draws is [`Dist::at_level`](crate::dist::Dist::at_level) of that level: 0 the
-//!   earliest plausible value, 1 the latest. A PCT schedule also lists *change points*, indices
+//!   earliest plausible value, 1 the latest (the first draw of each stream; its repeats — other
+//!   replicas, restarts — take the median). A PCT schedule also lists *change points*, indices
 //!   of draws in the trial: the actor that makes that draw drops to level 1 from then on.
-//! - **Override** (shrinking): recorded values by (stream, purpose, index of the draw on that
-//!   stream); a draw with no recorded value takes its median.
 //!
-//! Any of them can also **record** the draws it makes, which is what shrinking starts from.
+//! Either can also **record** the draws it makes (exploration learns from them which actors
+//! draw anything, and how many draws a trial makes).
 
 use crate::dist::Dist;
 use crate::spec::Millis;
@@ -20,8 +20,7 @@ use crate::spec::Millis;
 /// One draw of a trial: which stream, the how-manieth on it, from what, and what it gave.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct DrawRec {
-    /// FNV-1a of the stream's name (`actor/container` or `actor`): stable when other actors are
-    /// sliced away.
+    /// FNV-1a of the stream's name (`actor/container` or `actor`).
     pub stream: u64,
     pub actor: u32,
     pub purpose: u8,
@@ -29,13 +28,6 @@ pub struct DrawRec {
     pub index: u32,
     pub dist: Dist,
     pub value: Millis,
-}
-
-impl DrawRec {
-    /// What identifies the draw across runs of a shrinking.
-    pub fn slot(&self) -> (u64, u8, u32) {
-        (self.stream, self.purpose, self.index)
-    }
 }
 
 /// Per-actor levels, and the change points of a PCT schedule.
@@ -47,41 +39,12 @@ pub struct Levels {
     pub change_points: Vec<u32>,
 }
 
-/// Recorded values for draws; anything else at its median.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Overrides {
-    /// Sorted by slot.
-    values: Vec<((u64, u8, u32), Millis)>,
-}
-
-impl Overrides {
-    pub fn from_records(recs: &[DrawRec]) -> Overrides {
-        let mut values: Vec<_> = recs.iter().map(|r| (r.slot(), r.value)).collect();
-        values.sort_unstable();
-        values.dedup_by_key(|v| v.0);
-        Overrides { values }
-    }
-
-    pub fn get(&self, slot: (u64, u8, u32)) -> Option<Millis> {
-        self.values.binary_search_by_key(&slot, |v| v.0).ok().map(|i| self.values[i].1)
-    }
-
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-}
-
 /// How [`World::draw`](super::World::draw) chooses.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Choice {
     #[default]
     Sample,
     Levels(Levels),
-    Override(Overrides),
 }
 
 /// The per-trial state of a choice source.
@@ -93,7 +56,7 @@ pub(crate) struct ChoiceRt {
     /// Draws made so far in the trial (Levels: change points count these).
     pub draws: u32,
     pub next_cp: usize,
-    /// Per (key, purpose): draws made on it this trial (Override and recording).
+    /// Per (key, purpose): draws made on it this trial (Levels and recording).
     pub counters: Vec<u32>,
     pub record: Option<Vec<DrawRec>>,
 }

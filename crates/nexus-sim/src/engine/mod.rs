@@ -9,11 +9,9 @@
 //! Cancellation is by generation: each container run, plan step and waiter carries a counter,
 //! and an event whose counter no longer matches is ignored when it fires.
 //!
-//! Extension points for issue 13 (PCT, exhaustive search, shrinking): every random duration
-//! goes through `World::draw` with its stream key and purpose, the one place where a
-//! biased quantile (PCT's adversarial latency), a median (shrinking) or an interval bound
-//! ([`Dist::support`](crate::dist::Dist::support), for the STN check) can be substituted; and
-//! the queue's `(time, seq)` order is where a per-actor tie rank would go.
+//! Every random duration goes through `World::draw` with its stream key and purpose: the one
+//! place where a trial chooses (`choice`: sampled for Monte Carlo, a level of the plausible
+//! interval for PCT and exhaustive exploration, research C6.2–C6.3).
 //!
 //! Submodules: `pod` (pods, init order, readiness, endpoints), `container` (a container run:
 //! gates, connections, work, exits and restarts), `probe` (probes and healthchecks), `wait`
@@ -345,7 +343,7 @@ impl<'p> World<'p> {
         dist.sample(&mut self.streams[i])
     }
 
-    /// A draw under PCT levels, overrides, or while recording.
+    /// A draw under PCT or exhaustive levels, or while recording.
     fn choose(&mut self, key: u32, purpose: Purpose, i: usize, dist: Dist) -> Millis {
         let index = self.choice.counters.get(i).copied().unwrap_or(0);
         if let Some(c) = self.choice.counters.get_mut(i) {
@@ -364,9 +362,14 @@ impl<'p> World<'p> {
                         *lv = 1.0;
                     }
                 }
-                dist.at_level(self.choice.level.get(actor as usize).copied().unwrap_or(0.5))
+                // The first draw of a stream takes the actor's level; its repeats (another
+                // replica, a restart, a retry) are new independent draws, and the same extreme
+                // every time is not plausible (p^k), so each repeat halves the distance to the
+                // median.
+                let level = self.choice.level.get(actor as usize).copied().unwrap_or(0.5);
+                let level = 0.5 + (level - 0.5) / f64::from(1u32 << index.min(20));
+                dist.at_level(level)
             }
-            choice::Choice::Override(o) => o.get((stream, purpose as u8, index)).unwrap_or_else(|| dist.median()),
         };
         if let Some(r) = &mut self.choice.record {
             r.push(choice::DrawRec { stream, actor, purpose: purpose as u8, index, dist, value });

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::engine::choice::{Choice, Levels};
 use crate::engine::{SimOptions, World};
 use crate::finding::{FindingKind, RaceKey, Subject};
-use crate::run::{Mode, Simulator, TrialKey, run_choice};
+use crate::run::{Mode, Simulator, TrialKey, recorded_draws};
 use crate::spec::{Millis, Origin};
 
 /// What exploration derives from a platform once.
@@ -43,11 +43,11 @@ impl Simulator<'_> {
             let mut variable = vec![false; n];
             let mut median_draws = 0;
             for (i, level) in [0.5, 0.0, 1.0].into_iter().enumerate() {
-                let r = run_choice(&self.compiled, self.opts, at(level), 0, false, true);
+                let draws = recorded_draws(&self.compiled, self.opts, at(level), 0);
                 if i == 0 {
-                    median_draws = r.draws.len() as u32;
+                    median_draws = draws.len() as u32;
                 }
-                for d in &r.draws {
+                for d in &draws {
                     if let Some(v) = variable.get_mut(d.actor as usize) {
                         *v = true;
                     }
@@ -58,17 +58,19 @@ impl Simulator<'_> {
         })
     }
 
-    /// The choice source of a trial key (its shrinking aside).
+    /// The choice source of a trial key.
     pub(crate) fn choice_for(&self, key: TrialKey) -> Choice {
         match key.mode {
             Mode::MonteCarlo => Choice::Sample,
             Mode::Pct { depth } => Choice::Levels(pct::schedule(self, key.master_seed, depth, key.trial)),
             Mode::Exhaustive => {
                 let n = self.compiled.p.actors.len();
-                Choice::Levels(self.context().plan.ordering(key.trial).unwrap_or(Levels {
-                    level: vec![0.5; n],
-                    change_points: Vec::new(),
-                }))
+                Choice::Levels(
+                    self.context()
+                        .plan
+                        .ordering(key.trial)
+                        .unwrap_or(Levels { level: vec![0.5; n], change_points: Vec::new() }),
+                )
             }
         }
     }

@@ -70,7 +70,13 @@ pub(crate) fn schedule(sim: &Simulator<'_>, master_seed: u64, depth: u8, index: 
 impl Simulator<'_> {
     /// Runs `schedules` PCT schedules of depth `depth` (at least 1) and reports the races they
     /// found, with how many schedules found each.
-    pub fn pct(&self, master_seed: u64, depth: u8, schedules: u64, progress: &(dyn Fn(u64, u64) + Sync)) -> ExploreReport {
+    pub fn pct(
+        &self,
+        master_seed: u64,
+        depth: u8,
+        schedules: u64,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> ExploreReport {
         let depth = depth.max(1);
         let races = run_keys(self, schedules, |i| TrialKey::pct(master_seed, depth, i), progress);
         ExploreReport {
