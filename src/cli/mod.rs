@@ -108,7 +108,19 @@ pub struct SimulateArgs {
     /// Master seed (default: a new one, printed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Re-run one trial (`SEED:TRIAL`, as the report prints it) and print its event log.
+    /// How trials choose their durations: monte-carlo (probabilities), pct (priority
+    /// schedules that find rare orderings), exhaustive (every ordering of the interacting
+    /// workloads: proves a unit race-free), auto (Monte Carlo, then exhaustive if small, else PCT).
+    #[arg(long, value_enum, default_value = "monte-carlo")]
+    pub strategy: crate::simulate::Strategy,
+    /// PCT's depth: ordering constraints a race may need (depth − 1 change points per schedule).
+    #[arg(long, default_value_t = nexus_sim::explore::pct::DEFAULT_DEPTH, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub pct_depth: u8,
+    /// The most orderings an exhaustive enumeration runs per unit.
+    #[arg(long, default_value_t = nexus_sim::explore::exhaustive::DEFAULT_LIMIT)]
+    pub max_orderings: u64,
+    /// Re-run one trial (`SEED:TRIAL`, `SEED:pctD:N` or `SEED:ex:N`, as the report prints it)
+    /// and print its event log.
     #[arg(long, value_name = "KEY")]
     pub replay: Option<String>,
     /// Write a failing trial's timeline (or the replayed one's) as SVG, or HTML with the SVG.

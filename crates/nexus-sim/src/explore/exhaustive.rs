@@ -190,6 +190,11 @@ impl Plan {
 }
 
 impl Simulator<'_> {
+    /// How many orderings the enumeration of this platform takes.
+    pub fn exhaustive_orderings(&self) -> u64 {
+        self.context().plan.orderings
+    }
+
     /// Enumerates every ordering of the plan, if there are at most `limit`; otherwise runs
     /// nothing and says how many it would take.
     pub fn exhaustive(&self, master_seed: u64, limit: u64, progress: &(dyn Fn(u64, u64) + Sync)) -> ExploreReport {
