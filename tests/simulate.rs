@@ -269,6 +269,7 @@ fn command_line_mistakes_exit_2_before_any_work() {
         (&["simulate", "fixtures/nexus", "--replay", "soon"], "a trial key is SEED:TRIAL"),
         (&["simulate", "fixtures/nexus", "--profile", "fast"], "use classic, reduced-decay"),
         (&["simulate", "fixtures/nexus", "--trials", "0"], "at least 1"),
+        (&["simulate", "fixtures/nexus", "--strategy", "exhaustive", "--max-orderings", "0"], "at least 1"),
         (
             &["simulate", "fixtures/nexus", "--unit", "nomad", "--trials", "10"],
             "no unit `nomad` (units: kubernetes, compose:nexus)",

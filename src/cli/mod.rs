@@ -288,4 +288,25 @@ mod tests {
         let Command::Check(a) = cli.command else { panic!() };
         assert!(a.simulate);
     }
+
+    #[test]
+    fn simulate_strategies() {
+        use crate::simulate::Strategy;
+        let parse = |args: &[&str]| {
+            let mut all = vec!["nexus-lint", "simulate"];
+            all.extend_from_slice(args);
+            match Cli::try_parse_from(all).map(|c| c.command) {
+                Ok(Command::Simulate(a)) => Ok((a.strategy, a.pct_depth, a.max_orderings)),
+                Ok(_) => panic!(),
+                Err(e) => Err(e),
+            }
+        };
+        assert_eq!(parse(&[]).unwrap(), (Strategy::MonteCarlo, 3, 50_000));
+        assert_eq!(parse(&["--strategy", "random"]).unwrap().0, Strategy::MonteCarlo);
+        assert_eq!(parse(&["--strategy", "pct", "--pct-depth", "2"]).unwrap(), (Strategy::Pct, 2, 50_000));
+        assert_eq!(parse(&["--strategy", "exhaustive", "--max-orderings", "9"]).unwrap(), (Strategy::Exhaustive, 3, 9));
+        assert_eq!(parse(&["--strategy", "auto"]).unwrap().0, Strategy::Auto);
+        assert!(parse(&["--strategy", "dfs"]).is_err());
+        assert!(parse(&["--pct-depth", "0"]).is_err());
+    }
 }
