@@ -380,3 +380,25 @@ fn every_strategy_gives_the_same_bytes_at_1_and_8_threads_and_matches_the_schema
         }
     }
 }
+
+#[test]
+fn replay_shrink_keeps_the_causal_chain_and_prints_the_deciding_condition() {
+    let out =
+        run(&["simulate", "fixtures/nexus", "--unit", "kubernetes", "--replay", "42:0", "--shrink", "--no-config"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let at = text.find("Shrunk NX901 early-connect nexus-backend → nexus-database").expect("shrunk");
+    let shrunk = &text[at..];
+    let first = shrunk.lines().next().unwrap();
+    assert!(first.contains(": fails iff nexus-database ready > nexus-backend start + "), "{first}");
+    let block: Vec<&str> = shrunk.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert!(!block.is_empty());
+    for l in &block {
+        assert!(
+            l.contains("nexus-backend") || l.contains("nexus-database") || l.contains("deploy"),
+            "not in the chain: {l}"
+        );
+    }
+    let out = run(&["simulate", "fixtures/nexus", "--replay", "42:0", "--shrink", "--format", "json", "--no-config"]);
+    assert_eq!(out.status.code(), Some(2));
+}

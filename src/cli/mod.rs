@@ -123,6 +123,11 @@ pub struct SimulateArgs {
     /// and print its event log.
     #[arg(long, value_name = "KEY")]
     pub replay: Option<String>,
+    /// With `--replay`: shrink each of the trial's findings to its cause — durations back to
+    /// their medians, the deciding one bisected to its threshold — and print the causal chain's
+    /// timeline and the condition that decides it.
+    #[arg(long, requires = "replay")]
+    pub shrink: bool,
     /// Write a failing trial's timeline (or the replayed one's) as SVG, or HTML with the SVG.
     #[arg(long, value_name = "FILE.svg|FILE.html")]
     pub timeline: Option<std::path::PathBuf>,

@@ -83,6 +83,9 @@ fn validate(args: &SimulateArgs) -> Result<Validated, String> {
     }
     opts.max_orderings = args.max_orderings;
     let format = args.format.unwrap_or(SimFormat::Human);
+    if args.shrink && format != SimFormat::Human {
+        return Err("--shrink prints the shrunk timelines for people: use it with --format human".into());
+    }
     Ok(Validated { settings, opts, replay, picture, format })
 }
 
@@ -275,6 +278,26 @@ fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, key: TrialKey) ->
                 log::fmt_time(f.time_ms).trim(),
                 f.primary.describe(p)
             );
+        }
+        if args.shrink {
+            let mut seen = Vec::new();
+            for f in &r.findings {
+                if seen.contains(&f.key()) {
+                    continue;
+                }
+                seen.push(f.key());
+                let Some(s) = simulator.shrink(key, f.key()) else { continue };
+                let _ = writeln!(
+                    text,
+                    "\nShrunk {} {} {} ({} trials): {}",
+                    f.kind.code(),
+                    f.kind.name(),
+                    nexus_sim::montecarlo::subject(p, f.key()),
+                    s.runs,
+                    s.condition
+                );
+                text.push_str(&log::format_log(p, &s.log));
+            }
         }
         text.push('\n');
     }

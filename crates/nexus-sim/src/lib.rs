@@ -128,12 +128,11 @@
 //! sampling by *levels* of each actor's plausible interval: [`explore::pct`] draws PCT priority
 //! schedules that find rare orderings in few runs, [`explore::exhaustive`] enumerates the
 //! orderings of interacting actors and can say that none fails. Their findings are counts, not
-//! probabilities.
+//! probabilities. [`shrink`] reduces a failing trial to its deciding condition and causal chain.
 //!
 //! ## Not modelled (yet)
 //!
-//! Shrinking a failing trial to its cause, and the upgrade and config-change scenarios; HPA
-//! scaling, node-level scheduling, readiness probes that check dependencies,
+//! The upgrade and config-change scenarios (only a first install is simulated); HPA scaling, node-level scheduling, readiness probes that check dependencies,
 //! termination grace periods, Service/DNS objects created separately from their workloads, Flux
 //! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
 //! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container
@@ -153,6 +152,7 @@ pub mod montecarlo;
 pub mod render;
 pub mod rng;
 pub mod run;
+pub mod shrink;
 pub mod spec;
 pub mod stats;
 pub mod timeline;

@@ -101,3 +101,28 @@ fn an_enumeration_over_the_limit_runs_nothing_and_says_how_many_it_needs() {
     }
     assert!(!ex.proved_race_free());
 }
+
+#[test]
+fn a_shrunk_nexus_race_keeps_only_its_causal_chain_and_states_its_condition() {
+    let p = lowered("fixtures/nexus");
+    let sim = Simulator::new(&p, SimOptions::default()).unwrap();
+    let mc = sim.run(RunConfig { trials: 2_000, master_seed: 42 });
+    for race in mc.races.iter().filter(|r| r.code == "NX901") {
+        let key = RaceKey { kind: race.kind, primary: race.primary, secondary: race.secondary };
+        let s = sim.shrink(race.first_trial, key).expect("the first failing trial has the race");
+        let names: Vec<&str> = s.actors.iter().map(|a| p.actors[a.index()].name.as_str()).collect();
+        eprintln!("{}: {} | {:?} | {:?}", race.subject, s.condition, names, s.deciding);
+        let (consumer, provider) = race.subject.split_once(" → ").unwrap();
+        assert!(names.contains(&consumer) && names.contains(&provider), "{names:?}");
+        assert!(names.len() <= 3, "only the causal chain: {names:?}");
+        assert!(
+            s.log.iter().all(|e| e.actor == nexus_sim::log::PLAN_ACTOR || s.actors.contains(&e.actor)),
+            "the shrunk timeline holds only the chain's events"
+        );
+        assert!(
+            s.condition.starts_with(&format!("fails iff {provider} ready > {consumer} start + ")),
+            "{}",
+            s.condition
+        );
+    }
+}

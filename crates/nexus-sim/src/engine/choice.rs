@@ -45,6 +45,9 @@ pub enum Choice {
     #[default]
     Sample,
     Levels(Levels),
+    /// Values by (stream, purpose, index of the draw on that stream), sorted; a draw with no
+    /// value takes its median (shrinking, [`crate::shrink`]).
+    Override(Vec<((u64, u8, u32), Millis)>),
 }
 
 /// The per-trial state of a choice source.

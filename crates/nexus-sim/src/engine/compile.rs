@@ -36,7 +36,7 @@ pub(crate) const PURPOSES: usize = 10;
 
 /// The most replicas (summed over workloads) a platform may ask for.
 pub const MAX_PODS: u64 = 20_000;
-const PURPOSE_NAMES: [&str; PURPOSES] =
+pub(crate) const PURPOSE_NAMES: [&str; PURPOSES] =
     ["create", "controller", "schedule", "pull", "endpoint", "startup", "connect", "crash", "migration", "jitter"];
 
 /// Per actor: where its container slots start in the flat tables.

@@ -32,7 +32,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 pub use compile::SpecError;
-pub(crate) use compile::{Compiled, PURPOSES, Purpose};
+pub(crate) use compile::{Compiled, PURPOSE_NAMES, PURPOSES, Purpose};
 
 use crate::defaults::{self, BackoffProfile};
 use crate::dist::Dist;
@@ -369,6 +369,10 @@ impl<'p> World<'p> {
                 let level = self.choice.level.get(actor as usize).copied().unwrap_or(0.5);
                 let level = 0.5 + (level - 0.5) / f64::from(1u32 << index.min(20));
                 dist.at_level(level)
+            }
+            choice::Choice::Override(v) => {
+                let slot = (stream, purpose as u8, index);
+                v.binary_search_by_key(&slot, |e| e.0).map_or_else(|_| dist.median(), |i| v[i].1)
             }
         };
         if let Some(r) = &mut self.choice.record {
