@@ -132,8 +132,8 @@
 //!
 //! ## Not modelled (yet)
 //!
-//! The upgrade and config-change scenarios (only a first install is simulated); HPA scaling, node-level scheduling, readiness probes that check dependencies,
-//! termination grace periods, Service/DNS objects created separately from their workloads, Flux
+//! The upgrade and config-change scenarios (only a first install is simulated); HPA scaling,
+//! node-level scheduling, readiness probes that check dependencies, termination grace periods, Service/DNS objects created separately from their workloads, Flux
 //! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
 //! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container
 //! `restartPolicyRules`, Compose `deploy.replicas`/`scale` (one container each), Helm releases

@@ -111,10 +111,11 @@ fn a_shrunk_nexus_race_keeps_only_its_causal_chain_and_states_its_condition() {
         let key = RaceKey { kind: race.kind, primary: race.primary, secondary: race.secondary };
         let s = sim.shrink(race.first_trial, key).expect("the first failing trial has the race");
         let names: Vec<&str> = s.actors.iter().map(|a| p.actors[a.index()].name.as_str()).collect();
-        eprintln!("{}: {} | {:?} | {:?}", race.subject, s.condition, names, s.deciding);
         let (consumer, provider) = race.subject.split_once(" → ").unwrap();
         assert!(names.contains(&consumer) && names.contains(&provider), "{names:?}");
         assert!(names.len() <= 3, "only the causal chain: {names:?}");
+        // Every workload outside the chain runs at its medians: what decides is in the chain.
+        assert!(s.deciding.iter().all(|d| s.actors.contains(&d.actor)), "{:?}", s.deciding);
         assert!(
             s.log.iter().all(|e| e.actor == nexus_sim::log::PLAN_ACTOR || s.actors.contains(&e.actor)),
             "the shrunk timeline holds only the chain's events"
