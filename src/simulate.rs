@@ -1,13 +1,16 @@
 //! The `simulate` pipeline: the platform as `check` loads it → [`nexus_sim::lower`] into
 //! deployment units (the Kubernetes manifests by their deploy plan, each Compose project) →
-//! Monte Carlo trials per unit → NX901–NX906 as [`Diagnostic`]s, each at the manifest node that
-//! would fix it, with the probability and its interval in the message.
+//! per unit, the [`Strategy`]'s runs (Monte Carlo trials, PCT schedules, enumerated orderings) →
+//! NX901–NX906 as [`Diagnostic`]s, each at the manifest node that would fix it, with the
+//! probability and its interval in the message (or, for what only exploration found, how many
+//! schedules or orderings had it: a count, never a probability).
 //!
 //! `check --simulate` runs the same pipeline with fewer trials after the rules.
 
 use nexus_diagnostics::Diagnostic;
 use nexus_model::{Platform, Span};
 use nexus_sim::engine::SimOptions;
+use nexus_sim::explore::{ExploreReport, FoundRace, Verdict, exhaustive, pct};
 use nexus_sim::finding::{Detail, FindingKind, Subject};
 use nexus_sim::lower::{self, LowerOptions, Problem, Unit};
 use nexus_sim::montecarlo::{RaceStat, RunConfig, SimReport};
@@ -27,7 +30,32 @@ pub struct Options {
     pub lower: LowerOptions,
     /// Only this unit (`kubernetes`, `compose:<project>`).
     pub unit: Option<String>,
+    pub strategy: Strategy,
+    /// PCT's depth: `depth − 1` change points per schedule.
+    pub pct_depth: u8,
+    /// The most orderings an exhaustive enumeration runs.
+    pub max_orderings: u64,
 }
+
+/// How the trials of a unit choose their durations (research C6).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strategy {
+    /// Sampled: unbiased probabilities with their 95% intervals.
+    #[default]
+    #[value(alias = "random")]
+    MonteCarlo,
+    /// PCT priority schedules (`--trials` of them): rare orderings found fast; counts, not
+    /// probabilities.
+    Pct,
+    /// Every ordering of the interacting workloads, when there are at most `--max-orderings`:
+    /// proves a unit race-free, or finds its races.
+    Exhaustive,
+    /// Monte Carlo, then exhaustive enumeration when the unit is small enough, else PCT.
+    Auto,
+}
+
+/// PCT schedules that `auto` runs after Monte Carlo when the enumeration is too large.
+pub const AUTO_PCT_SCHEDULES: u64 = 1_000;
 
 impl Options {
     pub fn new(s: &SimSettings, trials: u64, seed: u64) -> Options {
@@ -41,6 +69,9 @@ impl Options {
                 compose_wait: s.compose_wait,
             },
             unit: None,
+            strategy: Strategy::MonteCarlo,
+            pct_depth: pct::DEFAULT_DEPTH,
+            max_orderings: exhaustive::DEFAULT_LIMIT,
         }
     }
 }
@@ -61,7 +92,12 @@ pub fn fresh_seed() -> u64 {
 #[derive(Debug)]
 pub struct UnitRun {
     pub unit: Unit,
-    pub report: SimReport,
+    /// Monte Carlo's report (`monte-carlo` and `auto`).
+    pub report: Option<SimReport>,
+    /// PCT's or the enumeration's (`pct`, `exhaustive`, and `auto`).
+    pub explore: Option<ExploreReport>,
+    /// What ran, in words: `monte-carlo`, `auto: monte-carlo, then exhaustive (732 orderings ≤ 50000)`.
+    pub strategy: String,
 }
 
 /// A whole simulation.
@@ -102,20 +138,59 @@ pub fn simulator(u: &Unit, opts: SimOptions) -> Result<Simulator<'_>, SimError> 
     Simulator::new(&u.platform, opts).map_err(|e| SimError::Spec(format!("{}: {e}", u.name)))
 }
 
+/// Trials (or schedules) the progress bar counts per unit; enumerations are not counted.
+pub fn progress_per_unit(opts: &Options) -> u64 {
+    match opts.strategy {
+        Strategy::MonteCarlo | Strategy::Pct => opts.trials,
+        Strategy::Exhaustive => 0,
+        Strategy::Auto => opts.trials,
+    }
+}
+
 /// Runs every unit; `progress(done, total)` counts trials over all units.
 pub fn run(platform: &Platform, opts: &Options, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Simulation, SimError> {
     let (units, problems) = units(platform, opts)?;
-    let total = opts.trials.saturating_mul(units.len() as u64);
+    let per = progress_per_unit(opts);
+    let total = per.saturating_mul(units.len() as u64);
     let mut runs = Vec::with_capacity(units.len());
     for (i, unit) in units.into_iter().enumerate() {
-        let offset = opts.trials.saturating_mul(i as u64);
-        let report = {
+        let offset = per.saturating_mul(i as u64);
+        let at = |d: u64, _| progress(offset + d, total);
+        let (report, explore, strategy) = {
             let sim = simulator(&unit, opts.sim)?;
-            sim.run_with_progress(RunConfig { trials: opts.trials, master_seed: opts.seed }, &|d, _| {
-                progress(offset + d, total)
-            })
+            let mc = || sim.run_with_progress(RunConfig { trials: opts.trials, master_seed: opts.seed }, &at);
+            match opts.strategy {
+                Strategy::MonteCarlo => (Some(mc()), None, "monte-carlo".to_string()),
+                Strategy::Pct => {
+                    let e = sim.pct(opts.seed, opts.pct_depth, opts.trials, &at);
+                    (None, Some(e), format!("pct (depth {})", opts.pct_depth.max(1)))
+                }
+                Strategy::Exhaustive => {
+                    let e = sim.exhaustive(opts.seed, opts.max_orderings, &|_, _| {});
+                    (None, Some(e), "exhaustive".to_string())
+                }
+                Strategy::Auto => {
+                    let report = mc();
+                    let needed = sim.exhaustive_orderings();
+                    let (e, why) = if needed <= opts.max_orderings {
+                        let e = sim.exhaustive(opts.seed, opts.max_orderings, &|_, _| {});
+                        (e, format!("exhaustive ({needed} orderings ≤ {})", opts.max_orderings))
+                    } else {
+                        let e = sim.pct(opts.seed, opts.pct_depth, AUTO_PCT_SCHEDULES, &|_, _| {});
+                        (
+                            e,
+                            format!(
+                                "pct, {AUTO_PCT_SCHEDULES} schedules of depth {} ({needed} orderings > {})",
+                                opts.pct_depth.max(1),
+                                opts.max_orderings
+                            ),
+                        )
+                    };
+                    (Some(report), Some(e), format!("auto: monte-carlo, then {why}"))
+                }
+            }
         };
-        runs.push(UnitRun { unit, report });
+        runs.push(UnitRun { unit, report, explore, strategy });
     }
     Ok(Simulation { runs, problems, seed: opts.seed, trials: opts.trials, options: opts.sim })
 }
@@ -157,10 +232,65 @@ fn step_text(db: &SourceDb, s: Span) -> Option<String> {
     (!short.is_empty()).then(|| if short.len() < text.len() { format!("{short}…") } else { short })
 }
 
-fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>, db: &SourceDb) -> Words {
+/// A race as the diagnostics need it, from Monte Carlo or from exploration.
+struct RaceView {
+    code: &'static str,
+    name: &'static str,
+    kind: FindingKind,
+    primary: Subject,
+    secondary: Option<Subject>,
+    primary_origin: Origin,
+    subject: String,
+    first_trial: TrialKey,
+    /// `31.1% of starts (95% CI …)`, `3 of 1000 PCT schedules (…)`.
+    how_often: String,
+}
+
+impl RaceView {
+    fn of_stat(r: &RaceStat) -> RaceView {
+        RaceView {
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            primary: r.primary,
+            secondary: r.secondary,
+            primary_origin: r.primary_origin,
+            subject: r.subject.clone(),
+            first_trial: r.first_trial,
+            how_often: probability(&r.estimate),
+        }
+    }
+
+    fn of_found(r: &FoundRace, e: &ExploreReport) -> RaceView {
+        RaceView {
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            primary: r.primary,
+            secondary: r.secondary,
+            primary_origin: r.primary_origin,
+            subject: r.subject.clone(),
+            first_trial: r.first_trial,
+            how_often: found_in(r, e),
+        }
+    }
+}
+
+/// `3 of 1000 PCT schedules (depth 3; a search, not a probability)`, `570 of 732 enumerated
+/// orderings`.
+pub fn found_in(r: &FoundRace, e: &ExploreReport) -> String {
+    match e.verdict {
+        Verdict::Pct { depth, .. } => {
+            format!("{} of {} PCT schedules (depth {depth}; a priority search, not a probability)", r.hits, r.runs)
+        }
+        _ => format!("{} of {} enumerated orderings (not a probability)", r.hits, r.runs),
+    }
+}
+
+fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> Words {
     let p = &run.unit.platform;
     let compose = run.unit.name.starts_with("compose:");
-    let prob = probability(&race.estimate);
+    let prob = &race.how_often;
     let origin_of = |s: Subject| s.origin(p);
     // The first failing trial, for the facts the race key does not hold.
     let replay = sim.replay(race.first_trial);
@@ -246,7 +376,8 @@ fn words(run: &UnitRun, race: &RaceStat, sim: &Simulator<'_>, db: &SourceDb) -> 
             }
         }
         (FindingKind::CrashloopStorm, Subject::Actor(a)) => {
-            let pen = run.report.workloads.get(a.index()).and_then(|w| w.backoff_penalty.p95_ms);
+            let pen =
+                run.report.as_ref().and_then(|r| r.workloads.get(a.index())).and_then(|w| w.backoff_penalty.p95_ms);
             let pen = pen.map_or(String::new(), |ms| format!(" (back-off penalty p95 {})", secs(ms)));
             Words {
                 message: format!(
@@ -313,7 +444,16 @@ pub fn diagnostics(
         let simulator = simulator(&run.unit, sim.options)?;
         let origins = &run.unit.origins;
         let fallback = run.unit.platform.actors.first().map_or(Origin::default(), |a| a.origin);
-        for race in &run.report.races {
+        // Monte Carlo's races with their probabilities, then what only exploration found.
+        let mut races: Vec<RaceView> = run.report.iter().flat_map(|r| r.races.iter()).map(RaceView::of_stat).collect();
+        if let Some(e) = &run.explore {
+            for f in &e.races {
+                if !races.iter().any(|r| (r.kind, r.primary, r.secondary) == (f.kind, f.primary, f.secondary)) {
+                    races.push(RaceView::of_found(f, e));
+                }
+            }
+        }
+        for race in &races {
             let Some(meta) = nexus_rules::by_code(race.code) else { continue };
             if !settings.is_enabled(meta.code) {
                 continue;

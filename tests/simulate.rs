@@ -25,7 +25,7 @@ fn race<'a>(
     subject: &str,
 ) -> Option<&'a nexus_sim::montecarlo::RaceStat> {
     let run = sim.runs.iter().find(|r| r.unit.name == unit)?;
-    run.report.races.iter().find(|r| r.kind == kind && r.subject == subject)
+    run.report.as_ref()?.races.iter().find(|r| r.kind == kind && r.subject == subject)
 }
 
 #[test]
@@ -89,8 +89,9 @@ fn nexus_fixed_has_no_race_in_20000_trials() {
     let (_, sim) = simulated("fixtures/nexus-fixed", 20_000, 42);
     assert_eq!(sim.runs.len(), 2);
     for r in &sim.runs {
-        assert!(r.report.races.is_empty(), "{}: {:#?}", r.unit.name, r.report.races);
-        assert_eq!(r.report.platform_not_ready_trials, 0, "{}", r.unit.name);
+        let report = r.report.as_ref().expect("Monte Carlo ran");
+        assert!(report.races.is_empty(), "{}: {:#?}", r.unit.name, report.races);
+        assert_eq!(report.platform_not_ready_trials, 0, "{}", r.unit.name);
         assert!(r.unit.notes.is_empty() && r.unit.left_out.is_empty(), "{:?} {:?}", r.unit.notes, r.unit.left_out);
     }
 }
@@ -268,6 +269,7 @@ fn command_line_mistakes_exit_2_before_any_work() {
         (&["simulate", "fixtures/nexus", "--replay", "soon"], "a trial key is SEED:TRIAL"),
         (&["simulate", "fixtures/nexus", "--profile", "fast"], "use classic, reduced-decay"),
         (&["simulate", "fixtures/nexus", "--trials", "0"], "at least 1"),
+        (&["simulate", "fixtures/nexus", "--strategy", "exhaustive", "--max-orderings", "0"], "at least 1"),
         (
             &["simulate", "fixtures/nexus", "--unit", "nomad", "--trials", "10"],
             "no unit `nomad` (units: kubernetes, compose:nexus)",
@@ -299,4 +301,104 @@ fn readme_documents_every_annotation_and_the_default_settings() {
         (s.trials, s.check_trials, s.profile, s.deadline_ms, s.on_check),
         (d.trials, d.check_trials, d.profile, d.deadline_ms, d.on_check)
     );
+}
+
+#[test]
+fn strategy_exhaustive_proves_nexus_fixed_race_free_and_finds_the_nexus_races() {
+    let out = run(&["simulate", "fixtures/nexus-fixed", "--strategy", "exhaustive", "--seed", "1", "--no-config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.matches("No ordering of these events fails.").count(), 2, "both units proved: {text}");
+    assert!(text.contains("Exhaustive: 2187 orderings"), "{text}");
+    let out = run(&["simulate", "fixtures/nexus", "--unit", "kubernetes", "--strategy", "exhaustive", "--no-config"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("NX901 early-connect: nexus-backend → nexus-database — in 570 of 732 orderings"), "{text}");
+    assert!(!text.contains("No ordering"), "{text}");
+}
+
+#[test]
+fn strategy_pct_reports_counts_apart_from_probabilities_and_its_keys_replay() {
+    let args = ["simulate", "fixtures/explore/rare-race", "--strategy", "pct", "--trials", "100", "--seed", "1"];
+    let out = run(&[&args[..], &["--no-config", "--format", "json"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = &doc["diagnostics"][0];
+    let msg = d["message"].as_str().unwrap();
+    assert!(msg.ends_with("of 100 PCT schedules (depth 3; a priority search, not a probability)"), "{msg}");
+    assert!(!msg.contains('%'), "{msg}");
+    let unit = &doc["simulation"]["units"][0];
+    assert!(unit.get("report").is_none(), "no Monte Carlo ran");
+    let key = unit["exploration"]["races"][0]["first_trial"].as_str().unwrap();
+    assert!(key.starts_with("1:pct3:"), "{key}");
+    let replay = run(&["simulate", "fixtures/explore/rare-race", "--replay", key, "--no-config"]);
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(stdout(&replay).contains("NX901 early-connect"), "{}", stdout(&replay));
+}
+
+#[test]
+fn strategy_auto_says_which_exploration_it_chose() {
+    let base = ["simulate", "fixtures/nexus", "--unit", "kubernetes", "--strategy", "auto", "--trials", "300"];
+    let out = run(&[&base[..], &["--seed", "5", "--no-config"]].concat());
+    let text = stdout(&out);
+    assert!(text.contains("strategy: auto: monte-carlo, then exhaustive (732 orderings ≤ 50000)"), "{text}");
+    assert!(text.contains("Races\n") && text.contains("Races found (counts of orderings"), "{text}");
+    let out = run(&[&base[..], &["--seed", "5", "--no-config", "--max-orderings", "100"]].concat());
+    let text = stdout(&out);
+    assert!(text.contains("strategy: auto: monte-carlo, then pct, 1000 schedules of depth 3 (732 orderings > 100)"));
+}
+
+#[test]
+fn an_enumeration_too_large_for_its_limit_exits_2_and_says_so() {
+    let out = run(&["simulate", "fixtures/nexus", "--strategy", "exhaustive", "--max-orderings", "10", "--no-config"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("kubernetes: enumerating it takes 732 orderings, more than --max-orderings 10"));
+}
+
+#[test]
+fn every_strategy_gives_the_same_bytes_at_1_and_8_threads_and_matches_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/simulate-output.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options().with_retriever(Docs).build(&schema).expect("the schema compiles");
+    for strategy in ["pct", "exhaustive", "auto"] {
+        let args =
+            ["simulate", "fixtures/nexus", "--seed", "7", "--trials", "500", "--no-config", "--strategy", strategy];
+        for format in ["human", "json"] {
+            let args = [&args[..], &["--format", format]].concat();
+            let one = threads("1", &args);
+            let eight = threads("8", &args);
+            assert_eq!(one.status.code(), Some(1), "{}", stderr(&one));
+            assert!(one.stdout == eight.stdout, "{strategy} {format}: output differs between 1 and 8 threads");
+            if format == "json" {
+                let doc: serde_json::Value = serde_json::from_str(&stdout(&one)).unwrap();
+                let errors: Vec<String> =
+                    validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+                assert!(errors.is_empty(), "{strategy}: {errors:#?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn replay_shrink_keeps_the_causal_chain_and_prints_the_deciding_condition() {
+    let out =
+        run(&["simulate", "fixtures/nexus", "--unit", "kubernetes", "--replay", "42:0", "--shrink", "--no-config"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let at = text.find("Shrunk NX901 early-connect nexus-backend → nexus-database").expect("shrunk");
+    let shrunk = &text[at..];
+    let first = shrunk.lines().next().unwrap();
+    assert!(first.contains(": fails iff nexus-database ready > nexus-backend start + "), "{first}");
+    let block: Vec<&str> = shrunk.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert!(!block.is_empty());
+    for l in &block {
+        assert!(
+            l.contains("nexus-backend") || l.contains("nexus-database") || l.contains("deploy"),
+            "not in the chain: {l}"
+        );
+    }
+    let out = run(&["simulate", "fixtures/nexus", "--replay", "42:0", "--shrink", "--format", "json", "--no-config"]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -155,9 +155,26 @@ pub struct SimulateArgs {
     /// Master seed (default: a new one, printed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Re-run one trial (`SEED:TRIAL`, as the report prints it) and print its event log.
+    /// How trials choose their durations: monte-carlo (probabilities), pct (priority
+    /// schedules that find rare orderings), exhaustive (every ordering of the interacting
+    /// workloads: proves a unit race-free), auto (Monte Carlo, then exhaustive if small, else PCT).
+    #[arg(long, value_enum, default_value = "monte-carlo")]
+    pub strategy: crate::simulate::Strategy,
+    /// PCT's depth: ordering constraints a race may need (depth − 1 change points per schedule).
+    #[arg(long, default_value_t = nexus_sim::explore::pct::DEFAULT_DEPTH, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub pct_depth: u8,
+    /// The most orderings an exhaustive enumeration runs per unit.
+    #[arg(long, default_value_t = nexus_sim::explore::exhaustive::DEFAULT_LIMIT)]
+    pub max_orderings: u64,
+    /// Re-run one trial (`SEED:TRIAL`, `SEED:pctD:N` or `SEED:ex:N`, as the report prints it)
+    /// and print its event log.
     #[arg(long, value_name = "KEY")]
     pub replay: Option<String>,
+    /// With `--replay`: shrink each of the trial's findings to its cause — durations back to
+    /// their medians, the deciding one bisected to its threshold — and print the causal chain's
+    /// timeline and the condition that decides it.
+    #[arg(long, requires = "replay")]
+    pub shrink: bool,
     /// Write a failing trial's timeline (or the replayed one's) as SVG, or HTML with the SVG.
     #[arg(long, value_name = "FILE.svg|FILE.html")]
     pub timeline: Option<std::path::PathBuf>,
@@ -400,5 +417,26 @@ mod tests {
         let cli = Cli::try_parse_from(["nexus-lint", "check", "--simulate"]).unwrap();
         let Command::Check(a) = cli.command else { panic!() };
         assert!(a.simulate);
+    }
+
+    #[test]
+    fn simulate_strategies() {
+        use crate::simulate::Strategy;
+        let parse = |args: &[&str]| {
+            let mut all = vec!["nexus-lint", "simulate"];
+            all.extend_from_slice(args);
+            match Cli::try_parse_from(all).map(|c| c.command) {
+                Ok(Command::Simulate(a)) => Ok((a.strategy, a.pct_depth, a.max_orderings)),
+                Ok(_) => panic!(),
+                Err(e) => Err(e),
+            }
+        };
+        assert_eq!(parse(&[]).unwrap(), (Strategy::MonteCarlo, 3, 50_000));
+        assert_eq!(parse(&["--strategy", "random"]).unwrap().0, Strategy::MonteCarlo);
+        assert_eq!(parse(&["--strategy", "pct", "--pct-depth", "2"]).unwrap(), (Strategy::Pct, 2, 50_000));
+        assert_eq!(parse(&["--strategy", "exhaustive", "--max-orderings", "9"]).unwrap(), (Strategy::Exhaustive, 3, 9));
+        assert_eq!(parse(&["--strategy", "auto"]).unwrap().0, Strategy::Auto);
+        assert!(parse(&["--strategy", "dfs"]).is_err());
+        assert!(parse(&["--pct-depth", "0"]).is_err());
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SimFormat, SimulateArgs, emit, eprint_error};
 use crate::check::{self, InputSpec, Loaded};
 use crate::config::{FailOn, Overrides, Settings};
-use crate::simulate::{self as sim, Options, Simulation};
+use crate::simulate::{self as sim, Options, Simulation, Strategy};
 use nexus_diagnostics::Diagnostic;
 use nexus_model::redact;
 use nexus_report as report;
@@ -64,9 +64,9 @@ fn validate(args: &SimulateArgs) -> Result<Validated, String> {
         return Err("--trials must be at least 1".into());
     }
     let replay = match &args.replay {
-        Some(k) => {
-            Some(TrialKey::parse(k).ok_or_else(|| format!("--replay `{k}`: a trial key is SEED:TRIAL, e.g. 42:1337"))?)
-        }
+        Some(k) => Some(TrialKey::parse(k).ok_or_else(|| {
+            format!("--replay `{k}`: a trial key is SEED:TRIAL (e.g. 42:1337), SEED:pctD:N or SEED:ex:N")
+        })?),
         None => None,
     };
     let picture = match &args.timeline {
@@ -76,7 +76,16 @@ fn validate(args: &SimulateArgs) -> Result<Validated, String> {
     let seed = args.seed.or(s.seed).or(replay.map(|k| k.master_seed)).unwrap_or_else(sim::fresh_seed);
     let mut opts = Options::new(s, trials, seed);
     opts.unit = args.unit.clone();
+    opts.strategy = args.strategy;
+    opts.pct_depth = args.pct_depth;
+    if args.max_orderings == 0 {
+        return Err("--max-orderings must be at least 1".into());
+    }
+    opts.max_orderings = args.max_orderings;
     let format = args.format.unwrap_or(SimFormat::Human);
+    if args.shrink && format != SimFormat::Human {
+        return Err("--shrink prints the shrunk timelines for people: use it with --format human".into());
+    }
     Ok(Validated { settings, opts, replay, picture, format })
 }
 
@@ -270,6 +279,26 @@ fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, key: TrialKey) ->
                 f.primary.describe(p)
             );
         }
+        if args.shrink {
+            let mut seen = Vec::new();
+            for f in &r.findings {
+                if seen.contains(&f.key()) {
+                    continue;
+                }
+                seen.push(f.key());
+                let Some(s) = simulator.shrink(key, f.key()) else { continue };
+                let _ = writeln!(
+                    text,
+                    "\nShrunk {} {} {} ({} trials): {}",
+                    f.kind.code(),
+                    f.kind.name(),
+                    nexus_sim::montecarlo::subject(p, f.key()),
+                    s.runs,
+                    s.condition
+                );
+                text.push_str(&log::format_log(p, &s.log));
+            }
+        }
         text.push('\n');
     }
     if v.format == SimFormat::Json {
@@ -284,19 +313,28 @@ fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, key: TrialKey) ->
 }
 
 /// The unit, trial and finding the timeline picture shows when no trial is named: the most
-/// probable race's first failing trial, else trial 0 of the first unit.
+/// probable race's first failing trial (else the race found in most schedules or orderings),
+/// else trial 0 of the first unit.
 fn timeline_choice(s: &Simulation) -> Option<(usize, TrialKey, Option<nexus_sim::finding::RaceKey>)> {
     for (i, r) in s.runs.iter().enumerate() {
-        if let Some(race) =
-            r.report.races.iter().max_by(|a, b| {
+        let mc =
+            r.report.iter().flat_map(|rep| rep.races.iter()).max_by(|a, b| {
                 a.estimate.k.cmp(&b.estimate.k).then(b.kind.cmp(&a.kind)).then(b.primary.cmp(&a.primary))
-            })
-        {
+            });
+        if let Some(race) = mc {
             let key = nexus_sim::finding::RaceKey { kind: race.kind, primary: race.primary, secondary: race.secondary };
             return Some((i, race.first_trial, Some(key)));
         }
+        let found = r
+            .explore
+            .iter()
+            .flat_map(|e| e.races.iter())
+            .max_by(|a, b| a.hits.cmp(&b.hits).then(b.kind.cmp(&a.kind)).then(b.primary.cmp(&a.primary)));
+        if let Some(race) = found {
+            return Some((i, race.first_trial, Some(race.key())));
+        }
     }
-    (!s.runs.is_empty()).then_some((0, TrialKey { master_seed: s.seed, trial: 0 }, None))
+    (!s.runs.is_empty()).then_some((0, TrialKey::new(s.seed, 0), None))
 }
 
 fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded) -> u8 {
@@ -307,7 +345,7 @@ fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let progress = Progress::new(v.opts.trials.saturating_mul(n_units as u64));
+    let progress = Progress::new(sim::progress_per_unit(&v.opts).saturating_mul(n_units as u64));
     let result = sim::run(&loaded.platform, &v.opts, &|d, _| progress.update(d));
     progress.finish();
     let s = match result {
@@ -353,6 +391,23 @@ fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded) -> u8 {
     };
     if let Err(c) = write_out(args, &text) {
         return c;
+    }
+    if args.strategy == Strategy::Exhaustive {
+        let mut too_large = false;
+        for r in &s.runs {
+            if let Some(nexus_sim::explore::Verdict::TooLarge { needed, limit, .. }) =
+                r.explore.as_ref().map(|e| &e.verdict)
+            {
+                eprint_error(&format!(
+                    "{}: enumerating it takes {needed} orderings, more than --max-orderings {limit}: nothing was proved (raise the limit, or use --strategy pct or auto)",
+                    r.unit.name
+                ));
+                too_large = true;
+            }
+        }
+        if too_large {
+            return EXIT_ERROR;
+        }
     }
     let failing = match v.settings.fail_on {
         FailOn::Never => false,
@@ -402,11 +457,13 @@ fn human(
     let style = report::human::Style { color, ..Default::default() };
     let _ = report::human::write(&mut buf, diags, &loaded.db, &secrets, style, loaded.db.len());
     let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "\nSimulated {} trials per unit with master seed {} (rerun with --seed {}).",
-        s.trials, s.seed, s.seed
-    );
+    let what = match args.strategy {
+        Strategy::MonteCarlo => format!("{} trials per unit", s.trials),
+        Strategy::Pct => format!("{} PCT schedules per unit", s.trials),
+        Strategy::Exhaustive => "every ordering of each unit".to_string(),
+        Strategy::Auto => format!("{} trials per unit, then orderings or PCT schedules", s.trials),
+    };
+    let _ = writeln!(o, "\nSimulated {what} with master seed {} (rerun with --seed {}).", s.seed, s.seed);
     if s.runs.is_empty() {
         let _ = writeln!(o, "Nothing to simulate: no workload was found.");
     }
@@ -422,8 +479,19 @@ fn human(
             let more = if more > 0 { format!(", and {more} more (--format json lists them)") } else { String::new() };
             let _ = writeln!(o, "left out: {}{more}", shown.join(", "));
         }
+        if args.strategy != Strategy::MonteCarlo {
+            let _ = writeln!(o, "strategy: {}", r.strategy);
+        }
         if let Ok(simulator) = sim::simulator(u, s.options) {
-            o.push_str(&render::human(&simulator, &r.report, &prefix(&u.name)));
+            if let Some(report) = &r.report {
+                o.push_str(&render::human(&simulator, report, &prefix(&u.name)));
+            }
+            if let Some(e) = &r.explore {
+                if r.report.is_some() {
+                    o.push('\n');
+                }
+                o.push_str(&render::explore_human(&simulator, e, &prefix(&u.name)));
+            }
         }
     }
     buf.extend_from_slice(o.as_bytes());
@@ -455,15 +523,24 @@ fn json_document(loaded: &Loaded, s: &Simulation, diags: &[Diagnostic]) -> Vec<u
                     })
                 })
                 .collect();
-            let report: Value = serde_json::from_str(&render::json(&u.platform, &r.report)).unwrap_or(Value::Null);
-            json!({
+            let mut unit = json!({
                 "name": u.name,
                 "plan": u.plan,
                 "left_out": u.left_out,
                 "notes": u.notes,
                 "origins": origins,
-                "report": report,
-            })
+                "strategy": r.strategy,
+            });
+            if let Value::Object(m) = &mut unit {
+                if let Some(report) = &r.report {
+                    let report: Value = serde_json::from_str(&render::json(&u.platform, report)).unwrap_or(Value::Null);
+                    m.insert("report".into(), report);
+                }
+                if let Some(e) = &r.explore {
+                    m.insert("exploration".into(), serde_json::to_value(e).unwrap_or(Value::Null));
+                }
+            }
+            unit
         })
         .collect();
     if let Value::Object(map) = &mut doc {

@@ -6,40 +6,15 @@
 //! `cargo bench -p nexus-sim` (NEXUS_SIM_BENCH_TRIALS sets the trial count, default 100,000).
 #![allow(clippy::print_stdout)]
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nexus_sim::engine::SimOptions;
-use nexus_sim::lower::{LowerOptions, lower};
 use nexus_sim::montecarlo::RunConfig;
 use nexus_sim::run::Simulator;
-use nexus_sim::spec::SimPlatform;
 
-/// Every YAML file and shell script under `dir`, as (path relative to the repository, text), in
-/// lexical order — what `nexus-lint simulate fixtures/nexus` reads.
-fn read_tree(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("fixture").flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            read_tree(root, &p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "sh") {
-            let rel = p.strip_prefix(root).expect("under the root").to_string_lossy().replace('\\', "/");
-            out.push((rel, std::fs::read_to_string(&p).expect("readable")));
-        }
-    }
-}
-
-/// The fixture's Kubernetes unit, lowered.
-fn lowered(fixture: &str) -> SimPlatform {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root");
-    let mut files = Vec::new();
-    read_tree(&root, &root.join(fixture), &mut files);
-    let loaded = nexus_model::load::load_memory(&files);
-    let mut l = lower(&loaded.platform, &LowerOptions::default());
-    let i = l.units.iter().position(|u| u.name == "kubernetes").expect("a Kubernetes unit");
-    l.units.swap_remove(i).platform
-}
+#[path = "../tests/common/fixtures.rs"]
+mod fixtures;
+use fixtures::lowered;
 
 fn main() {
     let trials: u64 = std::env::var("NEXUS_SIM_BENCH_TRIALS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);

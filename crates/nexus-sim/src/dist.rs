@@ -47,6 +47,10 @@ pub enum Dist {
     },
 }
 
+/// The probability left out of each end of a log-normal's plausible interval (its 0.1st and
+/// 99.9th percentiles bound it).
+pub const PLAUSIBLE_TAIL: f64 = 0.001;
+
 /// z for the 95th and 99th percentiles of the standard normal.
 const Z95: f64 = 1.644_853_626_951_472_2;
 const Z99: f64 = 2.326_347_874_040_840_8;
@@ -85,8 +89,20 @@ impl Dist {
                 let (lo, hi) = (lo.min(hi).min(MAX_SAMPLE_MS), hi.max(lo).min(MAX_SAMPLE_MS));
                 rng.range_inclusive(lo, hi)
             }
+            Dist::LogNormal { .. } => self.quantile(rng.next_f64()),
+        }
+    }
+
+    /// The value at quantile `u` in [0, 1) (what a uniform draw `u` maps to).
+    pub fn quantile(&self, u: f64) -> Millis {
+        match *self {
+            Dist::Fixed { ms } => ms.min(MAX_SAMPLE_MS),
+            Dist::Uniform { lo, hi } => {
+                let (lo, hi) = (lo.min(hi).min(MAX_SAMPLE_MS), hi.max(lo).min(MAX_SAMPLE_MS));
+                let x = lo as f64 + u.clamp(0.0, 1.0) * (hi - lo) as f64;
+                ((x + 0.5) as Millis).clamp(lo, hi)
+            }
             Dist::LogNormal { median, p95, min, max } => {
-                let u = rng.next_f64();
                 let (min, max) = (min.min(max).min(MAX_SAMPLE_MS), max.max(min).min(MAX_SAMPLE_MS));
                 if median == 0 || p95 <= median {
                     return median.clamp(min, max);
@@ -98,6 +114,24 @@ impl Dist {
                 ms.clamp(min, max)
             }
         }
+    }
+
+    /// A value of the *plausible interval* at `level` in [0, 1]: 0 the earliest plausible
+    /// value, 1 the latest, ½ the median. The plausible interval is the support of a fixed or
+    /// uniform duration and the 0.1st to 99.9th percentile of a log-normal (research C6.3: "every
+    /// duration as an interval [min, max] (distribution support or p0.1/p99.9)"), clamped. PCT
+    /// and exhaustive exploration draw here instead of sampling.
+    pub fn at_level(&self, level: f64) -> Millis {
+        let level = if level.is_nan() { 0.5 } else { level.clamp(0.0, 1.0) };
+        match *self {
+            Dist::LogNormal { .. } => self.quantile(PLAUSIBLE_TAIL + (1.0 - 2.0 * PLAUSIBLE_TAIL) * level),
+            _ => self.quantile(level),
+        }
+    }
+
+    /// The plausible interval ([`Dist::at_level`] 0 and 1).
+    pub fn plausible(&self) -> (Millis, Millis) {
+        (self.at_level(0.0), self.at_level(1.0))
     }
 
     /// The median (the value shrinking moves a draw back to).

@@ -122,11 +122,18 @@
 //! A bare number is seconds. The log-normal is what the research recommends for pulls, pod
 //! startup and app start (C4); [`dist::Dist::lognormal_p99`] takes a 99th percentile instead.
 //!
+//! ## Strategies
+//!
+//! [`montecarlo`] samples every duration (unbiased probabilities); [`explore`] replaces
+//! sampling by *levels* of each actor's plausible interval: [`explore::pct`] draws PCT priority
+//! schedules that find rare orderings in few runs, [`explore::exhaustive`] enumerates the
+//! orderings of interacting actors and can say that none fails. Their findings are counts, not
+//! probabilities. [`shrink`] reduces a failing trial to its deciding condition and causal chain.
+//!
 //! ## Not modelled (yet)
 //!
-//! PCT and exhaustive exploration, shrinking, and the upgrade and config-change scenarios are
-//! issue 13; HPA scaling, node-level scheduling, readiness probes that check dependencies,
-//! termination grace periods, Service/DNS objects created separately from their workloads, Flux
+//! The upgrade and config-change scenarios (only a first install is simulated); HPA scaling,
+//! node-level scheduling, readiness probes that check dependencies, termination grace periods, Service/DNS objects created separately from their workloads, Flux
 //! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
 //! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container
 //! `restartPolicyRules`, Compose `deploy.replicas`/`scale` (one container each), Helm releases
@@ -137,6 +144,7 @@ pub mod defaults;
 pub mod dist;
 pub mod engine;
 pub mod example;
+pub mod explore;
 pub mod finding;
 pub mod log;
 pub mod lower;
@@ -144,6 +152,7 @@ pub mod montecarlo;
 pub mod render;
 pub mod rng;
 pub mod run;
+pub mod shrink;
 pub mod spec;
 pub mod stats;
 pub mod timeline;

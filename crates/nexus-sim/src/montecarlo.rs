@@ -160,6 +160,15 @@ impl Agg {
     }
 }
 
+/// How a race is named in tables: `nexus-backend → nexus-database`, `nexus-backend / migration by
+/// nexus-db-migration`.
+pub fn subject(p: &crate::spec::SimPlatform, k: RaceKey) -> String {
+    match (k.kind, k.secondary) {
+        (FindingKind::EarlyConnect, _) | (_, None) => k.primary.describe(p),
+        (_, Some(s)) => format!("{} / {}", k.primary.describe(p), s.describe(p)),
+    }
+}
+
 impl Simulator<'_> {
     /// Runs `cfg.trials` trials on rayon's pool.
     pub fn run(&self, cfg: RunConfig) -> SimReport {
@@ -179,7 +188,7 @@ impl Simulator<'_> {
                     let mut agg = Agg::new(n);
                     let end = ((b + 1) * BLOCK).min(cfg.trials);
                     for trial in b * BLOCK..end {
-                        world.run(TrialKey { master_seed: cfg.master_seed, trial }.trial_seed());
+                        world.run(TrialKey::new(cfg.master_seed, trial).trial_seed());
                         agg.add_trial(world, trial);
                     }
                     let d = done.fetch_add(end - b * BLOCK, Ordering::Relaxed) + (end - b * BLOCK);
@@ -208,12 +217,9 @@ impl Simulator<'_> {
                 secondary: k.secondary,
                 primary_origin: k.primary.origin(p),
                 secondary_origin: k.secondary.map(|s| s.origin(p)),
-                subject: match (k.kind, k.secondary) {
-                    (FindingKind::EarlyConnect, _) | (_, None) => k.primary.describe(p),
-                    (_, Some(s)) => format!("{} / {}", k.primary.describe(p), s.describe(p)),
-                },
+                subject: subject(p, *k),
                 estimate: Estimate::new(count, cfg.trials),
-                first_trial: TrialKey { master_seed: cfg.master_seed, trial: first },
+                first_trial: TrialKey::new(cfg.master_seed, first),
                 first_time_ms: t,
             })
             .collect();

@@ -11,23 +11,62 @@ use crate::spec::{Millis, SimPlatform};
 /// names, PRNG). Printed with every report.
 pub const SEMANTICS_VERSION: u32 = 1;
 
-/// Names one trial of one run: `<master seed>:<trial index>`, e.g. `42:1337`.
+/// How a trial chooses its durations (see [`crate::engine::choice`]).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mode {
+    /// Sampled from the trial's streams (Monte Carlo).
+    #[default]
+    MonteCarlo,
+    /// A PCT schedule of this depth ([`crate::explore::pct`]).
+    Pct { depth: u8 },
+    /// One enumerated combination of timing levels ([`crate::explore::exhaustive`]).
+    Exhaustive,
+}
+
+/// Names one trial: `<master seed>:<trial index>` for Monte Carlo (`42:1337`),
+/// `<seed>:pct<depth>:<schedule>` for a PCT schedule (`42:pct3:17`), `<seed>:ex:<ordering>`
+/// for an enumerated ordering (the seed plays no part in it).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TrialKey {
     pub master_seed: u64,
     pub trial: u64,
+    pub mode: Mode,
 }
 
 impl TrialKey {
+    /// A Monte Carlo trial.
+    pub const fn new(master_seed: u64, trial: u64) -> TrialKey {
+        TrialKey { master_seed, trial, mode: Mode::MonteCarlo }
+    }
+
+    pub const fn pct(master_seed: u64, depth: u8, schedule: u64) -> TrialKey {
+        TrialKey { master_seed, trial: schedule, mode: Mode::Pct { depth } }
+    }
+
+    pub const fn exhaustive(master_seed: u64, ordering: u64) -> TrialKey {
+        TrialKey { master_seed, trial: ordering, mode: Mode::Exhaustive }
+    }
+
     /// The seed every stream of this trial derives from.
     pub fn trial_seed(self) -> u64 {
         rng::trial_seed(self.master_seed, self.trial)
     }
 
-    /// Parses `SEED:TRIAL`; each part decimal or `0x` hexadecimal.
+    /// Parses what [`Display`](std::fmt::Display) writes; numbers decimal or `0x` hexadecimal.
     pub fn parse(s: &str) -> Option<TrialKey> {
-        let (a, b) = s.trim().split_once(':')?;
-        Some(TrialKey { master_seed: parse_u64(a)?, trial: parse_u64(b)? })
+        let parts: Vec<&str> = s.trim().split(':').map(str::trim).collect();
+        Some(match parts.as_slice() {
+            [seed, trial] => TrialKey::new(parse_u64(seed)?, parse_u64(trial)?),
+            [seed, "ex", trial] => TrialKey::exhaustive(parse_u64(seed)?, parse_u64(trial)?),
+            [seed, mode, trial] => {
+                let depth: u8 = mode.strip_prefix("pct")?.parse().ok()?;
+                if depth == 0 {
+                    return None;
+                }
+                TrialKey::pct(parse_u64(seed)?, depth, parse_u64(trial)?)
+            }
+            _ => return None,
+        })
     }
 }
 
@@ -49,7 +88,12 @@ impl serde::Serialize for TrialKey {
 
 impl std::fmt::Display for TrialKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.master_seed, self.trial)
+        match self.mode {
+            Mode::MonteCarlo => write!(f, "{}:{}", self.master_seed, self.trial)?,
+            Mode::Pct { depth } => write!(f, "{}:pct{depth}:{}", self.master_seed, self.trial)?,
+            Mode::Exhaustive => write!(f, "{}:ex:{}", self.master_seed, self.trial)?,
+        }
+        Ok(())
     }
 }
 
@@ -89,12 +133,14 @@ pub struct Replay {
 pub struct Simulator<'p> {
     pub(crate) compiled: Compiled<'p>,
     pub(crate) opts: SimOptions,
+    /// What PCT and exhaustive exploration derive from the platform, computed on first use.
+    pub(crate) explore: std::sync::OnceLock<crate::explore::Context>,
 }
 
 impl<'p> Simulator<'p> {
     /// Fails only on dangling indices (a bug in the caller's lowering).
     pub fn new(platform: &'p SimPlatform, opts: SimOptions) -> Result<Simulator<'p>, SpecError> {
-        Ok(Simulator { compiled: Compiled::new(platform)?, opts })
+        Ok(Simulator { compiled: Compiled::new(platform)?, opts, explore: std::sync::OnceLock::new() })
     }
 
     pub fn platform(&self) -> &'p SimPlatform {
@@ -109,10 +155,26 @@ impl<'p> Simulator<'p> {
     pub fn replay(&self, key: TrialKey) -> Replay {
         let mut w = World::new(&self.compiled, self.opts);
         w.log = Some(Vec::with_capacity(256));
+        w.choice.choice = self.choice_for(key);
         w.run(key.trial_seed());
         let outcome = outcome(&w);
         Replay { key, log: w.log.take().unwrap_or_default(), findings: w.findings.clone(), outcome }
     }
+}
+
+/// The draws one trial makes under an explicit choice source: what exploration derives its
+/// context from.
+pub(crate) fn recorded_draws(
+    c: &Compiled<'_>,
+    opts: SimOptions,
+    choice: crate::engine::choice::Choice,
+    trial_seed: u64,
+) -> Vec<crate::engine::choice::DrawRec> {
+    let mut w = World::new(c, opts);
+    w.choice.choice = choice;
+    w.choice.record = Some(Vec::new());
+    w.run(trial_seed);
+    w.choice.record.take().unwrap_or_default()
 }
 
 /// Summarizes a finished world.
@@ -156,6 +218,7 @@ impl World<'_> {
 /// few trials running one allocates nothing. Not `Sync`: one per thread.
 pub struct Runner<'s> {
     world: World<'s>,
+    choice: &'s Simulator<'s>,
 }
 
 /// A finished trial, borrowed from its runner.
@@ -176,13 +239,14 @@ impl TrialView<'_> {
 
 impl<'p> Simulator<'p> {
     pub fn runner(&self) -> Runner<'_> {
-        Runner { world: World::new(&self.compiled, self.opts) }
+        Runner { world: World::new(&self.compiled, self.opts), choice: self }
     }
 }
 
 impl<'s> Runner<'s> {
     /// Runs one trial, without an event log.
     pub fn run(&mut self, key: TrialKey) -> TrialView<'_> {
+        self.world.choice.choice = self.choice.choice_for(key);
         self.world.run(key.trial_seed());
         let w = &self.world;
         TrialView { findings: &w.findings, end: w.end, end_ms: w.now, events: w.events, world: w }

@@ -12,17 +12,17 @@ fn steady_state_trials_do_not_allocate() {
         let sim = Simulator::new(&p, SimOptions::default()).unwrap();
         let mut runner = sim.runner();
         for trial in 0..2_000 {
-            runner.run(TrialKey { master_seed: 1, trial });
+            runner.run(TrialKey::new(1, trial));
         }
         let warm = runner.buffer_capacity();
         for trial in 0..2_000 {
-            runner.run(TrialKey { master_seed: 1, trial });
+            runner.run(TrialKey::new(1, trial));
         }
         assert_eq!(runner.buffer_capacity(), warm, "re-running warmed-up trials grew a buffer");
         let mut growths = 0;
         let mut cap = warm;
         for trial in 2_000..4_000 {
-            runner.run(TrialKey { master_seed: 1, trial });
+            runner.run(TrialKey::new(1, trial));
             growths += usize::from(runner.buffer_capacity() != cap);
             cap = runner.buffer_capacity();
         }

@@ -47,9 +47,9 @@ fn a_race_replays_at_its_first_trial_with_the_same_log_every_time() {
 
 #[test]
 fn trial_keys_round_trip() {
-    let k = TrialKey { master_seed: u64::MAX, trial: 12 };
+    let k = TrialKey::new(u64::MAX, 12);
     assert_eq!(TrialKey::parse(&k.to_string()), Some(k));
-    assert_eq!(TrialKey::parse("0x2a:7"), Some(TrialKey { master_seed: 42, trial: 7 }));
+    assert_eq!(TrialKey::parse("0x2a:7"), Some(TrialKey::new(42, 7)));
     for bad in ["", "1", "1:", ":1", "a:1", "1:-2", "1:2:3"] {
         assert_eq!(TrialKey::parse(bad), None, "{bad}");
     }
@@ -68,7 +68,7 @@ fn adding_an_actor_does_not_change_the_others_draws() {
     let a = Simulator::new(&base, SimOptions::default()).unwrap();
     let b = Simulator::new(&more, SimOptions::default()).unwrap();
     for trial in 0..20 {
-        let key = TrialKey { master_seed: 3, trial };
+        let key = TrialKey::new(3, trial);
         let (ra, rb) = (a.replay(key), b.replay(key));
         let keep = |l: &[nexus_sim::log::LogEvent]| l.iter().filter(|e| e.actor.0 < 7).copied().collect::<Vec<_>>();
         assert_eq!(keep(&ra.log), keep(&rb.log), "trial {trial}");
@@ -168,7 +168,7 @@ proptest! {
         let sim = Simulator::new(&p, SimOptions::default()).unwrap();
         let mut runner = sim.runner();
         for trial in 0..24 {
-            let key = TrialKey { master_seed: seed, trial };
+            let key = TrialKey::new(seed, trial);
             let (findings, outcome) = {
                 let v = runner.run(key);
                 (v.findings.to_vec(), v.outcome())

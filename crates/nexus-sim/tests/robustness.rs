@@ -193,7 +193,7 @@ proptest! {
         let opts = SimOptions { deadline_ms: deadline, event_budget: 20_000, ..SimOptions::default() };
         let Ok(sim) = Simulator::new(&p, opts) else { return Ok(()) };
         for trial in 0..4 {
-            let r = sim.replay(TrialKey { master_seed: seed, trial });
+            let r = sim.replay(TrialKey::new(seed, trial));
             prop_assert!(r.outcome.events <= 20_001);
             if r.outcome.end == TrialEnd::BudgetExceeded {
                 prop_assert!(r.log.iter().any(|e| e.what == nexus_sim::log::What::BudgetExceeded));
@@ -223,6 +223,6 @@ fn a_crash_loop_without_deadline_stops_at_the_event_budget() {
     p.dependencies.push(common::crash_dep(0, 1, 0));
     p.plan.steps[0].action = StepAction::Apply { actors: vec![ActorId(0)] };
     let opts = SimOptions { deadline_ms: u64::MAX, event_budget: 5_000, ..SimOptions::default() };
-    let r = Simulator::new(&p, opts).unwrap().replay(TrialKey { master_seed: 0, trial: 0 });
+    let r = Simulator::new(&p, opts).unwrap().replay(TrialKey::new(0, 0));
     assert_eq!(r.outcome.end, TrialEnd::BudgetExceeded);
 }

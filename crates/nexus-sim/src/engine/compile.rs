@@ -36,7 +36,7 @@ pub(crate) const PURPOSES: usize = 10;
 
 /// The most replicas (summed over workloads) a platform may ask for.
 pub const MAX_PODS: u64 = 20_000;
-const PURPOSE_NAMES: [&str; PURPOSES] =
+pub(crate) const PURPOSE_NAMES: [&str; PURPOSES] =
     ["create", "controller", "schedule", "pull", "endpoint", "startup", "connect", "crash", "migration", "jitter"];
 
 /// Per actor: where its container slots start in the flat tables.
@@ -66,6 +66,8 @@ pub(crate) struct Compiled<'p> {
     pub shapes: Vec<Shape>,
     /// Stream keys: one per container slot and one per actor.
     pub keys: u32,
+    /// The actor each stream key belongs to.
+    pub key_actor: Vec<u32>,
     /// FNV-1a of each key's name, times each purpose's hash: the inputs of `rng::stream`.
     pub name_hash: Vec<u64>,
     pub purpose_hash: [u64; PURPOSES],
@@ -109,7 +111,8 @@ impl<'p> Compiled<'p> {
         let mut shapes = Vec::with_capacity(n);
         let mut base: u32 = 0;
         let mut name_hash = Vec::new();
-        for a in &p.actors {
+        let mut key_actor = Vec::new();
+        for (ai, a) in p.actors.iter().enumerate() {
             let (ni, nm) = (a.init_containers.len(), a.containers.len());
             if ni > 4096 || nm > 4096 {
                 return Err(SpecError(format!("actor `{}` has too many containers", a.name)));
@@ -124,6 +127,7 @@ impl<'p> Compiled<'p> {
                 name_hash.push(fnv1a64(format!("{}/{}", a.name, c.name).as_bytes()));
             }
             name_hash.push(fnv1a64(a.name.as_bytes()));
+            key_actor.resize(name_hash.len(), ai as u32);
             shapes.push(Shape { base, n_init: ni as u16, n_main: nm as u16 });
             base = base.saturating_add((ni + nm + 1) as u32);
         }
@@ -259,6 +263,7 @@ impl<'p> Compiled<'p> {
             p,
             shapes,
             keys,
+            key_actor,
             name_hash,
             purpose_hash,
             deps,

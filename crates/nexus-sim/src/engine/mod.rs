@@ -9,17 +9,16 @@
 //! Cancellation is by generation: each container run, plan step and waiter carries a counter,
 //! and an event whose counter no longer matches is ignored when it fires.
 //!
-//! Extension points for issue 13 (PCT, exhaustive search, shrinking): every random duration
-//! goes through `World::draw` with its stream key and purpose, the one place where a
-//! biased quantile (PCT's adversarial latency), a median (shrinking) or an interval bound
-//! ([`Dist::support`](crate::dist::Dist::support), for the STN check) can be substituted; and
-//! the queue's `(time, seq)` order is where a per-actor tie rank would go.
+//! Every random duration goes through `World::draw` with its stream key and purpose: the one
+//! place where a trial chooses (`choice`: sampled for Monte Carlo, a level of the plausible
+//! interval for PCT and exhaustive exploration, research C6.2–C6.3).
 //!
 //! Submodules: `pod` (pods, init order, readiness, endpoints), `container` (a container run:
 //! gates, connections, work, exits and restarts), `probe` (probes and healthchecks), `wait`
 //! (gates and orchestrator waits on providers), `plan` (the deploy plan), `job` (controllers,
 //! the Job controller, workload summaries), `oracle` (findings).
 
+pub mod choice;
 pub(crate) mod compile;
 mod container;
 mod job;
@@ -33,7 +32,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 pub use compile::SpecError;
-pub(crate) use compile::{Compiled, PURPOSES, Purpose};
+pub(crate) use compile::{Compiled, PURPOSE_NAMES, PURPOSES, Purpose};
 
 use crate::defaults::{self, BackoffProfile};
 use crate::dist::Dist;
@@ -160,6 +159,7 @@ pub(crate) struct World<'p> {
     pub log: Option<Vec<LogEvent>>,
     pub events: u32,
     pub end: TrialEnd,
+    pub(crate) choice: choice::ChoiceRt,
 }
 
 impl<'p> World<'p> {
@@ -189,6 +189,7 @@ impl<'p> World<'p> {
             log: None,
             events: 0,
             end: TrialEnd::Quiescent,
+            choice: choice::ChoiceRt::default(),
         }
     }
 
@@ -218,6 +219,7 @@ impl<'p> World<'p> {
         }
         self.events = 0;
         self.end = TrialEnd::Quiescent;
+        self.choice.reset(self.stamp.len());
     }
 
     /// Runs one trial to its end and checks the liveness oracles.
@@ -319,12 +321,19 @@ impl<'p> World<'p> {
         self.at(self.now.saturating_add(d), ev);
     }
 
-    /// One draw from stream (key, purpose).
+    /// One duration for stream (key, purpose): the one place a trial chooses (see [`choice`]).
     pub fn draw(&mut self, key: u32, purpose: Purpose, dist: Dist) -> Millis {
         if let Dist::Fixed { ms } = dist {
             return ms.min(crate::dist::MAX_SAMPLE_MS);
         }
         let i = key as usize * PURPOSES + purpose as usize;
+        if !self.choice.counts() {
+            return self.sample(key, purpose, i, dist);
+        }
+        self.choose(key, purpose, i, dist)
+    }
+
+    fn sample(&mut self, key: u32, purpose: Purpose, i: usize, dist: Dist) -> Millis {
         let (Some(stamp), Some(_)) = (self.stamp.get(i), self.streams.get(i)) else { return dist.median() };
         if *stamp != self.trial_counter {
             self.streams[i] =
@@ -332,6 +341,44 @@ impl<'p> World<'p> {
             self.stamp[i] = self.trial_counter;
         }
         dist.sample(&mut self.streams[i])
+    }
+
+    /// A draw under PCT or exhaustive levels, or while recording.
+    fn choose(&mut self, key: u32, purpose: Purpose, i: usize, dist: Dist) -> Millis {
+        let index = self.choice.counters.get(i).copied().unwrap_or(0);
+        if let Some(c) = self.choice.counters.get_mut(i) {
+            *c += 1;
+        }
+        let actor = self.c.key_actor.get(key as usize).copied().unwrap_or(0);
+        let stream = self.c.name_hash.get(key as usize).copied().unwrap_or(0);
+        let value = match &self.choice.choice {
+            choice::Choice::Sample => self.sample(key, purpose, i, dist),
+            choice::Choice::Levels(l) => {
+                self.choice.draws += 1;
+                let cp = l.change_points.get(self.choice.next_cp).copied();
+                if cp == Some(self.choice.draws) {
+                    self.choice.next_cp += 1;
+                    if let Some(lv) = self.choice.level.get_mut(actor as usize) {
+                        *lv = 1.0;
+                    }
+                }
+                // The first draw of a stream takes the actor's level; its repeats (another
+                // replica, a restart, a retry) are new independent draws, and the same extreme
+                // every time is not plausible (p^k), so each repeat halves the distance to the
+                // median.
+                let level = self.choice.level.get(actor as usize).copied().unwrap_or(0.5);
+                let level = 0.5 + (level - 0.5) / f64::from(1u32 << index.min(20));
+                dist.at_level(level)
+            }
+            choice::Choice::Override(v) => {
+                let slot = (stream, purpose as u8, index);
+                v.binary_search_by_key(&slot, |e| e.0).map_or_else(|_| dist.median(), |i| v[i].1)
+            }
+        };
+        if let Some(r) = &mut self.choice.record {
+            r.push(choice::DrawRec { stream, actor, purpose: purpose as u8, index, dist, value });
+        }
+        value
     }
 
     pub fn log_actor(&mut self, actor: u32, what: What) {

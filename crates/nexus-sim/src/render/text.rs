@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::explore::{ExploreReport, Verdict};
 use crate::finding::{Detail, Finding};
 use crate::log::{PLAN_ACTOR, What, describe, fmt_time, subject};
 use crate::montecarlo::{RaceStat, SimReport};
@@ -91,6 +92,77 @@ pub fn human(sim: &Simulator<'_>, report: &SimReport, command_prefix: &str) -> S
         let replay = sim.replay(race.first_trial);
         let _ = writeln!(o, "{} {}: {} — {}", race.code, race.name, race.subject, race.estimate.display());
         if let Some(f) = replay.findings.iter().find(|f| f.key() == race_key(race)) {
+            let _ = writeln!(o, "  {}", explain(p, f));
+            o.push_str(&race_timeline_text(p, &replay, f, 24));
+        }
+        let _ = writeln!(o, "  reproduce: {command_prefix} --replay {}", race.first_trial);
+    }
+    o
+}
+
+/// The human report of a PCT search or an enumeration: what ran, then either "no ordering of
+/// these events fails" or the races with how many schedules or orderings had them (counts, not
+/// probabilities), each with its first failing run's timeline and the command that replays it.
+pub fn explore_human(sim: &Simulator<'_>, report: &ExploreReport, command_prefix: &str) -> String {
+    let p = sim.platform();
+    let mut o = String::new();
+    let groups = |c: &[Vec<String>]| c.iter().map(|g| format!("[{}]", g.join(", "))).collect::<Vec<_>>().join(" ");
+    let unit = match &report.verdict {
+        Verdict::Pct { depth, schedules, change_point_range, actors } => {
+            let _ = writeln!(
+                o,
+                "PCT: {schedules} schedules of depth {depth} over {actors} workloads ({} change point{} per schedule among {change_point_range} draws), master seed {}",
+                depth.saturating_sub(1),
+                if *depth == 2 { "" } else { "s" },
+                report.master_seed
+            );
+            "schedules"
+        }
+        Verdict::Exhaustive { orderings, components, levels } => {
+            let _ = writeln!(
+                o,
+                "Exhaustive: {orderings} orderings, {levels} timing levels per workload, interacting workloads enumerated together: {}",
+                groups(components)
+            );
+            "orderings"
+        }
+        Verdict::TooLarge { needed, limit, components } => {
+            let _ = writeln!(
+                o,
+                "Exhaustive: not run — {needed} orderings needed, more than the limit of {limit} (--max-orderings): {}",
+                groups(components)
+            );
+            return o;
+        }
+    };
+    if report.races.is_empty() {
+        if report.proved_race_free() {
+            let _ = writeln!(o, "No ordering of these events fails.");
+        } else {
+            let _ = writeln!(o, "No race in any schedule (a search: absence is not a proof).");
+        }
+        return o;
+    }
+    let w = report.races.iter().map(|r| r.subject.chars().count()).max().unwrap_or(0).max(4);
+    let _ = writeln!(o, "Races found (counts of {unit}, not probabilities)");
+    let _ = writeln!(o, "  {:<6} {:<28} {:<w$}  {:<20}  first", "code", "kind", "race", "found in");
+    for r in &report.races {
+        let _ = writeln!(
+            o,
+            "  {:<6} {:<28} {:<w$}  {:<20}  {} at {}",
+            r.code,
+            r.name,
+            r.subject,
+            format!("{} of {}", r.hits, r.runs),
+            r.first_trial,
+            secs(Some(r.first_time_ms)),
+        );
+    }
+    for race in &report.races {
+        o.push('\n');
+        let replay = sim.replay(race.first_trial);
+        let _ = writeln!(o, "{} {}: {} — in {} of {} {unit}", race.code, race.name, race.subject, race.hits, race.runs);
+        if let Some(f) = replay.findings.iter().find(|f| f.key() == race.key()) {
             let _ = writeln!(o, "  {}", explain(p, f));
             o.push_str(&race_timeline_text(p, &replay, f, 24));
         }

@@ -35,7 +35,7 @@ pub fn replay(p: &SimPlatform) -> Replay {
 }
 
 pub fn replay_with(p: &SimPlatform, opts: SimOptions) -> Replay {
-    Simulator::new(p, opts).expect("valid platform").replay(TrialKey { master_seed: 1, trial: 0 })
+    Simulator::new(p, opts).expect("valid platform").replay(TrialKey::new(1, 0))
 }
 
 /// Times (ms) of events of `actor` that match.
@@ -86,3 +86,4 @@ pub fn finding(r: &Replay, kind: nexus_sim::finding::FindingKind) -> Option<nexu
 pub fn secs(v: Vec<Millis>) -> Vec<f64> {
     v.into_iter().map(|t| t as f64 / 1000.0).collect()
 }
+pub mod fixtures;
