@@ -216,7 +216,13 @@ impl Parser<'_> {
 
 /// Escapes inside double quotes. `\$` becomes `$$`, which interpolation turns into a literal `$`.
 fn unescape_double(s: &str) -> String {
-    nexus_source::shell::unescape(s, |c| (c == '$').then_some("$$"))
+    nexus_source::shell::unescape(s, |c, _, out| {
+        let dollar = c == '$';
+        if dollar {
+            out.push_str("$$");
+        }
+        dollar
+    })
 }
 
 #[cfg(test)]

@@ -240,27 +240,16 @@ pub fn properties(text: &str) -> Result<Vec<Doc>, SyntaxError> {
     Ok(vec![doc])
 }
 
+/// A properties file's escapes: the shell reader's, with `\uXXXX`.
 fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
+    nexus_source::shell::unescape(s, |c, chars, out| {
+        if c != 'u' {
+            return false;
         }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                out.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
-            }
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
+        let hex: String = chars.by_ref().take(4).collect();
+        out.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+        true
+    })
 }
 
 #[cfg(test)]

@@ -398,13 +398,15 @@ pub(super) fn unquote(s: &str) -> String {
 
 /// The common escapes of `$'…'`.
 fn ansi_c(s: &str) -> String {
-    unescape(s, |_| None)
+    unescape(s, |_, _, _| false)
 }
 
-/// Backslash escapes: `\n`, `\t`, `\r` become their characters, `extra` may rewrite others, and
-/// any other escaped character stands for itself. Shared by `$'…'` and the double-quoted values of
-/// `.env` files, which Compose reads with the same escapes.
-pub fn unescape(s: &str, extra: impl Fn(char) -> Option<&'static str>) -> String {
+/// Backslash escapes: `\n`, `\t`, `\r` become their characters, `extra` may write others (it gets
+/// the escaped character, the characters after it and the output, and says whether it wrote
+/// anything), and any other escaped character stands for itself. Shared by `$'…'`, the
+/// double-quoted values of `.env` files, which Compose reads with the same escapes, and Java
+/// properties files (`\uXXXX`).
+pub fn unescape(s: &str, mut extra: impl FnMut(char, &mut std::str::Chars<'_>, &mut String) -> bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -416,10 +418,11 @@ pub fn unescape(s: &str, extra: impl Fn(char) -> Option<&'static str>) -> String
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
-            Some(o) => match extra(o) {
-                Some(r) => out.push_str(r),
-                None => out.push(o),
-            },
+            Some(o) => {
+                if !extra(o, &mut chars, &mut out) {
+                    out.push(o);
+                }
+            }
             None => out.push('\\'),
         }
     }
