@@ -21,6 +21,7 @@ mod deps;
 mod fixtures;
 mod graph;
 mod meta;
+mod migrations;
 mod precision;
 mod real;
 mod reporters;

@@ -26,6 +26,8 @@ mod labels;
 mod link;
 pub mod load;
 pub mod migration;
+pub mod migration_facts;
+pub mod migration_order;
 mod plan;
 pub mod probes;
 pub mod reach;

@@ -272,6 +272,9 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
             return Some((tool, words[i].1));
         }
     }
+    if words.iter().any(|(x, _)| base(x).starts_with("sequelize")) && has("db:migrate") {
+        return span_of(&|x: &str| x == "db:migrate").map(|s| ("sequelize", s));
+    }
     for (tool, needle) in [
         ("rails", "db:migrate"),
         ("knex", "migrate:latest"),
@@ -335,6 +338,10 @@ pub(super) fn find_migrations(p: &mut Platform) {
                     evidence,
                     tool: tool.to_string(),
                     helm_hook: hook.clone(),
+                    datastores: Vec::new(),
+                    datastore_assumed: false,
+                    users: Vec::new(),
+                    lock: Default::default(),
                 }),
                 (None, Some(a)) => found.push(Migration {
                     workload: w.id,
@@ -343,6 +350,10 @@ pub(super) fn find_migrations(p: &mut Platform) {
                     evidence: a.span,
                     tool: "annotation".into(),
                     helm_hook: hook.clone(),
+                    datastores: Vec::new(),
+                    datastore_assumed: false,
+                    users: Vec::new(),
+                    lock: Default::default(),
                 }),
                 (None, None) => {}
             }
@@ -357,6 +368,10 @@ pub(super) fn find_migrations(p: &mut Platform) {
                     evidence,
                     tool: tool.to_string(),
                     helm_hook: None,
+                    datastores: Vec::new(),
+                    datastore_assumed: false,
+                    users: Vec::new(),
+                    lock: Default::default(),
                 });
             }
         }
@@ -369,11 +384,16 @@ pub(super) fn find_migrations(p: &mut Platform) {
                     evidence,
                     tool: tool.to_string(),
                     helm_hook: None,
+                    datastores: Vec::new(),
+                    datastore_assumed: false,
+                    users: Vec::new(),
+                    lock: Default::default(),
                 });
             }
         }
     }
     p.migrations = found;
+    crate::migration_facts::complete(p);
 }
 
 #[cfg(test)]

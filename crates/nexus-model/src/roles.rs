@@ -36,7 +36,7 @@ pub struct RoleOverride {
 }
 
 /// `*` matches any run of characters, anything else itself.
-fn wildcard(pattern: &str, text: &str) -> bool {
+pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == text;

@@ -129,6 +129,7 @@ impl Cx<'_> {
             let short = e.value.is_seq();
             let block = short && e.value.source().trim_start().starts_with('-');
             d.depends_on_decl = Some(DependsOnDecl {
+                key: e.key.span(),
                 span: e.value.span(),
                 short_form: short,
                 block_list_indent: if block { e.value.block_indent() } else { None },
