@@ -101,6 +101,8 @@ fn nexus_defects_are_found_where_the_contract_says() {
         ("NX202", "k8s/production/nexus-worker-deployment.yaml", 5),
         // Row 6: the migration runs `latest`, the backend `1.4.2`.
         ("NX203", "k8s/production/migrations/nexus-db-migration.yaml", 30),
+        // Row 7: the migration's `DATABASE_URL` reads the key `postgres-password`.
+        ("NX406", "k8s/production/migrations/nexus-db-migration.yaml", 37),
         // Row 8: a fixed-name Job whose pod template changes each release.
         ("NX206", "k8s/production/migrations/nexus-db-migration.yaml", 6),
         // Row 18's objects are kept as custom resources.
