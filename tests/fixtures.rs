@@ -105,6 +105,10 @@ fn nexus_defects_are_found_where_the_contract_says() {
         ("NX406", "k8s/production/migrations/nexus-db-migration.yaml", 37),
         // Row 8: a fixed-name Job whose pod template changes each release.
         ("NX206", "k8s/production/migrations/nexus-db-migration.yaml", 6),
+        // Rows 14 and 15: pg_dump and BGSAVE at different moments, unverified; dump.rdb copied
+        // before BGSAVE finished.
+        ("NX801", "deploy/scripts/backup.sh", 9),
+        ("NX801", "deploy/scripts/backup.sh", 14),
         // Row 18's objects are kept as custom resources.
         ("NX005", "k8s/production/istio.yaml", 4),
     ];

@@ -15,6 +15,7 @@
 //! report on is a [`Span`], re-exported here with [`FileId`], and file paths are in
 //! [`Platform::path`].
 
+pub mod backup;
 mod compose;
 mod deps;
 mod durations;

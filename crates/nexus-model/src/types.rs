@@ -449,6 +449,8 @@ pub struct Platform {
     pub config_refs: Vec<ConfigRef>,
     pub scalers: Vec<Scaler>,
     pub migrations: Vec<Migration>,
+    /// Backup scripts and Jobs, with what they dump.
+    pub backups: Vec<crate::backup::Backup>,
     pub edges: Vec<Edge>,
     pub gates: Vec<Gate>,
     pub plans: Vec<DeployPlan>,
