@@ -89,8 +89,12 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
         InputSpec::Memory(files) => load::load_memory_with(files, settings.roles.clone()),
         InputSpec::Paths(paths) => {
             let inputs = read_inputs(paths, settings, &mut io_errors);
-            let options =
-                Options { memory: false, max_file_size: settings.max_file_size, roles: settings.roles.clone() };
+            let options = Options {
+                memory: false,
+                max_file_size: settings.max_file_size,
+                roles: settings.roles.clone(),
+                migrations: settings.migrations.clone(),
+            };
             load::load(inputs, options)
         }
     };

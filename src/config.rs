@@ -53,6 +53,23 @@ pub struct ConfigFile {
     /// Simulation settings (`nexus-lint simulate`, `check --simulate`).
     #[serde(default)]
     pub simulate: SimulateConfig,
+    /// Migration settings: which tools lock, which apps migrate themselves.
+    #[serde(default)]
+    pub migrations: MigrationsConfig,
+}
+
+/// `migrations:` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MigrationsConfig {
+    /// Tool (`django`, `alembic`, `flyway`, …) → whether it serializes concurrent runs, over
+    /// nexus-lint's defaults (NX204).
+    #[serde(default)]
+    pub locks: BTreeMap<String, bool>,
+    /// Resources (`compose:web`, `Deployment/*/api`; `*` globs) that migrate their own schema
+    /// (NX201).
+    #[serde(default)]
+    pub self_migrating: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -317,6 +334,8 @@ pub struct Settings {
     pub today: String,
     /// Roles set by `roles:`.
     pub roles: Vec<RoleOverride>,
+    /// `migrations:`.
+    pub migrations: nexus_model::migration_facts::MigrationSettings,
     pub simulate: SimSettings,
 }
 
@@ -332,6 +351,7 @@ impl Default for Settings {
             path: None,
             today: today(),
             roles: Vec::new(),
+            migrations: Default::default(),
             simulate: SimSettings::default(),
         }
     }
@@ -497,6 +517,10 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
         }
         s.roles.push(RoleOverride { resource: r.resource.clone(), image: r.image.clone(), role });
     }
+    s.migrations = nexus_model::migration_facts::MigrationSettings {
+        locks: cfg.migrations.locks.clone(),
+        self_migrating: cfg.migrations.self_migrating.clone(),
+    };
     s.simulate = SimSettings::from_config(&cfg.simulate);
     for (i, entry) in cfg.ignores.into_iter().enumerate() {
         if entry.reason.trim().is_empty() {

@@ -38,6 +38,8 @@ pub struct Options {
     pub max_file_size: u64,
     /// Roles the configuration sets.
     pub roles: Vec<crate::roles::RoleOverride>,
+    /// Migration settings the configuration sets.
+    pub migrations: crate::migration_facts::MigrationSettings,
 }
 
 /// Everything read, and the platform built from it.
@@ -83,13 +85,17 @@ pub fn load_memory_with(files: &[(String, String)], roles: Vec<crate::roles::Rol
             read: source::decode(t.clone().into_bytes()),
         })
         .collect();
-    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles })
+    load(
+        inputs,
+        Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles, migrations: Default::default() },
+    )
 }
 
 /// Builds and links the platform of the inputs.
 pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
     let mut db = SourceDb::new();
-    let mut platform = Platform { role_overrides: options.roles, ..Platform::default() };
+    let mut platform =
+        Platform { role_overrides: options.roles, migration_settings: options.migrations, ..Platform::default() };
     let mut yaml_inputs: Vec<FileId> = Vec::new();
     let mut scripts: Vec<FileId> = Vec::new();
     for input in inputs {
