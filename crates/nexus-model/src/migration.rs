@@ -263,6 +263,9 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
         ("django", "manage.py", Some("migrate")),
         ("ef-core", "ef", Some("database")),
         ("golang-migrate", "migrate", Some("up")),
+        ("kong", "kong", Some("migrations")),
+        ("frappe", "bench", Some("new-site")),
+        ("frappe", "bench", Some("migrate")),
     ];
     for (tool, first, next) in PAIRS {
         let pos = words.iter().position(|(x, _)| base(x) == *first);
