@@ -581,6 +581,15 @@ mod tests {
     }
 
     #[test]
+    fn migrations() {
+        let text = "migrations:\n  locks: {django: true}\n  self-migrating: ['compose:web']\n";
+        let (file, lines) = parse_config(".nexus-lint.yaml", text).unwrap();
+        let s = settings(Some((Path::new(".nexus-lint.yaml"), file, lines)), &Overrides::default()).unwrap();
+        assert_eq!(s.migrations.locks.get("django"), Some(&true));
+        assert_eq!(s.migrations.self_migrating, ["compose:web"]);
+    }
+
+    #[test]
     fn roles() {
         let text = "roles:\n  - resource: compose:edge\n    role: proxy\n  - image: 'ghcr.io/acme/*-exporter:*'\n    role: observability\n";
         let (file, lines) = parse_config(".nexus-lint.yaml", text).unwrap();

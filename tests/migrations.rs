@@ -197,3 +197,34 @@ fn deploy_script_waiting_for_completion_orders_the_migration() {
         SCRIPT.replace("kubectl wait --for=condition=complete --timeout=600s job/shop-migrate-2-3-1 -n shop\n", "");
     assert!(has_nx202(&as_refs(&files(&unwaited))));
 }
+
+const SELF_MIGRATING: &str = "services:
+  db:
+    image: postgres:16.4
+    healthcheck:
+      test: [CMD, pg_isready]
+  web:
+    image: ghcr.io/acme/shop:2.3.1
+    command: [sh, -c, \"python manage.py migrate --noinput && exec gunicorn shop.wsgi\"]
+    environment:
+      DATABASE_URL: postgres://shop@db:5432/shop
+    healthcheck:
+      test: [CMD, curl, -f, http://localhost:8000/healthz]
+    depends_on:
+      db: {condition: service_healthy}
+  worker:
+    image: ghcr.io/acme/shop:2.3.1
+    command: [celery, -A, shop, worker]
+    environment:
+      DATABASE_URL: postgres://shop@db:5432/shop
+    depends_on:
+      db: {condition: service_healthy}
+      web: {condition: service_healthy}
+";
+
+#[test]
+fn an_app_waiting_for_a_self_migrating_app_to_be_healthy_is_ordered() {
+    assert_eq!(migration_findings(&[("compose.yaml", SELF_MIGRATING)]), Vec::<String>::new());
+    let started = SELF_MIGRATING.replace("web: {condition: service_healthy}", "web: {condition: service_started}");
+    assert!(has_nx202(&[("compose.yaml", &started)]));
+}

@@ -315,6 +315,13 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
     None
 }
 
+/// Images whose entrypoint sets up or migrates the schema before serving
+/// (`temporalio/auto-setup`).
+fn self_migrating_image(c: &Container) -> Option<(&'static str, Span)> {
+    let i = c.image.as_ref()?;
+    (image_repository(&i.value) == "temporalio/auto-setup").then_some(("temporal-auto-setup", i.span))
+}
+
 /// `migrate && exec server`: the container migrates, then keeps serving.
 fn serves_after_migrating(c: &Container) -> bool {
     let words = command_words(c);
@@ -379,7 +386,7 @@ pub(super) fn find_migrations(p: &mut Platform) {
             }
         }
         for c in &w.containers {
-            if let Some((tool, evidence)) = migration_tool(c) {
+            if let Some((tool, evidence)) = migration_tool(c).or_else(|| self_migrating_image(c)) {
                 found.push(Migration {
                     workload: w.id,
                     site: MigrationSite::Entrypoint,

@@ -15,7 +15,8 @@
 //! name the fix for the mechanism in use.
 
 use super::{
-    Gate, GateKind, Migration, ObjectId, PlanAction, PlanKind, Platform, ReadyLevel, Span, Workload, WorkloadId,
+    Gate, GateKind, Migration, MigrationSite, ObjectId, PlanAction, PlanKind, Platform, ReadyLevel, Span, Workload,
+    WorkloadId,
 };
 
 pub const HELM_HOOK: &str = "helm.sh/hook";
@@ -106,11 +107,12 @@ fn apply_step(steps: &[super::PlanStep], o: ObjectId) -> Option<usize> {
 }
 
 /// The step of a deploy script that waits for the object to complete, between two steps.
-fn completion_wait(steps: &[super::PlanStep], o: ObjectId, from: usize, to: usize) -> Option<usize> {
+fn completion_wait(steps: &[super::PlanStep], o: ObjectId, from: usize, to: usize, level: ReadyLevel) -> Option<usize> {
     (from..to).find(|&i| match &steps[i].action {
         PlanAction::Wait { objects, condition, .. } => {
-            objects.contains(&o) && crate::plan::wait_level(condition) == Some(ReadyLevel::Completed)
+            objects.contains(&o) && crate::plan::wait_level(condition).is_some_and(|l| l >= level)
         }
+        PlanAction::RolloutStatus { objects, .. } => level <= ReadyLevel::Healthy && objects.contains(&o),
         _ => false,
     })
 }
@@ -118,7 +120,7 @@ fn completion_wait(steps: &[super::PlanStep], o: ObjectId, from: usize, to: usiz
 /// A gate, of the app or of something the app waits for, that needs the migration complete:
 /// what the app waits for started only once its own gates held (Compose starts a service after
 /// its conditions; a pod's main container after its init containers).
-fn completes_first(p: &Platform, app: WorkloadId, migration: WorkloadId) -> Option<&Gate> {
+fn completes_first(p: &Platform, app: WorkloadId, migration: WorkloadId, level: ReadyLevel) -> Option<&Gate> {
     let mut seen = std::collections::BTreeSet::from([app]);
     let mut queue = std::collections::VecDeque::from([app]);
     while let Some(node) = queue.pop_front() {
@@ -128,7 +130,7 @@ fn completes_first(p: &Platform, app: WorkloadId, migration: WorkloadId) -> Opti
                 continue;
             }
             if q == migration {
-                if g.level == ReadyLevel::Completed {
+                if g.level >= level {
                     return Some(g);
                 }
                 continue;
@@ -181,9 +183,16 @@ pub fn ordering<'a>(p: &'a Platform, m: &Migration, app: WorkloadId) -> Result<O
             }),
         }
     }
-    // Gates: the app waits for the migration to complete, directly or through others.
+    // Gates: the app waits for the migration to complete, directly or through others. A
+    // migration in an init container is done once the runner's main container listens; one in
+    // an entrypoint, once the runner is healthy.
+    let done = match m.site {
+        MigrationSite::Workload => ReadyLevel::Completed,
+        MigrationSite::InitContainer => ReadyLevel::PortOpen,
+        MigrationSite::Entrypoint => ReadyLevel::Healthy,
+    };
     for g in p.gates_of(app).filter(|g| g.consumer == app && g.provider == Some(m.workload)) {
-        if g.level == ReadyLevel::Completed {
+        if g.level >= done {
             return Ok(Ordered::Gate(g));
         }
         if !matches!(g.kind, GateKind::Retries) {
@@ -194,7 +203,7 @@ pub fn ordering<'a>(p: &'a Platform, m: &Migration, app: WorkloadId) -> Result<O
             misses.push(Miss::WeakWait { span: g.span, what });
         }
     }
-    if let Some(g) = completes_first(p, app, m.workload) {
+    if let Some(g) = completes_first(p, app, m.workload, done) {
         return Ok(Ordered::Gate(g));
     }
     for e in p.dependencies_of(app).filter(|e| e.consumer == app && e.provider == Some(m.workload)) {
@@ -210,7 +219,7 @@ pub fn ordering<'a>(p: &'a Platform, m: &Migration, app: WorkloadId) -> Result<O
             let Some(ai) = apply_step(&plan.steps, ao) else { continue };
             let mi = apply_step(&plan.steps, mo);
             if let Some(mi) = mi.filter(|&mi| mi < ai)
-                && let Some(wi) = completion_wait(&plan.steps, mo, mi, ai)
+                && let Some(wi) = completion_wait(&plan.steps, mo, mi, ai, done)
             {
                 return Ok(Ordered::Script { plan: pi, wait_step: wi });
             }

@@ -9,7 +9,7 @@ declare_rule!(Warning);
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.platform;
-    for m in p.migrations.iter().filter(|m| m.site == MigrationSite::Workload) {
+    for m in &p.migrations {
         let mw = p.workload(m.workload);
         // A scheduled migration is not part of a deploy.
         if mw.kind == WorkloadKind::CronJob {
@@ -20,7 +20,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let Err(misses) = ordering(p, m, app) else { continue };
             let aw = p.workload(app);
             let store = m.datastores.first().map_or(String::new(), |s| p.workload(*s).name.value.clone());
-            let what = what(mw);
+            let what = what(mw, m.site);
             // Kubernetes: the fix (a hook, a wave, the script's order) is on the migration, and
             // fixes every app at once; Compose: it is each app's `depends_on`.
             let compose = mw.resource.format == Format::Compose;
@@ -46,7 +46,14 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .label(format!("nothing makes `{}` wait for `{}` to complete", aw.name.value, mw.name.value))
-                .secondary(anchor(p, mw), format!("the {what} that migrates `{store}`"))
+                .secondary(
+                    anchor(p, mw),
+                    if m.site == MigrationSite::Workload {
+                        format!("the {what} that migrates `{store}`")
+                    } else {
+                        format!("migrates `{store}` when it starts")
+                    },
+                )
             };
             first = false;
             let runs = match m.tool.as_str() {
@@ -58,14 +65,28 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             for miss in &misses {
                 d = explain(p, d, miss, mw, aw);
             }
-            out.push(
-                d.help(help(&misses, mw, aw)).resource(&aw.resource).key(format!("{}>{}", mw.resource, aw.resource)),
-            );
+            let help = if m.site == MigrationSite::Workload {
+                help(&misses, mw, aw)
+            } else if mw.resource.format == Format::Compose {
+                format!(
+                    "Make `{}` wait until `{}` is healthy, i.e. done migrating: give it a healthcheck and use `depends_on: {{{}: {{condition: service_healthy}}}}`.",
+                    aw.name.value, mw.name.value, mw.name.value
+                )
+            } else {
+                format!(
+                    "Make `{}` wait until `{}` is ready (an init container that waits for its Service, or an earlier sync wave), or move the migration into a Job that runs first.",
+                    aw.name.value, mw.name.value
+                )
+            };
+            out.push(d.help(help).resource(&aw.resource).key(format!("{}>{}", mw.resource, aw.resource)));
         }
     }
 }
 
-fn what(w: &Workload) -> &'static str {
+fn what(w: &Workload, site: MigrationSite) -> &'static str {
+    if site != MigrationSite::Workload {
+        return "self-migrating";
+    }
     match w.resource.format {
         Format::Compose => "migration service",
         Format::Kubernetes if w.kind == WorkloadKind::Job => "migration Job",
