@@ -56,12 +56,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 )
             };
             first = false;
-            let runs = match m.tool.as_str() {
-                "script" => "runs the migration script".to_string(),
-                "annotation" => "marked as a migration".to_string(),
-                t => format!("runs the migration ({t})"),
-            };
-            d = d.secondary(m.evidence, runs);
+
             for miss in &misses {
                 d = explain(p, d, miss, mw, aw);
             }
