@@ -103,6 +103,7 @@ pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Lo
             settings.roles.clone(),
             settings.capacity.clone(),
             settings.declared.clone(),
+            settings.migrations.clone(),
         ),
         InputSpec::Paths(paths) => {
             let inputs = read_inputs(paths, settings, overlay, &mut io_errors);
@@ -112,6 +113,7 @@ pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Lo
                 roles: settings.roles.clone(),
                 capacity: settings.capacity.clone(),
                 declared: settings.declared.clone(),
+                migrations: settings.migrations.clone(),
             };
             load::load(inputs, options)
         }

@@ -70,6 +70,9 @@ pub struct ConfigFile {
     /// Compose and Kubernetes drift (NX405).
     #[serde(default)]
     pub drift: DriftConfig,
+    /// Migration settings: which tools lock, which apps migrate themselves.
+    #[serde(default)]
+    pub migrations: MigrationsConfig,
 }
 
 /// A JSON Schema for the data of ConfigMaps (or Compose configs).
@@ -109,6 +112,20 @@ pub struct PairEntry {
     pub compose: String,
     /// The Kubernetes resource (`Deployment/shop/api`); `*` globs allowed.
     pub kubernetes: String,
+}
+
+/// `migrations:` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MigrationsConfig {
+    /// Tool (`django`, `alembic`, `flyway`, …) → whether it serializes concurrent runs, over
+    /// nexus-lint's defaults (NX204).
+    #[serde(default)]
+    pub locks: BTreeMap<String, bool>,
+    /// Resources (`compose:web`, `Deployment/*/api`; `*` globs) that migrate their own schema
+    /// (NX201).
+    #[serde(default)]
+    pub self_migrating: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -375,6 +392,8 @@ pub struct Settings {
     pub roles: Vec<RoleOverride>,
     /// Capacities set by `capacity:`.
     pub capacity: Vec<nexus_model::capacity::CapacityOverride>,
+    /// `migrations:`.
+    pub migrations: nexus_model::migration_facts::MigrationSettings,
     pub simulate: SimSettings,
     /// External objects, schemas and service pairs.
     pub declared: Declared,
@@ -393,6 +412,7 @@ impl Default for Settings {
             today: today(),
             roles: Vec::new(),
             capacity: Vec::new(),
+            migrations: Default::default(),
             simulate: SimSettings::default(),
             declared: Declared::default(),
         }
@@ -560,6 +580,10 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
         s.roles.push(RoleOverride { resource: r.resource.clone(), image: r.image.clone(), role });
     }
     s.capacity = cfg.capacity.iter().map(|c| c.0.clone()).collect();
+    s.migrations = nexus_model::migration_facts::MigrationSettings {
+        locks: cfg.migrations.locks.clone(),
+        self_migrating: cfg.migrations.self_migrating.clone(),
+    };
     s.simulate = SimSettings::from_config(&cfg.simulate);
     s.declared = declared(&cfg, s.path.as_deref())?;
     for (i, entry) in cfg.ignores.into_iter().enumerate() {
@@ -667,6 +691,15 @@ mod tests {
         assert_eq!(civil_date(20_785), "2026-11-28");
         assert!(is_date("2027-01-31"));
         assert!(!is_date("2027-1-31"));
+    }
+
+    #[test]
+    fn migrations() {
+        let text = "migrations:\n  locks: {django: true}\n  self-migrating: ['compose:web']\n";
+        let (file, lines) = parse_config(".nexus-lint.yaml", text).unwrap();
+        let s = settings(Some((Path::new(".nexus-lint.yaml"), file, lines)), &Overrides::default()).unwrap();
+        assert_eq!(s.migrations.locks.get("django"), Some(&true));
+        assert_eq!(s.migrations.self_migrating, ["compose:web"]);
     }
 
     #[test]

@@ -131,6 +131,19 @@ pub fn schema() -> Value {
                     }
                 }
             },
+            "migrations": {
+                "type": "object",
+                "description": "Migration settings (NX201, NX204).",
+                "additionalProperties": false,
+                "properties": {
+                    "locks": {
+                        "type": "object",
+                        "description": "Tool (`django`, `alembic`, `flyway`, …) → whether it serializes concurrent runs, over nexus-lint's defaults (NX204).",
+                        "additionalProperties": {"type": "boolean"}
+                    },
+                    "self-migrating": strings("Resources (`compose:web`, `Deployment/*/api`; `*` globs) that migrate their own schema (NX201).")
+                }
+            },
             "external": {
                 "type": "array",
                 "description": "ConfigMaps, Secrets and Services created outside the repository (NX401, NX702): `Kind/name` or `Kind/namespace/name`, `*` globs.",
@@ -195,7 +208,7 @@ mod tests {
         nexus_source::yaml::json::to_json(root)
     }
 
-    const FULL: &str = "select: [NX1, NX4]\nignore: [NX005]\nseverity: {mutable-image-tag: error, NX404: off}\nexclude: [vendor/]\nfail-on: warning\nmax-file-size: 8388608\nignores:\n  - rules: [NX501]\n    resource: Deployment/legacy/*\n    path: k8s/legacy/**\n    reason: vendor image\n    expires: 2027-03-31\nroles:\n  - resource: compose:edge\n    role: proxy\nsimulate:\n  trials: 100\n  seed: 42\n  profile: classic\n  deadline: 15m\n  images: cold\n  on-check: true\n  check-trials: 10\n  deploy-script: deploy.sh\n  compose-wait: true\n  defaults: {app-start: 5..30, poll: 2s}\nexternal: [Secret/registry-credentials]\nschemas:\n  - name: app-settings\n    key: settings.json\n    namespace: prod\n    schema: schemas/settings.schema.json\ncapacity:\n  - resource: Deployment/*/api\n    pool: 20\n    processes: 4\n  - image: 'postgres:*'\n    max-connections: 500\ndrift:\n  pairs: [{compose: api, kubernetes: Deployment/shop/api}]\n  ignore-env: [LOG_LEVEL]\n";
+    const FULL: &str = "select: [NX1, NX4]\nignore: [NX005]\nseverity: {mutable-image-tag: error, NX404: off}\nexclude: [vendor/]\nfail-on: warning\nmax-file-size: 8388608\nignores:\n  - rules: [NX501]\n    resource: Deployment/legacy/*\n    path: k8s/legacy/**\n    reason: vendor image\n    expires: 2027-03-31\nroles:\n  - resource: compose:edge\n    role: proxy\nsimulate:\n  trials: 100\n  seed: 42\n  profile: classic\n  deadline: 15m\n  images: cold\n  on-check: true\n  check-trials: 10\n  deploy-script: deploy.sh\n  compose-wait: true\n  defaults: {app-start: 5..30, poll: 2s}\nexternal: [Secret/registry-credentials]\nschemas:\n  - name: app-settings\n    key: settings.json\n    namespace: prod\n    schema: schemas/settings.schema.json\ncapacity:\n  - resource: Deployment/*/api\n    pool: 20\n    processes: 4\n  - image: 'postgres:*'\n    max-connections: 500\nmigrations:\n  locks: {alembic: true}\n  self-migrating: [compose:web]\ndrift:\n  pairs: [{compose: api, kubernetes: Deployment/shop/api}]\n  ignore-env: [LOG_LEVEL]\n";
 
     #[test]
     fn every_key_of_the_schema_is_read_and_unknown_keys_are_refused_by_both() {

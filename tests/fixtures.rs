@@ -96,6 +96,19 @@ fn nexus_defects_are_found_where_the_contract_says() {
         ("NX601", "fixtures/nexus/docker-compose.yml", 22),
         // Row 16: the dependency-checking script is the backend's liveness probe too.
         ("NX603", "k8s/production/nexus-backend-deployment.yaml", 74),
+        // Row 5: nothing orders the migration Job before the backend (nor the worker).
+        ("NX202", "k8s/production/migrations/nexus-db-migration.yaml", 4),
+        ("NX202", "k8s/production/nexus-worker-deployment.yaml", 5),
+        // Row 6: the migration runs `latest`, the backend `1.4.2`.
+        ("NX203", "k8s/production/migrations/nexus-db-migration.yaml", 30),
+        // Row 7: the migration's `DATABASE_URL` reads the key `postgres-password`.
+        ("NX406", "k8s/production/migrations/nexus-db-migration.yaml", 37),
+        // Row 8: a fixed-name Job whose pod template changes each release.
+        ("NX206", "k8s/production/migrations/nexus-db-migration.yaml", 6),
+        // Rows 14 and 15: pg_dump and BGSAVE at different moments, unverified; dump.rdb copied
+        // before BGSAVE finished.
+        ("NX801", "deploy/scripts/backup.sh", 9),
+        ("NX801", "deploy/scripts/backup.sh", 14),
         // Row 18's objects are kept as custom resources.
         ("NX005", "k8s/production/istio.yaml", 4),
         // Row 13: the backend's HPA scales past what the database accepts (20 × pool 10 > 100),

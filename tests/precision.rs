@@ -70,7 +70,7 @@ fn p01_unset_variables_are_unknown_not_empty() {
         "p01-unset-variables",
         &["compose:web -> compose:db [service_healthy]", "compose:worker -> compose:db [service_healthy]"],
         // One note for the project; the default `latest` the repository chose is still judged.
-        &["NX008(info) compose.yaml:7", "NX501 compose.yaml:27"],
+        &["NX201(info) compose.yaml:6", "NX008(info) compose.yaml:7", "NX501 compose.yaml:27"],
     );
 }
 
@@ -91,7 +91,7 @@ fn p02_gates_hold_transitively() {
             "compose:reporter -> compose:pgsql []",
         ],
         // `reporter` (ungated) and `netbox`'s own short-form wait; not `app`, not `netbox-worker`.
-        &["NX101 compose.yaml:41", "NX101 compose.yaml:54"],
+        &["NX101 compose.yaml:41", "NX202 compose.yaml:42", "NX101 compose.yaml:54"],
     );
 }
 
@@ -113,7 +113,7 @@ fn p04_leaf_compose_services_need_no_healthcheck() {
     scenario(
         "p04-leaf-services",
         &["compose:api -> compose:db []", "compose:web -> compose:api [service_healthy]"],
-        &["NX101 compose.yaml:23", "NX601 compose.yaml:24"],
+        &["NX201(info) compose.yaml:16", "NX101 compose.yaml:23", "NX601 compose.yaml:24"],
     );
 }
 
@@ -146,7 +146,12 @@ fn p07_only_compose_joins_files() {
         &["compose:app -> compose:db [service_healthy]", "compose:vote -> compose:redis [service_healthy]"],
         // The images file's untagged `vote`; not the base's `latest`, which the override builds;
         // the fragment is noted, not broken.
-        &["NX501 docker-compose.images.yml:3", "NX009(info) overrides/compose.proxy.yaml:2"],
+        &[
+            "NX201(info) docker-compose-mysql.yml:2",
+            "NX201(info) docker-compose-postgres.yml:2",
+            "NX501 docker-compose.images.yml:3",
+            "NX009(info) overrides/compose.proxy.yaml:2",
+        ],
     );
 }
 
@@ -168,7 +173,7 @@ fn p08_tolerant_dependents_are_not_reported() {
             "compose:reports -> compose:db [app retries]",
             "compose:shipper -> compose:collector []",
         ],
-        &["NX101 compose.yaml:11", "NX601 compose.yaml:15"],
+        &["NX201(info) compose.yaml:8", "NX101 compose.yaml:11", "NX601 compose.yaml:15"],
     );
 }
 
@@ -212,6 +217,7 @@ fn p09_datastores_known_by_how_they_are_reached() {
             "NX101 compose.yaml:22",
             "NX601 compose.yaml:23",
             "NX101 schema-job.yaml:17",
+            "NX802(info) schema-job.yaml:20",
         ],
     );
 }
@@ -307,6 +313,6 @@ fn r5_argo_cd_health_passes_at_process_start() {
             "Job/todo-insert -> Deployment/todo [argo PostSync]",
             "Job/todo-table -> Deployment/postgresql [argo waves 0→1]",
         ],
-        &["NX601 todo.yaml:18", "NX102 todo.yaml:50", "NX102 todo.yaml:74"],
+        &["NX601 todo.yaml:18", "NX102 todo.yaml:50", "NX201(info) todo.yaml:53", "NX102 todo.yaml:74"],
     );
 }

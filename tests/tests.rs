@@ -31,6 +31,7 @@ mod fix;
 mod fixtures;
 mod graph;
 mod meta;
+mod migrations;
 mod precision;
 mod real;
 mod reporters;

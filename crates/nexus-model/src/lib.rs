@@ -15,6 +15,7 @@
 //! report on is a [`Span`], re-exported here with [`FileId`], and file paths are in
 //! [`Platform::path`].
 
+pub mod backup;
 pub mod capacity;
 mod compose;
 pub mod declared;
@@ -30,6 +31,8 @@ mod link;
 pub mod load;
 pub mod mesh;
 pub mod migration;
+pub mod migration_facts;
+pub mod migration_order;
 mod plan;
 pub mod probes;
 pub mod reach;

@@ -27,6 +27,7 @@ pub fn link(p: &mut Platform, db: &SourceDb, scripts: &[FileId]) {
     p.plans.extend(orchestrated);
     gates::build(p, db);
     relate(p);
+    p.backups = crate::backup::backups(p, db, scripts);
     crate::probes::build(p, db);
     crate::capacity::build(p, db);
 }

@@ -42,6 +42,8 @@ pub struct Options {
     pub capacity: Vec<crate::capacity::CapacityOverride>,
     /// External objects, schemas and service pairs the configuration declares.
     pub declared: crate::declared::Declared,
+    /// Migration settings the configuration sets.
+    pub migrations: crate::migration_facts::MigrationSettings,
 }
 
 /// Everything read, and the platform built from it.
@@ -79,15 +81,17 @@ pub fn load_memory(files: &[(String, String)]) -> Loaded {
 
 /// Loads in-memory files with roles set by configuration.
 pub fn load_memory_with(files: &[(String, String)], roles: Vec<crate::roles::RoleOverride>) -> Loaded {
-    load_memory_configured(files, roles, Vec::new(), crate::declared::Declared::default())
+    load_memory_configured(files, roles, Vec::new(), Default::default(), Default::default())
 }
 
-/// Loads in-memory files with the roles, capacities and declarations configuration sets.
+/// Loads in-memory files with the roles, capacities, declarations and migration settings
+/// configuration sets.
 pub fn load_memory_configured(
     files: &[(String, String)],
     roles: Vec<crate::roles::RoleOverride>,
     capacity: Vec<crate::capacity::CapacityOverride>,
     declared: crate::declared::Declared,
+    migrations: crate::migration_facts::MigrationSettings,
 ) -> Loaded {
     let inputs = files
         .iter()
@@ -97,7 +101,10 @@ pub fn load_memory_configured(
             read: source::decode(t.clone().into_bytes()),
         })
         .collect();
-    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles, capacity, declared })
+    load(
+        inputs,
+        Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles, capacity, declared, migrations },
+    )
 }
 
 /// Builds and links the platform of the inputs.
@@ -107,6 +114,7 @@ pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
         role_overrides: options.roles,
         capacity_overrides: options.capacity,
         declared: options.declared,
+        migration_settings: options.migrations,
         ..Platform::default()
     };
     let mut yaml_inputs: Vec<FileId> = Vec::new();

@@ -263,6 +263,9 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
         ("django", "manage.py", Some("migrate")),
         ("ef-core", "ef", Some("database")),
         ("golang-migrate", "migrate", Some("up")),
+        ("kong", "kong", Some("migrations")),
+        ("frappe", "bench", Some("new-site")),
+        ("frappe", "bench", Some("migrate")),
     ];
     for (tool, first, next) in PAIRS {
         let pos = words.iter().position(|(x, _)| base(x) == *first);
@@ -271,6 +274,9 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
         {
             return Some((tool, words[i].1));
         }
+    }
+    if words.iter().any(|(x, _)| base(x).starts_with("sequelize")) && has("db:migrate") {
+        return span_of(&|x: &str| x == "db:migrate").map(|s| ("sequelize", s));
     }
     for (tool, needle) in [
         ("rails", "db:migrate"),
@@ -309,6 +315,13 @@ pub fn migration_tool(c: &Container) -> Option<(&'static str, Span)> {
     None
 }
 
+/// Images whose entrypoint sets up or migrates the schema before serving
+/// (`temporalio/auto-setup`).
+fn self_migrating_image(c: &Container) -> Option<(&'static str, Span)> {
+    let i = c.image.as_ref()?;
+    (image_repository(&i.value) == "temporalio/auto-setup").then_some(("temporal-auto-setup", i.span))
+}
+
 /// `migrate && exec server`: the container migrates, then keeps serving.
 fn serves_after_migrating(c: &Container) -> bool {
     let words = command_words(c);
@@ -335,6 +348,10 @@ pub(super) fn find_migrations(p: &mut Platform) {
                     evidence,
                     tool: tool.to_string(),
                     helm_hook: hook.clone(),
+                    datastores: Vec::new(),
+                    datastore_assumed: false,
+                    users: Vec::new(),
+                    lock: Default::default(),
                 }),
                 (None, Some(a)) => found.push(Migration {
                     workload: w.id,
@@ -343,6 +360,10 @@ pub(super) fn find_migrations(p: &mut Platform) {
                     evidence: a.span,
                     tool: "annotation".into(),
                     helm_hook: hook.clone(),
+                    datastores: Vec::new(),
+                    datastore_assumed: false,
+                    users: Vec::new(),
+                    lock: Default::default(),
                 }),
                 (None, None) => {}
             }
@@ -357,11 +378,15 @@ pub(super) fn find_migrations(p: &mut Platform) {
                     evidence,
                     tool: tool.to_string(),
                     helm_hook: None,
+                    datastores: Vec::new(),
+                    datastore_assumed: false,
+                    users: Vec::new(),
+                    lock: Default::default(),
                 });
             }
         }
         for c in &w.containers {
-            if let Some((tool, evidence)) = migration_tool(c) {
+            if let Some((tool, evidence)) = migration_tool(c).or_else(|| self_migrating_image(c)) {
                 found.push(Migration {
                     workload: w.id,
                     site: MigrationSite::Entrypoint,
@@ -369,11 +394,16 @@ pub(super) fn find_migrations(p: &mut Platform) {
                     evidence,
                     tool: tool.to_string(),
                     helm_hook: None,
+                    datastores: Vec::new(),
+                    datastore_assumed: false,
+                    users: Vec::new(),
+                    lock: Default::default(),
                 });
             }
         }
     }
     p.migrations = found;
+    crate::migration_facts::complete(p);
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub(crate) fn load_fixtures(dirs: &[&str]) -> Loaded {
             roles: Vec::new(),
             capacity: Vec::new(),
             declared: Default::default(),
+            migrations: Default::default(),
         },
     )
 }

@@ -302,6 +302,17 @@ pub struct Migration {
     pub tool: String,
     /// Helm hook annotation value (`pre-install,pre-upgrade`), if any.
     pub helm_hook: Option<Spanned<String>>,
+    /// The datastores it migrates: the SQL or document stores its runner connects to, else (see
+    /// [`Migration::datastore_assumed`]) the only SQL datastore beside it.
+    pub datastores: Vec<WorkloadId>,
+    /// The runner names no datastore (a `DATABASE_URL` read from a Secret): the one in
+    /// `datastores` is the only SQL datastore of its namespace or Compose project.
+    pub datastore_assumed: bool,
+    /// Long-running servers, other than the runner, that use those datastores: they read the
+    /// schema the migration writes.
+    pub users: Vec<WorkloadId>,
+    /// Whether the tool serializes concurrent runs (an advisory lock or a lock table).
+    pub lock: crate::migration_facts::MigrationLock,
 }
 
 /// How sure we are that a dependency exists.
@@ -433,6 +444,8 @@ pub struct Platform {
     /// Roles the configuration sets (`roles:` in `.nexus-lint.yaml`), applied when roles are
     /// inferred.
     pub role_overrides: Vec<crate::roles::RoleOverride>,
+    /// Migration settings from the configuration (`migrations:` in `.nexus-lint.yaml`).
+    pub migration_settings: crate::migration_facts::MigrationSettings,
     pub objects: Vec<Object>,
     pub workloads: Vec<Workload>,
     pub endpoints: Vec<Endpoint>,
@@ -440,6 +453,8 @@ pub struct Platform {
     pub config_refs: Vec<ConfigRef>,
     pub scalers: Vec<Scaler>,
     pub migrations: Vec<Migration>,
+    /// Backup scripts and Jobs, with what they dump.
+    pub backups: Vec<crate::backup::Backup>,
     pub edges: Vec<Edge>,
     pub gates: Vec<Gate>,
     pub plans: Vec<DeployPlan>,

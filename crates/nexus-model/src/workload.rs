@@ -186,6 +186,8 @@ pub struct ComposeServiceInfo {
 /// A Compose service's `depends_on` value as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DependsOnDecl {
+    /// The `depends_on` key.
+    pub key: Span,
     pub span: Span,
     /// The short (list) form.
     pub short_form: bool,

@@ -133,6 +133,7 @@ impl Cx<'_> {
             let source = e.value.source();
             let block = short && source.trim_start().starts_with('-') && !source.contains(['#', '$']);
             d.depends_on_decl = Some(DependsOnDecl {
+                key: e.key.span(),
                 span: e.value.span(),
                 short_form: short,
                 block_list_indent: if block { e.value.block_indent() } else { None },

@@ -90,6 +90,7 @@ fn configuration_mappings_and_whole_data() {
         Vec::new(),
         Vec::new(),
         declared,
+        Default::default(),
     );
     let s = &l.platform.structured;
     assert_eq!(s.len(), 1);
