@@ -1,13 +1,18 @@
 //! The `check` pipeline: discover and read (parallel) → model (`nexus_model::load`) → rules
-//! (parallel) → suppressions → sorted, fingerprinted diagnostics. Everything is collected into
-//! vectors in input order and sorted before output, so results do not depend on thread
-//! scheduling.
+//! (parallel) → suppressions → sorted, fingerprinted diagnostics → redaction. Everything is
+//! collected into vectors in input order and sorted before output, so results do not depend on
+//! thread scheduling.
+//!
+//! Nothing outside the checked roots is read ([`nexus_source::roots`]), and the diagnostics of
+//! an [`Outcome`] are already redacted: every reporter, present or future, prints them as they
+//! are; the human reporter also gets the [`Redactor`] for its snippets.
 
 use std::sync::Arc;
 
 use nexus_diagnostics::{self as diagnostics, Diagnostic};
 pub use nexus_model::load::Loaded as Model;
 use nexus_model::load::{self, Input, Options};
+use nexus_report::redact::Redactor;
 use nexus_rules::suppress::{self, Applied, Ignore, Policy};
 use nexus_source::discover::{self, InputKind};
 use nexus_source::{self as source, FileId, Span};
@@ -52,20 +57,28 @@ impl std::ops::Deref for Loaded {
 #[derive(Debug)]
 pub struct Outcome {
     pub loaded: Loaded,
+    /// Redacted ([`Redactor::diagnostics`]).
     pub diagnostics: Vec<Diagnostic>,
     pub suppressed: Vec<(Diagnostic, String)>,
+    /// The run's secrets, for reporters that print source text.
+    pub redactor: Redactor,
 }
 
-/// Reads every input, in parallel, in input order.
-fn read_inputs(paths: &[String], settings: &Settings, io_errors: &mut Vec<IoError>) -> Vec<Input> {
+/// Reads every input under the roots, in parallel, in input order.
+fn read_inputs(
+    paths: &[String],
+    settings: &Settings,
+    io_errors: &mut Vec<IoError>,
+) -> (Vec<Input>, nexus_source::roots::Roots) {
     let found = discover::discover(paths, &settings.exclude);
     io_errors.extend(found.errors.into_iter().map(|e| IoError { path: e.path, message: e.message }));
+    let roots = found.roots;
     let read: Vec<(String, InputKind, std::io::Result<source::ReadResult>)> = found
         .inputs
         .par_iter()
         .map(|i| {
             let r = match &i.path {
-                Some(p) => source::read_path(p, settings.max_file_size),
+                Some(p) => roots.read(p, settings.max_file_size),
                 None => source::read_bounded(std::io::stdin().lock(), settings.max_file_size),
             };
             (i.display.clone(), i.kind, r)
@@ -78,7 +91,7 @@ fn read_inputs(paths: &[String], settings: &Settings, io_errors: &mut Vec<IoErro
             Err(e) => io_errors.push(IoError { path, message: discover::io_message(&e) }),
         }
     }
-    out
+    (out, roots)
 }
 
 /// Reads and models the inputs.
@@ -87,13 +100,13 @@ pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
     let mut model = match spec {
         InputSpec::Memory(files) => load::load_memory(files),
         InputSpec::Paths(paths) => {
-            let inputs = read_inputs(paths, settings, &mut io_errors);
-            load::load(inputs, Options { memory: false, max_file_size: settings.max_file_size })
+            let (inputs, roots) = read_inputs(paths, settings, &mut io_errors);
+            load::load_with(inputs, Options { memory: false, max_file_size: settings.max_file_size }, &roots)
         }
     };
     // The config file, so unused `ignores` entries can be shown in it.
     let config_file = settings.path.as_ref().filter(|_| !settings.ignores.is_empty()).and_then(|p| {
-        let text = std::fs::read_to_string(p).ok()?;
+        let text = crate::config::read(p).ok()?;
         Some(model.add_file(p.to_string_lossy().into_owned(), Arc::from(text)))
     });
     Loaded { model, io_errors, config_file }
@@ -139,9 +152,21 @@ pub fn run_rules(loaded: &Loaded, settings: &Settings) -> (Vec<Diagnostic>, Vec<
     (kept, suppressed)
 }
 
+/// The secrets of a loaded run, as the reporters take them.
+pub fn redactor(loaded: &Loaded) -> Redactor {
+    let secrets = nexus_model::redact::secrets(&loaded.platform);
+    Redactor::new(secrets.spans, secrets.values, nexus_model::redact::private_files(&loaded.platform))
+}
+
 /// Loads and checks.
 pub fn check(spec: &InputSpec, settings: &Settings) -> Outcome {
     let loaded = load(spec, settings);
-    let (diagnostics, suppressed) = run_rules(&loaded, settings);
-    Outcome { loaded, diagnostics, suppressed }
+    let (mut diagnostics, mut suppressed) = run_rules(&loaded, settings);
+    let redactor = redactor(&loaded);
+    redactor.diagnostics(&mut diagnostics);
+    for (d, reason) in &mut suppressed {
+        redactor.diagnostics(std::slice::from_mut(d));
+        *reason = redactor.text(reason).into_owned();
+    }
+    Outcome { loaded, diagnostics, suppressed, redactor }
 }

@@ -9,13 +9,12 @@ use crate::util::{check_paths, summary};
 /// The human report of a fixture directory, without colour, at a fixed width.
 pub fn render(dir: &str) -> String {
     let o = check_paths(&[dir]);
-    let secrets = nexus_model::redact::secret_spans(&o.loaded.platform);
     let mut out = Vec::new();
     human::write(
         &mut out,
         &o.diagnostics,
         &o.loaded.db,
-        &secrets,
+        &o.redactor,
         human::Style { color: false, width: 100 },
         o.loaded.db.len(),
     )

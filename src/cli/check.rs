@@ -2,10 +2,9 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::{CheckArgs, Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, emit, eprint_error};
+use super::{CheckArgs, Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, eprint_error, exit_code, output};
 use crate::check::{self, InputSpec};
 use crate::config::{self, FailOn, Overrides, Settings};
-use nexus_model::redact;
 use nexus_report as report;
 
 /// Resolves the config file and command-line overrides into settings.
@@ -21,7 +20,7 @@ pub(crate) fn settings(
     };
     let file = match &path {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read config `{}`: {e}", p.display()))?;
+            let text = config::read(p).map_err(|e| format!("cannot read config `{}`: {e}", p.display()))?;
             let display = p.to_string_lossy();
             let (cfg, lines) =
                 config::parse_config(&display, &text).map_err(|e| format!("invalid configuration: {e}"))?;
@@ -61,19 +60,28 @@ pub fn run(args: CheckArgs) -> u8 {
             Format::Json => report::json::write(w, diags, db),
             Format::Github => report::github::write(w, diags, db),
             Format::Human => {
-                let secrets = redact::secret_spans(&outcome.loaded.platform);
                 let style = report::human::Style { color, ..Default::default() };
-                report::human::write(w, diags, db, &secrets, style, db.len())
+                report::human::write(w, diags, db, &outcome.redactor, style, db.len())
             }
         }
     };
-    let written = match &args.output {
+    let failing = match settings.fail_on {
+        FailOn::Never => false,
+        FailOn::Severity(min) => diags.iter().any(|d| d.severity >= min),
+    };
+    let run_failed = !outcome.loaded.io_errors.is_empty();
+    match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
-            render(&mut buf, args.color == Color::Always).and_then(|()| std::fs::write(path, &buf)).map_err(|e| {
-                eprint_error(&format!("cannot write `{}`: {e}", path.display()));
-                EXIT_ERROR
-            })
+            match render(&mut buf, args.color == Color::Always).and_then(|()| std::fs::write(path, &buf)) {
+                Err(e) => {
+                    eprint_error(&format!("cannot write `{}`: {e}", path.display()));
+                    EXIT_ERROR
+                }
+                Ok(()) if run_failed => EXIT_ERROR,
+                Ok(()) if failing => EXIT_FINDINGS,
+                Ok(()) => EXIT_OK,
+            }
         }
         None => {
             let color = match args.color {
@@ -81,18 +89,7 @@ pub fn run(args: CheckArgs) -> u8 {
                 Color::Never => false,
                 Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
-            emit(|w| render(w, color))
+            exit_code(output::stdout(|w| render(w, color)), run_failed, failing)
         }
-    };
-    if let Err(code) = written {
-        return code;
     }
-    if !outcome.loaded.io_errors.is_empty() {
-        return EXIT_ERROR;
-    }
-    let failing = match settings.fail_on {
-        FailOn::Never => false,
-        FailOn::Severity(min) => diags.iter().any(|d| d.severity >= min),
-    };
-    if failing { EXIT_FINDINGS } else { EXIT_OK }
 }

@@ -35,15 +35,15 @@ struct Collect {
 
 impl Collect {
     /// The part `[a, b)` of value `v` is secret. Its span is exact when the value is written
-    /// verbatim (plain or quoted without escapes), else the whole value's span.
+    /// verbatim (plain or quoted without escapes); otherwise (a folded script, an interpolated
+    /// value) the value alone is kept, and the reporters find it in the text by its shape or
+    /// its value.
     fn part(&mut self, v: &Spanned<String>, a: usize, b: usize) {
         let src_len = (v.span.end - v.span.start) as usize;
         let quoted = src_len == v.value.len() + 2;
         if src_len == v.value.len() || quoted {
             let offset = u32::from(quoted);
             self.spans.push(Span::new(v.span.file, v.span.start + a as u32 + offset, v.span.start + b as u32 + offset));
-        } else {
-            self.spans.push(v.span);
         }
         if let Some(s) = v.value.get(a..b) {
             self.values.push(s.to_string());

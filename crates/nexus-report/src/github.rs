@@ -6,16 +6,18 @@
 
 use std::io::{self, Write};
 
-use super::positions;
+use super::{escape, positions};
 use nexus_diagnostics::{Diagnostic, Severity};
 use nexus_source::SourceDb;
 
+/// Control characters are escaped first ([`escape`]), then what the workflow-command syntax
+/// needs.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    escape::text(s).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    escape_data(&escape::line(s)).replace(':', "%3A").replace(',', "%2C")
 }
 
 pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Result<()> {
@@ -50,5 +52,7 @@ mod tests {
     fn escaping() {
         assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(escape_data("x\u{1b}]52;c;AA==\u{7}"), "x\\x1b]52;c;AA==\\x07");
+        assert_eq!(escape_property("f\u{1b}[2K.yaml"), "f\\x1b[2K.yaml");
     }
 }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Counts, positions};
+use super::{Counts, escape, positions};
 use nexus_diagnostics::Diagnostic;
 use nexus_source::{SourceDb, Span};
 
@@ -126,6 +126,7 @@ pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Resu
             .collect(),
         summary: Summary { errors: counts.errors, warnings: counts.warnings, infos: counts.infos, files: db.len() },
     };
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+    w.write_all(escape::json(&text).as_bytes())?;
     writeln!(w)
 }

@@ -6,10 +6,13 @@
 //! The public API: [`human::write`], [`json::write`], [`github::write`], the graph renderers in
 //! [`graph`], and [`positions`]/[`Counts`] for callers that summarise.
 
+pub mod escape;
+mod excerpt;
 pub mod github;
 pub mod graph;
 pub mod human;
 pub mod json;
+pub mod redact;
 
 use nexus_diagnostics::{Diagnostic, Severity};
 use nexus_source::{LineCol, SourceDb, Span};
