@@ -171,9 +171,7 @@ pub fn read(path: &Path) -> Result<String, String> {
     }
     let file = std::fs::File::open(path).map_err(|e| nexus_source::discover::io_message(&e))?;
     let mut bytes = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| nexus_source::discover::io_message(&e))?;
+    file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes).map_err(|e| nexus_source::discover::io_message(&e))?;
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
         return Err(format!("larger than {MAX_CONFIG_BYTES} bytes"));
     }
@@ -400,7 +398,8 @@ mod tests {
         assert!(err.to_string().contains("names no rule"), "{err}");
         let cli = Overrides { select: Some(vec![String::new()]), ..Overrides::default() };
         assert!(settings(None, &cli).is_err());
-        let (cfg, l) = parse_config("c", "ignores:\n  - rules: [NX501]\n    reason: r\n    expires: 2027-13-45\n").unwrap();
+        let (cfg, l) =
+            parse_config("c", "ignores:\n  - rules: [NX501]\n    reason: r\n    expires: 2027-13-45\n").unwrap();
         let err = settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("is not a date"), "{err}");
     }

@@ -5,6 +5,9 @@
 //! - `fixtures`: realistic platforms under `fixtures/`, snapshotted.
 //! - `spans`: every reported position is exact.
 //! - `robustness`: hostile inputs are reported, never crash or hang.
+//! - `hostile`: `fixtures/hostile/*`, each against its `expected` diagnostics.
+//! - `hardening`: issue 7 — confinement to the checked roots, secrets in every format, escapes,
+//!   bounded reports and configs, closed pipes; the inputs that need a file system to build.
 //! - `cli`: exit codes, flags, config discovery, stdin.
 //! - `reporters`: output formats against their schemas and each other.
 //! - `deps`: dependency inference and gates on `fixtures/deps/*` scenarios.
@@ -17,6 +20,8 @@ mod cli;
 mod deps;
 mod fixtures;
 mod graph;
+mod hardening;
+mod hostile;
 mod meta;
 mod real;
 mod reporters;

@@ -122,8 +122,9 @@ pub fn secret_spans(p: &Platform) -> Vec<Span> {
 }
 
 /// Names every report shows anyway (workloads, Services, configs, containers, namespaces,
-/// images and their parts): a secret equal to one cannot be hidden by scrubbing it, and
-/// scrubbing it would blank the name everywhere.
+/// projects): a secret equal to one cannot be hidden by scrubbing it, and scrubbing it would
+/// blank the name everywhere. Images are not among them: a `.env` secret interpolated into an
+/// image name must not make itself public.
 fn public_names(p: &Platform) -> std::collections::HashSet<&str> {
     let mut out = std::collections::HashSet::new();
     for w in &p.workloads {
@@ -131,9 +132,6 @@ fn public_names(p: &Platform) -> std::collections::HashSet<&str> {
         out.extend(w.namespace.as_deref());
         for c in w.all_containers() {
             out.insert(c.name.value.as_str());
-            let image = c.image_str();
-            out.insert(image);
-            out.extend(image.split(['/', ':', '@']));
         }
     }
     for e in &p.endpoints {

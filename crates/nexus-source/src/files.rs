@@ -64,7 +64,11 @@ impl Files for DbFiles<'_> {
         let norm = normalize(path);
         if let Some(f) = self.db.find(&norm) {
             // A file refused before is in the database with no text; it stays refused.
-            return if f.text.is_empty() && self.refused(&norm) { Err(Unavailable::Outside(Some(f.id))) } else { Ok(f.id) };
+            return if f.text.is_empty() && self.refused(&norm) {
+                Err(Unavailable::Outside(Some(f.id)))
+            } else {
+                Ok(f.id)
+            };
         }
         if self.memory {
             return Err(Unavailable::Missing);
@@ -83,7 +87,11 @@ impl Files for DbFiles<'_> {
     fn check(&self, path: &str) -> Result<(), Unavailable> {
         let norm = normalize(path);
         if let Some(f) = self.db.find(&norm) {
-            return if f.text.is_empty() && self.refused(&norm) { Err(Unavailable::Outside(Some(f.id))) } else { Ok(()) };
+            return if f.text.is_empty() && self.refused(&norm) {
+                Err(Unavailable::Outside(Some(f.id)))
+            } else {
+                Ok(())
+            };
         }
         if self.memory {
             return Err(Unavailable::Missing);

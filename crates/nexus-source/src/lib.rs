@@ -100,9 +100,16 @@ impl SourceDb {
 /// Why a file's content could not be used as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContentProblem {
-    TooLarge { size: u64, limit: u64 },
-    Binary { offset: u32 },
-    NotUtf8 { offset: u32 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    Binary {
+        offset: u32,
+    },
+    NotUtf8 {
+        offset: u32,
+    },
     /// A symlink (or a path through one) that leads outside the checked roots ([`roots`]).
     Outside,
 }

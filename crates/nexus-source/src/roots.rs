@@ -10,10 +10,29 @@
 
 use std::path::{Path, PathBuf};
 
-/// The directories a run may read under, resolved.
+/// The directories a run may read under: resolved, and as given (absolute, `..` removed), so
+/// that a path can be refused before the file system is asked anything about it.
 #[derive(Clone, Debug, Default)]
 pub struct Roots {
     dirs: Vec<PathBuf>,
+    given: Vec<PathBuf>,
+}
+
+/// `path` made absolute (against the working directory) with `.` and `..` removed as text.
+fn lexical(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 /// Why a path may not be read.
@@ -28,38 +47,42 @@ pub enum Refusal {
 impl Roots {
     /// The roots for command-line paths (see the module docs).
     pub fn for_args(args: &[String]) -> Roots {
-        let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
-        let mut dirs = Vec::new();
+        let cwd = std::env::current_dir().ok();
+        let cwd_resolved = cwd.as_ref().and_then(|d| d.canonicalize().ok());
+        let (mut dirs, mut given) = (Vec::new(), Vec::new());
         for arg in args {
-            let root = if arg == "-" {
+            let path = Path::new(arg);
+            let dir = if arg == "-" {
                 cwd.clone()
+            } else if path.is_dir() {
+                Some(path.to_path_buf())
             } else {
-                let path = Path::new(arg);
-                if path.is_dir() {
-                    path.canonicalize().ok()
-                } else {
-                    // The file's directory, resolved; not the file, which may be a link out.
-                    let parent = match path.parent() {
-                        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                        _ => PathBuf::from("."),
-                    };
-                    let parent = parent.canonicalize().ok();
-                    match (&cwd, parent) {
-                        (Some(c), Some(p)) if p.starts_with(c) => Some(c.clone()),
-                        (_, p) => p,
-                    }
+                // The file's directory, resolved; not the file, which may be a link out.
+                let parent = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                match (&cwd_resolved, parent.canonicalize()) {
+                    (Some(c), Ok(p)) if p.starts_with(c) => cwd.clone(),
+                    _ => Some(parent),
                 }
             };
-            dirs.extend(root);
+            let Some(dir) = dir else { continue };
+            dirs.extend(dir.canonicalize().ok());
+            given.extend(lexical(&dir));
         }
-        Roots::new(dirs)
+        let mut roots = Roots::new(dirs);
+        given.sort();
+        given.dedup();
+        roots.given = given;
+        roots
     }
 
     /// Roots from directories that are already resolved.
     pub fn new(mut dirs: Vec<PathBuf>) -> Roots {
         dirs.sort();
         dirs.dedup();
-        Roots { dirs }
+        Roots { given: dirs.clone(), dirs }
     }
 
     pub fn dirs(&self) -> &[PathBuf] {
@@ -71,8 +94,14 @@ impl Roots {
         self.dirs.iter().any(|d| resolved.starts_with(d))
     }
 
-    /// Resolves `path` (every symlink on the way) and checks that it lies under a root.
+    /// Resolves `path` (every symlink on the way) and checks that it lies under a root. A path
+    /// that names a place outside the roots as written is refused before the file system is
+    /// asked anything (whether `/etc/shadow` exists is not the report's business).
     pub fn resolve(&self, path: &Path) -> Result<PathBuf, Refusal> {
+        let written = lexical(path).ok_or(Refusal::Outside)?;
+        if !self.dirs.iter().chain(&self.given).any(|d| written.starts_with(d)) {
+            return Err(Refusal::Outside);
+        }
         let resolved = path.canonicalize().map_err(Refusal::Io)?;
         if self.contains(&resolved) { Ok(resolved) } else { Err(Refusal::Outside) }
     }
@@ -82,10 +111,9 @@ impl Roots {
     pub fn read(&self, path: &Path, limit: u64) -> std::io::Result<crate::ReadResult> {
         match self.resolve(path) {
             Ok(resolved) => crate::read_path(&resolved, limit),
-            Err(Refusal::Outside) => Ok(crate::ReadResult {
-                text: std::sync::Arc::from(""),
-                problem: Some(crate::ContentProblem::Outside),
-            }),
+            Err(Refusal::Outside) => {
+                Ok(crate::ReadResult { text: std::sync::Arc::from(""), problem: Some(crate::ContentProblem::Outside) })
+            }
             Err(Refusal::Io(e)) => Err(e),
         }
     }

@@ -209,19 +209,16 @@ fn env_file<'s>(
     problems: &mut Vec<InputProblem>,
     service: &str,
 ) -> &'s LoadedEnvFile {
-    shared
-        .env_files
-        .entry((path.to_string(), env_idx))
-        .or_insert_with(|| {
-            let id = fs.open(path)?;
-            let text = fs.db().get(id).text.clone();
-            let lookup = |k: &str| env.vars.value(k).map(str::to_string);
-            let (entries, errors) = env_file::parse(id, &text, &lookup);
-            for e in errors {
-                problems.push(problem(e.span, e.message, e.help, service));
-            }
-            Ok((id, entries))
-        })
+    shared.env_files.entry((path.to_string(), env_idx)).or_insert_with(|| {
+        let id = fs.open(path)?;
+        let text = fs.db().get(id).text.clone();
+        let lookup = |k: &str| env.vars.value(k).map(str::to_string);
+        let (entries, errors) = env_file::parse(id, &text, &lookup);
+        for e in errors {
+            problems.push(problem(e.span, e.message, e.help, service));
+        }
+        Ok((id, entries))
+    })
 }
 
 /// Why an `env_file` is not read, when that is a problem: a required file that does not exist
@@ -239,7 +236,10 @@ fn env_file_problem(f: &EnvFileRef, why: &Unavailable, service: &str) -> Option<
             format!("`env_file` `{path}` is outside the checked directories; it is not read"),
             "nexus-lint reads only files under the paths it is given: check the directory that holds it too, or move the file into the project.",
         ),
-        Unavailable::Unreadable(why) => (format!("`env_file` `{path}` cannot be read: {why}"), "Make the file readable text, or remove the reference."),
+        Unavailable::Unreadable(why) => (
+            format!("`env_file` `{path}` cannot be read: {why}"),
+            "Make the file readable text, or remove the reference.",
+        ),
     };
     Some(problem(f.path.span, message, Some(help.into()), service))
 }

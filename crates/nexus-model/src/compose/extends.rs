@@ -167,7 +167,10 @@ impl Extender {
                     Err(why) => {
                         let message = match why {
                             Unavailable::Outside(_) => {
-                                format!("`extends` file `{}` is outside the checked directories; it is not read", f.value)
+                                format!(
+                                    "`extends` file `{}` is outside the checked directories; it is not read",
+                                    f.value
+                                )
                             }
                             Unavailable::Missing => format!("`extends` file `{}` does not exist", f.value),
                             Unavailable::Unreadable(e) => format!("`extends` file `{}` cannot be read: {e}", f.value),

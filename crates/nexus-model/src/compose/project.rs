@@ -25,10 +25,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::Files;
-use nexus_source::files::Unavailable;
 use super::env_file::{self, DotenvEntry};
 use super::interpolate::Vars;
 use crate::{InputProblem, InputProblemKind, Spanned};
+use nexus_source::files::Unavailable;
 use nexus_source::yaml::{self, Limits, YamlFile};
 use nexus_source::{FileId, Span};
 

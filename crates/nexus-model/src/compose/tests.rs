@@ -853,10 +853,16 @@ fn long_extends_chains_are_linear() {
 /// Regression (issue 7): negative replica counts are reported.
 #[test]
 fn negative_replicas_are_reported() {
-    let r = run(&[("compose.yaml", "services:\n  a:\n    image: x:1\n    deploy:\n      replicas: -2\n  b:\n    image: x:1\n    scale: -1\n")]);
+    let r = run(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: x:1\n    deploy:\n      replicas: -2\n  b:\n    image: x:1\n    scale: -1\n",
+    )]);
     let msgs: Vec<(&str, String)> = r.problems().into_iter().map(|p| (p.1, p.2)).collect();
     assert_eq!(
         msgs,
-        [("-2", "`replicas` must not be negative, found `-2`".to_string()), ("-1", "`scale` must not be negative, found `-1`".to_string())]
+        [
+            ("-2", "`replicas` must not be negative, found `-2`".to_string()),
+            ("-1", "`scale` must not be negative, found `-1`".to_string())
+        ]
     );
 }

@@ -606,7 +606,10 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n    - name: c\n      image: i:1\n      env:\n        - {name: DB_PASSWORD, value: 918273645}\n        - {name: MODE, value: 42}\n",
         );
         let msgs: Vec<&str> = v.iter().map(|x| x.message.as_str()).collect();
-        assert!(msgs.iter().any(|m| m.contains("`value` must be a string, found integer (its value is not shown")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("`value` must be a string, found integer (its value is not shown")),
+            "{msgs:?}"
+        );
         assert!(!msgs.iter().any(|m| m.contains("918273645")), "{msgs:?}");
         assert!(msgs.iter().any(|m| m.contains("found integer `42`")), "{msgs:?}");
         let (v, _) = check("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  token: 918273645\n");

@@ -1,0 +1,32 @@
+//! Today's shell readers, through their public entry point (loading): a deploy script (deploy
+//! plans) and a container command (waits) next to a manifest it can refer to. The input is the
+//! script, then after a NUL byte the container's `sh -c` command.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let mut parts = data.splitn(2, |&b| b == 0);
+    let script = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let command = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let manifest = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api}}\nspec:\n  selector: {{matchLabels: {{app: api}}}}\n  template:\n    metadata: {{labels: {{app: api}}}}\n    spec:\n      initContainers:\n        - name: wait\n          image: busybox:1.36\n          command: [\"sh\", \"-c\", {}]\n      containers: [{{name: api, image: api:1}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: db}}\nspec:\n  selector: {{app: db}}\n  ports: [{{port: 5432}}]\n",
+        serde_json_string(&command)
+    );
+    let _ = nexus_model::load::load_memory(&[("deploy/deploy.sh".into(), script), ("k8s/app.yaml".into(), manifest)]);
+});
+
+/// A YAML double-quoted scalar holding `s` (JSON string syntax is valid YAML).
+fn serde_json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
