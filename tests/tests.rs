@@ -12,6 +12,7 @@
 //! - `reporters`: output formats against their schemas and each other.
 //! - `deps`: dependency inference and gates on `fixtures/deps/*` scenarios.
 //! - `graph`: the `graph` command in each format.
+//! - `properties`: the fuzz targets' properties over generated repositories (proptest).
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
 
@@ -23,6 +24,7 @@ mod graph;
 mod hardening;
 mod hostile;
 mod meta;
+mod properties;
 mod real;
 mod reporters;
 mod robustness;

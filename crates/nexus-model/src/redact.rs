@@ -116,15 +116,22 @@ pub fn secrets(p: &Platform) -> Secrets {
     Secrets { spans, values }
 }
 
+/// Is the value written as it is (plain, or quoted without escapes)?
+fn verbatim(v: &Spanned<String>) -> bool {
+    let len = (v.span.end - v.span.start) as usize;
+    len == v.value.len() || len == v.value.len() + 2
+}
+
 /// Every span that holds a secret value, sorted.
 pub fn secret_spans(p: &Platform) -> Vec<Span> {
     secrets(p).spans
 }
 
 /// Names every report shows anyway (workloads, Services, configs, containers, namespaces,
-/// projects): a secret equal to one cannot be hidden by scrubbing it, and scrubbing it would
-/// blank the name everywhere. Images are not among them: a `.env` secret interpolated into an
-/// image name must not make itself public.
+/// projects, images written as they are): a secret equal to one cannot be hidden by scrubbing
+/// it, and scrubbing it would blank the name everywhere (`MYSQL_PASSWORD=nextcloud` next to
+/// `image: nextcloud`). An image whose value differs from its text is interpolated, and its parts
+/// are not public: a `.env` secret interpolated into an image name must not make itself public.
 fn public_names(p: &Platform) -> std::collections::HashSet<&str> {
     let mut out = std::collections::HashSet::new();
     for w in &p.workloads {
@@ -132,6 +139,9 @@ fn public_names(p: &Platform) -> std::collections::HashSet<&str> {
         out.extend(w.namespace.as_deref());
         for c in w.all_containers() {
             out.insert(c.name.value.as_str());
+            if let Some(image) = c.image.as_ref().filter(|i| verbatim(i)) {
+                out.extend(image.value.split(['/', ':', '@']));
+            }
         }
     }
     for e in &p.endpoints {

@@ -96,7 +96,7 @@ impl Redactor {
             .take_while(|s| s.file == file)
             .map(|s| (s.start as usize, s.end as usize))
             .collect();
-        ranges.extend(nexus_source::secrets::find(text));
+        ranges.extend(nexus_source::secrets::find_in_source(text));
         ranges.extend(self.value_ranges(text, ANYWHERE));
         if ranges.is_empty() {
             return Cow::Borrowed(text);

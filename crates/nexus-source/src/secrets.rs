@@ -148,6 +148,73 @@ pub fn find(text: &str) -> Vec<(usize, usize)> {
     merged
 }
 
+/// Values that say nothing when shown, whatever their key's name (`automountServiceAccountToken:
+/// false`).
+fn inert(v: &str) -> bool {
+    const WORDS: &[&str] = &["true", "false", "yes", "no", "on", "off", "null", "~", "|", ">", "|-", ">-", "[]", "{}"];
+    WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+}
+
+/// What [`find`] sees, and in YAML text also `key: value` with a credential-named key: the
+/// values of a document that could not be parsed (and so was never modelled) are still
+/// blanked in the snippet of its syntax error. A plain value runs to the end of its line (or
+/// of its flow collection entry); a quoted one to its closing quote.
+pub fn find_in_source(text: &str) -> Vec<(usize, usize)> {
+    let mut out = find(text);
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let lb = line.as_bytes();
+        let mut i = 0;
+        while let Some(colon) = lb[i..].iter().position(|&c| c == b':').map(|c| i + c) {
+            i = colon + 1;
+            if lb.get(colon + 1) != Some(&b' ') {
+                continue;
+            }
+            let key_start =
+                lb[..colon].iter().rposition(|&c| !(is_name_byte(c) || c == b'"' || c == b'\'')).map_or(0, |k| k + 1);
+            let key = line[key_start..colon].trim_matches(['"', '\'']);
+            if !secret_key(key) {
+                continue;
+            }
+            let mut v = colon + 1;
+            while v < lb.len() && lb[v] == b' ' {
+                v += 1;
+            }
+            let flow = lb[..key_start].iter().any(|&c| c == b'{' || c == b'[');
+            let (s, e) = match lb.get(v) {
+                Some(b'"' | b'\'') => match value_at(lb, v) {
+                    Some(r) => r,
+                    None => continue,
+                },
+                _ => {
+                    let stop = |j: usize| {
+                        matches!(lb[j], b'\n' | b'\r')
+                            || (lb[j] == b'#' && j > 0 && lb[j - 1] == b' ')
+                            || (flow && matches!(lb[j], b',' | b'}' | b']'))
+                    };
+                    let e = (v..lb.len()).find(|&j| stop(j)).unwrap_or(lb.len());
+                    (v, v + line[v..e].trim_end().len())
+                }
+            };
+            let value = &line[s..e];
+            if e > s && !value.starts_with('$') && !inert(value) {
+                out.push((line_start + s, line_start + e));
+            }
+            i = e.max(i);
+        }
+        line_start += line.len();
+    }
+    out.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(out.len());
+    for (s, e) in out {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged
+}
+
 /// `text` with every credential [`find`] sees replaced by `****`.
 pub fn scrub(text: &str) -> std::borrow::Cow<'_, str> {
     let found = find(text);
@@ -205,6 +272,13 @@ mod tests {
         assert_eq!(shown("PGPASSWORD=Hunter2 psql -h db"), "PGPASSWORD=**** psql -h db");
         assert_eq!(shown("redis://:Hunter2@cache:6379/0 and more"), "redis://:****@cache:6379/0 and more");
         assert_eq!(shown("amqp://u:p%40ss@mq/vhost"), "amqp://u:****@mq/vhost");
+    }
+
+    #[test]
+    fn yaml_keys_in_source() {
+        let text = "stringData: {password: \"Zq-quoted\", user: u}\npassword: Zq plain value # note\nsecretKeyRef: {name: db}\nautomountServiceAccountToken: false\napi_token: 'Zq-single'\nDB_PASSWORD: ${DB_PASSWORD}\n";
+        let shown: Vec<&str> = find_in_source(text).iter().map(|&(a, b)| &text[a..b]).collect();
+        assert_eq!(shown, ["Zq-quoted", "Zq plain value", "Zq-single"]);
     }
 
     #[test]
