@@ -198,7 +198,7 @@ impl SourceCode for Excerpt {
         }
         let (before, after) = (before.min(self.context), after.min(self.context));
         let first = self.piece_at(span.offset());
-        let last = self.piece_at((span.offset() + span.len()).saturating_sub(usize::from(span.len() > 0)));
+        let last = self.piece_at((span.offset() + span.len()).saturating_sub(usize::from(!span.is_empty())));
         let run = |i: usize| self.pieces[i].run;
         let mut a = first;
         while a > 0 && first - a < before && run(a - 1) == run(first) {

@@ -59,7 +59,11 @@ impl Redactor {
         let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
         m.find_iter(text)
             .filter(|x| x.end() - x.start() >= min)
-            .filter(|x| x.end() - x.start() >= ANYWHERE || (!(x.start() > 0 && word(x.start() - 1)) && !word(x.end())))
+            .filter(|x| {
+                let before = x.start() > 0 && word(x.start() - 1);
+                let alone = !before && !word(x.end());
+                x.end() - x.start() >= ANYWHERE || alone
+            })
             .map(|x| (x.start(), x.end()))
             .collect()
     }
