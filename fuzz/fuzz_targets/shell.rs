@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let script = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
     let command = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
     let manifest = format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api}}\nspec:\n  selector: {{matchLabels: {{app: api}}}}\n  template:\n    metadata: {{labels: {{app: api}}}}\n    spec:\n      initContainers:\n        - name: wait\n          image: busybox:1.36\n          command: [\"sh\", \"-c\", {}]\n      containers: [{{name: api, image: api:1}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: db}}\nspec:\n  selector: {{app: db}}\n  ports: [{{port: 5432}}]\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: api}}\nspec:\n  initContainers: [{{name: wait, image: busybox, command: [sh, -c, {}]}}]\n  containers: [{{name: api, image: api}}]\n---\napiVersion: v1\nkind: Service\nmetadata: {{name: db}}\nspec: {{selector: {{app: db}}, ports: [{{port: 5432}}]}}\n",
         serde_json_string(&command)
     );
     let _ = nexus_model::load::load_memory(&[("deploy/deploy.sh".into(), script), ("k8s/app.yaml".into(), manifest)]);

@@ -37,7 +37,8 @@ pub fn stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<Delive
 }
 
 /// After the last write to a pipe: waits until the reader has read everything (All) or has
-/// closed its end with bytes unread (ReaderGone). Anything but a pipe is All at once.
+/// closed its end with bytes unread (ReaderGone), at most [`LINGER`]. Anything but a pipe is
+/// All at once.
 #[cfg(unix)]
 fn linger() -> Delivered {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -50,17 +51,21 @@ fn linger() -> Delivered {
     }
     let deadline = std::time::Instant::now() + LINGER;
     loop {
+        // Bytes still in the pipe: none once the reader has taken them all, whatever it does
+        // next (a reader that took everything did not cut the report short).
+        if !matches!(rustix::io::ioctl_fionread(fd), Ok(n) if n > 0) {
+            return Delivered::All;
+        }
+        // The reader's end closed with bytes unread: a closed pipe.
         let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
         let zero = Timespec { tv_sec: 0, tv_nsec: 0 };
         if poll(&mut fds, Some(&zero)).is_ok() && fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP) {
             return Delivered::ReaderGone;
         }
-        // Bytes still in the pipe; 0 once the reader has taken them all.
-        match rustix::io::ioctl_fionread(fd) {
-            Ok(0) | Err(_) => return Delivered::All,
-            Ok(_) if std::time::Instant::now() >= deadline => return Delivered::All,
-            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(2)),
+        if std::time::Instant::now() >= deadline {
+            return Delivered::All;
         }
+        std::thread::sleep(std::time::Duration::from_millis(2));
     }
 }
 
