@@ -139,6 +139,11 @@ fn nothing_outside_the_roots_is_read() {
     assert!(has(&doc, "NX003", ".env", "`.env` is a symlink that leads outside"));
     assert!(has(&doc, "NX501", "k8s/app.yaml", "latest"), "the rest is still checked: {doc:#}");
     assert_eq!(run_in(&repo, &["check", ".", "--no-config"]).status.code(), Some(1), "findings, not an I/O error");
+    // Given by name, as the pre-commit hook gives changed files, the links are refused too.
+    let out = run_in(&repo, &["check", "creds.yaml", "env.yaml", "k8s/app.yaml", "--format", "json", "--no-config"]);
+    let named: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(has(&named, "NX001", "creds.yaml", "leads outside") && has(&named, "NX001", "env.yaml", "leads outside"));
+    assert!(!stdout(&out).contains("CANARY") && !stderr(&out).contains("CANARY"));
 
     // What was read: every file in the source database is under the root, and none holds a canary.
     let spec = nexus_lint::check::InputSpec::Paths(vec![repo.to_string_lossy().into_owned()]);
