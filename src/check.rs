@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use nexus_diagnostics::{self as diagnostics, Diagnostic};
+use nexus_diagnostics::{self as diagnostics, Diagnostic, Suppressed};
 pub use nexus_model::load::Loaded as Model;
 use nexus_model::load::{self, Input, Options};
 use nexus_report::redact::Redactor;
@@ -59,15 +59,21 @@ pub struct Outcome {
     pub loaded: Loaded,
     /// Redacted ([`Redactor::diagnostics`]).
     pub diagnostics: Vec<Diagnostic>,
-    pub suppressed: Vec<(Diagnostic, String)>,
+    /// Findings that suppressions accepted, fingerprinted like the others (redacted too).
+    pub suppressed: Vec<Suppressed>,
     /// The run's secrets, for reporters that print source text.
     pub redactor: Redactor,
 }
+
+/// Text that stands in for a file's content on disk, by path as discovered (`nexus-lint fix`
+/// re-checks its edits before writing them).
+pub type Overlay = std::collections::BTreeMap<String, Arc<str>>;
 
 /// Reads every input under the roots, in parallel, in input order.
 fn read_inputs(
     paths: &[String],
     settings: &Settings,
+    overlay: &Overlay,
     io_errors: &mut Vec<IoError>,
 ) -> (Vec<Input>, nexus_source::roots::Roots) {
     let found = discover::discover(paths, &settings.exclude);
@@ -78,6 +84,9 @@ fn read_inputs(
         .par_iter()
         .map(|i| {
             let r = match &i.path {
+                Some(_) if overlay.contains_key(&i.display) => {
+                    Ok(source::ReadResult { text: overlay[&i.display].clone(), problem: None })
+                }
                 Some(p) => roots.read(p, settings.max_file_size),
                 None => source::read_bounded(std::io::stdin().lock(), settings.max_file_size),
             };
@@ -96,12 +105,20 @@ fn read_inputs(
 
 /// Reads and models the inputs.
 pub fn load(spec: &InputSpec, settings: &Settings) -> Loaded {
+    load_with(spec, settings, &Overlay::new())
+}
+
+/// [`load`], with some files' text replaced.
+pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Loaded {
     let mut io_errors = Vec::new();
     let mut model = match spec {
-        InputSpec::Memory(files) => load::load_memory(files),
+        InputSpec::Memory(files) if settings.roles.is_empty() => load::load_memory(files),
+        InputSpec::Memory(files) => load::load_memory_with(files, settings.roles.clone()),
         InputSpec::Paths(paths) => {
-            let (inputs, roots) = read_inputs(paths, settings, &mut io_errors);
-            load::load_with(inputs, Options { memory: false, max_file_size: settings.max_file_size }, &roots)
+            let (inputs, roots) = read_inputs(paths, settings, overlay, &mut io_errors);
+            let options =
+                Options { memory: false, max_file_size: settings.max_file_size, roles: settings.roles.clone() };
+            load::load_with(inputs, options, &roots)
         }
     };
     // The config file, so unused `ignores` entries can be shown in it.
@@ -133,12 +150,33 @@ fn ignores(loaded: &Loaded, settings: &Settings) -> Vec<Ignore> {
         .collect()
 }
 
-/// Runs the enabled rules over a loaded platform, then suppressions and ordering.
-pub fn run_rules(loaded: &Loaded, settings: &Settings) -> (Vec<Diagnostic>, Vec<(Diagnostic, String)>) {
+/// The enabled rules' findings, before suppressions.
+pub fn rule_findings(loaded: &Loaded, settings: &Settings) -> Vec<Diagnostic> {
+    nexus_rules::run(&loaded.platform, &|r| settings.is_enabled(r.code), &|r| settings.severity.get(r.code).copied())
+}
+
+/// Runs the enabled rules over a loaded platform, then suppressions and ordering. The
+/// simulation's rules (NX9xx) report nothing here, so their suppressions are not judged.
+pub fn run_rules(loaded: &Loaded, settings: &Settings) -> (Vec<Diagnostic>, Vec<Suppressed>) {
+    finish(loaded, settings, rule_findings(loaded, settings), &|code| !is_simulation(code))
+}
+
+/// A code the simulator reports (NX901–NX906).
+pub fn is_simulation(code: &str) -> bool {
+    nexus_rules::by_code(code).is_some_and(|r| r.family == nexus_rules::Family::Simulation)
+}
+
+/// Suppressions, ordering and fingerprints over findings; `judged` says which rules' unused
+/// suppressions may be reported (those that ran).
+pub fn finish(
+    loaded: &Loaded,
+    settings: &Settings,
+    raw: Vec<Diagnostic>,
+    judged: &dyn Fn(&str) -> bool,
+) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     let platform = &loaded.platform;
-    let raw = nexus_rules::run(platform, &|r| settings.is_enabled(r.code), &|r| settings.severity.get(r.code).copied());
     let ignores = ignores(loaded, settings);
-    let enabled = |code: &str| settings.is_enabled(code);
+    let enabled = |code: &str| settings.is_enabled(code) && (code == "NX006" || judged(code));
     let policy = Policy { ignores: &ignores, today: &settings.today, enabled: &enabled };
     let Applied { mut kept, mut suppressed } = suppress::apply(raw, platform, &policy);
     if let Some(&sev) = settings.severity.get("NX006") {
@@ -148,7 +186,7 @@ pub fn run_rules(loaded: &Loaded, settings: &Settings) -> (Vec<Diagnostic>, Vec<
     }
     let locate = |s: Span| loaded.locate(s);
     diagnostics::finalize(&mut kept, &loaded.db, &locate);
-    suppressed.sort_by(|a, b| (a.0.span(), a.0.code).cmp(&(b.0.span(), b.0.code)));
+    diagnostics::finalize_suppressed(&mut suppressed, &loaded.db, &locate);
     (kept, suppressed)
 }
 
@@ -160,13 +198,24 @@ pub fn redactor(loaded: &Loaded) -> Redactor {
 
 /// Loads and checks.
 pub fn check(spec: &InputSpec, settings: &Settings) -> Outcome {
-    let loaded = load(spec, settings);
-    let (mut diagnostics, mut suppressed) = run_rules(&loaded, settings);
+    check_with(spec, settings, &Overlay::new())
+}
+
+/// [`check`], with some files' text replaced.
+pub fn check_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Outcome {
+    let loaded = load_with(spec, settings, overlay);
+    let (diagnostics, suppressed) = run_rules(&loaded, settings);
+    outcome(loaded, diagnostics, suppressed)
+}
+
+/// An outcome from loaded inputs and their findings, redacted: every reporter, present or
+/// future, prints its diagnostics as they are.
+pub fn outcome(loaded: Loaded, mut diagnostics: Vec<Diagnostic>, mut suppressed: Vec<Suppressed>) -> Outcome {
     let redactor = redactor(&loaded);
     redactor.diagnostics(&mut diagnostics);
-    for (d, reason) in &mut suppressed {
-        redactor.diagnostics(std::slice::from_mut(d));
-        *reason = redactor.text(reason).into_owned();
+    for s in &mut suppressed {
+        redactor.diagnostics(std::slice::from_mut(&mut s.diagnostic));
+        s.justification = redactor.text(&s.justification).into_owned();
     }
     Outcome { loaded, diagnostics, suppressed, redactor }
 }

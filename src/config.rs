@@ -1,5 +1,5 @@
 //! `.nexus-lint.yaml`: rule selection and severities, excludes, per-resource ignores with a
-//! reason and optional expiry. Found from the working directory upward, or given by `--config`.
+//! reason and optional expiry, simulation settings. Found from the working directory upward, or given by `--config`.
 //! It is read with the same spanned YAML reader as manifests, so a mistake in it is reported
 //! with its line and column.
 
@@ -12,7 +12,11 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use nexus_diagnostics::Severity;
+use nexus_model::Role;
+use nexus_model::roles::RoleOverride;
 use nexus_rules::{self as rules, RuleMeta};
+use nexus_sim::defaults::{BackoffProfile, Timing};
+use nexus_sim::dist::{Dist, parse_dist, parse_duration};
 use nexus_source::yaml::{Limits, de, parse};
 use nexus_source::{FileId, LineIndex};
 
@@ -43,6 +47,215 @@ pub struct ConfigFile {
     /// Findings to accept, each with a reason.
     #[serde(default)]
     pub ignores: Vec<IgnoreEntry>,
+    /// Roles for workloads whose role nexus-lint cannot tell (a proxy, observability tooling,
+    /// a datastore under another name).
+    #[serde(default)]
+    pub roles: Vec<RoleEntry>,
+    /// Simulation settings (`nexus-lint simulate`, `check --simulate`).
+    #[serde(default)]
+    pub simulate: SimulateConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RoleEntry {
+    /// Resource identity (`compose:edge`, `Deployment/shop/gateway`); `*` globs allowed.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// Image of the workload's main container (`ghcr.io/acme/gateway:*`); `*` globs allowed.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// The role: server, datastore, cache, queue, migration, one-shot, proxy, observability or
+    /// admin.
+    pub role: String,
+}
+
+/// `simulate:` as written. Every value is checked as it is read, so a mistake is reported at its
+/// line and column.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SimulateConfig {
+    /// Monte Carlo trials of `simulate` (default 10,000).
+    pub trials: Option<u64>,
+    /// The master seed (default: a new one each run, printed).
+    pub seed: Option<u64>,
+    /// Kubelet CrashLoopBackOff profile: `classic`, `reduced-decay`, `node-max=30s`.
+    pub profile: Option<ProfileValue>,
+    /// NX904's deadline: every required workload must be ready by then (default 15m).
+    pub deadline: Option<DurationValue>,
+    /// `cached` (default) or `cold` image pulls.
+    pub images: Option<Images>,
+    /// `check` also runs a short simulation.
+    pub on_check: Option<bool>,
+    /// Trials of that short simulation (default 1,000).
+    pub check_trials: Option<u64>,
+    /// The deploy script to follow when several are read.
+    pub deploy_script: Option<String>,
+    /// Compose starts with `docker compose up --wait`.
+    pub compose_wait: Option<bool>,
+    /// Durations the manifests and annotations do not give.
+    #[serde(default)]
+    pub defaults: SimDefaults,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SimDefaults {
+    pub app_start: Option<DistValue>,
+    pub one_shot: Option<DistValue>,
+    pub migration: Option<DistValue>,
+    pub crash_after_refused: Option<DistValue>,
+    pub connect_after: Option<DistValue>,
+    pub schedule: Option<DistValue>,
+    pub image_pull: Option<DistValue>,
+    pub api_create: Option<DistValue>,
+    pub controller_reaction: Option<DistValue>,
+    pub endpoint_programming: Option<DistValue>,
+    pub kubelet_jitter: Option<DistValue>,
+    pub compose_start: Option<DistValue>,
+    pub poll: Option<DurationValue>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Images {
+    Cached,
+    Cold,
+}
+
+/// A duration distribution (`12`, `500ms`, `5..30`, `lognormal(5, 20)`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct DistValue(pub Dist);
+
+/// A single duration (`30`, `90s`, `15m`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct DurationValue(pub u64);
+
+/// A kubelet backoff profile.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ProfileValue(pub BackoffProfile);
+
+/// Reads a scalar as text (YAML `5` and `"5"` alike).
+struct Scalar;
+
+impl serde::de::Visitor<'_> for Scalar {
+    type Value = String;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a duration")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for DistValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = d.deserialize_any(Scalar)?;
+        parse_dist(&s).map(DistValue).map_err(serde::de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = d.deserialize_any(Scalar)?;
+        parse_duration(&s)
+            .map(DurationValue)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a duration (`30`, `90s`, `15m`)")))
+    }
+}
+
+impl<'de> Deserialize<'de> for ProfileValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = d.deserialize_any(Scalar)?;
+        BackoffProfile::parse(&s).map(ProfileValue).ok_or_else(|| {
+            serde::de::Error::custom(format!("profile `{s}`: use classic, reduced-decay or node-max=<duration>"))
+        })
+    }
+}
+
+/// Validated simulation settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimSettings {
+    pub trials: u64,
+    pub check_trials: u64,
+    pub seed: Option<u64>,
+    pub profile: BackoffProfile,
+    pub deadline_ms: u64,
+    pub timing: Timing,
+    pub on_check: bool,
+    pub deploy_script: Option<String>,
+    pub compose_wait: bool,
+}
+
+/// `simulate` runs this many trials unless told otherwise (research C6.1: "Default N = 10,000").
+pub const DEFAULT_TRIALS: u64 = 10_000;
+/// `check --simulate` runs a short simulation.
+pub const DEFAULT_CHECK_TRIALS: u64 = 1_000;
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        SimSettings {
+            trials: DEFAULT_TRIALS,
+            check_trials: DEFAULT_CHECK_TRIALS,
+            seed: None,
+            profile: BackoffProfile::Classic,
+            deadline_ms: nexus_sim::defaults::STALL_DEADLINE_MS,
+            timing: Timing::default(),
+            on_check: false,
+            deploy_script: None,
+            compose_wait: false,
+        }
+    }
+}
+
+impl SimSettings {
+    fn from_config(c: &SimulateConfig) -> SimSettings {
+        let mut s = SimSettings::default();
+        s.trials = c.trials.unwrap_or(s.trials);
+        s.check_trials = c.check_trials.unwrap_or(s.check_trials);
+        s.seed = c.seed;
+        s.profile = c.profile.map_or(s.profile, |p| p.0);
+        s.deadline_ms = c.deadline.map_or(s.deadline_ms, |d| d.0);
+        s.on_check = c.on_check.unwrap_or(false);
+        s.deploy_script = c.deploy_script.clone();
+        s.compose_wait = c.compose_wait.unwrap_or(false);
+        if c.images == Some(Images::Cold) {
+            s.timing.image_pull = Timing::COLD_PULL;
+        }
+        let d = &c.defaults;
+        let t = &mut s.timing;
+        for (slot, v) in [
+            (&mut t.app_listen, d.app_start),
+            (&mut t.one_shot_run, d.one_shot),
+            (&mut t.migration, d.migration),
+            (&mut t.crash_after_refused, d.crash_after_refused),
+            (&mut t.connect_at, d.connect_after),
+            (&mut t.schedule, d.schedule),
+            (&mut t.image_pull, d.image_pull),
+            (&mut t.api_create, d.api_create),
+            (&mut t.controller_reaction, d.controller_reaction),
+            (&mut t.endpoint_programming, d.endpoint_programming),
+            (&mut t.kubelet_jitter, d.kubelet_jitter),
+            (&mut t.compose_start, d.compose_start),
+        ] {
+            if let Some(v) = v {
+                *slot = v.0;
+            }
+        }
+        if let Some(p) = d.poll {
+            t.poll_ms = p.0.max(1);
+        }
+        s
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,6 +316,9 @@ pub struct Settings {
     pub path: Option<PathBuf>,
     /// Today's date (`YYYY-MM-DD`), for expiry; fixed in tests.
     pub today: String,
+    /// Roles set by `roles:`.
+    pub roles: Vec<RoleOverride>,
+    pub simulate: SimSettings,
 }
 
 impl Default for Settings {
@@ -116,6 +332,8 @@ impl Default for Settings {
             ignores: Vec::new(),
             path: None,
             today: today(),
+            roles: Vec::new(),
+            simulate: SimSettings::default(),
         }
     }
 }
@@ -294,6 +512,19 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
     if let Some(m) = cfg.max_file_size {
         s.max_file_size = m;
     }
+    for r in &cfg.roles {
+        let role = Role::parse(r.role.trim()).ok_or_else(|| {
+            ConfigError::new(format!(
+                "role `{}`: use server, datastore, cache, queue, migration, one-shot, proxy, observability or admin",
+                r.role
+            ))
+        })?;
+        if r.resource.is_none() && r.image.is_none() {
+            return Err(ConfigError::new("every entry of `roles` needs a `resource` or an `image`"));
+        }
+        s.roles.push(RoleOverride { resource: r.resource.clone(), image: r.image.clone(), role });
+    }
+    s.simulate = SimSettings::from_config(&cfg.simulate);
     for (i, entry) in cfg.ignores.into_iter().enumerate() {
         if entry.reason.trim().is_empty() {
             return Err(ConfigError::new("every entry of `ignores` needs a `reason`"));
@@ -371,6 +602,20 @@ mod tests {
     }
 
     #[test]
+    fn roles() {
+        let text = "roles:\n  - resource: compose:edge\n    role: proxy\n  - image: 'ghcr.io/acme/*-exporter:*'\n    role: observability\n";
+        let (file, lines) = parse_config(".nexus-lint.yaml", text).unwrap();
+        let s = settings(Some((Path::new(".nexus-lint.yaml"), file, lines)), &Overrides::default()).unwrap();
+        assert_eq!(s.roles.len(), 2);
+        assert_eq!(s.roles[0].role, Role::Proxy);
+        assert_eq!(s.roles[1].image.as_deref(), Some("ghcr.io/acme/*-exporter:*"));
+        for bad in ["roles:\n  - resource: x\n    role: wizard\n", "roles:\n  - role: proxy\n"] {
+            let (file, lines) = parse_config(".nexus-lint.yaml", bad).unwrap();
+            assert!(settings(Some((Path::new(".nexus-lint.yaml"), file, lines)), &Overrides::default()).is_err());
+        }
+    }
+
+    #[test]
     fn selection_severity_and_ignores() {
         let text = "select: [NX0, NX501]\nignore: [NX005]\nseverity:\n  mutable-image-tag: error\nignores:\n  - rules: [NX501]\n    resource: 'Deployment/*/legacy'\n    reason: vendor image\n";
         let (cfg, lines) = parse_config(".nexus-lint.yaml", text).unwrap();
@@ -402,5 +647,26 @@ mod tests {
             parse_config("c", "ignores:\n  - rules: [NX501]\n    reason: r\n    expires: 2027-13-45\n").unwrap();
         let err = settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("is not a date"), "{err}");
+    }
+
+    #[test]
+    fn simulate_section() {
+        let text = "simulate:\n  trials: 500\n  seed: 7\n  profile: node-max=30s\n  deadline: 20m\n  images: cold\n  on-check: true\n  defaults:\n    app-start: 5..30\n    migration: lognormal(20s, 2m)\n    poll: 2s\n";
+        let (cfg, l) = parse_config("c", text).unwrap();
+        let s = settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).unwrap().simulate;
+        assert_eq!((s.trials, s.seed, s.deadline_ms, s.on_check), (500, Some(7), 1_200_000, true));
+        assert_eq!(s.profile, BackoffProfile::NodeMax { max_ms: 30_000 });
+        assert_eq!(s.timing.app_listen, Dist::uniform(5_000, 30_000));
+        assert_eq!(s.timing.migration, Dist::lognormal(20_000, 120_000));
+        assert_eq!(s.timing.image_pull, Timing::COLD_PULL);
+        assert_eq!(s.timing.poll_ms, 2_000);
+        // Mistakes point at the value.
+        let err = parse_config("c", "simulate:\n  defaults:\n    app-start: 30..5\n").unwrap_err().to_string();
+        assert!(err.starts_with("c:3:5: "), "{err}");
+        assert!(err.contains("lower bound is above its upper bound"), "{err}");
+        let err = parse_config("c", "simulate:\n  profile: fast\n").unwrap_err().to_string();
+        assert!(err.starts_with("c:2:3: ") && err.contains("classic, reduced-decay"), "{err}");
+        let err = parse_config("c", "simulate:\n  trails: 5\n").unwrap_err().to_string();
+        assert!(err.starts_with("c:2:3: ") && err.contains("unknown field `trails`"), "{err}");
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use nexus_diagnostics::Diagnostic;
-use nexus_model::gates::gated;
+use nexus_model::gates::{gated, gating};
 use nexus_model::{EdgeKind, Format, PlanAction, PlanKind, Platform, Role, WorkloadId};
 use nexus_report::graph::{Graph, GraphEdge, GraphNode, GraphPlan, GraphService, GraphStep, Location};
 use nexus_source::{SourceDb, Span};
@@ -95,6 +95,13 @@ pub fn build(p: &Platform, db: &SourceDb, diags: &[Diagnostic]) -> Graph {
             .collect();
         gates.sort();
         gates.dedup();
+        // A gate that holds only through what the consumer waits for.
+        if gates.is_empty()
+            && let Some(g) = gating(p, e.consumer, prov, e.endpoint).filter(|g| g.via.is_some())
+        {
+            let via = g.via.map(|v| p.workload(v).name.value.clone()).unwrap_or_default();
+            gates.push(format!("via {via}"));
+        }
         let target = match &e.kind {
             EdgeKind::Host { host, port: Some(port), .. } => format!("{host}:{port}"),
             EdgeKind::Host { host, .. } => host.clone(),

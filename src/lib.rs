@@ -12,9 +12,22 @@
 //! ```
 //!
 //! [`check`] runs the pipeline; [`config`] turns `.nexus-lint.yaml` and flags into settings;
+//! [`baseline`] hides the findings a baseline file accepts; [`fix`] applies autofixes;
 //! [`graph`] builds the dependency graph for its reporter; [`cli`] is the command line.
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod fix;
 pub mod graph;
+pub mod simulate;
+
+/// The project's repository: the SARIF driver's `informationUri` and the base of rule links.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// Where a rule's document (`rules/<family>/<CODE>-<name>.md`, `doc_path` relative to `rules/`)
+/// is published.
+pub fn rule_doc_url(doc_path: &str) -> String {
+    format!("{REPOSITORY}/blob/main/rules/{doc_path}")
+}

@@ -185,11 +185,34 @@ fn secret_values_are_never_printed() {
     ];
     let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
     let d = dir_with(&files);
-    for format in ["human", "json", "github"] {
+    for format in ["human", "json", "github", "sarif", "junit", "markdown"] {
         let out = run_in(d.path(), &["check", ".", "--format", format, "--color", "always"]);
         let s = stdout(&out) + &stderr(&out);
         assert!(s.contains("NX"), "{format}: expected findings: {s}");
         assert!(!s.contains(SECRET), "{format} output prints a secret:\n{s}");
         assert!(!s.contains("12345") && !s.contains("`42`"), "{format} output prints a Secret value:\n{s}");
     }
+}
+
+#[test]
+fn completions_and_man_page() {
+    for (shell, marker) in
+        [("bash", "complete -F _nexus__lint"), ("zsh", "#compdef nexus-lint"), ("fish", "complete -c nexus-lint")]
+    {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let s = stdout(&out);
+        assert!(s.contains(marker), "{shell}: {s}");
+        assert!(s.contains("write-baseline") && s.contains("sarif"), "{shell} completes the options and formats");
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+    let man = stdout(&run(&["manpage"]));
+    assert!(man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH nexus-lint 1"), "{man}");
+    assert!(man.contains(".TH nexus-lint 1") && man.contains("completions") && man.contains("fix"), "{man}");
+    let d = tempfile::tempdir().unwrap();
+    let out = run(&["manpage", "--dir", d.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let check = fs::read_to_string(d.path().join("nexus-lint-check.1")).unwrap();
+    assert!(check.contains(".TH nexus-lint-check 1") && check.contains("baseline"), "{check}");
+    assert!(d.path().join("nexus-lint-fix.1").is_file() && d.path().join("nexus-lint.1").is_file());
 }

@@ -4,14 +4,15 @@
 
 use nexus_report::human;
 
-use crate::util::{check_paths, summary};
+use crate::util::{check_paths, fixture_findings, summary};
 
 /// The directory of hostile inputs, which is not a platform (see [`fixture_dirs`]).
 pub const HOSTILE: &str = "hostile";
 
-/// The human report of a fixture directory, without colour, at a fixed width.
+/// The human report of a fixture directory (simulated too, for `fixtures/simulation/*`), without
+/// colour, at a fixed width.
 pub fn render(dir: &str) -> String {
-    let o = check_paths(&[dir]);
+    let o = fixture_findings(dir);
     let mut out = Vec::new();
     human::write(
         &mut out,

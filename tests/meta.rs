@@ -8,7 +8,7 @@ use std::path::Path;
 use nexus_rules::{self as rules, docs};
 
 use crate::fixtures::fixture_dirs;
-use crate::util::check_paths;
+use crate::util::fixture_findings;
 
 #[test]
 fn registry_and_rule_docs_are_a_bijection() {
@@ -63,7 +63,7 @@ fn docs_rules_md_is_generated() {
 #[test]
 fn messages_follow_the_house_style() {
     for dir in fixture_dirs() {
-        for d in check_paths(&[&dir]).diagnostics {
+        for d in fixture_findings(&dir).diagnostics {
             let first = d.message.chars().next().unwrap();
             assert!(!first.is_uppercase(), "{}: capitalised: {}", d.code, d.message);
             assert!(!d.message.ends_with('.'), "{}: trailing period: {}", d.code, d.message);
@@ -83,7 +83,7 @@ fn every_rule_with_findings_on_fixtures_is_exercised() {
     let exempt: [&str; 0] = [];
     let mut seen = BTreeSet::new();
     for dir in fixture_dirs() {
-        for d in check_paths(&[&dir]).diagnostics {
+        for d in fixture_findings(&dir).diagnostics {
             seen.insert(d.code);
         }
     }

@@ -14,20 +14,33 @@
 //! - `graph`: the `graph` command in each format.
 //! - `properties`: the fuzz targets' properties over generated repositories (proptest).
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
+//! - `simulate`: the `simulate` command on the NEXUS pair — races, determinism, replay, timelines.
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
+//! - `precision`: the false alarms and misses seen on real platforms, one scenario each under
+//!   `fixtures/precision/*`.
+//! - `sarif`: SARIF against the SARIF 2.1.0 schema on every fixture, JUnit, Markdown.
+//! - `baseline`: `--write-baseline` / `--baseline` on a copy of the NEXUS platform.
+//! - `fix`: `nexus-lint fix` on copies of every fixture.
+//! - `action`: the GitHub Action's scripts under a fake runner.
 
+mod action;
 mod architecture;
+mod baseline;
 mod cli;
 mod deps;
+mod fix;
 mod fixtures;
 mod graph;
 mod hardening;
 mod hostile;
 mod meta;
+mod precision;
 mod properties;
 mod real;
 mod reporters;
 mod robustness;
 mod rule_docs;
+mod sarif;
+mod simulate;
 mod spans;
 mod util;

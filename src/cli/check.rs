@@ -1,11 +1,14 @@
 //! `nexus-lint check`.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
-use super::{CheckArgs, Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, eprint_error, exit_code, output};
+use super::output::Report;
+use super::stdout::{self, Delivered};
+use super::{CheckArgs, Color, EXIT_ERROR, Format, eprint_error, exit_code};
+use crate::baseline::Baseline;
 use crate::check::{self, InputSpec};
 use crate::config::{self, FailOn, Overrides, Settings};
-use nexus_report as report;
+use crate::simulate as sim;
 
 /// Resolves the config file and command-line overrides into settings.
 pub(crate) fn settings(
@@ -31,6 +34,44 @@ pub(crate) fn settings(
     config::settings(file, cli).map_err(|e| format!("invalid configuration: {e}"))
 }
 
+/// The seed of `check --simulate` when the configuration names none: fixed, so that the same
+/// input gives the same findings in a hook or CI (`simulate` draws a new one each run).
+pub const CHECK_SEED: u64 = 0;
+
+/// The rules, then a short simulation; suppressions and ordering over both.
+fn check_and_simulate(paths: &[String], args: &CheckArgs, settings: &Settings) -> Result<check::Outcome, String> {
+    let loaded = check::load(&InputSpec::Paths(paths.to_vec()), settings);
+    let s = &settings.simulate;
+    let opts = sim::Options::new(s, s.check_trials, s.seed.unwrap_or(CHECK_SEED));
+    let result = sim::run(&loaded.platform, &opts, &|_, _| {}).map_err(|e| e.to_string())?;
+    let multi = result.runs.len() > 1;
+    let config = match (&args.config, args.no_config) {
+        (Some(c), _) => format!(" --config {}", c.display()),
+        (None, true) => " --no-config".into(),
+        _ => String::new(),
+    };
+    let replay = |unit: &str, key: nexus_sim::run::TrialKey| {
+        let unit = if multi { format!(" --unit {unit}") } else { String::new() };
+        format!("nexus-lint simulate {}{config}{unit} --replay {key}", paths.join(" "))
+    };
+    let mut raw = check::rule_findings(&loaded, settings);
+    raw.extend(sim::diagnostics(&result, settings, &loaded.db, &replay).map_err(|e| e.to_string())?);
+    let (diagnostics, suppressed) = check::finish(&loaded, settings, raw, &|_| true);
+    note_simulation(&result, args.format.unwrap_or(Format::Human) == Format::Human);
+    Ok(check::outcome(loaded, diagnostics, suppressed))
+}
+
+#[allow(clippy::print_stderr)]
+fn note_simulation(s: &sim::Simulation, _human: bool) {
+    let units: Vec<&str> = s.runs.iter().map(|r| r.unit.name.as_str()).collect();
+    eprintln!(
+        "nexus-lint: simulated {} trials of {} with master seed {}; `nexus-lint simulate` shows the tables",
+        s.trials,
+        if units.is_empty() { "nothing".to_string() } else { units.join(" and ") },
+        s.seed
+    );
+}
+
 pub fn run(args: CheckArgs) -> u8 {
     let overrides =
         Overrides { select: args.select.clone(), ignore: args.ignore.clone(), fail_on: args.fail_on.clone() };
@@ -41,55 +82,88 @@ pub fn run(args: CheckArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    // A baseline that cannot be used is an error before any work.
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            eprint_error(&e);
+            return EXIT_ERROR;
+        }
+    };
     let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
     if paths.iter().filter(|p| *p == "-").count() > 1 {
         eprint_error("`-` (stdin) can be given only once");
         return EXIT_ERROR;
     }
-    let outcome = check::check(&InputSpec::Paths(paths), &settings);
+    let simulate = args.simulate || settings.simulate.on_check;
+    let outcome = if simulate {
+        match check_and_simulate(&paths, &args, &settings) {
+            Ok(o) => o,
+            Err(e) => {
+                eprint_error(&e);
+                return EXIT_ERROR;
+            }
+        }
+    } else {
+        check::check(&InputSpec::Paths(paths.clone()), &settings)
+    };
     for e in &outcome.loaded.io_errors {
         eprint_error(&format!("{}: {}", e.path, e.message));
     }
+    if let Some(path) = &args.write_baseline {
+        let text = Baseline::of(&outcome.diagnostics, &outcome.loaded.db).render();
+        if let Err(e) = std::fs::write(path, text) {
+            eprint_error(&format!("cannot write baseline `{}`: {e}", path.display()));
+            return EXIT_ERROR;
+        }
+        note(&format!("nexus-lint: wrote {} findings to the baseline `{}`", outcome.diagnostics.len(), path.display()));
+    }
+    let (diags, status) = match (&baseline, &args.baseline) {
+        (Some(b), Some(path)) => {
+            let (kept, status) =
+                b.apply(outcome.diagnostics.clone(), &outcome.suppressed, &outcome.loaded.db, &path.to_string_lossy());
+            (kept, Some(status))
+        }
+        _ => (outcome.diagnostics.clone(), None),
+    };
     let format = args.format.unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") { Format::Github } else { Format::Human }
     });
-    let db = &outcome.loaded.db;
-    let diags = &outcome.diagnostics;
-    let render = |w: &mut dyn Write, color: bool| -> std::io::Result<()> {
-        match format {
-            Format::Json => report::json::write(w, diags, db),
-            Format::Github => report::github::write(w, diags, db),
-            Format::Human => {
-                let style = report::human::Style { color, ..Default::default() };
-                report::human::write(w, diags, db, &outcome.redactor, style, db.len())
-            }
+    let report = Report { outcome: &outcome, diagnostics: &diags, baseline: status.as_ref() };
+    for (format, path) in &args.report {
+        if let Err(code) = report.write_file(*format, path, false) {
+            return code;
         }
-    };
-    let failing = match settings.fail_on {
-        FailOn::Never => false,
-        FailOn::Severity(min) => diags.iter().any(|d| d.severity >= min),
-    };
+    }
     let run_failed = !outcome.loaded.io_errors.is_empty();
+    let findings = args.write_baseline.is_none() && failing(&diags, settings.fail_on);
     match &args.output {
-        Some(path) => {
-            let mut buf = Vec::new();
-            match render(&mut buf, args.color == Color::Always).and_then(|()| std::fs::write(path, &buf)) {
-                Err(e) => {
-                    eprint_error(&format!("cannot write `{}`: {e}", path.display()));
-                    EXIT_ERROR
-                }
-                Ok(()) if run_failed => EXIT_ERROR,
-                Ok(()) if failing => EXIT_FINDINGS,
-                Ok(()) => EXIT_OK,
-            }
-        }
+        Some(path) => match report.write_file(format, path, args.color == Color::Always) {
+            Err(code) => code,
+            Ok(()) => exit_code(Ok(Delivered::All), run_failed, findings),
+        },
         None => {
             let color = match args.color {
                 Color::Always => true,
                 Color::Never => false,
                 Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
-            exit_code(output::stdout(|w| render(w, color)), run_failed, failing)
+            exit_code(stdout::stdout(|w| report.render(format, w, color)), run_failed, findings)
         }
     }
+}
+
+/// Whether findings at or above `--fail-on` remain.
+pub(crate) fn failing(diags: &[nexus_diagnostics::Diagnostic], fail_on: FailOn) -> bool {
+    match fail_on {
+        FailOn::Never => false,
+        FailOn::Severity(min) => diags.iter().any(|d| d.severity >= min),
+    }
+}
+
+/// A status line on stderr (stdout carries the report); what it quotes (paths, reasons) is
+/// escaped.
+#[allow(clippy::print_stderr)]
+pub(crate) fn note(msg: &str) {
+    eprintln!("{}", nexus_report::escape::text(msg));
 }

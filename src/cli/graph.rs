@@ -1,6 +1,6 @@
 //! `nexus-lint graph`.
 
-use super::{EXIT_ERROR, EXIT_OK, GraphArgs, GraphFormat, eprint_error, exit_code, output};
+use super::{EXIT_ERROR, EXIT_OK, GraphArgs, GraphFormat, eprint_error, exit_code, stdout};
 use crate::check::{self, InputSpec};
 use crate::config::Overrides;
 use nexus_report::graph;
@@ -38,6 +38,6 @@ pub fn run(args: GraphArgs) -> u8 {
                 Ok(()) => EXIT_OK,
             }
         }
-        None => exit_code(output::stdout(render), run_failed, false),
+        None => exit_code(stdout::stdout(render), run_failed, false),
     }
 }

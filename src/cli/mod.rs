@@ -2,9 +2,13 @@
 //! become validated [`Settings`](crate::config::Settings) before any file is read.
 
 mod check;
+mod fix;
+mod generate;
 mod graph;
-pub mod output;
+mod output;
 mod rules;
+mod simulate;
+mod stdout;
 
 pub use rules::markdown as rules_markdown;
 
@@ -33,19 +37,52 @@ pub struct Cli {
 pub enum Command {
     /// Check files and directories (`-` reads stdin, e.g. `helm template … | nexus-lint check -`).
     Check(CheckArgs),
+    /// Simulate the platform's start many times: how often each race happens (NX901–NX906),
+    /// how long the platform takes to become ready, and the timeline of a failing start.
+    Simulate(SimulateArgs),
     /// Print the dependency graph: workloads, Services, dependencies (gated or not) and findings.
     Graph(GraphArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Explain one rule (by code or name).
     Rule(RuleArgs),
+    /// Apply the autofixes that rules offer, as minimal text edits.
+    ///
+    /// Exit codes: 0 no finding at or above `--fail-on` remains; 1 findings remain (those
+    /// without an autofix); 2 usage error, unreadable input, invalid configuration, or a file
+    /// that changed while nexus-lint was fixing it (that file is not written).
+    Fix(FixArgs),
+    /// Print a shell completion script (e.g. `nexus-lint completions bash > /etc/bash_completion.d/nexus-lint`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Manpage(ManpageArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Graphical diagnostics with source snippets, and a summary.
     Human,
+    /// The versioned document of docs/json-output.schema.json.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
     Github,
+    /// JUnit XML: one test suite per file, a failure per error or warning.
+    Junit,
+    /// A Markdown summary (GitHub job summaries, pull-request comments).
+    Markdown,
+}
+
+/// `FORMAT=FILE` of `--report`.
+fn parse_report(s: &str) -> Result<(Format, std::path::PathBuf), String> {
+    let (format, file) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. `sarif=nexus-lint.sarif`")?;
+    let format = Format::from_str(format, true)
+        .map_err(|_| format!("unknown format `{format}` (expected human, json, sarif, github, junit or markdown)"))?;
+    if file.is_empty() {
+        return Err("expected FORMAT=FILE, with a file name".into());
+    }
+    Ok((format, std::path::PathBuf::from(file)))
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -83,6 +120,117 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Also write a report in another format to a file, as `FORMAT=FILE` (repeatable), e.g.
+    /// `--report sarif=nexus-lint.sarif`: one run, several reports.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, std::path::PathBuf)>,
+    /// Do not report the findings this baseline file holds (see docs/baseline.md); report
+    /// those it holds that are gone as fixed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+    /// Record every finding of this run in a baseline file; the run then exits 0 unless an
+    /// input could not be read.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<std::path::PathBuf>,
+    /// Also run a short simulation (`simulate: check-trials`, default 1,000) and report NX901–NX906.
+    #[arg(long)]
+    pub simulate: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Files or directories to simulate; `-` for stdin. Default: the current directory.
+    pub paths: Vec<String>,
+    /// Monte Carlo trials per deployment unit (default: `simulate: trials`, or 10,000).
+    #[arg(long)]
+    pub trials: Option<u64>,
+    /// Master seed (default: a new one, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Re-run one trial (`SEED:TRIAL`, as the report prints it) and print its event log.
+    #[arg(long, value_name = "KEY")]
+    pub replay: Option<String>,
+    /// Write a failing trial's timeline (or the replayed one's) as SVG, or HTML with the SVG.
+    #[arg(long, value_name = "FILE.svg|FILE.html")]
+    pub timeline: Option<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<SimFormat>,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<std::path::PathBuf>,
+    /// Kubelet CrashLoopBackOff: classic (10 s doubling to 300 s), reduced-decay (1 s to 60 s)
+    /// or `node-max=<duration>`.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// NX904's deadline: every workload must be ready by then (default 15m).
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// The deploy script to follow, when several are read.
+    #[arg(long)]
+    pub deploy_script: Option<String>,
+    /// Only this deployment unit: `kubernetes` or `compose:<project>`.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Lowest severity that fails the run: error, warning, info or never (default: warning).
+    #[arg(long)]
+    pub fail_on: Option<String>,
+    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore any `.nexus-lint.yaml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// Files or directories to fix. Default: the current directory. Only files under them are
+    /// written.
+    pub paths: Vec<String>,
+    /// Print a unified diff of the fixes and write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Only these rules' fixes (codes, prefixes or names; comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Not these rules.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Lowest severity of a remaining finding that makes the exit code 1 (default: warning).
+    #[arg(long)]
+    pub fail_on: Option<String>,
+    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore any `.nexus-lint.yaml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManpageArgs {
+    /// Write `nexus-lint.1` and one `nexus-lint-COMMAND.1` per command into this directory
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -130,9 +278,9 @@ pub struct RuleArgs {
 
 /// Writes to stdout, treating a closed pipe as success.
 pub(crate) fn emit(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), u8> {
-    match output::stdout(f) {
-        Ok(output::Delivered::All) => Ok(()),
-        Ok(output::Delivered::ReaderGone) => Err(EXIT_OK),
+    match stdout::stdout(f) {
+        Ok(stdout::Delivered::All) => Ok(()),
+        Ok(stdout::Delivered::ReaderGone) => Err(EXIT_OK),
         Err(e) => {
             eprint_error(&e);
             Err(EXIT_ERROR)
@@ -142,16 +290,16 @@ pub(crate) fn emit(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(
 
 /// The exit code of a run whose report went to stdout: a write error is 2; a reader that
 /// closed the pipe early makes the findings' code 0 but keeps an error of the run (2).
-pub(crate) fn exit_code(delivered: Result<output::Delivered, String>, run_failed: bool, findings: bool) -> u8 {
+pub(crate) fn exit_code(delivered: Result<stdout::Delivered, String>, run_failed: bool, findings: bool) -> u8 {
     match delivered {
         Err(e) => {
             eprint_error(&e);
             EXIT_ERROR
         }
         Ok(_) if run_failed => EXIT_ERROR,
-        Ok(output::Delivered::ReaderGone) => EXIT_OK,
-        Ok(output::Delivered::All) if findings => EXIT_FINDINGS,
-        Ok(output::Delivered::All) => EXIT_OK,
+        Ok(stdout::Delivered::ReaderGone) => EXIT_OK,
+        Ok(stdout::Delivered::All) if findings => EXIT_FINDINGS,
+        Ok(stdout::Delivered::All) => EXIT_OK,
     }
 }
 
@@ -172,9 +320,13 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule(args) => rules::explain(args),
+        Command::Fix(args) => fix::run(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Manpage(args) => generate::manpage(args),
     };
     ExitCode::from(code)
 }
@@ -193,5 +345,63 @@ mod tests {
         assert_eq!(a.format, Some(Format::Json));
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--config", "x", "--no-config"]).is_err());
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn report_arguments() {
+        let cli = Cli::try_parse_from([
+            "nexus-lint",
+            "check",
+            "--report",
+            "sarif=out.sarif",
+            "--report",
+            "JUnit=a=b.xml",
+            "--baseline",
+            "b.json",
+        ])
+        .unwrap();
+        let Command::Check(a) = cli.command else { panic!() };
+        assert_eq!(a.report[0], (Format::Sarif, "out.sarif".into()));
+        assert_eq!(a.report[1], (Format::Junit, "a=b.xml".into()));
+        assert_eq!(a.baseline.as_deref(), Some(std::path::Path::new("b.json")));
+        for bad in ["sarif", "xml=a", "sarif="] {
+            assert!(Cli::try_parse_from(["nexus-lint", "check", "--report", bad]).is_err(), "{bad}");
+        }
+        let cli = Cli::try_parse_from(["nexus-lint", "fix", "k8s", "--diff"]).unwrap();
+        let Command::Fix(f) = cli.command else { panic!() };
+        assert!(f.diff && f.paths == ["k8s"]);
+    }
+
+    #[test]
+    fn simulate_arguments() {
+        let cli = Cli::try_parse_from([
+            "nexus-lint",
+            "simulate",
+            "fixtures/nexus",
+            "--trials",
+            "500",
+            "--seed",
+            "42",
+            "--replay",
+            "42:7",
+            "--timeline",
+            "t.svg",
+            "--profile",
+            "reduced-decay",
+            "--unit",
+            "kubernetes",
+            "--format",
+            "json",
+        ])
+        .unwrap();
+        let Command::Simulate(a) = cli.command else { panic!() };
+        assert_eq!((a.trials, a.seed, a.replay.as_deref()), (Some(500), Some(42), Some("42:7")));
+        assert_eq!(a.format, Some(SimFormat::Json));
+        assert_eq!(a.unit.as_deref(), Some("kubernetes"));
+        assert!(Cli::try_parse_from(["nexus-lint", "simulate", "--trials", "many"]).is_err());
+        assert!(Cli::try_parse_from(["nexus-lint", "simulate", "--format", "sarif"]).is_err());
+        let cli = Cli::try_parse_from(["nexus-lint", "check", "--simulate"]).unwrap();
+        let Command::Check(a) = cli.command else { panic!() };
+        assert!(a.simulate);
     }
 }

@@ -1,75 +1,78 @@
-//! Writing the report to stdout, with a closed pipe handled the same way every time.
-//!
-//! "A broken pipe exits 0" (PRODUCT.md §1): `nexus-lint check | head -1` is a successful run.
-//! Whether our writes meet the closed pipe, though, depends on timing: a report small enough for
-//! the pipe's buffer is written whole before `head` has read a byte. So after writing to a pipe
-//! we wait (at most [`LINGER`]) until the reader has taken everything or gone away, and report a
-//! reader that went away with output unread as a closed pipe, whichever happened first. Errors
-//! of the run (unreadable inputs, exit 2) are the caller's to keep: a closed pipe only replaces
-//! the findings' exit code.
+//! Rendering a check's outcome in any format, with the plain data the reporters need: the
+//! tool's identity, the rules' documentation and links, the secrets to blank, the baseline.
+//! The diagnostics are already redacted ([`crate::check::outcome`]); every reporter escapes
+//! control characters itself.
 
 use std::io::{self, Write};
+use std::path::Path;
 
-/// How long to wait for a pipe's reader after the last write.
-pub const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
+use super::{EXIT_ERROR, Format, eprint_error};
+use crate::check::Outcome;
+use nexus_diagnostics::Diagnostic;
+use nexus_report::{self as report, BaselineStatus, RuleDoc, Tool};
 
-/// How a report was delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivered {
-    /// Every byte was written (and, to a pipe, read or still being read).
-    All,
-    /// The reader closed the pipe before taking the whole report.
-    ReaderGone,
+pub const TOOL: Tool<'static> =
+    Tool { name: "nexus-lint", version: env!("CARGO_PKG_VERSION"), information_uri: crate::REPOSITORY };
+
+/// Every rule's documentation link, in registry order.
+pub fn rule_urls() -> Vec<String> {
+    nexus_rules::all().iter().map(|r| crate::rule_doc_url(r.doc_path)).collect()
 }
 
-/// Writes to stdout; Err is an error message (the report could not be written).
-pub fn stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<Delivered, String> {
-    let stdout = io::stdout();
-    let mut lock = io::BufWriter::new(stdout.lock());
-    match f(&mut lock).and_then(|()| lock.flush()) {
-        Ok(()) => {
-            drop(lock);
-            Ok(linger())
-        }
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Delivered::ReaderGone),
-        Err(e) => Err(format!("cannot write output: {e}")),
-    }
+/// The rules' documentation as the reporters take it.
+pub fn rule_docs(urls: &[String]) -> Vec<RuleDoc<'_>> {
+    nexus_rules::all()
+        .iter()
+        .zip(urls)
+        .map(|(r, url)| RuleDoc {
+            code: r.code,
+            name: r.name,
+            family: r.family.dir(),
+            severity: r.severity,
+            summary: r.summary(),
+            markdown: r.doc,
+            help_uri: url,
+        })
+        .collect()
 }
 
-/// After the last write to a pipe: waits until the reader has read everything (All) or has
-/// closed its end with bytes unread (ReaderGone), at most [`LINGER`]. Anything but a pipe is
-/// All at once.
-#[cfg(unix)]
-fn linger() -> Delivered {
-    use rustix::event::{PollFd, PollFlags, Timespec, poll};
-    use std::os::fd::AsFd;
-    let out = io::stdout();
-    let fd = out.as_fd();
-    let is_pipe = rustix::fs::fstat(fd).is_ok_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode).is_fifo());
-    if !is_pipe {
-        return Delivered::All;
-    }
-    let deadline = std::time::Instant::now() + LINGER;
-    loop {
-        // Bytes still in the pipe: none once the reader has taken them all, whatever it does
-        // next (a reader that took everything did not cut the report short).
-        if !matches!(rustix::io::ioctl_fionread(fd), Ok(n) if n > 0) {
-            return Delivered::All;
-        }
-        // The reader's end closed with bytes unread: a closed pipe.
-        let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
-        let zero = Timespec { tv_sec: 0, tv_nsec: 0 };
-        if poll(&mut fds, Some(&zero)).is_ok() && fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP) {
-            return Delivered::ReaderGone;
-        }
-        if std::time::Instant::now() >= deadline {
-            return Delivered::All;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+/// What is reported: the outcome, the findings left after the baseline, what the baseline did.
+pub struct Report<'a> {
+    pub outcome: &'a Outcome,
+    pub diagnostics: &'a [Diagnostic],
+    pub baseline: Option<&'a BaselineStatus>,
 }
 
-#[cfg(not(unix))]
-fn linger() -> Delivered {
-    Delivered::All
+impl Report<'_> {
+    pub fn render(&self, format: Format, w: &mut dyn Write, color: bool) -> io::Result<()> {
+        let db = &self.outcome.loaded.db;
+        let diags = self.diagnostics;
+        let urls = rule_urls();
+        let docs = rule_docs(&urls);
+        let suppressed = &self.outcome.suppressed;
+        match format {
+            Format::Json => report::json::write_with(w, diags, db, self.baseline),
+            Format::Github => report::github::write(w, diags, db),
+            Format::Sarif => report::sarif::write(w, diags, suppressed, db, &TOOL, &docs),
+            Format::Junit => report::junit::write(w, diags, suppressed, db, &docs),
+            Format::Markdown => report::markdown::write(w, diags, suppressed.len(), db, &docs, self.baseline),
+            Format::Human => {
+                let style = report::human::Style { color, ..Default::default() };
+                report::human::write(w, diags, db, &self.outcome.redactor, style, db.len())?;
+                match self.baseline {
+                    Some(b) => report::human::write_baseline(w, b),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Renders into a file.
+    pub fn write_file(&self, format: Format, path: &Path, color: bool) -> Result<(), u8> {
+        let mut buf = Vec::new();
+        self.render(format, &mut buf, color).and_then(|()| std::fs::write(path, &buf)).map_err(|e| {
+            eprint_error(&format!("cannot write `{}`: {e}", path.display()));
+            EXIT_ERROR
+        })
+    }
 }

@@ -4,7 +4,8 @@
 //!
 //! A leaf of the pipeline: it knows spans (from `nexus-source`) and nothing of the model or the
 //! rules. The public API: [`Diagnostic`] and its parts ([`Severity`], [`Label`], [`Fix`],
-//! [`Edit`]), [`RuleInfo`] (the identity a diagnostic is built from), and [`finalize`].
+//! [`Edit`]), [`RuleInfo`] (the identity a diagnostic is built from), [`Suppressed`] (a finding
+//! that a suppression accepted, with why), and [`finalize`].
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -159,6 +160,26 @@ impl Diagnostic {
     }
 }
 
+/// Where the suppression that accepted a finding is written.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// In the checked files: a `# nexus-lint: ignore[…]` comment, an object annotation or a
+    /// Compose `x-nexus-lint` extension.
+    InSource,
+    /// Outside them: an `ignores:` entry of `.nexus-lint.yaml`.
+    External,
+}
+
+/// A finding that a suppression accepted: not reported, but kept for formats that show
+/// suppressed results (SARIF `suppressions`, JUnit `skipped`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppressed {
+    pub diagnostic: Diagnostic,
+    /// The reason written with the suppression.
+    pub justification: String,
+    pub kind: SuppressionKind,
+}
+
 /// Sorts by file, position and code; drops exact duplicates (the same finding reached twice,
 /// e.g. a Compose base file seen in two projects); computes fingerprints.
 ///
@@ -166,18 +187,31 @@ impl Diagnostic {
 /// [name=web].image`), which with the code, file, resource and key makes the fingerprint
 /// independent of line numbers and message text.
 pub fn finalize(diags: &mut Vec<Diagnostic>, db: &SourceDb, locate: &dyn Fn(Span) -> String) {
-    diags.sort_by(|a, b| {
-        let (fa, fb) = (&db.get(a.span().file).path, &db.get(b.span().file).path);
-        fa.cmp(fb)
-            .then(a.span().start.cmp(&b.span().start))
-            .then(a.span().end.cmp(&b.span().end))
-            .then(a.code.cmp(b.code))
-            .then(a.message.cmp(&b.message))
-            .then(a.resource.cmp(&b.resource))
-    });
+    diags.sort_by(|a, b| order(a, b, db));
     diags.dedup_by(|a, b| a.code == b.code && a.primary.span == b.primary.span && a.message == b.message);
+    fingerprint(diags.iter_mut(), db, locate);
+}
+
+/// [`finalize`] for suppressed findings: the same order and fingerprints, so a finding keeps
+/// its fingerprint whether or not it is suppressed.
+pub fn finalize_suppressed(sups: &mut [Suppressed], db: &SourceDb, locate: &dyn Fn(Span) -> String) {
+    sups.sort_by(|a, b| order(&a.diagnostic, &b.diagnostic, db));
+    fingerprint(sups.iter_mut().map(|s| &mut s.diagnostic), db, locate);
+}
+
+fn order(a: &Diagnostic, b: &Diagnostic, db: &SourceDb) -> std::cmp::Ordering {
+    let (fa, fb) = (&db.get(a.span().file).path, &db.get(b.span().file).path);
+    fa.cmp(fb)
+        .then(a.span().start.cmp(&b.span().start))
+        .then(a.span().end.cmp(&b.span().end))
+        .then(a.code.cmp(b.code))
+        .then(a.message.cmp(&b.message))
+        .then(a.resource.cmp(&b.resource))
+}
+
+fn fingerprint<'a>(diags: impl Iterator<Item = &'a mut Diagnostic>, db: &SourceDb, locate: &dyn Fn(Span) -> String) {
     let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-    for d in diags.iter_mut() {
+    for d in diags {
         let mut h = Sha256::new();
         for part in [
             d.code,

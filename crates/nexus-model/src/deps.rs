@@ -126,6 +126,8 @@ pub enum GateKind {
     HelmHook { hook: String, weight: i64 },
     /// Argo CD syncs the provider in an earlier wave and waits for it to be healthy.
     ArgoWave { provider_wave: i64, consumer_wave: i64 },
+    /// An Argo CD `PostSync` hook runs once the sync's resources are healthy.
+    ArgoHook { hook: String },
     /// A Flux Kustomization `dependsOn`.
     FluxDependsOn,
     /// A deploy script waits for the provider before it creates the consumer.
@@ -146,6 +148,7 @@ impl GateKind {
             GateKind::ArgoWave { provider_wave, consumer_wave } => {
                 format!("argo waves {provider_wave}→{consumer_wave}")
             }
+            GateKind::ArgoHook { hook } => format!("argo {hook}"),
             GateKind::FluxDependsOn => "flux dependsOn".into(),
             GateKind::DeployScript { .. } => "deploy script wait".into(),
             GateKind::Retries => "app retries".into(),
@@ -154,7 +157,13 @@ impl GateKind {
 
     /// A gate that holds on every start of the consumer, not only on the first deploy.
     pub fn holds_on_restart(&self) -> bool {
-        !matches!(self, GateKind::DeployScript { .. } | GateKind::ArgoWave { .. } | GateKind::HelmHook { .. })
+        !matches!(
+            self,
+            GateKind::DeployScript { .. }
+                | GateKind::ArgoWave { .. }
+                | GateKind::ArgoHook { .. }
+                | GateKind::HelmHook { .. }
+        )
     }
 }
 

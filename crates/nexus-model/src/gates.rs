@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use super::infer::resolve;
 use super::{
     Confidence, Edge, EdgeKind, EndpointId, Format, Gate, GateKind, ObjectId, PlanAction, Platform, ReadyLevel,
-    WaitSpec, Workload, WorkloadId, WorkloadKind, same_namespace, waits,
+    Spanned, WaitSpec, Workload, WorkloadId, WorkloadKind, same_namespace, waits,
 };
 use nexus_source::SourceDb;
 
@@ -130,7 +130,8 @@ pub fn build(p: &mut Platform, db: &SourceDb) {
     p.gates = gates;
 }
 
-fn from_wait(p: &Platform, w: &Workload, spec: WaitSpec, kind: GateKind, container: &str) -> Gate {
+fn from_wait(p: &Platform, w: &Workload, mut spec: WaitSpec, kind: GateKind, container: &str) -> Gate {
+    split_port(&mut spec);
     let (mut endpoint, mut provider): (Option<EndpointId>, Option<WorkloadId>) = (None, None);
     if let Some(h) = &spec.host {
         let r = resolve(p, w, &h.value);
@@ -169,6 +170,22 @@ fn from_wait(p: &Platform, w: &Workload, spec: WaitSpec, kind: GateKind, contain
         level: spec.level,
         container: Some(container.to_string()),
     }
+}
+
+/// A host read from a variable that holds an address (`wget http://${FRONTEND_ADDR}` with
+/// `FRONTEND_ADDR=frontend:80`) is a host and a port.
+fn split_port(spec: &mut WaitSpec) {
+    let Some(h) = &spec.host else { return };
+    let Some((host, port)) = h.value.rsplit_once(':') else { return };
+    let Ok(n) = port.parse::<i64>() else { return };
+    if host.is_empty() || !(1..=65535).contains(&n) {
+        return;
+    }
+    let span = h.span;
+    if spec.port.is_none() {
+        spec.port = Some(Spanned::new(n, span));
+    }
+    spec.host = Some(Spanned::new(host.to_string(), span));
 }
 
 fn kind_matches(k: WorkloadKind, written: &str) -> bool {
@@ -232,10 +249,16 @@ fn orchestrator_gates(p: &Platform) -> Vec<Gate> {
         if in_argo {
             let presync = pr.annotation(ARGO_HOOK).is_some_and(|h| h.value.contains("PreSync"))
                 && c.annotation(ARGO_HOOK).is_none();
+            // A PostSync hook runs once every resource of the sync is healthy.
+            let postsync = c.annotation(ARGO_HOOK).is_some_and(|h| h.value.contains("PostSync"))
+                && pr.annotation(ARGO_HOOK).is_none();
             if presync || wave(pr) < wave(c) {
                 let span = pr.annotation(ARGO_WAVE).or(pr.annotation(ARGO_HOOK)).map_or(pr.name.span, |a| a.span);
                 let kind = GateKind::ArgoWave { provider_wave: wave(pr), consumer_wave: wave(c) };
                 out.push(orchestrated(consumer, prov, kind, span, completes));
+            } else if postsync {
+                let span = c.annotation(ARGO_HOOK).map_or(c.name.span, |a| a.span);
+                out.push(orchestrated(consumer, prov, GateKind::ArgoHook { hook: "PostSync".into() }, span, completes));
             }
         }
     }
@@ -396,14 +419,109 @@ fn plan_gates(p: &Platform) -> Vec<Gate> {
     out
 }
 
-/// Does a consumer have a gate that holds for this provider?
+/// Does a consumer have a gate that holds for this provider, directly or through others (see
+/// [`gating`])? Returns the consumer's own gate that makes it wait.
 pub fn gated(p: &Platform, consumer: WorkloadId, provider: WorkloadId, endpoint: Option<EndpointId>) -> Option<&Gate> {
+    gating(p, consumer, provider, endpoint).map(|g| g.gate)
+}
+
+/// How a consumer's start is ordered after a provider is ready.
+#[derive(Clone, Copy, Debug)]
+pub struct Gating<'a> {
+    /// The gate that makes the provider ready before the consumer starts: the consumer's own,
+    /// or, through others, the one that decides.
+    pub gate: &'a Gate,
+    /// None when the consumer waits for the provider itself; else the workload the consumer
+    /// waits for, whose start or readiness implies the provider's.
+    pub via: Option<WorkloadId>,
+}
+
+/// A direct gate of `consumer` on `provider`, if any.
+fn direct(p: &Platform, consumer: WorkloadId, provider: WorkloadId, endpoint: Option<EndpointId>) -> Option<&Gate> {
     p.gates_of(consumer).find(|g| {
         g.consumer == consumer
             && (matches!(g.kind, GateKind::Retries)
                 || g.provider == Some(provider)
                 || (endpoint.is_some() && g.endpoint == endpoint))
     })
+}
+
+/// Does a consumer wait for this provider — directly, or through the gate graph for its first
+/// start? A gate holds transitively when the consumer waits for something that can only be
+/// there once the provider is ready:
+///
+/// - a workload that *started* before the consumer had its own gates satisfied first: Compose
+///   starts a service only after its `depends_on` conditions (even `service_started` orders
+///   the start), and a wait on a Kubernetes Service's port passes only once the pod's main
+///   container runs, i.e. after its init containers' waits;
+/// - a workload that is *ready* (healthy, with a health check of its own, or completed) has
+///   made the connections it makes at start: `app` waiting for `web` to be healthy, where
+///   `web` connects to `db` when it starts, is not started before `db` accepts connections.
+pub fn gating(
+    p: &Platform,
+    consumer: WorkloadId,
+    provider: WorkloadId,
+    endpoint: Option<EndpointId>,
+) -> Option<Gating<'_>> {
+    if let Some(gate) = direct(p, consumer, provider, endpoint) {
+        return Some(Gating { gate, via: None });
+    }
+    // Breadth first over what starts before the consumer, remembering the first workload of
+    // each path (what the consumer itself waits for).
+    let mut seen: BTreeSet<WorkloadId> = BTreeSet::from([consumer]);
+    let mut queue: std::collections::VecDeque<(WorkloadId, Option<WorkloadId>)> = [(consumer, None)].into();
+    while let Some((node, via)) = queue.pop_front() {
+        for (q, gate) in started_before(p, node) {
+            let via = via.or(Some(q));
+            // `q` is ready before `node` starts: if it is the provider, or if being ready means
+            // it made its start-time connections, among them one to the provider.
+            if let Some(g) = gate.filter(|g| g.level >= ReadyLevel::PortOpen) {
+                let made_its_connections =
+                    match g.level {
+                        ReadyLevel::Completed => true,
+                        ReadyLevel::Healthy => has_readiness(p.workload(q)),
+                        _ => false,
+                    } && p.dependencies_of(q).any(|e| e.consumer == q && e.provider == Some(provider));
+                if (q == provider && node != consumer) || made_its_connections {
+                    return Some(Gating { gate: g, via });
+                }
+            }
+            if q != provider && seen.insert(q) {
+                queue.push_back((q, via));
+            }
+        }
+    }
+    None
+}
+
+/// What starts before `node` does, with the gate that says how ready it is then (None for a
+/// Compose start order without a condition).
+fn started_before(p: &Platform, node: WorkloadId) -> Vec<(WorkloadId, Option<&Gate>)> {
+    let mut out: Vec<(WorkloadId, Option<&Gate>)> = Vec::new();
+    for g in p.gates_of(node).filter(|g| g.consumer == node) {
+        let Some(q) = g.provider else { continue };
+        let counts = match &g.kind {
+            GateKind::ComposeCondition { required, .. } => *required,
+            GateKind::Retries | GateKind::NativeSidecar { .. } => false,
+            _ => g.level >= ReadyLevel::PortOpen,
+        };
+        if counts {
+            out.push((q, Some(g)));
+        }
+    }
+    for e in p.dependencies_of(node).filter(|e| e.consumer == node) {
+        if let (Some(q), EdgeKind::DependsOn { required: true, .. }) = (e.provider, &e.kind)
+            && !out.iter().any(|(x, _)| *x == q)
+        {
+            out.push((q, None));
+        }
+    }
+    out
+}
+
+/// Does the workload have a readiness check that means something?
+fn has_readiness(w: &Workload) -> bool {
+    w.containers.iter().any(|c| c.readiness.as_ref().is_some_and(|r| !r.disabled))
 }
 
 /// The name of a gate's target, for messages.

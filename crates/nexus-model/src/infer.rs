@@ -5,11 +5,16 @@
 //! - ConfigMap and Secret values that env vars read (`valueFrom`) or import (`envFrom`), with
 //!   the evidence in the ConfigMap and the env var as `via`;
 //! - Compose `env_file` lines;
-//! - args and command words (URLs and `host:port` only — bare words are too ambiguous).
+//! - args and command words (URLs and `host:port` only — bare words are too ambiguous — and
+//!   the `--host`/`-h` option of database clients: `psql --host=db`, `mysql -h db -P 3306`).
 //!
-//! Forms: URLs of any scheme (`postgres://u:p@db:5432/x`, `mongodb://a:1,b:2/x`), `host:port`,
-//! and bare hosts in variables named `*_HOST`, `*_HOSTNAME`, `*_SERVER`, `*_ADDR`, `*_ADDRESS`
-//! (their port from the sibling `*_PORT`). Kubernetes DNS forms resolve namespace-aware:
+//! Forms: URLs of any scheme (`postgres://u:p@db:5432/x`, `mongodb://a:1,b:2/x`), key=value
+//! connection strings (ADO.NET/ODBC: `Host=db;Port=5432;…`, `Server=db,1433;…`,
+//! `Data Source=db;…`), `host:port`, and bare hosts in variables named `*_HOST`, `*_HOSTNAME`,
+//! `*_SERVER`, `*_ADDR`, `*_ADDRESS` (their port from the sibling `*_PORT`).
+//!
+//! A variable that the container's own command only stores into configuration (`bench
+//! set-config -g db_host $DB_HOST`) is an address written, not dialled: it makes no edge. Kubernetes DNS forms resolve namespace-aware:
 //! `name` (the consumer's namespace), `name.ns`, `name.ns.svc`, `name.ns.svc.cluster.local`, and
 //! StatefulSet pod names `pod-0.name.ns.svc…`. Compose hosts resolve to the project's services,
 //! their network aliases, hostnames and container names. A host that resolves to nothing in the
@@ -120,12 +125,17 @@ pub fn find_hosts(value: &str, bare_host: bool) -> Vec<HostRef> {
     if !out.is_empty() {
         return out;
     }
+    out = connection_string_hosts(value);
+    if !out.is_empty() {
+        return out;
+    }
     // `host:port` tokens.
     let mut pos = 0;
     for tok in value.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '=' | '(' | ')')) {
         let start = pos;
         pos += tok.len() + 1;
-        let Some((h, p)) = tok.rsplit_once(':') else { continue };
+        // `host:port/path` names the host too.
+        let Some((h, p)) = tok.split('/').next().unwrap_or(tok).rsplit_once(':') else { continue };
         let Ok(port) = p.parse::<i64>() else { continue };
         if (1..=65535).contains(&port) && plausible_host(h) {
             out.push(HostRef { host: h.to_string(), port: Some(port), scheme: None, start, end: start + h.len() });
@@ -136,6 +146,212 @@ pub fn find_hosts(value: &str, bare_host: bool) -> Vec<HostRef> {
         if plausible_host(v) {
             let start = value.find(v).unwrap_or(0);
             out.push(HostRef { host: v.to_string(), port: None, scheme: None, start, end: start + v.len() });
+        }
+    }
+    out
+}
+
+/// Hosts in a key=value connection string (ADO.NET, ODBC, JDBC properties):
+/// `Host=db;Port=5432;Username=u`, `Server=tcp:db,1433;Database=x`, `Data Source=db;…`.
+fn connection_string_hosts(value: &str) -> Vec<HostRef> {
+    if !value.contains(';') || !value.contains('=') {
+        return Vec::new();
+    }
+    let mut host: Option<(&str, usize)> = None;
+    let mut port: Option<i64> = None;
+    let mut off = 0;
+    for part in value.split(';') {
+        let start = off;
+        off += part.len() + 1;
+        let Some((k, v)) = part.split_once('=') else { continue };
+        let key = k.trim().to_ascii_lowercase();
+        let v_start = start + k.len() + 1 + (v.len() - v.trim_start().len());
+        let v = v.trim();
+        match key.as_str() {
+            "host" | "server" | "data source" | "datasource" | "address" | "addr" | "network address" | "hostname" => {
+                let (v, skip) = match v.strip_prefix("tcp:") {
+                    Some(rest) => (rest, 4),
+                    None => (v, 0),
+                };
+                // `db,1433` (SQL Server) and `db:5432`.
+                let (h, p) = match v.split_once([',', ':']) {
+                    Some((h, p)) => (h, p.trim().parse().ok()),
+                    None => (v, None),
+                };
+                host = Some((h, v_start + skip));
+                port = port.or(p);
+            }
+            "port" => port = v.parse().ok().or(port),
+            _ => {}
+        }
+    }
+    match host {
+        Some((h, at)) if plausible_host(h) => {
+            vec![HostRef { host: h.to_string(), port, scheme: None, start: at, end: at + h.len() }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Database clients whose `--host`/`-h` option names the server they connect to, with the
+/// scheme that gives the role and default port, and their port option.
+const CLIENTS: &[(&str, &str, &[&str])] = &[
+    ("psql", "postgres", &["-p", "--port"]),
+    ("pg_dump", "postgres", &["-p", "--port"]),
+    ("pg_dumpall", "postgres", &["-p", "--port"]),
+    ("pg_restore", "postgres", &["-p", "--port"]),
+    ("mysql", "mysql", &["-P", "--port"]),
+    ("mysqldump", "mysql", &["-P", "--port"]),
+    ("mariadb", "mysql", &["-P", "--port"]),
+    ("mongosh", "mongodb", &["--port"]),
+    ("mongo", "mongodb", &["--port"]),
+    ("mongodump", "mongodb", &["--port"]),
+    ("mongorestore", "mongodb", &["--port"]),
+    ("redis-cli", "redis", &["-p"]),
+    ("clickhouse-client", "clickhouse", &["--port"]),
+];
+
+/// The servers a container's database clients connect to (`psql --host=db`, `mysql -h db`),
+/// with the span of the argument that names each.
+pub fn client_hosts(c: &super::Container) -> Vec<(HostRef, Span)> {
+    let words = super::migration::command_words(c);
+    let mut out = Vec::new();
+    let mut client: Option<&(&str, &str, &[&str])> = None;
+    let mut host: Option<(String, Span)> = None;
+    let mut port: Option<i64> = None;
+    let mut flush =
+        |client: Option<&(&str, &str, &[&str])>, host: &mut Option<(String, Span)>, port: &mut Option<i64>| {
+            if let (Some((_, scheme, _)), Some((h, span))) = (client, host.take())
+                && plausible_host(&h)
+            {
+                let port = port.take().or_else(|| scheme_port(scheme));
+                let r = HostRef { host: h.clone(), port, scheme: Some(scheme.to_string()), start: 0, end: h.len() };
+                out.push((r, span));
+            }
+            *port = None;
+        };
+    let mut i = 0;
+    while i < words.len() {
+        let (w, span) = words[i];
+        let base = w.rsplit('/').next().unwrap_or(w);
+        if let Some(cl) = CLIENTS.iter().find(|(name, ..)| *name == base) {
+            flush(client, &mut host, &mut port);
+            client = Some(cl);
+        } else if let Some(cl) = client {
+            let next = words.get(i + 1).map(|(x, _)| *x);
+            if let Some(h) = w.strip_prefix("--host=") {
+                host = Some((h.to_string(), span));
+            } else if (w == "-h" || w == "--host") && next.is_some() {
+                host = next.map(|h| (h.to_string(), words[i + 1].1));
+                i += 1;
+            } else if let Some(p) = cl.2.iter().find_map(|opt| w.strip_prefix(&format!("{opt}="))) {
+                port = p.parse().ok();
+            } else if cl.2.contains(&w) {
+                port = next.and_then(|p| p.parse().ok());
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    flush(client, &mut host, &mut port);
+    out
+}
+
+/// Is `var` used in the container's command only as a value that a configuration command
+/// stores (`bench set-config -g db_host $DB_HOST`)? Then the address is written for others to
+/// read, not dialled. A variable the command does not mention is read by the program itself.
+pub fn only_written(c: &super::Container, var: &str) -> bool {
+    let mentions = |cmd: &str| {
+        let mut rest = cmd;
+        while let Some(i) = rest.find('$') {
+            let after = rest[i + 1..].trim_start_matches('{');
+            if after.starts_with(var)
+                && !after[var.len()..].starts_with(|ch: char| ch.is_ascii_alphanumeric() || ch == '_')
+            {
+                return true;
+            }
+            rest = &rest[i + 1..];
+        }
+        false
+    };
+    let writes = |cmd: &str| {
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        words.iter().any(|w| matches!(*w, "set-config" | "config:set" | "config-set"))
+    };
+    let mut mentioned = false;
+    for arg in c.argv() {
+        for cmd in arg.value.split(['\n', ';', '|', '&']) {
+            if mentions(cmd) {
+                if !writes(cmd) {
+                    return false;
+                }
+                mentioned = true;
+            }
+        }
+    }
+    mentioned
+}
+
+/// A connection from one container of a pod to another over localhost.
+#[derive(Clone, Debug)]
+pub struct LocalConnection {
+    /// Index of the connecting container in [`Workload::containers`].
+    pub consumer: usize,
+    /// Index of the container that serves the port.
+    pub provider: usize,
+    pub port: i64,
+    /// The value that names `localhost:PORT`.
+    pub span: Span,
+}
+
+/// The ports a container serves: those it declares, and those its arguments name for a
+/// listener (`--port=3306`, `instance=tcp:5432`, `0.0.0.0:6432`).
+fn served_ports(c: &super::Container) -> Vec<i64> {
+    let mut out: Vec<i64> = c.ports.iter().map(|p| p.port.value).collect();
+    for a in c.argv() {
+        for word in a.value.split_whitespace() {
+            let tail = ["--port=", "-port=", "--listen=", "--address="]
+                .iter()
+                .find_map(|p| word.strip_prefix(p))
+                .or_else(|| word.rsplit_once("tcp:").map(|(_, t)| t))
+                .or_else(|| word.strip_prefix("0.0.0.0:"))
+                .or_else(|| word.strip_prefix("127.0.0.1:"));
+            if let Some(n) = tail.and_then(|t| t.rsplit(':').next()).and_then(|t| t.parse().ok()) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// Connections of a pod's main containers to `localhost:PORT` (or `127.0.0.1`) served by another
+/// main container of the same pod — a proxy run as an ordinary container (pattern: Cloud SQL
+/// Auth Proxy beside the app). Kubernetes starts a pod's containers together, in no order that
+/// waits for one to listen.
+pub fn local_connections(w: &Workload) -> Vec<LocalConnection> {
+    let mut out = Vec::new();
+    if w.resource.format != Format::Kubernetes || w.containers.len() < 2 {
+        return out;
+    }
+    let served: Vec<Vec<i64>> = w.containers.iter().map(served_ports).collect();
+    for (ci, c) in w.containers.iter().enumerate() {
+        let values = c.env.iter().filter_map(|e| e.value.as_ref()).chain(c.argv());
+        for v in values {
+            for tok in
+                v.value.split(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ';' | '"' | '\'' | '=' | '/' | '@'))
+            {
+                let Some((host, port)) = tok.rsplit_once(':') else { continue };
+                let Ok(port) = port.parse::<i64>() else { continue };
+                if !matches!(host, "localhost" | "127.0.0.1") {
+                    continue;
+                }
+                let provider = served.iter().enumerate().find(|(i, ports)| *i != ci && ports.contains(&port));
+                if let Some((pi, _)) = provider
+                    && !out.iter().any(|l: &LocalConnection| l.consumer == ci && l.port == port)
+                {
+                    out.push(LocalConnection { consumer: ci, provider: pi, port, span: v.span });
+                }
+            }
         }
     }
     out
@@ -269,6 +485,9 @@ pub fn infer(p: &mut Platform, db: &SourceDb) {
         let mut values: Vec<Value<'_>> = Vec::new();
         for c in w.all_containers() {
             for e in &c.env {
+                if only_written(c, &e.name.value) {
+                    continue;
+                }
                 match (&e.value, &e.from) {
                     (Some(v), Some(EnvSource::EnvFile { .. })) => values.push(Value {
                         text: &v.value,
@@ -384,6 +603,30 @@ pub fn infer(p: &mut Platform, db: &SourceDb) {
                 });
             }
         }
+        // Main containers only: an init container's client is usually a wait, already a gate.
+        for (h, arg) in w.containers.iter().flat_map(client_hosts) {
+            let r = resolve(p, w, &h.host);
+            let key = (r.provider, r.endpoint, h.port);
+            if r.endpoint.is_none() || seen.contains(&key) || r.provider == Some(w.id) {
+                continue;
+            }
+            seen.push(key);
+            edges.push(Edge {
+                consumer: w.id,
+                target: Spanned::new(h.host.clone(), host_span(db, arg, &h.host, None)),
+                provider: r.provider,
+                endpoint: r.endpoint,
+                kind: EdgeKind::Host {
+                    host: h.host,
+                    port: h.port,
+                    scheme: h.scheme,
+                    variable: None,
+                    source: HostSource::Arg,
+                },
+                confidence: Confidence::Inferred,
+                via: None,
+            });
+        }
     }
     p.edges.extend(edges);
 }
@@ -444,6 +687,7 @@ mod tests {
         );
         assert_eq!(hosts("nexus-redis:6379", false), [("nexus-redis".into(), Some(6379))]);
         assert_eq!(hosts("--broker=kafka-0.kafka:9092", false), [("kafka-0.kafka".into(), Some(9092))]);
+        assert_eq!(hosts("todo-gitops:8080/api", false), [("todo-gitops".into(), Some(8080))]);
         assert_eq!(hosts("nexus-redis", true), [("nexus-redis".into(), None)]);
         assert!(hosts("nexus-redis", false).is_empty());
         assert!(hosts("http://localhost:8080/x", false).is_empty());
@@ -452,6 +696,19 @@ mod tests {
         assert_eq!(hosts("cache", true), [("cache".into(), None)]);
         let h = find_hosts("postgres://u:p@db:5432/x", false);
         assert_eq!(&"postgres://u:p@db:5432/x"[h[0].start..h[0].end], "db");
+    }
+
+    #[test]
+    fn connection_strings() {
+        assert_eq!(
+            hosts("Host=astronomy-db;Port=5433;Username=u;Password=p;Database=d", false),
+            [("astronomy-db".into(), Some(5433))]
+        );
+        assert_eq!(hosts("Server=tcp:sql,1433;Database=x;User Id=sa", false), [("sql".into(), Some(1433))]);
+        assert_eq!(hosts("Data Source=orders-db;Initial Catalog=orders", false), [("orders-db".into(), None)]);
+        let h = find_hosts("Host=db;Database=d", false);
+        assert_eq!(&"Host=db;Database=d"[h[0].start..h[0].end], "db");
+        assert!(hosts("a=b;c=d", false).is_empty());
     }
 
     #[test]

@@ -17,6 +17,7 @@
 
 mod compose;
 mod deps;
+mod durations;
 pub mod gates;
 mod index;
 pub mod infer;
@@ -30,6 +31,7 @@ pub mod probes;
 pub mod reach;
 mod read;
 pub mod redact;
+pub mod roles;
 mod similar;
 #[cfg(test)]
 mod testing;

@@ -31,12 +31,14 @@ pub struct Input {
 }
 
 /// Where auxiliary files come from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// In-memory runs (tests, rule-doc examples) read nothing from the disk.
     pub memory: bool,
     /// The size limit for auxiliary files.
     pub max_file_size: u64,
+    /// Roles the configuration sets.
+    pub roles: Vec<crate::roles::RoleOverride>,
 }
 
 /// Everything read, and the platform built from it.
@@ -69,6 +71,11 @@ impl Loaded {
 
 /// Loads in-memory files: `(path, content)`, as tests and rule-doc examples give them.
 pub fn load_memory(files: &[(String, String)]) -> Loaded {
+    load_memory_with(files, Vec::new())
+}
+
+/// Loads in-memory files with roles set by configuration.
+pub fn load_memory_with(files: &[(String, String)], roles: Vec<crate::roles::RoleOverride>) -> Loaded {
     let inputs = files
         .iter()
         .map(|(p, t)| Input {
@@ -77,7 +84,7 @@ pub fn load_memory(files: &[(String, String)]) -> Loaded {
             read: source::decode(t.clone().into_bytes()),
         })
         .collect();
-    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES })
+    load(inputs, Options { memory: true, max_file_size: source::DEFAULT_MAX_FILE_BYTES, roles })
 }
 
 /// Builds and links the platform of the inputs. Auxiliary files are read only from under the
@@ -90,7 +97,7 @@ pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
 /// (`.env`, `env_file`, `extends`, overrides) only when they resolve under `roots`.
 pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded {
     let mut db = SourceDb::new();
-    let mut platform = Platform::default();
+    let mut platform = Platform { role_overrides: options.roles, ..Platform::default() };
     let mut yaml_inputs: Vec<FileId> = Vec::new();
     let mut scripts: Vec<FileId> = Vec::new();
     for input in inputs {
@@ -109,10 +116,17 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
         .par_iter()
         .map(|&id| {
             let src = db.get(id);
-            if let Some((s, e)) = helm_action(&src.text) {
+            let mut parsed = None;
+            let valid = || {
+                let y = yaml::parse(id, src.text.clone(), &limits);
+                let ok = !y.problems.iter().any(|p| p.kind == ProblemKind::Syntax);
+                parsed = Some(y);
+                ok
+            };
+            if let Some((s, e)) = helm_action(&src.text, valid) {
                 return (id, Err(template_problem(id, s as u32, e as u32)));
             }
-            (id, Ok(yaml::parse(id, src.text.clone(), &limits)))
+            (id, Ok(parsed.unwrap_or_else(|| yaml::parse(id, src.text.clone(), &limits))))
         })
         .collect();
     let mut trees: Vec<Option<YamlFile>> = (0..db.len()).map(|_| None).collect();
@@ -129,8 +143,9 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
         }
     }
     // Kubernetes objects, per file in parallel.
+    let not_resources = kustomize_inputs(&db, &trees);
     let uses: Vec<FileUse> =
-        trees.par_iter().map(|t| t.as_ref().map(|y| classify(&db, y)).unwrap_or_default()).collect();
+        trees.par_iter().map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources)).unwrap_or_default()).collect();
     let mut compose_files: Vec<FileId> = Vec::new();
     let mut pieces = Vec::new();
     for (i, u) in uses.into_iter().enumerate() {
@@ -177,44 +192,48 @@ fn yaml_problem(file: FileId, p: &yaml::Problem) -> InputProblem {
     problem
 }
 
-/// Helm template syntax: a `{{` opening an action that Helm (not Prometheus or Go-template text
-/// inside a config value) would evaluate.
-fn helm_action(text: &str) -> Option<(usize, usize)> {
-    const WORDS: &[&str] = &[
+/// Helm template syntax: a `{{` opening an action that Helm (not Prometheus, Alertmanager or
+/// other Go-template text inside a config value) would evaluate.
+///
+/// An action that uses Helm's own objects or functions (`.Values`, `.Release`, `include`,
+/// `toYaml`, …) makes the file a Helm template. An action with only words every Go template
+/// has (`if`, `range`, `end`, …) does so only when the file is not valid YAML: Helm templates
+/// that branch or loop (`{{- if … }}` on a line of its own) break YAML, while Alertmanager's
+/// `{{ range .Alerts }}` inside a ConfigMap value is just text in a valid document.
+fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Option<(usize, usize)> {
+    const HELM: &[&str] = &[
         ".Values",
         ".Release",
         ".Chart",
         ".Capabilities",
         ".Files",
         ".Template",
+        "$.Values",
         "include",
-        "template",
-        "if",
-        "else",
-        "end",
-        "range",
-        "with",
-        "define",
         "toYaml",
         "tpl",
         "required",
-        "default",
-        "quote",
-        "printf",
         "/*",
     ];
+    const GO: &[&str] = &["if", "else", "end", "range", "with", "define", "template", "default", "quote", "printf"];
+    let mut generic = None;
     let mut from = 0;
     while let Some(i) = text[from..].find("{{") {
         let start = from + i;
         let rest = text[start + 2..].trim_start_matches('-').trim_start();
-        if WORDS.iter().any(|w| rest.starts_with(w)) {
-            let end = text[start..].find("}}").map_or(start + 2, |j| start + j + 2);
-            let line_end = text[start..].find('\n').map_or(text.len(), |j| start + j);
-            return Some((start, end.min(line_end.max(start + 2))));
+        let end = text[start..].find("}}").map_or(start + 2, |j| start + j + 2);
+        let line_end = text[start..].find('\n').map_or(text.len(), |j| start + j);
+        let span = (start, end.min(line_end.max(start + 2)));
+        let action = &text[start..end.min(text.len())];
+        if HELM.iter().any(|w| rest.starts_with(w)) || action.contains(".Values") || action.contains(".Release.") {
+            return Some(span);
+        }
+        if generic.is_none() && GO.iter().any(|w| rest.starts_with(w)) {
+            generic = Some(span);
         }
         from = start + 2;
     }
-    None
+    generic.filter(|_| !valid_yaml())
 }
 
 /// Files that configure tools rather than describe objects: Helm chart metadata and values,
@@ -227,11 +246,54 @@ fn is_tooling_file(name: &str) -> bool {
         || stem.starts_with("values.")
 }
 
-fn classify(db: &SourceDb, y: &YamlFile) -> FileUse {
+/// The files kustomizations read as something other than resources: patches, transformer,
+/// generator and validator configurations, replacements, OpenAPI schemas. They describe changes
+/// to objects, not objects to create, and are not validated as manifests.
+fn kustomize_inputs(db: &SourceDb, trees: &[Option<YamlFile>]) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for y in trees.iter().flatten() {
+        let path = &db.get(y.file).path;
+        let name = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization") {
+            continue;
+        }
+        let dir = path.rfind('/').map_or("", |i| &path[..i]);
+        let mut add = |rel: &str| {
+            // Inline patches are YAML text, not paths.
+            if !rel.contains('\n') && !rel.trim().is_empty() {
+                let joined = if dir.is_empty() { rel.to_string() } else { format!("{dir}/{rel}") };
+                out.insert(nexus_source::shell::eval::paths::normalize(&joined));
+            }
+        };
+        for doc in &y.docs {
+            let Some(root) = y.root(doc) else { continue };
+            for key in ["patchesStrategicMerge", "transformers", "generators", "validators", "configurations", "crds"] {
+                for item in root.get(key).into_iter().flat_map(|l| l.items()) {
+                    if let Some(p) = item.as_str() {
+                        add(p);
+                    }
+                }
+            }
+            for key in ["patches", "patchesJson6902", "replacements"] {
+                for item in root.get(key).into_iter().flat_map(|l| l.items()) {
+                    if let Some(p) = item.get("path").and_then(|p| p.as_str()) {
+                        add(p);
+                    }
+                }
+            }
+            if let Some(p) = root.get("openapi").and_then(|o| o.get("path")).and_then(|p| p.as_str()) {
+                add(p);
+            }
+        }
+    }
+    out
+}
+
+fn classify(db: &SourceDb, y: &YamlFile, not_resources: &std::collections::HashSet<String>) -> FileUse {
     let src = db.get(y.file);
     let mut out = FileUse::default();
     let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if is_tooling_file(name) {
+    if is_tooling_file(name) || not_resources.contains(&src.path) {
         out.skipped = y.docs.iter().filter(|d| d.root.is_some()).map(|d| d.index).collect();
         return out;
     }
@@ -440,11 +502,15 @@ mod tests {
 
     #[test]
     fn helm_actions_not_other_braces() {
-        assert!(helm_action("image: {{ .Values.image }}\n").is_some());
-        assert!(helm_action("{{- if .Values.x }}\n").is_some());
-        assert!(helm_action("summary: 'Instance {{ $labels.instance }} down'\n").is_none());
+        let helm = |t: &str, valid: bool| helm_action(t, || valid).is_some();
+        assert!(helm("image: {{ .Values.image }}\n", true));
+        assert!(helm("{{- if .Values.x }}\n", false));
+        assert!(helm("{{- if eq .x 1 }}\nkind: Pod\n{{- end }}\n", false));
+        assert!(!helm("summary: 'Instance {{ $labels.instance }} down'\n", true));
+        // Alertmanager's templates inside a ConfigMap value are Go templates, not Helm.
+        assert!(!helm("data:\n  t: |\n    {{ range .Alerts }}{{ .Annotations.summary }}{{ end }}\n", true));
         let t = "a: 1\nb: {{ include \"x\" . }}\n";
-        let (s, e) = helm_action(t).unwrap();
+        let (s, e) = helm_action(t, || true).unwrap();
         assert_eq!(&t[s..e], "{{ include \"x\" . }}");
     }
 }

@@ -7,7 +7,8 @@
 //! `nexus-lint.io/role: migration`.
 
 use super::{
-    Container, Migration, MigrationSite, Platform, Probe, ProbeHandler, Role, Spanned, Workload, WorkloadKind,
+    Container, EdgeKind, Migration, MigrationSite, Platform, Probe, ProbeHandler, Role, Spanned, Workload, WorkloadId,
+    WorkloadKind,
 };
 use nexus_source::Span;
 
@@ -39,6 +40,13 @@ pub fn image_tag(image: &str) -> Option<&str> {
     let no_digest = image.split('@').next().unwrap_or(image);
     let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
     last.split_once(':').map(|(_, t)| t)
+}
+
+/// Does the name or tag of an image come from a Compose variable that no `.env` sets
+/// (`app:${TAG}`, `${IMAGE}`)? Then what runs is not known here, and not judged.
+pub fn image_is_unknown(image: &str) -> bool {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    no_digest.rsplit('/').next().unwrap_or(no_digest).contains("${")
 }
 
 /// Role implied by an image name.
@@ -87,7 +95,9 @@ pub fn role_from_image(image: &str) -> Option<Role> {
 /// Role implied by a well-known listening port.
 pub fn role_from_port(port: i64) -> Option<Role> {
     match port {
-        5432 | 3306 | 27017 | 26257 | 9042 | 9200 | 8123 | 9000 | 1433 | 2379 | 8086 | 7687 => Some(Role::Datastore),
+        // Not 9000 or 8123 (ClickHouse's, but also php-fpm's, MinIO's, Socket.IO servers',
+        // Home Assistant's): ClickHouse is known by its image.
+        5432 | 3306 | 27017 | 26257 | 9042 | 9200 | 1433 | 2379 | 8086 | 7687 => Some(Role::Datastore),
         6379 | 11211 => Some(Role::Cache),
         5672 | 9092 | 4222 | 61616 | 6650 | 1883 => Some(Role::Queue),
         _ => None,
@@ -116,13 +126,46 @@ pub fn role_from_probe(p: &Probe) -> Option<Role> {
 }
 
 pub(super) fn infer_roles(p: &mut Platform) {
+    let overrides = std::mem::take(&mut p.role_overrides);
     for w in &mut p.workloads {
-        w.role = infer_role(w);
+        w.role = infer_role(w, &overrides);
     }
+    // What depends on a workload says more: a Compose service others wait for with
+    // `service_completed_successfully` runs once; a server reached as `mongodb://…`, through
+    // `REDIS_HOST` or on port 5432 is a datastore whatever its image is called.
+    let mut said: Vec<(WorkloadId, Role)> = Vec::new();
+    for e in &p.edges {
+        let Some(prov) = e.provider else { continue };
+        let w = p.workload(prov);
+        if w.annotation(ROLE_ANNOTATION).is_some() || said.iter().any(|(x, _)| *x == prov) {
+            continue;
+        }
+        let completes =
+            matches!(&e.kind, EdgeKind::DependsOn { condition, .. } if condition == "service_completed_successfully");
+        // Whatever its image (a `postgres` image running `psql -f init.sql`), what others wait
+        // for to complete runs once.
+        if completes && w.role != Role::Migration {
+            said.push((prov, Role::OneShot));
+        } else if w.role == Role::Server
+            && let Some(r) = crate::roles::role_from_connection(&e.kind)
+        {
+            said.push((prov, r));
+        }
+    }
+    for (id, role) in said {
+        let w = &p.workloads[id.index()];
+        if crate::roles::configured_role(&overrides, w).is_none() {
+            p.workloads[id.index()].role = role;
+        }
+    }
+    p.role_overrides = overrides;
 }
 
-fn infer_role(w: &Workload) -> Role {
+fn infer_role(w: &Workload, overrides: &[crate::roles::RoleOverride]) -> Role {
     if let Some(r) = w.annotation(ROLE_ANNOTATION).and_then(|a| Role::parse(a.value.trim())) {
+        return r;
+    }
+    if let Some(r) = crate::roles::configured_role(overrides, w) {
         return r;
     }
     let main = w.containers.first();
@@ -135,7 +178,12 @@ fn infer_role(w: &Workload) -> Role {
     if w.kind.is_batch() {
         return Role::OneShot;
     }
-    let from_image = w.containers.iter().find_map(|c| c.image.as_ref().and_then(|i| role_from_image(&i.value)));
+    let images: Vec<&str> = w.containers.iter().filter_map(|c| c.image.as_ref().map(|i| i.value.as_str())).collect();
+    // Tooling is told by the main container: an exporter beside a database does not make it one.
+    let from_image = images
+        .first()
+        .and_then(|i| crate::roles::tooling_role(i))
+        .or_else(|| images.iter().find_map(|i| role_from_image(i)));
     if let Some(r) = from_image {
         return r;
     }
@@ -145,11 +193,28 @@ fn infer_role(w: &Workload) -> Role {
         return r;
     }
     let from_port = w.containers.iter().flat_map(|c| &c.ports).find_map(|p| role_from_port(p.port.value));
-    if let Some(r) = from_port {
+    let program = main.and_then(|c| c.argv().next()).map(|a| a.value.as_str());
+    let from_words = || {
+        images
+            .first()
+            .and_then(|i| crate::roles::proxy_role(i, program))
+            .or_else(|| images.iter().find_map(|i| crate::roles::role_from_image_words(i)))
+    };
+    if let Some(r) = from_port.or_else(from_words) {
         return r;
     }
+    // A Compose service that runs a command and exits: `restart: "no"`, or a utility image
+    // (busybox, curl, a tools image) running a script without a restart policy that keeps it up.
+    let restart = w.compose.as_ref().and_then(|c| c.restart.as_ref()).map(|r| r.value.as_str());
+    let utility = images.first().is_some_and(|i| {
+        let base = image_basename(i).to_ascii_lowercase();
+        matches!(
+            base.as_str(),
+            "busybox" | "alpine" | "curl" | "tiny-tools" | "bash" | "toolbox" | "kubectl" | "jq" | "mc"
+        )
+    }) && !matches!(restart, Some("always" | "unless-stopped"));
     if w.kind == WorkloadKind::ComposeService
-        && w.compose.as_ref().and_then(|c| c.restart.as_ref()).is_some_and(|r| r.value == "no")
+        && (restart == Some("no") || utility)
         && w.containers.first().is_some_and(|c| c.argv().next().is_some())
         && w.containers.first().is_some_and(|c| c.ports.is_empty())
     {
@@ -341,6 +406,7 @@ mod tests {
             failure_threshold: None,
             success_threshold: None,
             start_period_ms: None,
+            start_interval_ms: None,
             disabled: false,
         };
         assert_eq!(role_from_probe(&probe("pg_isready -U app")), Some(Role::Datastore));

@@ -21,5 +21,5 @@ pub(crate) fn load_fixtures(dirs: &[&str]) -> Loaded {
             read: read_path(i.path.as_ref().expect("a file"), DEFAULT_MAX_FILE_BYTES).expect("readable"),
         })
         .collect();
-    load(inputs, Options { memory: true, max_file_size: DEFAULT_MAX_FILE_BYTES })
+    load(inputs, Options { memory: true, max_file_size: DEFAULT_MAX_FILE_BYTES, roles: Vec::new() })
 }

@@ -373,6 +373,10 @@ pub struct ComposeProject {
     pub files: Vec<FileId>,
     pub dir: String,
     pub env_file: Option<FileId>,
+    /// A layer meant to go over files this run does not join it with (a file of its own whose
+    /// services are not all whole, or that names services it does not define): only the
+    /// services it defines whole are workloads, and what it leaves to other files is not judged.
+    pub fragment: bool,
 }
 
 /// Why an input could not be fully modelled; each becomes an input-validity diagnostic.
@@ -413,11 +417,18 @@ pub enum InputProblemKind {
     UnknownKind,
     /// NX007
     Empty,
+    /// NX008: variables a Compose project uses that its `.env` does not set.
+    UnsetVariable,
+    /// NX009: a Compose file that is a layer over files the run does not join it with.
+    ComposeFragment,
 }
 
 /// The whole platform.
 #[derive(Debug, Default)]
 pub struct Platform {
+    /// Roles the configuration sets (`roles:` in `.nexus-lint.yaml`), applied when roles are
+    /// inferred.
+    pub role_overrides: Vec<crate::roles::RoleOverride>,
     pub objects: Vec<Object>,
     pub workloads: Vec<Workload>,
     pub endpoints: Vec<Endpoint>,

@@ -38,8 +38,9 @@ impl WorkloadKind {
     }
 }
 
-/// What a workload is for, inferred from its image, ports, command and annotations
-/// (`nexus-lint.io/role` overrides).
+/// What a workload is for, inferred from its image, ports, command, what depends on it and
+/// annotations (`nexus-lint.io/role` overrides); the vocabulary is documented in
+/// [`crate::roles`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     Server,
@@ -48,6 +49,12 @@ pub enum Role {
     Queue,
     Migration,
     OneShot,
+    /// A reverse proxy or load balancer.
+    Proxy,
+    /// Metrics, dashboards, log and trace pipelines.
+    Observability,
+    /// An admin UI that connects when a person asks it to.
+    Admin,
 }
 
 impl Role {
@@ -59,6 +66,9 @@ impl Role {
             Role::Queue => "queue",
             Role::Migration => "migration",
             Role::OneShot => "one-shot",
+            Role::Proxy => "proxy",
+            Role::Observability => "observability",
+            Role::Admin => "admin",
         }
     }
 
@@ -70,6 +80,9 @@ impl Role {
             "queue" => Role::Queue,
             "migration" => Role::Migration,
             "one-shot" | "job" => Role::OneShot,
+            "proxy" | "gateway" | "load-balancer" => Role::Proxy,
+            "observability" | "monitoring" | "telemetry" | "exporter" => Role::Observability,
+            "admin" | "admin-ui" => Role::Admin,
             _ => return None,
         })
     }
@@ -107,6 +120,19 @@ pub struct Workload {
     pub batch: Option<BatchSpec>,
     /// Compose-only settings.
     pub compose: Option<ComposeServiceInfo>,
+    /// Controller settings that decide how pods are rolled out and restarted.
+    pub controller: ControllerSpec,
+}
+
+/// What a Kubernetes controller does with the pods it creates (empty for Compose).
+#[derive(Clone, Debug, Default)]
+pub struct ControllerSpec {
+    /// Deployment `spec.strategy.rollingUpdate.maxUnavailable` (a number or a percentage).
+    pub max_unavailable: Option<Spanned<PortRef>>,
+    /// Deployment `spec.progressDeadlineSeconds`.
+    pub progress_deadline_seconds: Option<Spanned<i64>>,
+    /// The pod's `restartPolicy` (Jobs keep theirs in [`BatchSpec::restart_policy`] too).
+    pub restart_policy: Option<Spanned<String>>,
 }
 
 impl Workload {
@@ -157,8 +183,12 @@ pub struct DependsOnDecl {
     /// The short (list) form.
     pub short_form: bool,
     /// A block-style list of plain names (`- db` lines) whose first line holds only spaces before
-    /// it: that indentation, so that an edit rewriting the list can keep it.
+    /// it, with no comment between its items and no `${…}` interpolation: that indentation, so
+    /// that an edit rewriting the list can keep it (and no comment or variable is lost).
     pub block_list_indent: Option<u32>,
+    /// The number of items of the short-form list (0 for the long form), so that an edit
+    /// rewriting the list can tell it knows every item.
+    pub item_count: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -309,8 +339,10 @@ pub struct Probe {
     pub timeout_ms: Option<Spanned<i64>>,
     pub failure_threshold: Option<Spanned<i64>>,
     pub success_threshold: Option<Spanned<i64>>,
-    /// Compose `start_period` (and `start_interval`).
+    /// Compose `start_period`.
     pub start_period_ms: Option<Spanned<i64>>,
+    /// Compose `start_interval`: the probe interval during `start_period`.
+    pub start_interval_ms: Option<Spanned<i64>>,
     /// Compose `disable: true` or `test: ["NONE"]`.
     pub disabled: bool,
 }

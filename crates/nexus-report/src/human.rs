@@ -12,7 +12,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
 use super::excerpt::Excerpt;
 use super::redact::Redactor;
-use super::{Counts, escape, positions};
+use super::{BaselineStatus, Counts, escape, positions};
 use nexus_diagnostics::{Diagnostic, Severity};
 use nexus_source::{FileId, SourceDb, Span};
 
@@ -245,6 +245,26 @@ pub fn write(
             c.infos,
         )
     }
+}
+
+/// After the summary: what `--baseline` hid, and the baseline's findings that are gone.
+pub fn write_baseline(w: &mut dyn Write, b: &BaselineStatus) -> io::Result<()> {
+    writeln!(
+        w,
+        "nexus-lint: baseline `{}`: {} not reported, {} fixed since it was written",
+        escape::line(&b.path),
+        plural(b.matched, "finding"),
+        plural(b.fixed.len(), "finding")
+    )?;
+    // A baseline is a file of the repository: what it says is escaped like any input.
+    for f in &b.fixed {
+        let (file, code, print) = (escape::line(&f.file), escape::line(&f.code), escape::line(&f.fingerprint));
+        match &f.resource {
+            Some(r) => writeln!(w, "  fixed: {file} {code} ({}) [{print}]", escape::line(r))?,
+            None => writeln!(w, "  fixed: {file} {code} [{print}]")?,
+        }
+    }
+    Ok(())
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Counts, escape, positions};
+use super::{BaselineStatus, Counts, escape, positions};
 use nexus_diagnostics::Diagnostic;
 use nexus_source::{SourceDb, Span};
 
@@ -81,15 +81,59 @@ struct Summary {
 }
 
 #[derive(Serialize)]
+struct JsonFixed<'a> {
+    file: &'a str,
+    code: &'a str,
+    resource: Option<&'a str>,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    matched: usize,
+    fixed: Vec<JsonFixed<'a>>,
+}
+
+#[derive(Serialize)]
 struct Document<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
 }
 
 pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Result<()> {
+    write_with(w, diags, db, None)
+}
+
+/// The document, with what `--baseline` hid and which of its findings are fixed.
+pub fn write_with(
+    w: &mut dyn Write,
+    diags: &[Diagnostic],
+    db: &SourceDb,
+    baseline: Option<&BaselineStatus>,
+) -> io::Result<()> {
+    write_value(w, &document(diags, db, baseline))
+}
+
+/// Any JSON document, pretty-printed with control characters escaped ([`escape::json`]).
+pub fn write_value(w: &mut dyn Write, doc: &impl Serialize) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(doc).map_err(io::Error::other)?;
+    w.write_all(escape::json(&text).as_bytes())?;
+    writeln!(w)
+}
+
+/// The same document as a JSON value, for commands that add to it (`simulate` adds its
+/// `simulation` member, documented by `docs/simulate-output.schema.json`).
+pub fn to_value(diags: &[Diagnostic], db: &SourceDb) -> serde_json::Value {
+    serde_json::to_value(document(diags, db, None)).unwrap_or(serde_json::Value::Null)
+}
+
+fn document<'a>(diags: &'a [Diagnostic], db: &'a SourceDb, baseline: Option<&'a BaselineStatus>) -> Document<'a> {
     let counts = Counts::of(diags);
-    let doc = Document {
+    Document {
         version: VERSION,
         diagnostics: diags
             .iter()
@@ -125,8 +169,19 @@ pub fn write(w: &mut dyn Write, diags: &[Diagnostic], db: &SourceDb) -> io::Resu
             })
             .collect(),
         summary: Summary { errors: counts.errors, warnings: counts.warnings, infos: counts.infos, files: db.len() },
-    };
-    let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
-    w.write_all(escape::json(&text).as_bytes())?;
-    writeln!(w)
+        baseline: baseline.map(|b| JsonBaseline {
+            file: &b.path,
+            matched: b.matched,
+            fixed: b
+                .fixed
+                .iter()
+                .map(|f| JsonFixed {
+                    file: &f.file,
+                    code: &f.code,
+                    resource: f.resource.as_deref(),
+                    fingerprint: &f.fingerprint,
+                })
+                .collect(),
+        }),
+    }
 }

@@ -16,7 +16,7 @@
 //! needs no source text.
 
 use globset::GlobMatcher;
-use nexus_diagnostics::Diagnostic;
+use nexus_diagnostics::{Diagnostic, Suppressed, SuppressionKind};
 use nexus_model::{Platform, Span, SuppressionScope};
 
 /// An `ignores:` entry of the configuration, resolved.
@@ -49,7 +49,7 @@ pub struct Policy<'a> {
 pub struct Applied {
     pub kept: Vec<Diagnostic>,
     /// Suppressed findings with the justification that accepted them.
-    pub suppressed: Vec<(Diagnostic, String)>,
+    pub suppressed: Vec<Suppressed>,
 }
 
 fn matches_code(written: &str, d: &Diagnostic) -> bool {
@@ -78,7 +78,7 @@ pub fn apply(diags: Vec<Diagnostic>, platform: &Platform, policy: &Policy<'_>) -
             if let Some(ci) = s.codes.iter().position(|c| matches_code(&c.value, &d)) {
                 used[si][ci] = true;
                 let why = s.reason.clone().unwrap_or_else(|| "suppressed in the source".into());
-                out.suppressed.push((d, why));
+                out.suppressed.push(Suppressed { diagnostic: d, justification: why, kind: SuppressionKind::InSource });
                 continue 'diag;
             }
         }
@@ -92,7 +92,11 @@ pub fn apply(diags: Vec<Diagnostic>, platform: &Platform, policy: &Policy<'_>) -
             let path_ok = ig.path.as_ref().is_none_or(|m| m.is_match(path));
             if code_ok && res_ok && path_ok {
                 cfg_used[i] = true;
-                out.suppressed.push((d, ig.reason.clone()));
+                out.suppressed.push(Suppressed {
+                    diagnostic: d,
+                    justification: ig.reason.clone(),
+                    kind: SuppressionKind::External,
+                });
                 continue 'diag;
             }
         }

@@ -3,9 +3,10 @@
 //! `nexus-lint simulate` turns "could race" into "races in 37 % of starts, here is the
 //! timeline, replay it with this key". This crate is its engine: a deterministic
 //! discrete-event simulation of a platform's deploy, run many times with different random
-//! durations, with oracles that report NX901–NX906. It depends on nothing else in nexus-lint;
-//! a lowering translates the platform model into [`spec::SimPlatform`], and the CLI renders
-//! what comes back.
+//! durations, with oracles that report NX901–NX906. Its input is its own ([`spec::SimPlatform`]);
+//! [`lower`] translates nexus-lint's platform model into it, one deployment unit at a time, with
+//! a table from every [`spec::Origin`] back to a manifest node; the CLI turns what comes back
+//! into diagnostics and renders the rest.
 //!
 //! ## The model
 //!
@@ -90,10 +91,12 @@
 //! let finding = replay.findings.iter().find(|f| f.kind == race.kind);
 //! let svg = render::timeline_svg(&platform, &replay, finding);
 //! assert!(svg.starts_with("<svg"));
-//! let json = render::json(&platform, &report); // schema/simulate-output.schema.json
+//! let json = render::json(&platform, &report); // docs/simulate-report.schema.json
 //! # let _ = json;
 //! ```
 //!
+//! - Lowering: [`lower::lower`] (the model → [`lower::Unit`]s, each a `SimPlatform` with its
+//!   [`lower::Origins`]), [`lower::LowerOptions`], [`lower::annotation_keys`].
 //! - Input: [`spec`] (`SimPlatform`, `Actor`, `Container`, `Probe`, `Healthcheck`,
 //!   `Dependency`, `Gate`, `Migration`, `DeployPlan`, …), [`defaults::Timing`],
 //!   [`dist::parse_dist`] for `nexus-lint.io/startup-seconds`, [`defaults::BackoffProfile::parse`].
@@ -124,7 +127,11 @@
 //! PCT and exhaustive exploration, shrinking, and the upgrade and config-change scenarios are
 //! issue 13; HPA scaling, node-level scheduling, readiness probes that check dependencies,
 //! termination grace periods, Service/DNS objects created separately from their workloads, Flux
-//! `dependsOn` and fault injection are not simulated.
+//! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
+//! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container
+//! `restartPolicyRules`, Compose `deploy.replicas`/`scale` (one container each), Helm releases
+//! that a script installs from a chart not rendered in the inputs, and `kubectl apply -k`
+//! overlays beyond what the model resolves.
 
 pub mod defaults;
 pub mod dist;
@@ -132,6 +139,7 @@ pub mod engine;
 pub mod example;
 pub mod finding;
 pub mod log;
+pub mod lower;
 pub mod montecarlo;
 pub mod render;
 pub mod rng;

@@ -347,6 +347,9 @@ pub enum OnUnavailable {
 /// What must hold of a provider.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum Level {
+    /// The object exists, so its Service's DNS name resolves (`nslookup`, `getent hosts`):
+    /// Services are created with their workloads here.
+    Created,
     /// A container of it has started (Compose `service_started`).
     Started,
     /// A replica accepts connections (`nc -z`, `pg_isready`, `wait-for-it`).

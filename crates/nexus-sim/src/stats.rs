@@ -40,6 +40,12 @@ impl Estimate {
     }
 }
 
+/// A probability as a percentage with the precision its size deserves: `37.1%`, `2.35%`,
+/// `0.015%`.
+pub fn percent(x: f64) -> String {
+    pct(x)
+}
+
 fn pct(x: f64) -> String {
     let v = x * 100.0;
     if v >= 10.0 || v == 0.0 {

@@ -129,7 +129,7 @@ fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<
 #[test]
 fn json_output_is_valid_against_its_schema() {
     let schema: Value =
-        serde_json::from_str(include_str!("../schema/simulate-output.schema.json")).expect("the schema is JSON");
+        serde_json::from_str(include_str!("../../../docs/simulate-report.schema.json")).expect("the schema is JSON");
     let mut docs = Vec::new();
     let (p, cfg) = nexus_run();
     let sim = Simulator::new(&p, SimOptions::default()).unwrap();

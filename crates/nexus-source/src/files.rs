@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use crate::roots::{Refusal, Roots};
+use crate::shell::eval::paths::normalize;
 use crate::{ContentProblem, FileId, SourceDb};
 
 /// Why a file asked for is not available.
@@ -113,34 +114,5 @@ impl DbFiles<'_> {
     /// Was this path refused for leading outside the roots?
     fn refused(&self, norm: &str) -> bool {
         !self.memory && matches!(self.roots.resolve(Path::new(norm)), Err(Refusal::Outside))
-    }
-}
-
-/// `a/./b/../c` → `a/c`, so auxiliary files are named the way discovery names them.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for p in path.split('/') {
-        match p {
-            "." | "" if !parts.is_empty() || p == "." => {}
-            ".." if parts.last().is_some_and(|l| *l != "..") => {
-                parts.pop();
-            }
-            _ => parts.push(p),
-        }
-    }
-    let s = parts.join("/");
-    if path.starts_with('/') && !s.starts_with('/') { format!("/{s}") } else { s }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalizes_paths() {
-        assert_eq!(normalize("a/./b/../c"), "a/c");
-        assert_eq!(normalize("./x"), "x");
-        assert_eq!(normalize("../x/./y"), "../x/y");
-        assert_eq!(normalize("/a/b/../c"), "/a/c");
     }
 }

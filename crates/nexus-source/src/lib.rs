@@ -12,6 +12,7 @@ pub mod files;
 pub mod helm;
 pub mod roots;
 pub mod secrets;
+pub mod shell;
 pub mod span;
 pub mod yaml;
 

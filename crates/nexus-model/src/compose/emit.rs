@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::env_file::{self, DotenvEntry};
 use super::merge::{merge, merge_def};
-use super::project::{DirEnv, Plan, join, project_name};
+use super::project::{DirEnv, Plan, join, may_be_fragment, project_name};
 use super::service::{Draft, EnvFileRef, Layer, TestKind, TopDef};
 use super::{ComposeModel, Files};
 use crate::suggest;
@@ -82,18 +82,34 @@ pub fn project(
         }
     }
     let pid = ProjectId(out.projects.len() as u32);
+    let names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
+    let defined: HashSet<&str> = names.iter().copied().collect();
+    let partial: Vec<bool> = services.iter().map(is_partial).collect();
+    let undefined: Vec<&str> = services
+        .iter()
+        .flat_map(|d| {
+            d.depends_on.iter().map(|x| x.target.value.as_str()).chain(d.links.iter().map(|l| l.value.as_str()))
+        })
+        .filter(|n| !defined.contains(n))
+        .collect();
+    // A name that nearly matches a service of the file is a typo, not a service defined elsewhere.
+    let dangling = !undefined.is_empty() && undefined.iter().all(|n| suggest(n, &names).is_none());
+    let fragment = may_be_fragment(plan, fs.db()) && (partial.contains(&true) || dangling);
     out.projects.push(ComposeProject {
         id: pid,
         name: project_name(env, declared_name.as_ref()),
         files: plan.files.clone(),
         dir: plan.dir.clone(),
         env_file: env.file,
+        fragment,
     });
     let proj = Proj { id: pid, plan, env };
-    let names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
-    let defined: HashSet<&str> = names.iter().copied().collect();
-    for d in &services {
-        check_references(d, &names, &defined, &mut out.problems);
+    if fragment {
+        out.problems.push(fragment_note(plan, &services, &partial, &defined, fs));
+    } else {
+        for d in &services {
+            check_references(d, &names, &defined, &mut out.problems);
+        }
     }
     for (defs, kind) in [(&configs, ConfigKind::ComposeConfig), (&secrets, ConfigKind::ComposeSecret)] {
         for def in defs {
@@ -103,9 +119,104 @@ pub fn project(
     }
     // One config source per env file and project, however many services read it.
     let mut env_sources: HashSet<String> = HashSet::new();
-    for d in services {
+    for (d, partial) in services.into_iter().zip(partial) {
+        if fragment && partial {
+            // What it is comes from files this run does not have: a name that others may
+            // reach, nothing to judge.
+            let aliases = aliases_of(&d);
+            push_endpoint(out, endpoint((&d.name, d.file, d.span), pid, Vec::new(), aliases));
+            continue;
+        }
         service(d, &proj, fs, shared, &mut env_sources, out);
     }
+}
+
+/// A service that has neither `image` nor `build` (nor `extends`): what runs comes from elsewhere.
+fn is_partial(d: &Draft) -> bool {
+    d.image.is_none() && d.build.is_none() && !d.extended
+}
+
+/// The note that a project is a fragment (NX009), at the file's first service.
+fn fragment_note(
+    plan: &Plan,
+    services: &[Draft],
+    partial: &[bool],
+    defined: &HashSet<&str>,
+    fs: &dyn Files,
+) -> InputProblem {
+    let path = fs.db().get(plan.files[0]).path.clone();
+    let quoted = |v: Vec<&str>| v.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let partly: Vec<&str> =
+        services.iter().zip(partial).filter(|(_, p)| **p).map(|(d, _)| d.name.value.as_str()).collect();
+    let mut missing: Vec<&str> = services
+        .iter()
+        .flat_map(|d| {
+            d.depends_on.iter().map(|x| x.target.value.as_str()).chain(d.links.iter().map(|l| l.value.as_str()))
+        })
+        .filter(|n| !defined.contains(n))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let why = match (partly.is_empty(), missing.is_empty()) {
+        (false, true) => format!("it sets only part of {}", quoted(partly)),
+        (true, false) => format!("it names {}, which it does not define", quoted(missing)),
+        _ => format!("it sets only part of {} and names {}, which it does not define", quoted(partly), quoted(missing)),
+    };
+    let span = services.first().map_or(Span::new(plan.files[0], 0, 0), |d| d.name.span);
+    InputProblem::new(
+        InputProblemKind::ComposeFragment,
+        span,
+        format!("`{path}` is a layer over other Compose files ({why}); only what it defines whole is checked"),
+        Some(
+            "Check it with the files it goes over: list them in `COMPOSE_FILE` in the directory's `.env` \
+             (as `docker compose` reads it), or name it `compose.override.yaml` if it overrides the base file."
+                .into(),
+        ),
+    )
+}
+
+/// The names a service answers to besides its own.
+fn aliases_of(d: &Draft) -> Vec<Spanned<String>> {
+    let mut aliases: Vec<Spanned<String>> = Vec::new();
+    let network_aliases = d.networks.iter().flat_map(|(_, a)| a.iter());
+    for a in network_aliases.chain(d.hostname.iter()).chain(d.container_name.iter()) {
+        if a.value != d.name.value && !aliases.iter().any(|x| x.value == a.value) {
+            aliases.push(a.clone());
+        }
+    }
+    aliases
+}
+
+fn endpoint(
+    d: (&Spanned<String>, FileId, Span),
+    pid: ProjectId,
+    ports: Vec<ServicePort>,
+    aliases: Vec<Spanned<String>>,
+) -> Endpoint {
+    let (name, file, span) = d;
+    Endpoint {
+        id: EndpointId(0),
+        resource: ResourceRef::compose(&name.value),
+        name: name.clone(),
+        namespace: None,
+        file,
+        span,
+        object: None,
+        project: Some(pid),
+        selector: None,
+        selector_span: None,
+        service_type: None,
+        headless: false,
+        external_name: None,
+        ports,
+        aliases,
+        targets: Vec::new(),
+    }
+}
+
+fn push_endpoint(out: &mut ComposeModel, mut e: Endpoint) {
+    e.id = EndpointId(out.endpoints.len() as u32);
+    out.endpoints.push(e);
 }
 
 fn push_config(out: &mut ComposeModel, mut c: ConfigSource) {
@@ -255,6 +366,8 @@ fn service(
     let (pid, plan, env) = (proj.id, proj.plan, proj.env);
     let wid = WorkloadId(out.workloads.len() as u32);
     let name = d.name.value.clone();
+    let network_aliases: Vec<Spanned<String>> = d.networks.iter().flat_map(|(_, a)| a.iter().cloned()).collect();
+    let aliases = aliases_of(&d);
     // Environment: env files in order, then `environment`, later ones winning.
     let mut vars: Vec<EnvVar> = Vec::new();
     let set = |v: EnvVar, vars: &mut Vec<EnvVar>| match vars.iter_mut().find(|x| x.name.value == v.name.value) {
@@ -361,6 +474,7 @@ fn service(
             ports.push(ContainerPort { name: None, port: e.port.clone(), protocol, published: None });
         }
     }
+    push_endpoint(out, endpoint((&d.name, d.file, d.span), pid, service_ports, aliases));
     let readiness = d.healthcheck.map(|h| {
         let (handler, none) = match h.test {
             Some((command, TestKind::Exec)) => (ProbeHandler::ComposeTest { command, shell: false }, false),
@@ -379,33 +493,9 @@ fn service(
             failure_threshold: h.retries,
             success_threshold: None,
             start_period_ms: h.start_period,
+            start_interval_ms: h.start_interval,
             disabled,
         }
-    });
-    let network_aliases: Vec<Spanned<String>> = d.networks.iter().flat_map(|(_, a)| a.iter().cloned()).collect();
-    let mut aliases: Vec<Spanned<String>> = Vec::new();
-    for a in network_aliases.iter().chain(d.hostname.iter()).chain(d.container_name.iter()) {
-        if a.value != name && !aliases.iter().any(|x| x.value == a.value) {
-            aliases.push(a.clone());
-        }
-    }
-    out.endpoints.push(Endpoint {
-        id: EndpointId(out.endpoints.len() as u32),
-        resource: ResourceRef::compose(&name),
-        name: d.name.clone(),
-        namespace: None,
-        file: d.file,
-        span: d.span,
-        object: None,
-        project: Some(pid),
-        selector: None,
-        selector_span: None,
-        service_type: None,
-        headless: false,
-        external_name: None,
-        ports: service_ports,
-        aliases,
-        targets: Vec::new(),
     });
     for dep in &d.depends_on {
         out.edges.push(Edge {
@@ -492,5 +582,6 @@ fn service(
             restart: d.restart,
             depends_on: d.depends_on_decl,
         }),
+        controller: Default::default(),
     });
 }

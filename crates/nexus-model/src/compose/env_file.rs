@@ -216,23 +216,7 @@ impl Parser<'_> {
 
 /// Escapes inside double quotes. `\$` becomes `$$`, which interpolation turns into a literal `$`.
 fn unescape_double(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('$') => out.push_str("$$"),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
+    nexus_source::shell::unescape(s, |c| (c == '$').then_some("$$"))
 }
 
 #[cfg(test)]
@@ -283,7 +267,7 @@ mod tests {
         let text = "S='lit $A \\n'\nD=\"a\\nb \\\"q\\\" \\$HOME ${A}\"\nM=\"line1\nline2\" # c\nH=\"x # y\"\n";
         let got = pairs(text);
         assert_eq!(got[0], kv("S", "lit $A \\n"));
-        assert_eq!(got[1], kv("D", "a\nb \"q\" $HOME "));
+        assert_eq!(got[1], kv("D", "a\nb \"q\" $HOME ${A}"), "an unknown variable stays unknown");
         assert_eq!(got[2], kv("M", "line1\nline2"));
         assert_eq!(got[3], kv("H", "x # y"));
     }
@@ -320,13 +304,13 @@ mod tests {
 
     #[test]
     fn errors_are_reported_and_parsing_goes_on() {
-        let (entries, errors) = parse_str("BAD KEY=1\nA=${REQ:?needed}\nB@=2\nC=3\nQ=\"open\nD=4\n");
+        let (entries, errors) = parse_str("BAD KEY=1\nE=\nA=${E:?needed}\nB@=2\nC=3\nQ=\"open\nD=4\n");
         assert_eq!(errors.len(), 4, "{errors:?}");
         assert_eq!(errors[0].message, "a variable name cannot contain a space");
-        assert_eq!(errors[1].message, "required variable `REQ` is missing a value: needed");
+        assert_eq!(errors[1].message, "required variable `E` is set to the empty string: needed");
         assert_eq!(errors[2].message, "unexpected character `@` in variable name");
         assert_eq!(errors[3].message, "unterminated quoted value for `Q`");
         let keys: Vec<_> = entries.iter().map(|e| e.key.value.as_str()).collect();
-        assert_eq!(keys, ["A", "C", "D"]);
+        assert_eq!(keys, ["E", "A", "C", "D"]);
     }
 }

@@ -4,10 +4,16 @@
 //!
 //! Variables come only from the project's `.env` file, never from the process environment: a
 //! lint run must give the same output on every machine and in CI, and the shell that will run
-//! `docker compose` is not the shell that runs the linter. An unset variable without a default
-//! therefore becomes the empty string, as Compose makes it (Compose also warns; we stay quiet,
-//! since the variable may well be set where Compose runs). A `${VAR:?…}` whose variable `.env`
-//! does not provide is an error, because nothing in the repository provides it.
+//! `docker compose` is not the shell that runs the linter. Repositories rarely commit their
+//! `.env` (it holds the operator's settings), so a variable that `.env` does not set and that has
+//! no default is *unknown*, not empty: it is kept as `${NAME}` in the value, so that nothing
+//! built from it is judged (an image tag, a port, a label) while the rest of the value still is
+//! (`postgres://${DB_USER}@db:5432` still names host `db`). The same holds for `${VAR:?…}` and
+//! `${VAR?…}`: the operator sets the variable where Compose runs. Only a variable that `.env`
+//! sets to the empty string fails `${VAR:?…}`, since the repository itself then makes it empty.
+//!
+//! A `$` that is not followed by `$`, `{` or a name is kept literally, as Compose v2 does
+//! (compose-go's template pattern only matches those forms): `HostRegexp(`^.+$`)` is valid.
 
 use std::collections::HashMap;
 
@@ -36,11 +42,21 @@ impl Vars {
 /// Why a string could not be interpolated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InterpError {
-    /// `${NAME:?message}` or `${NAME?message}` with the variable missing (or empty, for `:?`).
+    /// `${NAME:?message}` with the variable set to the empty string.
     Required { name: String, message: String },
-    /// A `$` that starts no valid expression (`${`, `$1`, a trailing `$`); the fragment is the
-    /// text from that `$`, shortened.
+    /// A `${` that starts no valid expression (`${`, `${1}`, `${A!}`); the fragment is the text
+    /// from that `$`, shortened.
     Invalid { fragment: String },
+}
+
+/// The text an unknown variable leaves in a value.
+pub fn unknown_text(name: &str) -> String {
+    format!("${{{name}}}")
+}
+
+/// Does an interpolated value hold an unknown variable (so that it cannot be judged)?
+pub fn has_unknown(value: &str) -> bool {
+    value.contains("${")
 }
 
 impl InterpError {
@@ -48,10 +64,10 @@ impl InterpError {
     pub fn message(&self) -> String {
         match self {
             InterpError::Required { name, message } if message.is_empty() => {
-                format!("required variable `{name}` is missing a value")
+                format!("required variable `{name}` is set to the empty string")
             }
             InterpError::Required { name, message } => {
-                format!("required variable `{name}` is missing a value: {message}")
+                format!("required variable `{name}` is set to the empty string: {message}")
             }
             InterpError::Invalid { fragment } => {
                 format!("invalid interpolation format at `{fragment}`")
@@ -62,7 +78,7 @@ impl InterpError {
     pub fn help(&self) -> String {
         match self {
             InterpError::Required { name, .. } => {
-                format!("Set `{name}` in the project's `.env`, or give it a default: `${{{name}:-value}}`.")
+                format!("Give `{name}` a value in the project's `.env`, or remove it from there.")
             }
             InterpError::Invalid { .. } => "Write a literal `$` as `$$`; a variable is `$NAME` or `${NAME}`.".into(),
         }
@@ -74,14 +90,39 @@ pub fn has_dollar(s: &str) -> bool {
     s.as_bytes().contains(&b'$')
 }
 
-/// Interpolates `s`, looking variables up with `lookup`.
+/// Interpolates `s`, looking variables up with `lookup`; unknown variables stay `${NAME}`.
 pub fn interpolate(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, InterpError> {
+    interpolate_noting(s, lookup, &mut Vec::new())
+}
+
+/// Interpolates `s`, and adds the names of the unknown variables it uses to `unknown`.
+pub fn interpolate_noting(
+    s: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    unknown: &mut Vec<String>,
+) -> Result<String, InterpError> {
     if !has_dollar(s) {
         return Ok(s.to_string());
     }
     let mut out = String::with_capacity(s.len());
-    substitute(s, lookup, &mut out, 0)?;
+    let mut cx = Cx { lookup, unknown };
+    substitute(s, &mut cx, &mut out, 0)?;
     Ok(out)
+}
+
+/// The lookup, and where unknown names are noted.
+struct Cx<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    unknown: &'a mut Vec<String>,
+}
+
+impl Cx<'_> {
+    fn unknown(&mut self, name: &str, out: &mut String) {
+        if !self.unknown.iter().any(|n| n == name) {
+            self.unknown.push(name.to_string());
+        }
+        out.push_str(&unknown_text(name));
+    }
 }
 
 /// Nesting bound for defaults inside defaults (`${A:-${B:-${C}}}`).
@@ -100,12 +141,7 @@ fn is_name_char(b: u8) -> bool {
     b == b'_' || b.is_ascii_alphanumeric()
 }
 
-fn substitute(
-    s: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    out: &mut String,
-    depth: usize,
-) -> Result<(), InterpError> {
+fn substitute(s: &str, cx: &mut Cx<'_>, out: &mut String, depth: usize) -> Result<(), InterpError> {
     if depth > MAX_DEPTH {
         return Err(invalid(s, 0));
     }
@@ -125,7 +161,7 @@ fn substitute(
             }
             Some(b'{') => {
                 let end = closing_brace(s, i + 2).ok_or_else(|| invalid(s, i))?;
-                braced(&s[i + 2..end], lookup, out, depth).map_err(|e| match e {
+                braced(&s[i + 2..end], cx, out, depth).map_err(|e| match e {
                     InterpError::Invalid { .. } => invalid(s, i),
                     e => e,
                 })?;
@@ -137,12 +173,17 @@ fn substitute(
                 while j < b.len() && is_name_char(b[j]) {
                     j += 1;
                 }
-                if let Some(v) = lookup(&s[start..j]) {
-                    out.push_str(&v);
+                match (cx.lookup)(&s[start..j]) {
+                    Some(v) => out.push_str(&v),
+                    None => cx.unknown(&s[start..j], out),
                 }
                 i = j;
             }
-            _ => return Err(invalid(s, i)),
+            // Compose v2 keeps any other `$` as it is.
+            _ => {
+                out.push('$');
+                i += 1;
+            }
         }
         lit = i;
     }
@@ -176,12 +217,7 @@ fn closing_brace(s: &str, from: usize) -> Option<usize> {
 }
 
 /// The inside of `${…}`.
-fn braced(
-    content: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    out: &mut String,
-    depth: usize,
-) -> Result<(), InterpError> {
+fn braced(content: &str, cx: &mut Cx<'_>, out: &mut String, depth: usize) -> Result<(), InterpError> {
     let b = content.as_bytes();
     if b.first().is_none_or(|&c| !is_name_start(c)) {
         return Err(invalid(content, 0));
@@ -192,10 +228,11 @@ fn braced(
     }
     let name = &content[..n];
     let rest = &content[n..];
-    let value = lookup(name);
+    let value = (cx.lookup)(name);
     if rest.is_empty() {
-        if let Some(v) = value {
-            out.push_str(&v);
+        match value {
+            Some(v) => out.push_str(&v),
+            None => cx.unknown(name, out),
         }
         return Ok(());
     }
@@ -205,31 +242,31 @@ fn braced(
         .ok_or_else(|| invalid(content, 0))?;
     let set = value.is_some();
     let non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
-    let expand = |out: &mut String| substitute(word, lookup, out, depth + 1);
     match op {
         ":-" | "-" => {
             let use_default = if op == ":-" { !non_empty } else { !set };
             if use_default {
-                expand(out)?;
+                substitute(word, cx, out, depth + 1)?;
             } else if let Some(v) = value {
                 out.push_str(&v);
             }
         }
-        ":?" | "?" => {
-            let missing = if op == ":?" { !non_empty } else { !set };
-            if missing {
+        ":?" | "?" => match value {
+            // Set where Compose runs, or not: unknown here.
+            None => cx.unknown(name, out),
+            Some(v) if v.is_empty() && op == ":?" => {
                 let mut message = String::new();
-                expand(&mut message)?;
+                substitute(word, cx, &mut message, depth + 1)?;
                 return Err(InterpError::Required { name: name.to_string(), message });
             }
-            if let Some(v) = value {
-                out.push_str(&v);
-            }
-        }
+            Some(v) => out.push_str(&v),
+        },
         _ => {
-            let use_alt = if op == ":+" { non_empty } else { set };
-            if use_alt {
-                expand(out)?;
+            if !set {
+                // Whether the alternative applies depends on the unknown variable.
+                cx.unknown(name, out);
+            } else if op == "+" || non_empty {
+                substitute(word, cx, out, depth + 1)?;
             }
         }
     }
@@ -254,12 +291,23 @@ mod tests {
     fn simple_forms() {
         assert_eq!(run("x-$A-y").unwrap(), "x-a-y");
         assert_eq!(run("${A}").unwrap(), "a");
-        assert_eq!(run("$UNSET").unwrap(), "");
-        assert_eq!(run("${UNSET}/x").unwrap(), "/x");
         assert_eq!(run("host:$PORT").unwrap(), "host:8080");
-        assert_eq!(run("$A_B").unwrap(), "", "names are greedy");
         assert_eq!(run("$$A $${A}").unwrap(), "$A ${A}");
         assert_eq!(run("no dollars").unwrap(), "no dollars");
+    }
+
+    #[test]
+    fn unknown_variables_stay_unknown() {
+        assert_eq!(run("$UNSET").unwrap(), "${UNSET}");
+        assert_eq!(run("${UNSET}/x").unwrap(), "${UNSET}/x");
+        assert_eq!(run("$A_B").unwrap(), "${A_B}", "names are greedy");
+        assert_eq!(run("app:${TAG}").unwrap(), "app:${TAG}");
+        let mut names = Vec::new();
+        let lookup = |k: &str| (k == "A").then(|| "a".to_string());
+        let v = interpolate_noting("${X:-$Y}:${A}:$Z:${Z}", &lookup, &mut names).unwrap();
+        assert_eq!(v, "${Y}:a:${Z}:${Z}");
+        assert_eq!(names, ["Y", "Z"]);
+        assert!(has_unknown(&v) && !has_unknown("app:1.2"));
     }
 
     #[test]
@@ -272,7 +320,7 @@ mod tests {
         assert_eq!(run("${A:+alt}").unwrap(), "alt");
         assert_eq!(run("${EMPTY:+alt}").unwrap(), "");
         assert_eq!(run("${EMPTY+alt}").unwrap(), "alt");
-        assert_eq!(run("${UNSET+alt}").unwrap(), "");
+        assert_eq!(run("${UNSET+alt}").unwrap(), "${UNSET}", "whether the alternative applies is unknown");
         assert_eq!(run("${UNSET:-a b:c}").unwrap(), "a b:c");
     }
 
@@ -282,24 +330,32 @@ mod tests {
         assert_eq!(run("${UNSET:-${NOPE:-x}}").unwrap(), "x");
         assert_eq!(run("${UNSET:-${NOPE:-${PORT}}}/p").unwrap(), "8080/p");
         assert_eq!(run("${UNSET:-$$}").unwrap(), "$");
+        assert_eq!(run("${UNSET:-$NOPE}").unwrap(), "${NOPE}");
     }
 
     #[test]
     fn required_variables() {
         assert_eq!(run("${A:?boom}").unwrap(), "a");
-        let e = run("${DB_PASSWORD:?set it in .env}").unwrap_err();
-        assert_eq!(e.message(), "required variable `DB_PASSWORD` is missing a value: set it in .env");
-        assert!(run("${EMPTY:?x}").is_err());
+        assert_eq!(run("${DB_PASSWORD:?set it in .env}").unwrap(), "${DB_PASSWORD}", "set where Compose runs");
+        assert_eq!(run("${UNSET?}").unwrap(), "${UNSET}");
         assert_eq!(run("${EMPTY?x}").unwrap(), "");
-        let e = run("${UNSET?}").unwrap_err();
-        assert_eq!(e.message(), "required variable `UNSET` is missing a value");
-        let e = run("${UNSET:?need ${A}}").unwrap_err();
-        assert_eq!(e, InterpError::Required { name: "UNSET".into(), message: "need a".into() });
+        let e = run("${EMPTY:?need ${A}}").unwrap_err();
+        assert_eq!(e, InterpError::Required { name: "EMPTY".into(), message: "need a".into() });
+        assert_eq!(e.message(), "required variable `EMPTY` is set to the empty string: need a");
+    }
+
+    #[test]
+    fn lone_dollars_are_literal() {
+        for (s, v) in
+            [("$", "$"), ("a$", "a$"), ("$1", "$1"), ("HostRegexp(`^.+$`)", "HostRegexp(`^.+$`)"), ("5$ off", "5$ off")]
+        {
+            assert_eq!(run(s).unwrap(), v, "{s}");
+        }
     }
 
     #[test]
     fn syntax_errors() {
-        for bad in ["${", "x ${A", "$", "a$", "$1", "${1}", "${A!}", "${}", "${A:x}"] {
+        for bad in ["${", "x ${A", "${1}", "${A!}", "${}", "${A:x}"] {
             assert!(matches!(run(bad), Err(InterpError::Invalid { .. })), "{bad} should be invalid");
         }
         assert_eq!(run("pre ${oops").unwrap_err().message(), "invalid interpolation format at `${oops`");

@@ -29,9 +29,9 @@ mod project;
 mod read;
 mod schema;
 mod service;
-mod shlex;
 #[cfg(test)]
 mod tests;
+mod unset;
 
 use std::collections::HashMap;
 
@@ -75,38 +75,58 @@ pub fn build(files: &[(FileId, &YamlFile)], fs: &mut dyn Files) -> ComposeModel 
     }
     let trees: HashMap<FileId, &YamlFile> =
         files.iter().map(|(id, y)| (*id, *y)).chain(extra.iter().map(|y| (y.file, y))).collect();
-    let mut layers: HashMap<(FileId, usize), Vec<service::Layer>> = HashMap::new();
+    let mut layers: HashMap<(FileId, usize), ReadFile> = HashMap::new();
     let mut shared = emit::Shared::default();
     let mut extender = extends::Extender::default();
     for plan in &plans {
         let env = &envs[plan.env];
         let mut project_layers = Vec::new();
+        let mut unknown: Vec<(String, Span)> = Vec::new();
         for &f in &plan.files {
             let Some(y) = trees.get(&f) else { continue };
             let read = layers.entry((f, plan.env)).or_insert_with(|| {
                 let mut read = read_file(y, env, &mut out.problems);
                 let cx = extends::Cx { env: plan.env, vars: &env.vars, trees: &trees };
-                for layer in &mut read {
+                for layer in &mut read.layers {
                     extender.resolve(layer, f, &cx, fs, &mut out.problems);
                 }
                 read
             });
-            project_layers.extend(read.iter().cloned());
+            project_layers.extend(read.layers.iter().cloned());
+            for (n, span) in &read.unknown {
+                if !unknown.iter().any(|(x, _)| x == n) {
+                    unknown.push((n.clone(), *span));
+                }
+            }
         }
         emit::project(plan, project_layers, env, fs, &mut shared, &mut out);
+        if !unknown.is_empty() {
+            out.problems.push(unset::problem(plan, &unknown, fs));
+        }
     }
     dedup_problems(&mut out.problems);
     out
 }
 
+/// One file read with one `.env`: its layers, and the variables `.env` does not set.
+struct ReadFile {
+    layers: Vec<service::Layer>,
+    unknown: Vec<(String, Span)>,
+}
+
 /// Validates and reads one file with one `.env`.
-fn read_file(y: &YamlFile, env: &project::DirEnv, problems: &mut Vec<InputProblem>) -> Vec<service::Layer> {
-    let mut out = Vec::new();
+fn read_file(y: &YamlFile, env: &project::DirEnv, problems: &mut Vec<InputProblem>) -> ReadFile {
+    let mut out = ReadFile { layers: Vec::new(), unknown: Vec::new() };
     for doc in &y.docs {
         let Some(root) = y.root(doc) else { continue };
-        let mut interp_errors = Vec::new();
-        let json = schema::to_json(root, &env.vars, &mut interp_errors);
-        for (span, e) in interp_errors {
+        let mut found = schema::Interpolated::default();
+        let json = schema::to_json(root, &env.vars, &mut found);
+        for u in found.unknown {
+            if !out.unknown.iter().any(|(n, _)| *n == u.0) {
+                out.unknown.push(u);
+            }
+        }
+        for (span, e) in found.errors {
             let resource = service_at(root, span).map(|s| ResourceRef::compose(&s));
             problems.push(
                 InputProblem::new(InputProblemKind::Compose, span, e.message(), Some(e.help())).resource(resource),
@@ -121,7 +141,7 @@ fn read_file(y: &YamlFile, env: &project::DirEnv, problems: &mut Vec<InputProble
         }
         let mut layer = service::read_layer(y.file, root, &env.vars);
         problems.append(&mut layer.problems);
-        out.push(layer);
+        out.layers.push(layer);
     }
     out
 }

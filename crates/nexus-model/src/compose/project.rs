@@ -1,26 +1,28 @@
 //! Which Compose files make up which project, the way `docker compose` decides when run in the
-//! files' directory.
+//! files' directory: only what Compose itself joins is joined.
 //!
 //! Files are grouped by directory. In each directory:
 //!
 //! - if the directory's `.env` sets `COMPOSE_FILE` (a list separated by
 //!   `COMPOSE_PATH_SEPARATOR`, else `:`), that list is the project, exactly as `docker compose`
-//!   there would load it. Any other Compose-named file of the directory is taken as a variant on
-//!   top of that list (`docker compose -f … -f docker-compose.ci.yml`), except a second file
-//!   with a base name (`compose.yaml` next to a listed `docker-compose.yml`), which stands alone;
+//!   there would load it;
 //! - otherwise the base file is the first of `compose.yaml`, `compose.yml`, `docker-compose.yml`,
 //!   `docker-compose.yaml` (Compose's order of preference) and the default override the first of
 //!   `compose.override.yml`, `compose.override.yaml`, `docker-compose.override.yml`,
-//!   `docker-compose.override.yaml`: together they are the main project. Every other
-//!   Compose-named file is a variant, base + that file (`docker-compose.prod.yml` is meant to be
-//!   used as `-f docker-compose.yml -f docker-compose.prod.yml`);
-//! - a file that has no base in its directory, or that was recognized by its `services:` map
-//!   rather than its name, is a project of its own.
+//!   `docker-compose.override.yaml`: together they are the main project, as a bare
+//!   `docker compose up` merges them;
+//! - a file's `include:` entries are loaded before it, as part of its project, wherever they are;
+//! - every other file is a project of its own. Sibling files are alternatives as often as they
+//!   are layers (`docker-compose-postgres.yml` beside `docker-compose-mysql.yml`, a
+//!   `docker-compose.images.yml` that pulls what `docker-compose.yml` builds), and which files a
+//!   layer goes over is written in a Makefile or a README, not in the files: guessing joins
+//!   files that never run together. A file that is only a layer — some service has neither
+//!   `image` nor `build`, or names services it does not define — is a *fragment*, checked for
+//!   what it defines itself (see [`super::emit`]).
 //!
-//! A base file that is not among the inputs but exists (the pre-commit hook passes only the
-//! changed override) is loaded so that its variants make sense; an override that is not among
-//! the inputs is not (it is often untracked and local, and CI would not see it). Files named by
-//! `COMPOSE_FILE` are loaded whether given or not, since the project declares them.
+//! A base file that is not among the inputs but exists is loaded when its default override is
+//! given (the pre-commit hook passes only the changed file; Compose merges the two), and files
+//! named by `COMPOSE_FILE` are loaded whether given or not, since the project declares them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -53,6 +55,8 @@ pub struct Plan {
     pub files: Vec<FileId>,
     /// Index in the [`DirEnv`] table.
     pub env: usize,
+    /// Listed by `COMPOSE_FILE`: a whole project, never a fragment.
+    pub declared: bool,
 }
 
 /// `a/b/c.yml` → `a/b`; `c.yml` → ``.
@@ -252,6 +256,29 @@ pub fn plan(
             }
         }
     }
+    // Files that `include:` others: those are loaded before them, as part of their project.
+    let mut includes: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    for (_, inputs) in &dirs {
+        for (_, id) in inputs {
+            let mut found = Vec::new();
+            included(*id, files, &mut opener, fs, problems, 0, &mut found);
+            claimed.extend(found.iter().copied());
+            if !found.is_empty() {
+                includes.insert(*id, found);
+            }
+        }
+    }
+    let with_includes = |files: Vec<FileId>| -> Vec<FileId> {
+        let mut out: Vec<FileId> = Vec::new();
+        for f in files {
+            for i in includes.get(&f).into_iter().flatten().chain(std::iter::once(&f)) {
+                if !out.contains(i) {
+                    out.push(*i);
+                }
+            }
+        }
+        out
+    };
     let name_of = |path: &str| file_name(path).to_ascii_lowercase();
     let mut plans = Vec::new();
     for (env_idx, ((dir, inputs), list)) in dirs.into_iter().zip(lists).enumerate() {
@@ -261,21 +288,14 @@ pub fn plan(
             .into_iter()
             .filter(|(p, id)| !claimed.contains(id) || BASE_NAMES.contains(&name_of(p).as_str()))
             .collect();
-        let plan = |files: Vec<FileId>| Plan { dir: dir.clone(), files, env: env_idx };
+        let plan =
+            |files: Vec<FileId>| Plan { dir: dir.clone(), files: with_includes(files), env: env_idx, declared: false };
 
         if let Some(listed) = list {
-            // The declared project first, then the files it leaves out.
-            add(&mut plans, plan(listed.clone()));
-            for (path, id) in &inputs {
-                if listed.contains(id) {
-                    continue;
-                }
-                let name = name_of(path);
-                if !listed.is_empty() && super::is_compose_name(&name) && !BASE_NAMES.contains(&name.as_str()) {
-                    let mut v = listed.clone();
-                    v.push(*id);
-                    add(&mut plans, plan(v));
-                } else {
+            // The declared project first, then the files it leaves out, each on its own.
+            add(&mut plans, Plan { declared: true, ..plan(listed.clone()) });
+            for (_, id) in &inputs {
+                if !listed.contains(id) {
                     add(&mut plans, plan(vec![*id]));
                 }
             }
@@ -288,35 +308,82 @@ pub fn plan(
                 inputs.iter().find(|(p, _)| *p == path).map(|(_, id)| *id)
             })
         };
-        let mut base = input_named(BASE_NAMES);
-        // A base that was not given is only worth loading when a given file builds on it.
-        if base.is_none() && inputs.iter().any(|(p, _)| super::is_compose_name(&name_of(p))) {
-            base = BASE_NAMES.iter().find_map(|n| opener.open(&join(&dir, n), fs, problems));
-        }
-        let Some(base) = base else {
-            for (_, id) in &inputs {
-                add(&mut plans, plan(vec![*id]));
-            }
-            continue;
-        };
-        let base_is_input = inputs.iter().any(|(_, id)| *id == base);
         let over = input_named(OVERRIDE_NAMES);
-        if base_is_input || over.is_some() {
+        // A base that was not given is loaded when its default override was: Compose merges them.
+        let base = input_named(BASE_NAMES)
+            .or_else(|| over.and_then(|_| BASE_NAMES.iter().find_map(|n| opener.open(&join(&dir, n), fs, problems))));
+        if let Some(base) = base {
             add(&mut plans, plan(std::iter::once(base).chain(over).collect()));
         }
-        for (path, id) in &inputs {
-            if *id == base || Some(*id) == over {
-                continue;
-            }
-            let name = name_of(path);
-            if !super::is_compose_name(&name) || BASE_NAMES.contains(&name.as_str()) {
+        for (_, id) in &inputs {
+            if Some(*id) != base && (Some(*id) != over || base.is_none()) {
                 add(&mut plans, plan(vec![*id]));
-            } else {
-                add(&mut plans, plan(vec![base, *id]));
             }
         }
     }
     plans
+}
+
+/// The files `id` includes (Compose `include:`, a path or `{path: …}` per entry, relative to the
+/// including file), theirs first, recursively; bounded, and each once.
+fn included(
+    id: FileId,
+    files: &[(FileId, &YamlFile)],
+    opener: &mut Opener<'_>,
+    fs: &mut dyn Files,
+    problems: &mut Vec<InputProblem>,
+    depth: usize,
+    out: &mut Vec<FileId>,
+) {
+    if depth > 8 {
+        return;
+    }
+    let tree =
+        files.iter().find(|(f, _)| *f == id).map(|(_, y)| *y).or_else(|| opener.extra.iter().find(|y| y.file == id));
+    let Some(tree) = tree else { return };
+    let mut paths: Vec<(String, Span)> = Vec::new();
+    for doc in &tree.docs {
+        let Some(list) = tree.root(doc).and_then(|r| r.get("include")) else { continue };
+        for item in list.items() {
+            let item = item.resolve();
+            let targets: Vec<nexus_source::yaml::NodeRef<'_>> = match item.get("path") {
+                Some(p) if p.is_seq() => p.items().collect(),
+                Some(p) => vec![p],
+                None => vec![item],
+            };
+            for t in targets {
+                if let Some(p) = t.as_str().filter(|p| !p.contains("${") && !p.contains("://")) {
+                    paths.push((p.to_string(), t.span()));
+                }
+            }
+        }
+    }
+    let dir = dir_of(&fs.db().get(id).path).to_string();
+    for (rel, span) in paths {
+        match opener.open(&join(&dir, &rel), fs, problems) {
+            Some(f) if f != id && !out.contains(&f) => {
+                included(f, files, opener, fs, problems, depth + 1, out);
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+            Some(_) => {}
+            None => problems.push(problem(
+                span,
+                format!("`include` names `{rel}`, which does not exist"),
+                Some("Fix the path, or remove the entry.".into()),
+            )),
+        }
+    }
+}
+
+/// Can this project be a fragment, a layer meant to go over files the run does not join it
+/// with? A project of one file that is not a base file: what Compose loads by default (a base
+/// file, with its override) or what `COMPOSE_FILE` lists is a whole project.
+pub fn may_be_fragment(plan: &Plan, db: &nexus_source::SourceDb) -> bool {
+    !plan.declared
+        && plan.files.len() == 1
+        && !BASE_NAMES.contains(&file_name(&db.get(plan.files[0]).path).to_ascii_lowercase().as_str())
 }
 
 /// The project's name: `COMPOSE_PROJECT_NAME` in `.env`, else the last `name:` of its files,

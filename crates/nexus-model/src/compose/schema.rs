@@ -19,7 +19,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError, Validator};
 use serde_json::{Map, Value};
 
-use super::interpolate::{InterpError, Vars, has_dollar, interpolate};
+use super::interpolate::{InterpError, Vars, has_dollar, has_unknown, interpolate_noting};
 use super::read::{is_reset, plain_type};
 use crate::redact::is_secret_name;
 use crate::suggest;
@@ -55,13 +55,21 @@ pub struct SchemaError {
     pub service: Option<String>,
 }
 
-/// Converts a node to JSON, interpolating scalar values with `vars`; interpolation errors are
-/// collected with the span of their scalar.
-pub fn to_json(node: NodeRef<'_>, vars: &Vars, errors: &mut Vec<(Span, InterpError)>) -> Value {
-    to_json_depth(node, vars, errors, 0)
+/// What converting a file to JSON found beside the JSON: interpolation errors with the span of
+/// their scalar, and the variables that `.env` does not set.
+#[derive(Debug, Default)]
+pub struct Interpolated {
+    pub errors: Vec<(Span, InterpError)>,
+    /// Unknown variables, each with the first scalar that uses it.
+    pub unknown: Vec<(String, Span)>,
 }
 
-fn to_json_depth(node: NodeRef<'_>, vars: &Vars, errors: &mut Vec<(Span, InterpError)>, depth: usize) -> Value {
+/// Converts a node to JSON, interpolating scalar values with `vars`.
+pub fn to_json(node: NodeRef<'_>, vars: &Vars, found: &mut Interpolated) -> Value {
+    to_json_depth(node, vars, found, 0)
+}
+
+fn to_json_depth(node: NodeRef<'_>, vars: &Vars, found: &mut Interpolated, depth: usize) -> Value {
     if depth > 256 {
         return Value::Null;
     }
@@ -71,12 +79,19 @@ fn to_json_depth(node: NodeRef<'_>, vars: &Vars, errors: &mut Vec<(Span, InterpE
             let text = node.as_str().unwrap_or_default();
             if has_dollar(text) {
                 let lookup = |k: &str| vars.value(k).map(str::to_string);
-                return match interpolate(text, &lookup) {
+                let mut names = Vec::new();
+                let r = interpolate_noting(text, &lookup, &mut names);
+                for n in names {
+                    if !found.unknown.iter().any(|(x, _)| *x == n) {
+                        found.unknown.push((n, node.span()));
+                    }
+                }
+                return match r {
                     Ok(s) => Value::String(s),
                     Err(e) => {
                         let span = node.span();
-                        if !errors.iter().any(|(s, x)| *s == span && *x == e) {
-                            errors.push((span, e));
+                        if !found.errors.iter().any(|(s, x)| *s == span && *x == e) {
+                            found.errors.push((span, e));
                         }
                         Value::String(String::new())
                     }
@@ -84,14 +99,14 @@ fn to_json_depth(node: NodeRef<'_>, vars: &Vars, errors: &mut Vec<(Span, InterpE
             }
             nexus_source::yaml::json::scalar(plain_type(node), text)
         }
-        NodeKind::Seq(_) => Value::Array(node.items().map(|n| to_json_depth(n, vars, errors, depth + 1)).collect()),
+        NodeKind::Seq(_) => Value::Array(node.items().map(|n| to_json_depth(n, vars, found, depth + 1)).collect()),
         NodeKind::Map(_) => {
             let mut m = Map::new();
             for e in node.entries() {
                 let k = e.key.as_str().unwrap_or_default().to_string();
                 // `key: !reset …` removes the key before Compose validates.
                 if !m.contains_key(&k) && !is_reset(e.value) {
-                    let v = to_json_depth(e.value, vars, errors, depth + 1);
+                    let v = to_json_depth(e.value, vars, found, depth + 1);
                     m.insert(k, v);
                 }
             }
@@ -111,6 +126,11 @@ pub fn validate(root: NodeRef<'_>, json: &Value) -> Vec<SchemaError> {
     for e in c.validator.iter_errors(json) {
         if out.len() >= MAX_ERRORS_PER_FILE {
             break;
+        }
+        // A value built from a variable `.env` does not set is not judged.
+        let at = json.pointer(e.instance_path().as_str());
+        if at.and_then(Value::as_str).is_some_and(has_unknown) {
+            continue;
         }
         cx.map(&e, &mut out, 0);
     }

@@ -8,9 +8,8 @@
 use std::collections::BTreeMap;
 
 pub use super::draft::*;
-use super::interpolate::Vars;
+use super::interpolate::{Vars, has_unknown};
 use super::read::{Reader, is_reset, sub_span, value_after_eq};
-use super::shlex;
 use crate::{
     DependsOnDecl, EnvVar, InputProblem, InputProblemKind, ResourceRef, Spanned, Suppression, SuppressionScope,
 };
@@ -133,11 +132,15 @@ impl Cx<'_> {
         }
         if let Some(e) = s.entry("depends_on") {
             let short = e.value.is_seq();
-            let block = short && e.value.source().trim_start().starts_with('-');
+            // A comment between the items, or an interpolated name, would be lost by an edit
+            // that rewrites the list.
+            let source = e.value.source();
+            let block = short && source.trim_start().starts_with('-') && !source.contains(['#', '$']);
             d.depends_on_decl = Some(DependsOnDecl {
                 span: e.value.span(),
                 short_form: short,
                 block_list_indent: if block { e.value.block_indent() } else { None },
+                item_count: if short { e.value.items().count() as u32 } else { 0 },
             });
             d.depends_on = self.depends_on(e.value);
         }
@@ -166,12 +169,14 @@ impl Cx<'_> {
             return Some(n.items().filter_map(|i| self.rd.text(i)).collect());
         }
         let s = self.rd.text(n)?;
-        match shlex::split(&s.value) {
+        // Compose splits the string as go-shellwords does: blanks separate words, quotes and
+        // backslashes as in the shell, nothing expanded.
+        match shell_words::split(&s.value) {
             Ok(words) => Some(words.into_iter().map(|w| Spanned::with_via(w, s.span, s.via)).collect()),
-            Err(why) => {
+            Err(_) => {
                 self.problem(
                     s.span,
-                    format!("`{key}` has an {why}"),
+                    format!("`{key}` has an unterminated quote"),
                     Some("Close the quote, or write the command as a list.".into()),
                 );
                 None
@@ -279,7 +284,8 @@ impl Cx<'_> {
             return;
         }
         let Some(t) = rd.text(p) else { return };
-        match parse_short_port(&t.value) {
+        let parsed = parse_short_port(&t.value).or_else(|| known_target(&t.value));
+        match parsed {
             Some(parsed) => {
                 let n = parsed.target.1 - parsed.target.0 + 1;
                 for i in 0..n {
@@ -302,6 +308,8 @@ impl Cx<'_> {
                     });
                 }
             }
+            // Built from a variable `.env` does not set: not judged.
+            None if has_unknown(&t.value) => {}
             None => {
                 let v = t.value.clone();
                 self.bad_port(t.span, &v);
@@ -325,6 +333,7 @@ impl Cx<'_> {
                     });
                 }
             }
+            None if has_unknown(&t.value) => {}
             None => {
                 let v = t.value.clone();
                 self.bad_port(t.span, &v);
@@ -336,6 +345,7 @@ impl Cx<'_> {
         let s = self.rd.at(h, key)?;
         match parse_duration_ms(&s.value) {
             Some(ms) => Some(s.map(|_| ms)),
+            None if has_unknown(&s.value) => None,
             None => {
                 let shown = s.value.clone();
                 self.problem(
@@ -553,6 +563,21 @@ fn port_range(s: &str) -> Option<(i64, i64)> {
     };
     // Ranges wider than this are almost certainly typos; do not expand them.
     (a <= b && b - a < 1024).then_some((a, b))
+}
+
+/// A short port whose host side is built from an unknown variable (`${WEB_PORT}:80`): its
+/// container port is known, its published port is not.
+fn known_target(s: &str) -> Option<ShortPort> {
+    let i = s.rfind(':')?;
+    let (before, target) = (&s[..i], &s[i + 1..]);
+    if !has_unknown(before) || has_unknown(target) {
+        return None;
+    }
+    let mut parsed = parse_short_port(target)?;
+    parsed.target_range = i + 1 + parsed.target_range.start..i + 1 + parsed.target_range.end;
+    // An empty range, so the published port is kept as written.
+    parsed.published = Some((0, -1, 0..before.len()));
+    Some(parsed)
 }
 
 pub fn parse_short_port(s: &str) -> Option<ShortPort> {

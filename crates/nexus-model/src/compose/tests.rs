@@ -94,12 +94,13 @@ fn projects_group_base_override_and_variants() {
         projects,
         vec![
             ("app".to_string(), vec!["app/docker-compose.yml", "app/docker-compose.override.yml"]),
-            ("app".to_string(), vec!["app/docker-compose.yml", "app/docker-compose.prod.yml"]),
+            ("app".to_string(), vec!["app/docker-compose.prod.yml"]),
             ("app".to_string(), vec!["app/stack.yml"]),
             ("lonely".to_string(), vec!["lonely/docker-compose.ci.yml"]),
         ]
     );
-    // The main project merges the override; the variant does not.
+    // The main project merges the override; a sibling file stands alone (pattern 7: siblings
+    // are alternatives as often as layers).
     let main = r.service(0, "web");
     assert_eq!(main.containers[0].env[0].name.value, "DEBUG");
     assert_eq!(main.containers[0].image_str(), "web:1");
@@ -131,13 +132,10 @@ fn compose_file_and_project_name_come_from_dot_env() {
     let api = r.service(0, "api");
     assert_eq!(r.m.edges[0].target.value, "db");
     assert_eq!(r.m.edges[0].consumer, api.id);
-    // A base-named file outside the list stands alone; another Compose file is a variant.
+    // Files outside the list stand alone.
     let rest: Vec<Vec<&str>> =
         r.m.projects[1..].iter().map(|p| p.files.iter().map(|f| r.fs.db.get(*f).path.as_str()).collect()).collect();
-    assert_eq!(
-        rest,
-        vec![vec!["svc/base.yml", "svc/extra/more.yml", "svc/docker-compose.test.yml"], vec!["svc/docker-compose.yml"],]
-    );
+    assert_eq!(rest, vec![vec!["svc/docker-compose.test.yml"], vec!["svc/docker-compose.yml"]]);
     assert!(r.m.problems.is_empty(), "{:?}", r.problems());
 }
 
@@ -178,8 +176,8 @@ fn values_are_interpolated_from_dot_env_with_their_own_spans() {
 
 #[test]
 fn required_variables_and_bad_syntax_are_reported_at_the_scalar() {
-    let compose = "services:\n  api:\n    image: api:1\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD in .env}\n      COST: \"5$\"\n";
-    let r = run(&[("compose.yaml", compose)]);
+    let compose = "services:\n  api:\n    image: api:1\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD in .env}\n      COST: \"5$\"\n      BAD: \"${1}\"\n";
+    let r = run(&[(".env", "DB_PASSWORD=\n"), ("compose.yaml", compose)]);
     let problems = r.problems();
     assert_eq!(
         problems,
@@ -187,12 +185,28 @@ fn required_variables_and_bad_syntax_are_reported_at_the_scalar() {
             (
                 "compose.yaml".to_string(),
                 "${DB_PASSWORD:?set DB_PASSWORD in .env}",
-                "required variable `DB_PASSWORD` is missing a value: set DB_PASSWORD in .env".to_string()
+                "required variable `DB_PASSWORD` is set to the empty string: set DB_PASSWORD in .env".to_string()
             ),
-            ("compose.yaml".to_string(), "\"5$\"", "invalid interpolation format at `$`".to_string()),
+            ("compose.yaml".to_string(), "\"${1}\"", "invalid interpolation format at `${1}`".to_string()),
         ]
     );
     assert_eq!(r.m.problems[0].resource.as_ref().unwrap().to_string(), "compose:api");
+}
+
+#[test]
+fn unset_variables_are_unknown_and_noted_once_per_project() {
+    let compose = "services:\n  api:\n    image: api:${TAG}\n    ports: [\"${PORT}:80\"]\n    environment:\n      P: ${PASSWORD:?set it}\n      URL: postgres://${USER}@db:5432/x\n  db:\n    image: postgres:16.4\n";
+    let r = run(&[("compose.yaml", compose)]);
+    let api = r.service(0, "api");
+    assert_eq!(api.containers[0].image_str(), "api:${TAG}");
+    assert_eq!(api.containers[0].ports[0].port.value, 80);
+    assert_eq!(api.containers[0].ports[0].published.as_ref().unwrap().value, "${PORT}");
+    let problems = r.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        problems[0].2,
+        "variables `TAG`, `PORT`, `PASSWORD`, `USER` are set by no `.env` here, so what is built from them is not checked"
+    );
 }
 
 #[test]
@@ -865,4 +879,54 @@ fn negative_replicas_are_reported() {
             ("-1", "`scale` must not be negative, found `-1`".to_string())
         ]
     );
+}
+
+/// `command:`/`entrypoint:` strings split as Compose splits them (shell-words).
+#[test]
+fn splits_like_compose() {
+    use shell_words::split;
+    assert_eq!(
+        split("python manage.py  runserver 0.0.0.0:8000").unwrap(),
+        ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+    );
+    assert_eq!(
+        split(r#"sh -c 'until nc -z db 5432; do sleep 1; done' "a \"b\" $X" c\ d"#).unwrap(),
+        ["sh", "-c", "until nc -z db 5432; do sleep 1; done", "a \"b\" $X", "c d"]
+    );
+    assert_eq!(split("a '' \"\" b").unwrap(), ["a", "", "", "b"]);
+    assert!(split("").unwrap().is_empty());
+    assert!(split("echo 'oops").is_err());
+    assert!(split("echo \"oops").is_err());
+}
+
+#[test]
+fn include_joins_files_and_siblings_stand_alone() {
+    let r = run(&[
+        (
+            "app/compose.yaml",
+            "include:\n  - infra/db.yaml\n  - path: [infra/cache.yaml]\nservices:\n  web:\n    image: web:1\n    depends_on: [db, cache]\n",
+        ),
+        ("app/infra/db.yaml", "services:\n  db:\n    image: postgres:16.4\n"),
+        ("app/infra/cache.yaml", "services:\n  cache:\n    image: redis:7.4.1\n"),
+        ("app/compose.ci.yaml", "services:\n  web:\n    environment:\n      CI: \"1\"\n"),
+    ]);
+    let projects: Vec<Vec<&str>> =
+        r.m.projects.iter().map(|p| p.files.iter().map(|f| r.fs.db.get(*f).path.as_str()).collect()).collect();
+    assert_eq!(
+        projects,
+        vec![vec!["app/infra/db.yaml", "app/infra/cache.yaml", "app/compose.yaml"], vec!["app/compose.ci.yaml"],]
+    );
+    // Included services are defined: no dangling `depends_on`; the sibling is a fragment.
+    assert!(!r.m.projects[0].fragment && r.m.projects[1].fragment);
+    assert_eq!(r.problems().iter().filter(|p| p.2.contains("undefined")).count(), 0, "{:?}", r.problems());
+}
+
+#[test]
+fn a_misspelt_dependency_is_a_typo_not_a_fragment() {
+    let r = run(&[(
+        "app/docker-compose.prod.yml",
+        "services:\n  web:\n    image: web:1\n    depends_on: [dbb]\n  db:\n    image: postgres:16.4\n",
+    )]);
+    assert!(!r.m.projects[0].fragment);
+    assert_eq!(r.problems()[0].2, "`web` depends on undefined service `dbb`");
 }

@@ -8,10 +8,10 @@ use super::schema::{self, KindStatus};
 use super::{Piece, problem};
 use crate::read::{bool_at, int_at, key_span, port_ref, str_at, string, string_map, sub_span};
 use crate::{
-    BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container, Edge,
-    EdgeKind, Endpoint, EndpointId, EnvSource, FluxKustomization, IGNORE_ANNOTATION, InputProblem, InputProblemKind,
-    Object, ObjectId, ResourceRef, Role, ServicePort, Spanned, Suppression, SuppressionScope, Volume, VolumeSource,
-    Workload, WorkloadId, WorkloadKind,
+    BatchSpec, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind, ConfigSource, Container,
+    ControllerSpec, Edge, EdgeKind, Endpoint, EndpointId, EnvSource, FluxKustomization, IGNORE_ANNOTATION,
+    InputProblem, InputProblemKind, Object, ObjectId, ResourceRef, Role, ServicePort, Spanned, Suppression,
+    SuppressionScope, Volume, VolumeSource, Workload, WorkloadId, WorkloadKind,
 };
 use nexus_source::yaml::NodeRef;
 use nexus_source::{SourceFile, Span};
@@ -60,6 +60,14 @@ pub fn object(
                     _ => v.message,
                 };
                 push(v.span, message, v.help, InputProblemKind::Manifest);
+            }
+            for (span, key) in obsolete_init_containers(root) {
+                push(
+                    span,
+                    format!("`{key}` has been ignored since Kubernetes 1.8: the init containers it declares never run"),
+                    Some("Move them to `spec.initContainers` of the pod template.".into()),
+                    InputProblemKind::Manifest,
+                );
             }
             if name.is_none() && generate_name.is_none() {
                 let span = root.entry("metadata").map_or(kind.span, |e| e.key.span());
@@ -178,6 +186,26 @@ pub fn annotation_suppression(node: NodeRef<'_>, resource: &ResourceRef) -> Supp
     }
 }
 
+/// The alpha/beta annotations that declared init containers before `spec.initContainers`
+/// (Kubernetes 1.3–1.5; ignored since 1.8): a gate written there silently does not exist.
+fn obsolete_init_containers(root: NodeRef<'_>) -> Vec<(Span, &'static str)> {
+    const KEYS: &[&str] = &["pod.beta.kubernetes.io/init-containers", "pod.alpha.kubernetes.io/init-containers"];
+    let metas = [
+        root.get("metadata"),
+        root.path(&["spec", "template", "metadata"]),
+        root.path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
+    ];
+    let mut out = Vec::new();
+    for a in metas.into_iter().flatten().filter_map(|m| m.get("annotations")).filter(|a| a.is_map()) {
+        for key in KEYS {
+            if let Some(e) = a.entry(key) {
+                out.push((e.key.span(), *key));
+            }
+        }
+    }
+    out
+}
+
 pub(super) struct Cx<'a> {
     pub(super) src: &'a SourceFile,
     pub(super) root: NodeRef<'a>,
@@ -269,6 +297,13 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
         role: Role::Server,
         batch,
         compose: None,
+        controller: ControllerSpec {
+            max_unavailable: spec
+                .and_then(|s| s.path(&["strategy", "rollingUpdate", "maxUnavailable"]))
+                .and_then(port_ref),
+            progress_deadline_seconds: spec.and_then(|s| int_at(s, "progressDeadlineSeconds")),
+            restart_policy: pod_spec.and_then(|s| str_at(s, "restartPolicy")),
+        },
     };
     // Config references.
     let mut refs = Vec::new();

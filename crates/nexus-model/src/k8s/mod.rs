@@ -41,9 +41,19 @@ pub struct Piece {
     pub secrets: Vec<Spanned<String>>,
 }
 
-/// Does this document look like a Kubernetes object?
+/// Does this document look like a Kubernetes object? Not every `apiVersion` is Kubernetes': a
+/// number is another tool's file format version (Grafana provisioning files, `apiVersion: 1`),
+/// and `builtin` is a kustomize plugin's configuration (a `LabelTransformer` listed under
+/// `transformers:`). A strategic-merge patch that deletes (`$patch: delete`) is a patch, not
+/// an object to create.
 pub fn is_object(root: NodeRef<'_>) -> bool {
-    root.is_map() && (root.get("apiVersion").is_some() || root.get("kind").is_some())
+    if !root.is_map() || root.get("$patch").is_some() {
+        return false;
+    }
+    match root.get("apiVersion") {
+        Some(v) => v.as_string().is_some_and(|s| s != "builtin"),
+        None => root.get("kind").is_some(),
+    }
 }
 
 /// Reads the Kubernetes objects of one document (several for a `v1 List`).

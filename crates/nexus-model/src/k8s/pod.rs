@@ -156,6 +156,7 @@ fn probe(container: NodeRef<'_>, key: &str) -> Option<Probe> {
         failure_threshold: int_at(p, "failureThreshold"),
         success_threshold: int_at(p, "successThreshold"),
         start_period_ms: None,
+        start_interval_ms: None,
         disabled: false,
     })
 }

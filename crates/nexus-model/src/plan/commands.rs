@@ -5,16 +5,11 @@
 //! (`-nprod`), flags anywhere among the arguments, `--` ending them.
 
 use crate::Bound;
+use crate::durations::go_duration_ms as duration_ms;
 use nexus_source::Span;
+use nexus_source::shell::eval::seconds_ms;
 
-/// One expanded argument and the word it comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Arg {
-    pub text: String,
-    /// Fully known: no unknown variable or command substitution in it.
-    pub known: bool,
-    pub span: Span,
-}
+pub(super) use nexus_source::shell::eval::Arg;
 
 /// What a command does to the plan, before paths and targets are resolved.
 #[derive(Clone, Debug)]
@@ -223,7 +218,7 @@ fn sub_arg(a: &Arg, offset: usize, src: &str) -> Arg {
     let text = a.text[offset..].to_string();
     let literal = src.get(a.span.range()) == Some(a.text.as_str());
     let span = if literal { Span::new(a.span.file, a.span.start + offset as u32, a.span.end) } else { a.span };
-    Arg { text, known: a.known, span }
+    Arg { text, known: a.known, span, word: a.word }
 }
 
 fn parse<'a>(args: &'a [Arg], spec: &Spec, src: &str) -> Flags<'a> {
@@ -356,7 +351,7 @@ fn split_csv(a: &Arg, src: &str) -> Vec<Arg> {
             a.span
         };
         if !piece.is_empty() {
-            out.push(Arg { text: piece.to_string(), known: a.known, span });
+            out.push(Arg { text: piece.to_string(), known: a.known, span, word: a.word });
         }
         off += piece.len() + 1;
     }
@@ -422,57 +417,12 @@ fn helm(args: &[Arg], src: &str) -> Option<Tool> {
     Some(Tool::Helm { release: release.to_string(), chart: chart.to_string(), wait, timeout })
 }
 
-/// A Go duration (`300s`, `5m0s`, `1h30m`, `1.5s`, `-1s`, `0`) in milliseconds. A bare number is
-/// read as seconds: Go's `time.ParseDuration` rejects it ("missing unit") and kubectl then fails,
-/// but the intent is plain and `--timeout=-1` is commonly written for "a week".
-pub(super) fn duration_ms(s: &str) -> Option<i64> {
-    let (sign, body) = match s.strip_prefix('-') {
-        Some(b) => (-1.0, b),
-        None => (1.0, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if body.is_empty() {
-        return None;
-    }
-    if let Ok(n) = body.parse::<f64>() {
-        return Some((sign * n * 1000.0).round() as i64);
-    }
-    let mut total = 0.0f64;
-    let mut rest = body;
-    while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let (unit_ms, len) =
-            [("ns", 1e-6), ("us", 1e-3), ("µs", 1e-3), ("μs", 1e-3), ("ms", 1.0), ("s", 1e3), ("m", 6e4), ("h", 3.6e6)]
-                .iter()
-                .find(|(u, _)| rest.starts_with(u))
-                .map(|(u, ms)| (*ms, u.len()))?;
-        total += n * unit_ms;
-        rest = &rest[len..];
-    }
-    Some((sign * total).round() as i64)
-}
-
-/// GNU `sleep`/`timeout` durations: a number with an optional `s`, `m`, `h` or `d` suffix.
-pub(super) fn gnu_duration_ms(s: &str) -> Option<i64> {
-    let (num, mult) = match s.as_bytes().last()? {
-        b's' => (&s[..s.len() - 1], 1e3),
-        b'm' => (&s[..s.len() - 1], 6e4),
-        b'h' => (&s[..s.len() - 1], 3.6e6),
-        b'd' => (&s[..s.len() - 1], 8.64e7),
-        _ => (s, 1e3),
-    };
-    let n: f64 = num.parse().ok()?;
-    (n.is_finite() && n >= 0.0).then(|| (n * mult).round() as i64)
-}
-
 /// `sleep 5`, `sleep 0.5`, `sleep 1m 30s` (GNU sums its arguments).
 fn sleep(args: &[Arg]) -> Option<i64> {
     if args.is_empty() {
         return None;
     }
-    args.iter()
-        .try_fold(0i64, |acc, a| if a.known { Some(acc.saturating_add(gnu_duration_ms(&a.text)?)) } else { None })
+    args.iter().try_fold(0i64, |acc, a| if a.known { Some(acc.saturating_add(seconds_ms(&a.text)?)) } else { None })
 }
 
 #[cfg(test)]
@@ -488,6 +438,7 @@ mod tests {
                 text: w.into(),
                 known: true,
                 span: Span::new(FileId(0), start as u32, (start + w.len()) as u32),
+                word: out.len(),
             });
             start += w.len() + 1;
         }
@@ -505,9 +456,9 @@ mod tests {
         assert_eq!(duration_ms("-1"), Some(-1_000));
         assert_eq!(duration_ms("-1s"), Some(-1_000));
         assert_eq!(duration_ms("5x"), None);
-        assert_eq!(gnu_duration_ms("0.5"), Some(500));
-        assert_eq!(gnu_duration_ms("2m"), Some(120_000));
-        assert_eq!(gnu_duration_ms("x"), None);
+        assert_eq!(seconds_ms("0.5"), Some(500));
+        assert_eq!(seconds_ms("2m"), Some(120_000));
+        assert_eq!(seconds_ms("x"), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Deploy plans from shell scripts: the order in which a deploy script creates objects, and what
 //! it waits for in between (PRODUCT.md §2, "Deploy plan").
 //!
-//! A script is read, never run ([`shell`] parses, [`eval`] walks): variables, functions, `cd`,
+//! A script is read, never run (by the one shell reader, [`nexus_source::shell`]; [`script`] is this
+//! reader's side of it): variables, functions, `cd`,
 //! loops over literal lists and conditions whose outcome is known are followed the way bash would
 //! follow them, and each recognised command becomes a [`PlanStep`](super::PlanStep):
 //!
@@ -34,12 +35,11 @@
 //!   `Bound::Default(300_000)`; a `timeout N` wrapper caps them all.
 
 mod commands;
-mod eval;
 mod orchestrated;
 
 pub use orchestrated::orchestrated;
 mod resolve;
-mod shell;
+mod script;
 #[cfg(test)]
 mod tests;
 
@@ -58,7 +58,7 @@ pub fn plans(db: &SourceDb, platform: &Platform, files: &[FileId]) -> Vec<Deploy
         .iter()
         .filter(|f| (f.0 as usize) < db.len())
         .filter_map(|&file| {
-            let steps = eval::run(db, &index, file);
+            let steps = script::run(db, &index, file);
             // Pauses alone (a retry loop in a backup script) do not make a deploy.
             if steps.iter().all(|(s, _)| matches!(s.action, PlanAction::Sleep { .. })) {
                 return None;

@@ -5,9 +5,12 @@
 //! with whole-word variables resolved; host and port parts may still hold variables, which the
 //! caller resolves. Defaults cite their source next to them.
 
-use super::{Src, go_duration_ms, seconds_ms};
+use super::args::{ClientFlags, client_options, getopt, host_port, long_opt, url, value_of};
+use super::kube::{k8s_wait_for, kubectl};
+use super::pollers::{dockerize, http_get, wait_for, wait_for_it};
 use crate::{Bound, ReadyLevel, WaitTool};
 use nexus_source::SourceDb;
+use nexus_source::shell::Located as Src;
 
 /// One wait a command performs.
 #[derive(Clone, Debug)]
@@ -31,7 +34,7 @@ pub struct Found {
 }
 
 impl Found {
-    fn new(tool: WaitTool, level: ReadyLevel) -> Self {
+    pub fn new(tool: WaitTool, level: ReadyLevel) -> Self {
         Found {
             tool,
             host: None,
@@ -91,143 +94,6 @@ impl Recognized {
         self.then = self.then.map(|t| t + by);
         self
     }
-}
-
-/// Short options, getopt style: `-zv`, `-w 1`, `-w1`. Calls `f(flag, word, at)` for each flag,
-/// where a flag listed in `takes` gets the word holding its value and the value's offset in it.
-/// Returns the operands.
-fn getopt<'a>(args: &'a [Src], takes: &str, mut f: impl FnMut(char, Option<&'a Src>, usize)) -> Vec<&'a Src> {
-    let mut operands = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        let t = a.text.as_str();
-        if t == "--" {
-            operands.extend(&args[i + 1..]);
-            break;
-        }
-        if t.len() > 1 && t.starts_with('-') && !t.starts_with("--") {
-            for (j, ch) in t.char_indices().skip(1) {
-                if takes.contains(ch) {
-                    let at = j + ch.len_utf8();
-                    if at == t.len() {
-                        i += 1;
-                        f(ch, args.get(i), 0);
-                    } else {
-                        f(ch, Some(a), at);
-                    }
-                    break;
-                }
-                f(ch, None, 0);
-            }
-        } else if !t.starts_with("--") {
-            operands.push(a);
-        }
-        i += 1;
-    }
-    operands
-}
-
-/// The value of a short option: the next word, or the rest of the cluster (`-hdb`).
-fn value_of(db: &SourceDb, w: Option<&Src>, at: usize) -> Option<Src> {
-    w.map(|w| w.tail(db, at))
-}
-
-/// Long options: `--host=db` or `--host db`. Returns the value of the first of `names` found.
-fn long_opt(db: &SourceDb, args: &[Src], names: &[&str]) -> Option<Src> {
-    let mut found = None;
-    let mut i = 0;
-    while i < args.len() {
-        let t = &args[i].text;
-        for n in names {
-            if let Some(v) = t.strip_prefix(n) {
-                if let Some(v) = v.strip_prefix('=') {
-                    found = Some(args[i].sub(db, t.len() - v.len(), t.len()));
-                } else if v.is_empty() {
-                    found = args.get(i + 1).cloned();
-                    i += 1;
-                }
-            }
-        }
-        i += 1;
-    }
-    found
-}
-
-fn has(args: &[Src], words: &[&str]) -> bool {
-    args.iter().any(|a| words.contains(&a.text.as_str()))
-}
-
-/// `host:port` → host and port; `[::1]:5432` too.
-pub fn host_port(db: &SourceDb, s: &Src) -> (Src, Option<Src>) {
-    let t = &s.text;
-    if t.starts_with('[')
-        && let Some(close) = t.find(']')
-    {
-        let host = s.sub(db, 1, close);
-        let port = t[close + 1..].strip_prefix(':').map(|_| s.sub(db, close + 2, t.len()));
-        return (host, port);
-    }
-    match split_colon(t) {
-        Some(i) => (s.sub(db, 0, i), Some(s.sub(db, i + 1, t.len()))),
-        None => (s.clone(), None),
-    }
-}
-
-/// The last `:` outside `${…}` and `$(…)` (`${HOST:-db}:5432`).
-fn split_colon(t: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut last = None;
-    let b = t.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        match c {
-            b'{' | b'(' => depth += 1,
-            b'}' | b')' => depth -= 1,
-            b':' if depth == 0 => last = Some(i),
-            _ => {}
-        }
-    }
-    last
-}
-
-/// A URL's parts: scheme, host and port (credentials, path and query dropped).
-pub struct Url {
-    pub scheme: String,
-    pub host: Src,
-    pub port: Option<Src>,
-}
-
-pub fn url(db: &SourceDb, s: &Src) -> Option<Url> {
-    let t = &s.text;
-    let sep = t.find("://")?;
-    let scheme = t[..sep].to_ascii_lowercase();
-    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
-        return None;
-    }
-    let auth_start = sep + 3;
-    let auth_end = t[auth_start..].find(['/', '?', '#']).map_or(t.len(), |i| auth_start + i);
-    // Credentials end at the last `@` of the authority.
-    let host_start = t[auth_start..auth_end].rfind('@').map_or(auth_start, |i| auth_start + i + 1);
-    // Several hosts (`mongodb://a:1,b:2`): the first.
-    let host_end = t[host_start..auth_end].find(',').map_or(auth_end, |i| host_start + i);
-    let hp = s.sub(db, host_start, host_end);
-    let (host, port) = host_port(db, &hp);
-    Some(Url { scheme, host, port })
-}
-
-fn default_port_of(scheme: &str) -> Option<i64> {
-    // IANA well-known ports; database schemes as their clients default them.
-    Some(match scheme {
-        "http" | "ws" => 80,
-        "https" | "wss" => 443,
-        "postgres" | "postgresql" => 5432,
-        "mysql" | "mariadb" => 3306,
-        "redis" | "rediss" => 6379,
-        "mongodb" => 27017,
-        "amqp" => 5672,
-        "amqps" => 5671,
-        _ => return None,
-    })
 }
 
 /// `nc -z host port` (OpenBSD netcat, BusyBox, ncat): one connection attempt, no data.
@@ -292,38 +158,19 @@ fn pg_isready(db: &SourceDb, args: &[Src]) -> Found {
 fn mysqladmin(db: &SourceDb, args: &[Src]) -> Option<Found> {
     let mut f = Found::new(WaitTool::MysqladminPing, ReadyLevel::Answers);
     f.default_port = Some(3306);
-    let mut operands = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        let next = args.get(i + 1);
-        match t {
-            "-h" | "--host" => {
-                f.host = next.cloned();
-                i += 1;
-            }
-            "-P" | "--port" => {
-                f.port = next.cloned();
-                i += 1;
-            }
-            "-u" | "--user" | "-S" | "--socket" | "-c" | "--count" | "-i" | "--sleep" | "--protocol" => i += 1,
-            _ if t.starts_with("--host=") || t.starts_with("--port=") => {
-                let v = args[i].tail(db, t.find('=').unwrap_or(0) + 1);
-                if t.starts_with("--host=") {
-                    f.host = Some(v);
-                } else {
-                    f.port = Some(v);
-                }
-            }
-            // `-hdb`, `-P3306`; `-pSECRET` is a password, never a port.
-            _ if t.len() > 2 && t.starts_with("-h") => f.host = Some(args[i].tail(db, 2)),
-            _ if t.len() > 2 && t.starts_with("-P") => f.port = Some(args[i].tail(db, 2)),
-            _ if !t.starts_with('-') => operands.push(t),
-            _ => {}
-        }
-        i += 1;
-    }
-    operands.iter().any(|o| o.eq_ignore_ascii_case("ping")).then_some(f)
+    // `-pSECRET` is a password (never a port), so `p` is no value-taking flag here.
+    let o = client_options(
+        db,
+        args,
+        ClientFlags {
+            host: &["-h", "--host"],
+            port: &["-P", "--port"],
+            url: &[],
+            skip: &["-u", "--user", "-S", "--socket", "-c", "--count", "-i", "--sleep", "--protocol"],
+        },
+    );
+    (f.host, f.port) = (o.host, o.port);
+    o.operands.iter().any(|o| o.text.eq_ignore_ascii_case("ping")).then_some(f)
 }
 
 /// `redis-cli [-h host] [-p port | -u redis://…] ping`; port 6379 by default (redis-cli
@@ -331,33 +178,35 @@ fn mysqladmin(db: &SourceDb, args: &[Src]) -> Option<Found> {
 fn redis_cli(db: &SourceDb, args: &[Src]) -> Option<Found> {
     let mut f = Found::new(WaitTool::RedisCliPing, ReadyLevel::Answers);
     f.default_port = Some(6379);
-    let mut operands = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        let next = args.get(i + 1);
-        match t {
-            "-h" => f.host = next.cloned(),
-            "-p" => f.port = next.cloned(),
-            "-u" => {
-                if let Some(u) = next.and_then(|n| url(db, n)) {
-                    f.host = Some(u.host);
-                    f.port = u.port;
-                }
-            }
-            "-s" | "-a" | "-n" | "-r" | "-i" | "-d" | "--user" | "--pass" | "--cacert" | "--cert" | "--key"
-            | "--sni" | "--cacertdir" | "--tls-ciphers" | "--pattern" | "--count" => {}
-            _ => {
-                if !t.starts_with('-') {
-                    operands.push(t);
-                }
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
-    }
-    operands.first().is_some_and(|o| o.eq_ignore_ascii_case("ping")).then_some(f)
+    let o = client_options(
+        db,
+        args,
+        ClientFlags {
+            host: &["-h"],
+            port: &["-p"],
+            url: &["-u"],
+            skip: &[
+                "-s",
+                "-a",
+                "-n",
+                "-r",
+                "-i",
+                "-d",
+                "--user",
+                "--pass",
+                "--cacert",
+                "--cert",
+                "--key",
+                "--sni",
+                "--cacertdir",
+                "--tls-ciphers",
+                "--pattern",
+                "--count",
+            ],
+        },
+    );
+    (f.host, f.port) = (o.host, o.port);
+    o.operands.first().is_some_and(|o| o.text.eq_ignore_ascii_case("ping")).then_some(f)
 }
 
 /// `mongosh`/`mongo` with `--host h[:p]`, `--port`, or a `mongodb://` address; port 27017 by
@@ -425,446 +274,6 @@ fn psql(db: &SourceDb, args: &[Src]) -> Option<Found> {
     Some(f)
 }
 
-/// The wait-for-it default: `TIMEOUT=${TIMEOUT:-15}`; `-t 0` ("zero for no timeout") waits
-/// without a deadline (vishnubob/wait-for-it `wait-for-it.sh`).
-const WAIT_FOR_IT_DEFAULT_MS: i64 = 15_000;
-
-/// `wait-for-it host:port | -h host -p port [-t secs] [-s] [-- cmd]`.
-fn wait_for_it(db: &SourceDb, args: &[Src]) -> Recognized {
-    let mut f = Found::new(WaitTool::WaitForIt, ReadyLevel::PortOpen);
-    f.own = Bound::Default(WAIT_FOR_IT_DEFAULT_MS);
-    let mut out = Recognized::default();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        let t = a.text.as_str();
-        let next = args.get(i + 1);
-        match t {
-            "--" => {
-                out.then = Some(i + 1).filter(|&n| n < args.len());
-                break;
-            }
-            "-h" => {
-                f.host = next.cloned();
-                i += 1;
-            }
-            "-p" => {
-                f.port = next.cloned();
-                i += 1;
-            }
-            "-t" => {
-                f.own = next.map_or(f.own, |n| wait_for_it_timeout(&n.text));
-                i += 1;
-            }
-            _ if t.starts_with("--host=") => f.host = Some(a.tail(db, 7)),
-            _ if t.starts_with("--port=") => f.port = Some(a.tail(db, 7)),
-            _ if t.starts_with("--timeout=") => f.own = wait_for_it_timeout(&t[10..]),
-            // The script's first case: any argument with a colon is `host:port`.
-            _ if t.contains(':') && !t.starts_with('-') => {
-                let (h, p) = host_port(db, a);
-                f.host = Some(h);
-                f.port = p;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if f.host.is_some() {
-        out.found.push(f);
-    }
-    out
-}
-
-/// A `-t SECONDS` value: what `0` means differs by tool; anything unreadable keeps the default.
-fn seconds_timeout(t: &str, zero: Bound, default_ms: i64) -> Bound {
-    match t.trim().parse::<i64>() {
-        Ok(0) => zero,
-        Ok(n) if n > 0 => Bound::Millis(n.saturating_mul(1000)),
-        _ => Bound::Default(default_ms),
-    }
-}
-
-fn wait_for_it_timeout(t: &str) -> Bound {
-    seconds_timeout(t, Bound::Unbounded, WAIT_FOR_IT_DEFAULT_MS)
-}
-
-/// eficode `wait-for` v2: `TIMEOUT=15`, one attempt a second, and `-t 0` makes a single attempt
-/// (the loop breaks when `TIMEOUT` is not above 0, despite the help's "zero for no timeout")
-/// (eficode/wait-for `wait-for`).
-const WAIT_FOR_DEFAULT_MS: i64 = 15_000;
-
-/// `wait-for host:port|url [-t secs] [-- cmd]`.
-fn wait_for(db: &SourceDb, args: &[Src]) -> Recognized {
-    let mut out = Recognized::default();
-    let mut own = Bound::Default(WAIT_FOR_DEFAULT_MS);
-    let mut targets = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        let t = a.text.as_str();
-        match t {
-            "--" => {
-                out.then = Some(i + 1).filter(|&n| n < args.len());
-                break;
-            }
-            "-t" | "--timeout" => {
-                own = args.get(i + 1).map_or(own, |n| wait_for_timeout(&n.text));
-                i += 1;
-            }
-            _ if t.starts_with("--timeout=") => own = wait_for_timeout(&t[10..]),
-            _ if t.starts_with("-t") && t.len() > 2 => own = wait_for_timeout(&t[2..]),
-            _ if t.starts_with("http://") || t.starts_with("https://") => {
-                if let Some(u) = url(db, a) {
-                    let mut f = Found::new(WaitTool::Other("wait-for".into()), ReadyLevel::Answers);
-                    f.default_port = default_port_of(&u.scheme);
-                    f.host = Some(u.host);
-                    f.port = u.port;
-                    targets.push(f);
-                }
-            }
-            _ if t.contains(':') && !t.starts_with('-') => {
-                let (h, p) = host_port(db, a);
-                let mut f = Found::new(WaitTool::Other("wait-for".into()), ReadyLevel::PortOpen);
-                f.host = Some(h);
-                f.port = p;
-                targets.push(f);
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    for mut f in targets {
-        f.own = own;
-        out.found.push(f);
-    }
-    out
-}
-
-fn wait_for_timeout(t: &str) -> Bound {
-    seconds_timeout(t, Bound::Once, WAIT_FOR_DEFAULT_MS)
-}
-
-/// dockerize's `-timeout`: `flag.DurationVar(&waitTimeoutFlag, "timeout", 10*time.Second, "Host
-/// wait timeout")`, one deadline for all `-wait`s (jwilder/dockerize `main.go`).
-const DOCKERIZE_DEFAULT_MS: i64 = 10_000;
-
-/// `dockerize [-wait tcp://h:p|http://…]… [-timeout 1m30s] [cmd …]`: Go flags, which end at
-/// the first argument that is not one.
-fn dockerize(db: &SourceDb, args: &[Src]) -> Recognized {
-    let mut out = Recognized::default();
-    let mut own = Bound::Default(DOCKERIZE_DEFAULT_MS);
-    let mut waits = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        let t = a.text.as_str();
-        if t == "--" {
-            out.then = Some(i + 1).filter(|&n| n < args.len());
-            break;
-        }
-        if !t.starts_with('-') {
-            out.then = Some(i);
-            break;
-        }
-        let name = t.trim_start_matches('-');
-        let (name, value) = match name.split_once('=') {
-            Some((n, _)) => (n, Some(a.tail(db, t.find('=').unwrap_or(0) + 1))),
-            None => (name, None),
-        };
-        let takes = matches!(
-            name,
-            "wait"
-                | "timeout"
-                | "wait-retry-interval"
-                | "template"
-                | "stdout"
-                | "stderr"
-                | "delims"
-                | "wait-http-header"
-        );
-        let value = match value {
-            Some(v) => Some(v),
-            None if takes => {
-                i += 1;
-                args.get(i).cloned()
-            }
-            None => None,
-        };
-        match (name, value) {
-            ("wait", Some(v)) => waits.push(v),
-            ("timeout", Some(v)) => {
-                own = match go_duration_ms(&v.text) {
-                    // `time.After(0)` fires at once.
-                    Some(0) => Bound::Once,
-                    Some(ms) => Bound::Millis(ms),
-                    None => own,
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    for w in waits {
-        let Some(u) = url(db, &w) else { continue };
-        let level = match u.scheme.as_str() {
-            "tcp" | "tcp4" | "tcp6" => ReadyLevel::PortOpen,
-            "http" | "https" => ReadyLevel::Answers,
-            // `unix://`, `file://`: not a network dependency.
-            _ => continue,
-        };
-        let mut f = Found::new(WaitTool::Dockerize, level);
-        f.default_port = default_port_of(&u.scheme);
-        f.host = Some(u.host);
-        f.port = u.port;
-        f.own = own;
-        out.found.push(f);
-    }
-    out
-}
-
-/// `curl`/`wget` on an `http(s)://` URL. A wait only in a loop, or when the tool retries on its
-/// own: `curl --retry N` with `--retry-connrefused`/`--retry-all-errors` (plain `--retry`
-/// retries only "transient" errors, not a refused connection — curl docs, `--retry`), `wget
-/// --retry-connrefused` (GNU Wget manual: `--tries` defaults to 20, and connection refused is
-/// retried only with `--retry-connrefused`).
-fn http_get(db: &SourceDb, prog: &str, args: &[Src]) -> Option<Found> {
-    let is_curl = prog == "curl";
-    let target = args.iter().find(|a| a.text.starts_with("http://") || a.text.starts_with("https://"))?;
-    let u = url(db, target)?;
-    let tool = if is_curl { WaitTool::Curl } else { WaitTool::Wget };
-    let mut f = Found::new(tool, ReadyLevel::Answers);
-    f.default_port = default_port_of(&u.scheme);
-    f.host = Some(u.host);
-    f.port = u.port;
-    f.needs_loop = true;
-    let num = |names: &[&str]| long_opt(db, args, names).and_then(|v| v.text.trim().parse::<f64>().ok());
-    if is_curl {
-        let retries = num(&["--retry"]).unwrap_or(0.0) as i64;
-        if retries > 0 && has(args, &["--retry-connrefused", "--retry-all-errors"]) {
-            // "it first waits one second and then for all forthcoming retries it doubles the
-            // waiting time until it reaches 10 minutes" unless `--retry-delay` is set; the
-            // whole is capped by `--retry-max-time` (curl docs, `--retry`).
-            let total_s = match num(&["--retry-delay"]).filter(|d| *d > 0.0) {
-                Some(d) => retries as f64 * d,
-                None => (0..retries).map(|k| 2f64.powi(k.min(30) as i32).min(600.0)).sum(),
-            };
-            let total_s = num(&["--retry-max-time"]).filter(|m| *m > 0.0).map_or(total_s, |m| total_s.min(m));
-            f.own = Bound::Millis((total_s * 1000.0) as i64);
-        }
-    } else if has(args, &["--retry-connrefused"]) {
-        let tries = long_opt(db, args, &["--tries"]).or_else(|| short_value(args, "-t"));
-        let tries = match tries.as_ref().map(|t| t.text.trim()) {
-            Some("0" | "inf") => None,
-            Some(t) => t.parse::<i64>().ok().or(Some(20)),
-            None => Some(20),
-        };
-        // `--waitretry` (default 10 s): linear backoff, 1 s after the first failure, 2 s after
-        // the second, … up to that many seconds (GNU Wget manual).
-        let cap = long_opt(db, args, &["--waitretry"]).and_then(|w| w.text.trim().parse::<i64>().ok()).unwrap_or(10);
-        f.own = match tries {
-            None => Bound::Unbounded,
-            Some(n) => Bound::Millis((1..n.max(1)).map(|k| k.min(cap)).sum::<i64>().saturating_mul(1000)),
-        };
-    }
-    Some(f)
-}
-
-fn short_value(args: &[Src], flag: &str) -> Option<Src> {
-    let i = args.iter().position(|a| a.text == flag)?;
-    args.get(i + 1).cloned()
-}
-
-/// `kubectl wait --for=condition=X [--timeout=…] TARGETS` and `kubectl rollout status TARGET`.
-///
-/// `kubectl wait --timeout`: "The length of time to wait before giving up. Zero means check once
-/// and don't wait, negative means wait for a week", default 30s (kubectl reference, `kubectl
-/// wait`; simulation-model A8). `kubectl rollout status --timeout`: "zero means never", default
-/// 0s, so it waits without a deadline by default (kubectl reference, `kubectl rollout status`).
-fn kubectl(db: &SourceDb, args: &[Src]) -> Vec<Found> {
-    // Flags of kubectl and these subcommands that take a value.
-    const TAKES: &[&str] = &[
-        "-n",
-        "--namespace",
-        "--context",
-        "--kubeconfig",
-        "--cluster",
-        "--user",
-        "-s",
-        "--server",
-        "--token",
-        "--as",
-        "--as-group",
-        "-l",
-        "--selector",
-        "--for",
-        "--timeout",
-        "-o",
-        "--output",
-        "-f",
-        "--filename",
-        "--field-selector",
-        "--request-timeout",
-        "--template",
-        "--revision",
-        "-k",
-        "--kustomize",
-        "--cache-dir",
-        "--certificate-authority",
-        "--client-certificate",
-        "--client-key",
-        "--tls-server-name",
-        "-v",
-        "--v",
-    ];
-    let mut positional: Vec<&Src> = Vec::new();
-    let mut namespace = None;
-    let mut condition: Option<String> = None;
-    let mut timeout: Option<String> = None;
-    let mut watch = true;
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        let t = a.text.as_str();
-        if t.starts_with('-') && t.len() > 1 {
-            let (name, inline) = match t.split_once('=') {
-                Some((n, _)) => (n, Some(a.tail(db, n.len() + 1))),
-                None => (t, None),
-            };
-            let value = match inline {
-                Some(v) => Some(v),
-                None if TAKES.contains(&name) => {
-                    i += 1;
-                    args.get(i).cloned()
-                }
-                // `-lapp=db`, `-nprod`.
-                None if name.len() > 2
-                    && (name.starts_with("-l") || name.starts_with("-n"))
-                    && !name.starts_with("--") =>
-                {
-                    Some(a.tail(db, 2))
-                }
-                None => None,
-            };
-            let short = if name.starts_with("--") { name } else { name.get(..2).unwrap_or(name) };
-            match (short, value) {
-                ("-n" | "--namespace", Some(v)) => namespace = Some(v),
-                ("--for", Some(v)) => condition = Some(v.text),
-                ("--timeout", Some(v)) => timeout = Some(v.text),
-                ("-w" | "--watch", v) => watch = v.is_none_or(|v| v.text != "false"),
-                _ => {}
-            }
-        } else {
-            positional.push(a);
-        }
-        i += 1;
-    }
-    let (rollout, targets) = match positional.first().map(|p| p.text.as_str()) {
-        Some("wait") => (false, &positional[1..]),
-        Some("rollout") if positional.get(1).is_some_and(|p| p.text == "status") => (true, &positional[2..]),
-        _ => return Vec::new(),
-    };
-    let (tool, level, own) = if rollout {
-        let own = match timeout.as_deref().map(go_duration_ms) {
-            _ if !watch => Bound::Once,
-            None | Some(Some(0)) => Bound::Unbounded,
-            Some(Some(ms)) => Bound::Millis(ms),
-            Some(None) => Bound::Unbounded,
-        };
-        (WaitTool::Other("kubectl rollout status".into()), ReadyLevel::Healthy, own)
-    } else {
-        let Some(cond) = condition else { return Vec::new() };
-        let cond_l = cond.to_ascii_lowercase();
-        if cond_l == "delete" {
-            return Vec::new();
-        }
-        let level = match cond_l.strip_prefix("condition=") {
-            Some(c) if c.split('=').next() == Some("complete") => ReadyLevel::Completed,
-            _ => ReadyLevel::Healthy,
-        };
-        let own = match timeout.as_deref().map(go_duration_ms) {
-            None | Some(None) => Bound::Default(30_000),
-            Some(Some(0)) => Bound::Once,
-            // "negative means wait for a week".
-            Some(Some(ms)) if ms < 0 => Bound::Millis(604_800_000),
-            Some(Some(ms)) => Bound::Millis(ms),
-        };
-        (WaitTool::KubectlWait, level, own)
-    };
-    let mut f = Found::new(tool, level);
-    f.own = own;
-    f.namespace = namespace;
-    // Targets: `KIND/NAME …`, or `KIND NAME …`, or `KIND` with `-l`/`--all`.
-    let mut objects = Vec::new();
-    let mut kind_word: Option<String> = None;
-    for t in targets {
-        if let Some(slash) = t.text.find('/') {
-            objects.push((canonical_kind(&t.text[..slash]), t.tail(db, slash + 1)));
-        } else if let Some(k) = &kind_word {
-            objects.push((k.clone(), (*t).clone()));
-        } else {
-            kind_word = Some(canonical_kind(&t.text));
-        }
-    }
-    if objects.is_empty() {
-        // A selector or `--all`: no object named.
-        return vec![f];
-    }
-    objects
-        .into_iter()
-        .map(|o| {
-            let mut f = f.clone();
-            f.object = Some(o);
-            f
-        })
-        .collect()
-}
-
-/// kubectl's short names and plurals to one lower-case singular (`deploy` → `deployment`).
-pub fn canonical_kind(k: &str) -> String {
-    let k = k.split('.').next().unwrap_or(k).to_ascii_lowercase();
-    match k.as_str() {
-        "po" | "pod" | "pods" => "pod",
-        "deploy" | "deployment" | "deployments" => "deployment",
-        "sts" | "statefulset" | "statefulsets" => "statefulset",
-        "ds" | "daemonset" | "daemonsets" => "daemonset",
-        "rs" | "replicaset" | "replicasets" => "replicaset",
-        "job" | "jobs" => "job",
-        "cj" | "cronjob" | "cronjobs" => "cronjob",
-        "svc" | "service" | "services" => "service",
-        "pvc" | "persistentvolumeclaim" | "persistentvolumeclaims" => "persistentvolumeclaim",
-        _ => return k,
-    }
-    .to_string()
-}
-
-/// groundnuty/k8s-wait-for (`wait_for.sh`): `pod|service|job|pod-we|job-we|pod-wr|job-wr NAME |
-/// -lSELECTOR [kubectl args]`. It polls every `WAIT_TIME` (2 s) with no deadline ("while [ -n
-/// …state… ]; do … sleep "$WAIT_TIME"; done", groundnuty/k8s-wait-for `wait_for.sh`). `pod-r`
-/// is accepted as a pod wait too.
-pub fn k8s_wait_for(db: &SourceDb, args: &[Src]) -> Option<Found> {
-    let kind = args.first()?;
-    let level = match kind.text.as_str() {
-        "job" | "job-we" | "job-wr" => ReadyLevel::Completed,
-        "pod" | "pod-we" | "pod-wr" | "pod-r" | "service" => ReadyLevel::Healthy,
-        _ => return None,
-    };
-    let target = args.get(1)?;
-    let mut f = Found::new(WaitTool::K8sWaitFor, level);
-    f.own = Bound::Unbounded;
-    if !target.text.starts_with("-l") {
-        let k = if kind.text.starts_with("job") {
-            "job"
-        } else if kind.text == "service" {
-            "service"
-        } else {
-            "pod"
-        };
-        f.object = Some((k.to_string(), target.clone()));
-    }
-    f.namespace = long_opt(db, &args[2..], &["-n", "--namespace"]);
-    Some(f)
-}
-
 /// `nslookup NAME`, `host NAME`, `dig NAME`, `getent hosts NAME`: the name resolves. A wait only
 /// in a loop.
 fn resolver(prog: &str, args: &[Src]) -> Option<Found> {
@@ -884,37 +293,4 @@ fn resolver(prog: &str, args: &[Src]) -> Option<Found> {
     f.host = Some(name.clone());
     f.needs_loop = true;
     Some(f)
-}
-
-/// `timeout [-s SIG] [-k D] [--foreground] [--preserve-status] [-v] DURATION CMD …` (GNU
-/// coreutils: "DURATION is a floating point number with an optional suffix: 's' for seconds (the
-/// default), 'm' for minutes, 'h' for hours or 'd' for days. A duration of 0 disables the
-/// associated timeout"), and old BusyBox's `timeout -t SECS CMD`. Returns the deadline (None
-/// when 0 or unreadable) and where the command starts.
-pub fn timeout_cmd(args: &[Src]) -> (Option<i64>, Option<usize>) {
-    let mut i = 0;
-    let mut duration = None;
-    while i < args.len() {
-        let t = args[i].text.as_str();
-        match t {
-            "-s" | "--signal" | "-k" | "--kill-after" => i += 1,
-            "-t" => {
-                duration = args.get(i + 1).map(|d| seconds_ms(&d.text));
-                i += 1;
-            }
-            "--" => {
-                i += 1;
-                break;
-            }
-            _ if t.starts_with('-') && t.len() > 1 && !t[1..].starts_with(|c: char| c.is_ascii_digit()) => {}
-            _ => break,
-        }
-        i += 1;
-    }
-    if duration.is_none() {
-        duration = args.get(i).map(|d| seconds_ms(&d.text));
-        i += 1;
-    }
-    let ms = duration.flatten().filter(|&ms| ms > 0);
-    (ms, (i < args.len()).then_some(i))
 }

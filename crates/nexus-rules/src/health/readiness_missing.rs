@@ -1,6 +1,7 @@
 use crate::prelude::*;
 use nexus_model::migration::image_basename;
-use nexus_model::{Format, Role, Workload};
+use nexus_model::roles::{Tolerance, migrates_at_start, tolerance};
+use nexus_model::{Format, ReadyLevel, Role, Workload};
 
 declare_rule!(Warning);
 
@@ -55,18 +56,49 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let compose = w.resource.format == Format::Compose;
-        let services: Vec<_> = if compose { Vec::new() } else { p.endpoints_of(w.id).collect() };
-        let dependents: Vec<_> = p.dependents_of(w.id).collect();
-        let published = compose && w.containers.iter().any(|c| c.ports.iter().any(|p| p.published.is_some()));
-        if services.is_empty() && dependents.is_empty() && !published {
+        let stateful = matches!(w.role, Role::Datastore | Role::Cache | Role::Queue);
+        // What depends on it and would suffer from it not being ready: not what tolerates a
+        // late provider (observability tooling, admin UIs, a Compose proxy in front of it,
+        // telemetry senders, what waits for it by itself), not itself. Something that only
+        // retries a datastore still wants to be able to wait for it.
+        let all: Vec<_> = p.dependents_of(w.id).filter(|e| e.consumer != w.id).collect();
+        let mut dependents: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|e| match tolerance(p, e.consumer, w.id) {
+                None => true,
+                Some(Tolerance::Retries) => stateful,
+                Some(_) => false,
+            })
+            .collect();
+        // In Compose an HTTP or gRPC upstream is called per request: what depends on it needs
+        // it ready at start only when it runs once, or waits for it to be healthy — or when the
+        // upstream migrates its schema as it starts, which its dependents need done.
+        if compose && !stateful && !migrates_at_start(p, w) {
+            dependents.retain(|e| {
+                let c = p.workload(e.consumer);
+                matches!(c.role, Role::OneShot | Role::Migration)
+                    || p.gates_of(e.consumer).any(|g| g.provider == Some(w.id) && g.level == ReadyLevel::Healthy)
+            });
+        }
+        // In Kubernetes a Service routes traffic to it (during every rollout too) — unless it
+        // is tooling, or only tooling and telemetry senders are known to use it. In Compose
+        // nothing waits on a healthcheck unless a dependent asks for it: a published port is
+        // no reason.
+        let tooling = matches!(w.role, Role::Observability | Role::Admin)
+            || (!all.is_empty()
+                && all.iter().all(|e| {
+                    matches!(tolerance(p, e.consumer, w.id), Some(Tolerance::Tooling | Tolerance::Telemetry))
+                }));
+        let services: Vec<_> =
+            if compose || (dependents.is_empty() && tooling) { Vec::new() } else { p.endpoints_of(w.id).collect() };
+        if services.is_empty() && dependents.is_empty() {
             continue;
         }
         let why = if let Some(e) = dependents.first() {
             format!("`{}` depends on it", p.workload(e.consumer).name.value)
-        } else if let Some(s) = services.first() {
-            format!("Service `{}` routes traffic to it", s.name.value)
         } else {
-            "it publishes ports".to_string()
+            format!("Service `{}` routes traffic to it", services[0].name.value)
         };
         let (span, label, what) = if compose {
             let key = w.compose.as_ref().map_or(w.name.span, |c| c.key_span);

@@ -1,7 +1,7 @@
 use super::container_has_port;
 use crate::prelude::*;
 use nexus_diagnostics::Severity;
-use nexus_model::{Format, PortRef, same_namespace};
+use nexus_model::{Format, PortRef, same_namespace, suggest};
 
 declare_rule!(Error);
 
@@ -16,8 +16,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let wanted: String = selector.iter().map(|(k, v)| format!("{k}={}", v.value)).collect::<Vec<_>>().join(",");
         if e.targets.is_empty() {
-            // Pods from elsewhere (another repo, a chart dependency) are not ours to judge:
-            // only speak when this namespace's workloads are all here.
+            // Pods from elsewhere (an operator's custom resource, a chart dependency, a managed
+            // add-on) are not ours to judge: speak only where the repository shows the selector
+            // is a slip — a workload here whose labels nearly match, or one beside the Service
+            // that bears its name — and otherwise note it.
             let neighbours: Vec<_> = p
                 .index
                 .workloads_near(p, e.namespace.as_deref())
@@ -26,14 +28,13 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .filter(|w| w.resource.format == Format::Kubernetes && !w.kind.is_batch())
                 .filter(|w| same_namespace(w.namespace.as_deref(), e.namespace.as_deref()))
                 .collect();
-            if neighbours.is_empty() {
-                continue;
-            }
-            // The workload whose labels come closest, for help.
-            let closest = neighbours.iter().max_by_key(|w| {
-                selector.iter().filter(|(k, v)| w.pod_labels.get(*k).is_some_and(|l| l.value == v.value)).count() * 2
-                    + selector.keys().filter(|k| w.pod_labels.contains_key(*k)).count()
-            });
+            let near = neighbours.iter().copied().find(|w| near_miss(selector, w));
+            let dir =
+                |f: nexus_model::FileId| p.paths[f.0 as usize].rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            let beside = neighbours
+                .iter()
+                .copied()
+                .find(|w| w.name.value == e.name.value && (w.file == e.file || dir(w.file) == dir(e.file)));
             let span = e.selector_span.unwrap_or(e.name.span);
             let mut d = Diagnostic::new(
                 META,
@@ -42,24 +43,27 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label("matches no pod template")
             .resource(&e.resource);
-            d = match closest {
-                Some(w) if selector.keys().any(|k| w.pod_labels.contains_key(k)) => {
+            d = match near.or(beside) {
+                Some(w) => {
                     let have: String = selector
                         .keys()
                         .filter_map(|k| w.pod_labels.get(k).map(|v| format!("{k}={}", v.value)))
                         .collect::<Vec<_>>()
                         .join(",");
-                    let first = selector.keys().find_map(|k| w.pod_labels.get(k));
-                    let d = d.help(format!(
-                        "`{}` pods have `{have}`; make the selector match the pod template's labels.",
-                        w.name.value
-                    ));
-                    match first {
-                        Some(l) => d.secondary(l.span, format!("`{}` pods are labelled here", w.name.value)),
+                    let d = d.help(if have.is_empty() {
+                        format!("Make the selector match the labels of `{}`'s pod template.", w.name.value)
+                    } else {
+                        format!("`{}` pods have `{have}`; make the selector match the pod template's labels.", w.name.value)
+                    });
+                    match selector.keys().find_map(|k| w.pod_labels.get(k)).map(|l| l.span).or(Some(w.name.span)) {
+                        Some(at) => d.secondary(at, format!("`{}` pods are labelled here", w.name.value)),
                         None => d,
                     }
                 }
-                _ => d.help("Make the selector match a workload's pod template labels, or remove the Service."),
+                None => d
+                    .severity(Severity::Info)
+                    .label("no pod template here has these labels")
+                    .help("If an operator, a chart or an add-on creates these pods, nothing is wrong; otherwise make the selector match a workload's pod template labels."),
             };
             out.push(d.template(p.objects.get(e.object.map_or(0, |o| o.index())).and_then(|o| o.template.as_deref())));
             continue;
@@ -120,5 +124,21 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 out.push(d);
             }
         }
+    }
+}
+
+/// Do a workload's pod labels nearly match a selector: every entry but one matches, and that
+/// one is a near miss (the key with a similar value, or a similar key with the value)?
+fn near_miss(
+    selector: &std::collections::BTreeMap<String, nexus_model::Spanned<String>>,
+    w: &nexus_model::Workload,
+) -> bool {
+    let similar = |a: &str, b: &str| a.contains(b) || b.contains(a) || suggest(a, &[b]).is_some();
+    let misses: Vec<(&String, &nexus_model::Spanned<String>)> =
+        selector.iter().filter(|(k, v)| w.pod_labels.get(*k).is_none_or(|l| l.value != v.value)).collect();
+    let [(key, value)] = misses.as_slice() else { return false };
+    match w.pod_labels.get(*key) {
+        Some(l) => similar(&l.value, &value.value),
+        None => w.pod_labels.iter().any(|(k, l)| l.value == value.value && similar(k, key)),
     }
 }

@@ -4,6 +4,7 @@ use super::{edge_address, has_readiness, is_stateful, suggested_gate};
 use crate::prelude::*;
 use nexus_diagnostics::{Edit, Fix};
 use nexus_model::gates::gated;
+use nexus_model::roles::tolerance;
 use nexus_model::{Confidence, EdgeKind, Format, Platform, WorkloadId};
 
 declare_rule!(Warning, fixable);
@@ -17,7 +18,21 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let (c, pr) = (p.workload(e.consumer), p.workload(prov));
-        if !is_stateful(pr.role) || gated(p, e.consumer, prov, e.endpoint).is_some() {
+        // Datastores, caches and queues are dialled at start. So is, in Compose, anything a
+        // service declares a start dependency on with the short form of `depends_on` when the
+        // provider's author gave it a healthcheck to wait on: the short form waits for the
+        // start only, and is rarely a choice. (A long-form `condition: service_started` is
+        // one. An address in an env var is no sign of a connection at start for an HTTP or gRPC
+        // upstream, which is called per request; a Kubernetes Service holds traffic back from
+        // unready pods.)
+        let declared = p
+            .dependencies_of(e.consumer)
+            .any(|x| x.provider == Some(prov) && matches!(x.kind, EdgeKind::DependsOn { short_form: true, .. }));
+        let awaitable = c.resource.format == Format::Compose && has_readiness(pr) && declared;
+        if !(is_stateful(pr.role) || awaitable)
+            || tolerance(p, e.consumer, prov).is_some()
+            || gated(p, e.consumer, prov, e.endpoint).is_some()
+        {
             continue;
         }
         done.insert((e.consumer, prov));
@@ -71,7 +86,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// Compose short-form `depends_on` → long form, `service_healthy` for every dependency that has a
 /// healthcheck (`service_started` for the others, which is what the short form meant). Offered
 /// only when at least one dependency gains a real wait, and only for a block-style list whose
-/// entries are plain names.
+/// entries are plain names (no comment, no interpolation), every one of them a known edge.
 fn long_form_fix(p: &Platform, consumer: WorkloadId) -> Option<Fix> {
     let c = p.workload(consumer);
     if c.resource.format != Format::Compose {
@@ -80,11 +95,17 @@ fn long_form_fix(p: &Platform, consumer: WorkloadId) -> Option<Fix> {
     let decl = c.compose.as_ref()?.depends_on.as_ref()?;
     let list_span = decl.span;
     let indent = " ".repeat(decl.block_list_indent? as usize);
+    // The entries of this list only (an override file's list is merged with the base's, and
+    // each is rewritten on its own), and all of them, or an entry would be lost.
     let deps: Vec<_> = p
         .dependencies_of(consumer)
         .filter(|e| matches!(e.kind, EdgeKind::DependsOn { short_form: true, .. }))
+        .filter(|e| {
+            let t = e.target.span;
+            t.file == list_span.file && list_span.start <= t.start && t.end <= list_span.end
+        })
         .collect();
-    if deps.is_empty() {
+    if deps.is_empty() || deps.len() != decl.item_count as usize {
         return None;
     }
     let mut gains = false;

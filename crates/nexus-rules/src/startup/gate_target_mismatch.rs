@@ -9,10 +9,13 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.platform;
     for g in p.gates.iter().filter(|g| matches!(g.kind, GateKind::InitWait { .. } | GateKind::EntrypointWait { .. })) {
         let c = p.workload(g.consumer);
-        if let Some(host) = &g.host {
+        // `localhost` is the pod (or container) itself, not a Service.
+        if let Some(host) = g.host.as_ref().filter(|h| !matches!(h.value.as_str(), "localhost" | "127.0.0.1" | "::1")) {
             let r = resolve(p, c, &host.value);
+            // A fragment's other services are defined in files this run does not have.
+            let fragment = c.project.is_some_and(|id| p.projects[id.index()].fragment);
             match r.endpoint {
-                None if r.internal => {
+                None if r.internal && !fragment => {
                     let names: Vec<&str> = p
                         .endpoints
                         .iter()

@@ -17,7 +17,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let c = p.workload(g.consumer);
         let target = target_name(p, g);
         let d = match (&g.kind, g.level) {
-            (GateKind::ComposeCondition { condition, .. }, ReadyLevel::Healthy) => Diagnostic::new(
+            (GateKind::ComposeCondition { condition, required: true }, ReadyLevel::Healthy) => Diagnostic::new(
                 META,
                 g.span,
                 format!(
@@ -27,6 +27,48 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .label("can never be satisfied")
             .severity(Severity::Error),
+            // An optional dependency that cannot be healthy: Compose warns and starts the
+            // consumer without waiting (compose `waitDependencies`).
+            (GateKind::ComposeCondition { condition, required: false }, ReadyLevel::Healthy) => Diagnostic::new(
+                META,
+                g.span,
+                format!(
+                    "`{}` waits for `{}` to be healthy (`{condition}`, `required: false`), but `{}` has no healthcheck, so Compose only warns and starts `{}` without waiting",
+                    c.name.value, pr.name.value, pr.name.value, c.name.value
+                ),
+            )
+            .label("does not wait"),
+            // A wait in a Compose service's command talks to the provider's container itself:
+            // a healthcheck would not change what it sees.
+            (GateKind::InitWait { .. } | GateKind::EntrypointWait { .. }, _)
+                if pr.resource.format == nexus_model::Format::Compose =>
+            {
+                continue;
+            }
+            // Argo CD and Flux wait for the provider's health, which a workload without a
+            // readiness probe reports at container start: what connects right after races it.
+            // Reported where the consumer connects.
+            (GateKind::ArgoWave { .. } | GateKind::ArgoHook { .. } | GateKind::FluxDependsOn, ReadyLevel::Healthy) => {
+                let Some(e) = p
+                    .dependencies_of(g.consumer)
+                    .find(|e| e.provider == Some(prov) && matches!(e.kind, nexus_model::EdgeKind::Host { .. }))
+                else {
+                    continue;
+                };
+                Diagnostic::new(
+                    META,
+                    e.target.span,
+                    format!(
+                        "`{}` connects to `{}` once {} has seen `{}` healthy, which is as soon as it starts: it has no readiness probe",
+                        c.name.value,
+                        e.target.value,
+                        if matches!(g.kind, GateKind::FluxDependsOn) { "Flux" } else { "Argo CD" },
+                        pr.name.value
+                    ),
+                )
+                .label("races the provider's start")
+                .secondary(g.span, format!("ordered by `{}`", g.kind.label()))
+            }
             (GateKind::InitWait { .. } | GateKind::EntrypointWait { .. }, ReadyLevel::PortOpen | ReadyLevel::Healthy)
             | (GateKind::DeployScript { .. }, ReadyLevel::Healthy) => Diagnostic::new(
                 META,

@@ -1,11 +1,11 @@
 use crate::prelude::*;
-use nexus_model::migration::{image_repository, image_tag};
+use nexus_model::migration::{image_is_unknown, image_repository, image_tag};
 
 declare_rule!(Warning);
 
 /// Why an image reference is mutable, if it is.
 pub fn mutable_reason(image: &str) -> Option<String> {
-    if image.contains('@') {
+    if image.contains('@') || image_is_unknown(image) {
         return None;
     }
     match image_tag(image) {

@@ -31,6 +31,7 @@ pub(crate) const LVLS: usize = 9;
 impl Lvl {
     pub fn from_level(l: Level) -> Lvl {
         match l {
+            Level::Created => Lvl::Created,
             Level::Started => Lvl::Started,
             Level::Listening => Lvl::Listening,
             Level::Ready => Lvl::Ready,

@@ -1,5 +1,5 @@
 //! Output pieces for the CLI: the human report ([`human`]), JSON ([`json`], documented by
-//! `schema/simulate-output.schema.json`), and a trial's timeline as SVG or self-contained HTML
+//! `docs/simulate-report.schema.json` at the repository root), and a trial's timeline as SVG or self-contained HTML
 //! ([`timeline_svg`], [`timeline_html`]).
 
 mod svg;
@@ -12,7 +12,7 @@ use crate::montecarlo::SimReport;
 use crate::spec::SimPlatform;
 
 /// The JSON document's `$id`-like version tag.
-pub const JSON_SCHEMA_ID: &str = "https://nexus-lint.dev/schemas/simulate-output/v1.json";
+pub const JSON_SCHEMA_ID: &str = "https://nexus-lint.dev/schemas/simulate-report/v1.json";
 
 #[derive(serde::Serialize)]
 struct JsonDoc<'a> {
@@ -30,7 +30,7 @@ struct JsonActor<'a> {
     origin: u32,
 }
 
-/// The report as pretty-printed JSON (valid against `schema/simulate-output.schema.json`),
+/// The report as pretty-printed JSON (valid against `docs/simulate-report.schema.json` at the repository root),
 /// with the platform's actors so subjects can be named.
 pub fn json(p: &SimPlatform, report: &SimReport) -> String {
     let actors = p

@@ -1,0 +1,8 @@
+//! NX902 migration-overlap: reported by the simulation (`nexus-lint simulate`, `check --simulate`), which alone
+//! observes it; the rule itself has nothing to check. See `rules/simulation/NX902-migration-overlap.md`.
+
+use crate::prelude::*;
+
+declare_rule!(Error);
+
+pub(crate) fn check(_cx: &Context<'_>, _out: &mut Vec<Diagnostic>) {}

@@ -1,0 +1,515 @@
+//! `nexus-lint simulate`: Monte Carlo over the platform's start; `--replay KEY` for one trial's
+//! event log; `--timeline FILE` for its Gantt chart.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SimFormat, SimulateArgs, emit, eprint_error};
+use crate::check::{self, InputSpec, Loaded};
+use crate::config::{FailOn, Overrides, Settings};
+use crate::simulate::{self as sim, Options, Simulation};
+use nexus_diagnostics::Diagnostic;
+use nexus_report as report;
+use nexus_report::escape;
+use nexus_report::redact::Redactor;
+use nexus_sim::defaults::BackoffProfile;
+use nexus_sim::dist::parse_duration;
+use nexus_sim::finding::Finding;
+use nexus_sim::run::{Replay, TrialKey};
+use nexus_sim::{log, render};
+use serde_json::{Value, json};
+
+/// Which picture `--timeline` writes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Picture {
+    Svg,
+    Html,
+}
+
+fn picture(path: &Path) -> Result<Picture, String> {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("svg") => Ok(Picture::Svg),
+        Some("html" | "htm") => Ok(Picture::Html),
+        _ => Err(format!("--timeline `{}`: name an .svg or .html file", path.display())),
+    }
+}
+
+/// Arguments turned into settings, before any file is read.
+struct Validated {
+    settings: Settings,
+    opts: Options,
+    replay: Option<TrialKey>,
+    picture: Option<(PathBuf, Picture)>,
+    format: SimFormat,
+}
+
+fn validate(args: &SimulateArgs) -> Result<Validated, String> {
+    let overrides = Overrides { fail_on: args.fail_on.clone(), ..Overrides::default() };
+    let mut settings = super::check::settings(args.config.as_deref(), args.no_config, &overrides)?;
+    let s = &mut settings.simulate;
+    if let Some(p) = &args.profile {
+        s.profile = BackoffProfile::parse(p)
+            .ok_or_else(|| format!("--profile `{p}`: use classic, reduced-decay or node-max=<duration>"))?;
+    }
+    if let Some(d) = &args.deadline {
+        s.deadline_ms =
+            parse_duration(d).ok_or_else(|| format!("--deadline `{d}` is not a duration (`900`, `15m`)"))?;
+    }
+    if let Some(d) = &args.deploy_script {
+        s.deploy_script = Some(d.clone());
+    }
+    let trials = args.trials.unwrap_or(s.trials);
+    if trials == 0 {
+        return Err("--trials must be at least 1".into());
+    }
+    let replay = match &args.replay {
+        Some(k) => {
+            Some(TrialKey::parse(k).ok_or_else(|| format!("--replay `{k}`: a trial key is SEED:TRIAL, e.g. 42:1337"))?)
+        }
+        None => None,
+    };
+    let picture = match &args.timeline {
+        Some(p) => Some((p.clone(), picture(p)?)),
+        None => None,
+    };
+    let seed = args.seed.or(s.seed).or(replay.map(|k| k.master_seed)).unwrap_or_else(sim::fresh_seed);
+    let mut opts = Options::new(s, trials, seed);
+    opts.unit = args.unit.clone();
+    let format = args.format.unwrap_or(SimFormat::Human);
+    Ok(Validated { settings, opts, replay, picture, format })
+}
+
+/// A word for a shell command line, quoted when it needs to be.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+%".contains(&b)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// How this run was invoked, for the replay commands it prints: the inputs and every flag that
+/// changes what one trial does (not `--trials` or `--seed`: the key holds the seed).
+fn command_prefix(args: &SimulateArgs, unit: Option<&str>) -> String {
+    let mut c = vec!["nexus-lint".to_string(), "simulate".to_string()];
+    c.extend(args.paths.iter().map(|p| shell_word(p)));
+    if let Some(p) = &args.config {
+        c.push(format!("--config {}", shell_word(&p.to_string_lossy())));
+    }
+    if args.no_config {
+        c.push("--no-config".into());
+    }
+    for (flag, v) in
+        [("--deploy-script", &args.deploy_script), ("--profile", &args.profile), ("--deadline", &args.deadline)]
+    {
+        if let Some(v) = v {
+            c.push(format!("{flag} {}", shell_word(v)));
+        }
+    }
+    if let Some(u) = unit {
+        c.push(format!("--unit {}", shell_word(u)));
+    }
+    c.join(" ")
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once the run has taken a second.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: Instant,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::hidden());
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("simulating {wide_bar} {pos}/{len} trials, eta {eta}")
+            {
+                b.set_style(style);
+            }
+            b
+        });
+        Progress { bar, start: Instant::now(), shown: AtomicBool::new(false) }
+    }
+
+    fn update(&self, done: u64) {
+        let Some(bar) = &self.bar else { return };
+        if !self.shown.load(Ordering::Relaxed) && self.start.elapsed() > Duration::from_secs(1) {
+            self.shown.store(true, Ordering::Relaxed);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_position(done);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn warn(loaded: &Loaded, redactor: &Redactor, problems: &[nexus_sim::lower::Problem]) {
+    for p in problems {
+        let f = loaded.db.get(p.span.file);
+        let pos = f.position(p.span.start);
+        let line = format!("{}:{}:{}: {}", f.path, pos.line, pos.column, redactor.text(&p.message));
+        eprintln!("nexus-lint: warning: {}", escape::text(&line));
+    }
+}
+
+/// What the simulation prints beside the diagnostics (tables, event logs, notes) names the
+/// platform's objects and quotes its commands: redacted and escaped like any report.
+fn clean(redactor: &Redactor, text: &str) -> String {
+    escape::text(&redactor.text(text)).into_owned()
+}
+
+/// A JSON value with every string redacted ([`clean`] escapes at printing, `json::write_value`).
+fn redact_value(redactor: &Redactor, v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(o) = redactor.text(s) {
+                *s = o;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| redact_value(redactor, x)),
+        Value::Object(m) => m.values_mut().for_each(|x| redact_value(redactor, x)),
+        _ => {}
+    }
+}
+
+/// A JSON document, redacted, pretty-printed and escaped.
+fn json_text(redactor: &Redactor, mut doc: Value) -> Vec<u8> {
+    redact_value(redactor, &mut doc);
+    let mut out = Vec::new();
+    let _ = report::json::write_value(&mut out, &doc);
+    out
+}
+
+pub fn run(args: SimulateArgs) -> u8 {
+    let v = match validate(&args) {
+        Ok(v) => v,
+        Err(e) => {
+            eprint_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
+    if paths.iter().filter(|p| *p == "-").count() > 1 {
+        eprint_error("`-` (stdin) can be given only once");
+        return EXIT_ERROR;
+    }
+    let loaded = check::load(&InputSpec::Paths(paths), &v.settings);
+    for e in &loaded.io_errors {
+        eprint_error(&format!("{}: {}", e.path, e.message));
+    }
+    let redactor = check::redactor(&loaded);
+    let code = match v.replay {
+        Some(key) => replay(&args, &v, &loaded, &redactor, key),
+        None => monte_carlo(&args, &v, &loaded, &redactor),
+    };
+    if !loaded.io_errors.is_empty() { EXIT_ERROR } else { code }
+}
+
+/// Writes `text` to `--output` or stdout.
+fn write_out(args: &SimulateArgs, text: &[u8]) -> Result<(), u8> {
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            eprint_error(&format!("cannot write `{}`: {e}", path.display()));
+            EXIT_ERROR
+        }),
+        None => emit(|w| w.write_all(text)),
+    }
+}
+
+fn write_picture(
+    v: &Validated,
+    p: &nexus_sim::spec::SimPlatform,
+    replay: &Replay,
+    f: Option<&Finding>,
+) -> Result<(), u8> {
+    let Some((path, kind)) = &v.picture else { return Ok(()) };
+    let text = match kind {
+        Picture::Svg => render::timeline_svg(p, replay, f),
+        Picture::Html => render::timeline_html(p, replay, f),
+    };
+    std::fs::write(path, text).map_err(|e| {
+        eprint_error(&format!("cannot write `{}`: {e}", path.display()));
+        EXIT_ERROR
+    })
+}
+
+fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, redactor: &Redactor, key: TrialKey) -> u8 {
+    let (units, problems) = match sim::units(&loaded.platform, &v.opts) {
+        Ok(u) => u,
+        Err(e) => {
+            eprint_error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    warn(loaded, redactor, &problems);
+    let mut text = String::new();
+    let mut docs = Vec::new();
+    let mut found = false;
+    for (i, u) in units.iter().enumerate() {
+        let simulator = match sim::simulator(u, v.opts.sim) {
+            Ok(s) => s,
+            Err(e) => {
+                eprint_error(&e.to_string());
+                return EXIT_ERROR;
+            }
+        };
+        let r = simulator.replay(key);
+        found |= !r.findings.is_empty();
+        let p = &u.platform;
+        if i == 0 && write_picture(v, p, &r, r.findings.first()).is_err() {
+            return EXIT_ERROR;
+        }
+        if v.format == SimFormat::Json {
+            let events: Vec<Value> = r
+                .log
+                .iter()
+                .map(|e| {
+                    let who = if e.actor == log::PLAN_ACTOR { "deploy".to_string() } else { log::subject(p, e) };
+                    json!({"t_ms": e.t, "subject": who, "event": log::describe(p, &e.what)})
+                })
+                .collect();
+            let findings: Vec<Value> = r
+                .findings
+                .iter()
+                .map(|f| json!({"code": f.kind.code(), "name": f.kind.name(), "time_ms": f.time_ms, "subject": f.primary.describe(p)}))
+                .collect();
+            docs.push(json!({"unit": u.name, "key": key.to_string(), "events": events, "findings": findings}));
+            continue;
+        }
+        use std::fmt::Write as _;
+        let _ = writeln!(text, "Trial {key} of {} ({}), {} events:", u.name, u.plan, r.log.len());
+        text.push_str(&log::format_log(p, &r.log));
+        if r.findings.is_empty() {
+            let _ = writeln!(text, "no finding in this trial");
+        }
+        for f in &r.findings {
+            let _ = writeln!(
+                text,
+                "{} {} at {}: {}",
+                f.kind.code(),
+                f.kind.name(),
+                log::fmt_time(f.time_ms).trim(),
+                f.primary.describe(p)
+            );
+        }
+        text.push('\n');
+    }
+    let text = if v.format == SimFormat::Json {
+        json_text(redactor, json!({"version": 1, "replay": docs}))
+    } else {
+        clean(redactor, &text).into_bytes()
+    };
+    if let Err(c) = write_out(args, &text) {
+        return c;
+    }
+    if found { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+/// The unit, trial and finding the timeline picture shows when no trial is named: the most
+/// probable race's first failing trial, else trial 0 of the first unit.
+fn timeline_choice(s: &Simulation) -> Option<(usize, TrialKey, Option<nexus_sim::finding::RaceKey>)> {
+    for (i, r) in s.runs.iter().enumerate() {
+        if let Some(race) =
+            r.report.races.iter().max_by(|a, b| {
+                a.estimate.k.cmp(&b.estimate.k).then(b.kind.cmp(&a.kind)).then(b.primary.cmp(&a.primary))
+            })
+        {
+            let key = nexus_sim::finding::RaceKey { kind: race.kind, primary: race.primary, secondary: race.secondary };
+            return Some((i, race.first_trial, Some(key)));
+        }
+    }
+    (!s.runs.is_empty()).then_some((0, TrialKey { master_seed: s.seed, trial: 0 }, None))
+}
+
+fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded, redactor: &Redactor) -> u8 {
+    let n_units = match sim::units(&loaded.platform, &v.opts) {
+        Ok((u, _)) => u.len(),
+        Err(e) => {
+            eprint_error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let progress = Progress::new(v.opts.trials.saturating_mul(n_units as u64));
+    let result = sim::run(&loaded.platform, &v.opts, &|d, _| progress.update(d));
+    progress.finish();
+    let s = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprint_error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    warn(loaded, redactor, &s.problems);
+    let multi = s.runs.len() > 1;
+    let prefix = |unit: &str| command_prefix(args, multi.then_some(unit));
+    let replay_cmd = |unit: &str, key: TrialKey| format!("{} --replay {key}", prefix(unit));
+    let diags = match finish_diagnostics(loaded, &v.settings, &s, &replay_cmd) {
+        Ok(mut d) => {
+            redactor.diagnostics(&mut d);
+            d
+        }
+        Err(e) => {
+            eprint_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    if let Some((i, key, race)) = timeline_choice(&s) {
+        let u = &s.runs[i].unit;
+        if let Ok(simulator) = sim::simulator(u, s.options) {
+            let r = simulator.replay(key);
+            let f = race.and_then(|k| r.findings.iter().find(|f| f.key() == k)).copied();
+            if write_picture(v, &u.platform, &r, f.as_ref()).is_err() {
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let text = match v.format {
+        SimFormat::Json => json_text(redactor, json_document(loaded, &s, &diags)),
+        SimFormat::Github => {
+            let mut buf = Vec::new();
+            let _ = report::github::write(&mut buf, &diags, &loaded.db);
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("nexus-lint: simulated {} trials per unit with master seed {}", s.trials, s.seed);
+            }
+            buf
+        }
+        SimFormat::Human => human(args, loaded, redactor, &s, &diags, &prefix),
+    };
+    if let Err(c) = write_out(args, &text) {
+        return c;
+    }
+    let failing = match v.settings.fail_on {
+        FailOn::Never => false,
+        FailOn::Severity(min) => diags.iter().any(|d| d.severity >= min),
+    };
+    if failing { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+/// The simulation's diagnostics after suppressions (the suppressions of NX9xx codes that match
+/// nothing are reported, as NX006), sorted and fingerprinted.
+pub(crate) fn finish_diagnostics(
+    loaded: &Loaded,
+    settings: &Settings,
+    s: &Simulation,
+    replay: &dyn Fn(&str, TrialKey) -> String,
+) -> Result<Vec<Diagnostic>, String> {
+    let raw = sim::diagnostics(s, settings, &loaded.db, replay).map_err(|e| e.to_string())?;
+    let (mut kept, _) = check::finish(loaded, settings, raw, &check::is_simulation);
+    // `check` reports the other unused suppressions; here only those of the simulation's codes.
+    kept.retain(|d| {
+        d.code != "NX006"
+            || d.fingerprint_key
+                .as_deref()
+                .and_then(|k| nexus_rules::by_code(k).or_else(|| nexus_rules::by_name(k)))
+                .is_some_and(|r| check::is_simulation(r.code))
+    });
+    Ok(kept)
+}
+
+fn human(
+    args: &SimulateArgs,
+    loaded: &Loaded,
+    redactor: &Redactor,
+    s: &Simulation,
+    diags: &[Diagnostic],
+    prefix: &dyn Fn(&str) -> String,
+) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let mut buf = Vec::new();
+    let style = report::human::Style { color, ..Default::default() };
+    let _ = report::human::write(&mut buf, diags, &loaded.db, redactor, style, loaded.db.len());
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "\nSimulated {} trials per unit with master seed {} (rerun with --seed {}).",
+        s.trials, s.seed, s.seed
+    );
+    if s.runs.is_empty() {
+        let _ = writeln!(o, "Nothing to simulate: no workload was found.");
+    }
+    for r in &s.runs {
+        let u = &r.unit;
+        let _ = writeln!(o, "\n== {}: deployed by {} ==", u.name, u.plan);
+        for n in &u.notes {
+            let _ = writeln!(o, "note: {n}");
+        }
+        if !u.left_out.is_empty() {
+            let shown: Vec<&str> = u.left_out.iter().take(5).map(String::as_str).collect();
+            let more = u.left_out.len() - shown.len();
+            let more = if more > 0 { format!(", and {more} more (--format json lists them)") } else { String::new() };
+            let _ = writeln!(o, "left out: {}{more}", shown.join(", "));
+        }
+        if let Ok(simulator) = sim::simulator(u, s.options) {
+            o.push_str(&render::human(&simulator, &r.report, &prefix(&u.name)));
+        }
+    }
+    buf.extend_from_slice(clean(redactor, &o).as_bytes());
+    buf
+}
+
+/// The JSON document: `check`'s (version, diagnostics, summary) and `simulation`
+/// (`docs/simulate-output.schema.json`).
+fn json_document(loaded: &Loaded, s: &Simulation, diags: &[Diagnostic]) -> Value {
+    let mut doc = report::json::to_value(diags, &loaded.db);
+    let units: Vec<Value> = s
+        .runs
+        .iter()
+        .map(|r| {
+            let u = &r.unit;
+            let origins: Vec<Value> = u
+                .origins
+                .iter()
+                .map(|(o, info)| {
+                    let f = loaded.db.get(info.span.file);
+                    let pos = f.position(info.span.start);
+                    json!({
+                        "origin": o.0,
+                        "what": info.what,
+                        "file": f.path,
+                        "line": pos.line,
+                        "column": pos.column,
+                        "resource": info.resource.as_ref().map(|r| r.to_string()),
+                    })
+                })
+                .collect();
+            let report: Value = serde_json::from_str(&render::json(&u.platform, &r.report)).unwrap_or(Value::Null);
+            json!({
+                "name": u.name,
+                "plan": u.plan,
+                "left_out": u.left_out,
+                "notes": u.notes,
+                "origins": origins,
+                "report": report,
+            })
+        })
+        .collect();
+    if let Value::Object(map) = &mut doc {
+        map.insert(
+            "simulation".into(),
+            json!({
+                "master_seed": s.seed,
+                "trials": s.trials,
+                "semantics_version": nexus_sim::run::SEMANTICS_VERSION,
+                "units": units,
+            }),
+        );
+    }
+    doc
+}
