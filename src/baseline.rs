@@ -69,7 +69,8 @@ impl Baseline {
         let mut s = format!("{{\n  \"version\": {VERSION},\n  \"findings\": [");
         for (i, e) in self.entries.iter().enumerate() {
             s.push_str(if i == 0 { "\n    " } else { ",\n    " });
-            s.push_str(&serde_json::to_string(e).unwrap_or_default());
+            // Paths and resources come from the repository: control characters as JSON escapes.
+            s.push_str(&nexus_report::escape::json(&serde_json::to_string(e).unwrap_or_default()));
         }
         s.push_str(if self.entries.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" });
         s

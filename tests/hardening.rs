@@ -21,27 +21,55 @@ fn write(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
-/// Every output format of `check` and `graph` in `dir`, concatenated with stderr.
+/// Every output of a run in `dir`, concatenated with stderr: `check` in every format (and
+/// `--report` files of each, a written baseline, a report against it, with `--simulate`),
+/// `graph` in every format, `simulate` (Monte Carlo in every format, a replayed trial as text
+/// and JSON, the timeline picture) and `fix --diff`.
 fn every_format(dir: &Path, env: &[(&str, &str)]) -> String {
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| out_dir.path().join(name).to_string_lossy().into_owned();
+    let report = |format: &str| format!("{format}={}", file(&format!("report.{format}")));
+    let (baseline, timeline) = (file("baseline.json"), file("timeline.html"));
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    for format in ["human", "json", "github", "sarif", "junit", "markdown"] {
+        runs.push(vec!["check".into(), ".".into(), "--format".into(), format.into(), "--color".into(), "never".into()]);
+        runs.push(vec!["check".into(), ".".into(), "--report".into(), report(format)]);
+    }
+    let owned = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<String>>();
+    runs.extend([
+        owned(&["check", ".", "--format", "human", "--color", "always"]),
+        owned(&["check", ".", "--write-baseline", &baseline]),
+        owned(&["check", ".", "--baseline", &baseline, "--format", "human"]),
+        owned(&["check", ".", "--baseline", &baseline, "--format", "json"]),
+        owned(&["check", ".", "--simulate", "--format", "human", "--color", "never"]),
+        owned(&["check", ".", "--simulate", "--format", "json"]),
+        owned(&["graph", ".", "--format", "mermaid"]),
+        owned(&["graph", ".", "--format", "dot"]),
+        owned(&["graph", ".", "--format", "json"]),
+        owned(&["simulate", ".", "--trials", "30", "--seed", "7", "--format", "human", "--color", "never"]),
+        owned(&["simulate", ".", "--trials", "30", "--seed", "7", "--format", "json", "--timeline", &timeline]),
+        owned(&["simulate", ".", "--trials", "30", "--seed", "7", "--format", "github"]),
+        owned(&["simulate", ".", "--replay", "7:0", "--format", "human"]),
+        owned(&["simulate", ".", "--replay", "7:0", "--format", "json"]),
+        owned(&["fix", ".", "--diff"]),
+    ]);
     let mut all = String::new();
-    let runs: &[&[&str]] = &[
-        &["check", ".", "--format", "human", "--color", "never"],
-        &["check", ".", "--format", "human", "--color", "always"],
-        &["check", ".", "--format", "json"],
-        &["check", ".", "--format", "github"],
-        &["graph", ".", "--format", "mermaid"],
-        &["graph", ".", "--format", "dot"],
-        &["graph", ".", "--format", "json"],
-    ];
-    for args in runs {
+    for args in &runs {
         let mut c = bin();
-        c.current_dir(dir).args(*args).arg("--no-config");
+        c.current_dir(dir).args(args).arg("--no-config");
         for (k, v) in env {
             c.env(k, v);
         }
         let out = c.output().unwrap();
+        assert_ne!(out.status.code(), Some(101), "{args:?} panicked: {}", stderr(&out));
         all += &stdout(&out);
         all += &stderr(&out);
+    }
+    for format in ["human", "json", "github", "sarif", "junit", "markdown"] {
+        assert!(out_dir.path().join(format!("report.{format}")).exists(), "no {format} report");
+    }
+    for f in fs::read_dir(out_dir.path()).unwrap().flatten() {
+        all += &fs::read_to_string(f.path()).unwrap();
     }
     all
 }

@@ -10,22 +10,57 @@
 //! Case counts are kept small so the suite stays fast; the fuzzers run the long searches.
 
 use nexus_lint::check::{self, InputSpec, Outcome};
-use nexus_report::{escape, github, graph, human, json};
+use nexus_lint::simulate;
+use nexus_report::{RuleDoc, Tool, escape, github, graph, human, json, junit, markdown, sarif};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
+/// Every reporter over one outcome: human, json, github, sarif, junit, markdown, the graph in
+/// its three formats, and the simulation of the same platform (its tables and JSON document,
+/// a few trials) as `simulate` prints them.
 fn render_all(o: &Outcome) -> String {
     let db = &o.loaded.db;
+    let (diags, suppressed) = (&o.diagnostics, &o.suppressed);
+    let urls: Vec<String> = nexus_rules::all().iter().map(|r| nexus_lint::rule_doc_url(r.doc_path)).collect();
+    let docs: Vec<RuleDoc<'_>> = nexus_rules::all()
+        .iter()
+        .zip(&urls)
+        .map(|(r, url)| RuleDoc {
+            code: r.code,
+            name: r.name,
+            family: r.family.dir(),
+            severity: r.severity,
+            summary: r.summary(),
+            markdown: r.doc,
+            help_uri: url,
+        })
+        .collect();
+    let tool = Tool { name: "nexus-lint", version: "0", information_uri: nexus_lint::REPOSITORY };
     let mut out = Vec::new();
-    human::write(&mut out, &o.diagnostics, db, &o.redactor, human::Style { color: false, width: 100 }, db.len())
-        .unwrap();
-    json::write(&mut out, &o.diagnostics, db).unwrap();
-    github::write(&mut out, &o.diagnostics, db).unwrap();
-    let mut g = nexus_lint::graph::build(&o.loaded.platform, db, &o.diagnostics);
+    human::write(&mut out, diags, db, &o.redactor, human::Style { color: false, width: 100 }, db.len()).unwrap();
+    json::write(&mut out, diags, db).unwrap();
+    github::write(&mut out, diags, db).unwrap();
+    sarif::write(&mut out, diags, suppressed, db, &tool, &docs).unwrap();
+    junit::write(&mut out, diags, suppressed, db, &docs).unwrap();
+    markdown::write(&mut out, diags, suppressed.len(), db, &docs, None).unwrap();
+    let mut g = nexus_lint::graph::build(&o.loaded.platform, db, diags);
     graph::redact(&mut g, &o.redactor);
     graph::write_mermaid(&mut out, &g).unwrap();
     graph::write_dot(&mut out, &g).unwrap();
     graph::write_json(&mut out, &g).unwrap();
+    let settings = crate::util::settings();
+    let opts = simulate::Options::new(&settings.simulate, 3, 11);
+    if let Ok(s) = simulate::run(&o.loaded.platform, &opts, &|_, _| {}) {
+        let replay = |_: &str, k: nexus_sim::run::TrialKey| format!("nexus-lint simulate --replay {k}");
+        let mut sim_diags = simulate::diagnostics(&s, &settings, db, &replay).unwrap_or_default();
+        o.redactor.diagnostics(&mut sim_diags);
+        human::write(&mut out, &sim_diags, db, &o.redactor, human::Style { color: false, width: 100 }, db.len())
+            .unwrap();
+        out.extend_from_slice(
+            simulate::output::tables(&s, &o.redactor, &|u| format!("simulate --unit {u}")).as_bytes(),
+        );
+        out.extend(simulate::output::json_text(&o.redactor, simulate::output::json_document(db, &s, &sim_diags)));
+    }
     String::from_utf8(out).expect("reports are UTF-8")
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SimFormat, SimulateArgs, emit, eprint_error};
 use crate::check::{self, InputSpec, Loaded};
 use crate::config::{FailOn, Overrides, Settings};
-use crate::simulate::{self as sim, Options, Simulation};
+use crate::simulate::{self as sim, Options, Simulation, output};
 use nexus_diagnostics::Diagnostic;
 use nexus_report as report;
 use nexus_report::escape;
@@ -161,34 +161,6 @@ fn warn(loaded: &Loaded, redactor: &Redactor, problems: &[nexus_sim::lower::Prob
     }
 }
 
-/// What the simulation prints beside the diagnostics (tables, event logs, notes) names the
-/// platform's objects and quotes its commands: redacted and escaped like any report.
-fn clean(redactor: &Redactor, text: &str) -> String {
-    escape::text(&redactor.text(text)).into_owned()
-}
-
-/// A JSON value with every string redacted ([`clean`] escapes at printing, `json::write_value`).
-fn redact_value(redactor: &Redactor, v: &mut Value) {
-    match v {
-        Value::String(s) => {
-            if let std::borrow::Cow::Owned(o) = redactor.text(s) {
-                *s = o;
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|x| redact_value(redactor, x)),
-        Value::Object(m) => m.values_mut().for_each(|x| redact_value(redactor, x)),
-        _ => {}
-    }
-}
-
-/// A JSON document, redacted, pretty-printed and escaped.
-fn json_text(redactor: &Redactor, mut doc: Value) -> Vec<u8> {
-    redact_value(redactor, &mut doc);
-    let mut out = Vec::new();
-    let _ = report::json::write_value(&mut out, &doc);
-    out
-}
-
 pub fn run(args: SimulateArgs) -> u8 {
     let v = match validate(&args) {
         Ok(v) => v,
@@ -304,9 +276,9 @@ fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, redactor: &Redact
         text.push('\n');
     }
     let text = if v.format == SimFormat::Json {
-        json_text(redactor, json!({"version": 1, "replay": docs}))
+        output::json_text(redactor, json!({"version": 1, "replay": docs}))
     } else {
-        clean(redactor, &text).into_bytes()
+        output::clean(redactor, &text).into_bytes()
     };
     if let Err(c) = write_out(args, &text) {
         return c;
@@ -373,7 +345,7 @@ fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded, redactor: &R
         }
     }
     let text = match v.format {
-        SimFormat::Json => json_text(redactor, json_document(loaded, &s, &diags)),
+        SimFormat::Json => output::json_text(redactor, output::json_document(&loaded.db, &s, &diags)),
         SimFormat::Github => {
             let mut buf = Vec::new();
             let _ = report::github::write(&mut buf, &diags, &loaded.db);
@@ -424,7 +396,6 @@ fn human(
     diags: &[Diagnostic],
     prefix: &dyn Fn(&str) -> String,
 ) -> Vec<u8> {
-    use std::fmt::Write as _;
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -435,81 +406,6 @@ fn human(
     let mut buf = Vec::new();
     let style = report::human::Style { color, ..Default::default() };
     let _ = report::human::write(&mut buf, diags, &loaded.db, redactor, style, loaded.db.len());
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "\nSimulated {} trials per unit with master seed {} (rerun with --seed {}).",
-        s.trials, s.seed, s.seed
-    );
-    if s.runs.is_empty() {
-        let _ = writeln!(o, "Nothing to simulate: no workload was found.");
-    }
-    for r in &s.runs {
-        let u = &r.unit;
-        let _ = writeln!(o, "\n== {}: deployed by {} ==", u.name, u.plan);
-        for n in &u.notes {
-            let _ = writeln!(o, "note: {n}");
-        }
-        if !u.left_out.is_empty() {
-            let shown: Vec<&str> = u.left_out.iter().take(5).map(String::as_str).collect();
-            let more = u.left_out.len() - shown.len();
-            let more = if more > 0 { format!(", and {more} more (--format json lists them)") } else { String::new() };
-            let _ = writeln!(o, "left out: {}{more}", shown.join(", "));
-        }
-        if let Ok(simulator) = sim::simulator(u, s.options) {
-            o.push_str(&render::human(&simulator, &r.report, &prefix(&u.name)));
-        }
-    }
-    buf.extend_from_slice(clean(redactor, &o).as_bytes());
+    buf.extend_from_slice(output::tables(s, redactor, prefix).as_bytes());
     buf
-}
-
-/// The JSON document: `check`'s (version, diagnostics, summary) and `simulation`
-/// (`docs/simulate-output.schema.json`).
-fn json_document(loaded: &Loaded, s: &Simulation, diags: &[Diagnostic]) -> Value {
-    let mut doc = report::json::to_value(diags, &loaded.db);
-    let units: Vec<Value> = s
-        .runs
-        .iter()
-        .map(|r| {
-            let u = &r.unit;
-            let origins: Vec<Value> = u
-                .origins
-                .iter()
-                .map(|(o, info)| {
-                    let f = loaded.db.get(info.span.file);
-                    let pos = f.position(info.span.start);
-                    json!({
-                        "origin": o.0,
-                        "what": info.what,
-                        "file": f.path,
-                        "line": pos.line,
-                        "column": pos.column,
-                        "resource": info.resource.as_ref().map(|r| r.to_string()),
-                    })
-                })
-                .collect();
-            let report: Value = serde_json::from_str(&render::json(&u.platform, &r.report)).unwrap_or(Value::Null);
-            json!({
-                "name": u.name,
-                "plan": u.plan,
-                "left_out": u.left_out,
-                "notes": u.notes,
-                "origins": origins,
-                "report": report,
-            })
-        })
-        .collect();
-    if let Value::Object(map) = &mut doc {
-        map.insert(
-            "simulation".into(),
-            json!({
-                "master_seed": s.seed,
-                "trials": s.trials,
-                "semantics_version": nexus_sim::run::SEMANTICS_VERSION,
-                "units": units,
-            }),
-        );
-    }
-    doc
 }
