@@ -276,4 +276,22 @@ mod tests {
         let other_file = Edit { span: Span::new(FileId(1), 0, 4), replacement: String::new() };
         assert!(!overlaps(&edit(0, 4, ""), &other_file));
     }
+
+    /// A file that became a link after it was planned is not written, nor what it leads to.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, link) = (dir.path().join("target.yaml"), dir.path().join("link.yaml"));
+        std::fs::write(&target, "a: 1\n").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let change = FileChange {
+            path: link.to_string_lossy().into_owned(),
+            original: Arc::from("a: 1\n"),
+            fixed: "a: 2\n".into(),
+        };
+        assert!(matches!(write(&change), Err(WriteError::Link(_))));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a: 1\n");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    }
 }

@@ -366,3 +366,29 @@ fn selectors_at_scale_link_one_to_one() {
         assert_eq!(names, [e.name.value.replace("svc", "app")], "{}", e.name.value);
     }
 }
+
+/// `fix` writes only regular files under the paths given: a Compose file reached through a link
+/// that leaves the roots is never read, let alone written, and a link inside them stays a link
+/// (its fix is reported as not applied) while the file it leads to is fixed once, by its path.
+#[cfg(unix)]
+#[test]
+fn fix_never_writes_outside_the_roots_or_through_a_link() {
+    let compose = "services:\n  web:\n    image: web:1.0\n    depends_on:\n      - db\n  db:\n    image: postgres:16.4\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let (repo, outside) = (dir.path().join("repo"), dir.path().join("outside"));
+    write(&outside, &[("compose.yaml", compose)]);
+    write(&repo, &[("a/compose.yaml", compose)]);
+    for (link, target) in [("b", "../../outside/compose.yaml"), ("c", "../a/compose.yaml")] {
+        fs::create_dir_all(repo.join(link)).unwrap();
+        std::os::unix::fs::symlink(target, repo.join(link).join("compose.yaml")).unwrap();
+    }
+    let out = run_in(&repo, &["fix", ".", "--no-config"]);
+    let err = stderr(&out);
+    assert_eq!(fs::read_to_string(outside.join("compose.yaml")).unwrap(), compose, "{err}");
+    assert!(fs::read_to_string(repo.join("a/compose.yaml")).unwrap().contains("condition: service_healthy"), "{err}");
+    for link in ["b", "c"] {
+        let meta = fs::symlink_metadata(repo.join(link).join("compose.yaml")).unwrap();
+        assert!(meta.file_type().is_symlink(), "{link}/compose.yaml was replaced");
+    }
+    assert!(err.contains("`c/compose.yaml` is a symbolic link; `fix` edits only regular files"), "{err}");
+}
