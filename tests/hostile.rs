@@ -11,7 +11,8 @@
 //! - `CODE FILE[:LINE[:COL]] [TEXT]` — a diagnostic of that code there whose message contains TEXT;
 //! - `count CODE N` — exactly N diagnostics of that code;
 //! - `stderr TEXT` — stderr contains TEXT;
-//! - `secret TEXT` / `absent TEXT` — no output format (human, json, github, graph) prints TEXT;
+//! - `secret TEXT` / `absent TEXT` — no output format (human, json, github, sarif, junit,
+//!   markdown, graph, `simulate`'s report) prints TEXT;
 //! - `no-raw-controls` — no output holds a raw control character;
 //! - `human-header FILE:LINE:COL` — the human report's header points there (columns in
 //!   characters, as in JSON);
@@ -54,9 +55,13 @@ fn run(dir: &Path) -> Run {
     let human = go(&["check", "--format", "human", "--color", "never"]);
     let github = go(&["check", "--format", "github"]);
     let mut all = stdout(&json) + &stdout(&human) + &stdout(&github) + &stderr(&json);
+    for f in ["sarif", "junit", "markdown"] {
+        all += &stdout(&go(&["check", "--format", f]));
+    }
     for f in ["mermaid", "dot", "json"] {
         all += &stdout(&go(&["graph", "--format", f]));
     }
+    all += &stdout(&go(&["simulate", "--trials", "20", "--seed", "1", "--format", "human", "--color", "never"]));
     Run {
         code: json.status.code(),
         json: serde_json::from_str(&stdout(&json)).unwrap_or(Value::Null),

@@ -17,7 +17,7 @@ struct Spans;
 impl Hooks for Spans {
     fn command(&mut self, ev: &Core, cmd: &Command) -> Reply {
         let spans = cmd.here.into_iter().chain(cmd.words.iter().map(|w| w.span()));
-        for s in spans.chain(cmd.args.iter().filter_map(|a| a.span)) {
+        for s in spans.chain(cmd.args.iter().map(|a| a.span)) {
             let f = ev.db.get(s.file);
             assert!(s.start <= s.end && s.end as usize <= f.text.len(), "span {s:?} out of {}", f.text.len());
         }
@@ -39,7 +39,13 @@ fuzz_target!(|data: &[u8]| {
     });
     let mut db = SourceDb::new();
     let file = db.add("deploy/deploy.sh".into(), Arc::from(script.as_str()));
-    let mut it = Interp::new(&db, Spans, Options { walk_substitutions: true, ..Options::default() }, "deploy/deploy.sh", Vec::new());
+    let mut it = Interp::new(
+        &db,
+        Spans,
+        Options { walk_substitutions: true, ..Options::default() },
+        "deploy/deploy.sh",
+        Vec::new(),
+    );
     it.run_file(file);
 
     let manifest = format!(

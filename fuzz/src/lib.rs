@@ -36,23 +36,48 @@ pub fn assert_sound(o: &Outcome) {
     }
 }
 
-/// Every reporter's output (human without colour, json, github, and the graph in each format).
+/// Every reporter's output: human without colour, json, github, sarif, junit, markdown, and the
+/// graph in each format.
 pub fn render_all(o: &Outcome) -> Vec<Vec<u8>> {
-    use nexus_report::{github, graph, human, json};
+    use nexus_report::{RuleDoc, Tool, github, graph, human, json, junit, markdown, sarif};
     let db = &o.loaded.db;
+    let (diags, suppressed) = (&o.diagnostics, &o.suppressed);
+    let docs: Vec<RuleDoc<'_>> = nexus_rules::all()
+        .iter()
+        .map(|r| RuleDoc {
+            code: r.code,
+            name: r.name,
+            family: r.family.dir(),
+            severity: r.severity,
+            summary: r.summary(),
+            markdown: r.doc,
+            help_uri: r.doc_path,
+        })
+        .collect();
+    let tool = Tool { name: "nexus-lint", version: "0", information_uri: nexus_lint::REPOSITORY };
     let mut outs = Vec::new();
     let mut w = Vec::new();
-    human::write(&mut w, &o.diagnostics, db, &o.redactor, human::Style { color: false, width: 100 }, db.len())
+    human::write(&mut w, diags, db, &o.redactor, human::Style { color: false, width: 100 }, db.len())
         .expect("human renders");
     outs.push(w);
     let mut w = Vec::new();
-    json::write(&mut w, &o.diagnostics, db).expect("json renders");
+    json::write(&mut w, diags, db).expect("json renders");
     serde_json_check(&w);
     outs.push(w);
     let mut w = Vec::new();
-    github::write(&mut w, &o.diagnostics, db).expect("github renders");
+    github::write(&mut w, diags, db).expect("github renders");
     outs.push(w);
-    let mut g = nexus_lint::graph::build(&o.loaded.platform, db, &o.diagnostics);
+    let mut w = Vec::new();
+    sarif::write(&mut w, diags, suppressed, db, &tool, &docs).expect("sarif renders");
+    serde_json_check(&w);
+    outs.push(w);
+    let mut w = Vec::new();
+    junit::write(&mut w, diags, suppressed, db, &docs).expect("junit renders");
+    outs.push(w);
+    let mut w = Vec::new();
+    markdown::write(&mut w, diags, suppressed.len(), db, &docs, None).expect("markdown renders");
+    outs.push(w);
+    let mut g = nexus_lint::graph::build(&o.loaded.platform, db, diags);
     graph::redact(&mut g, &o.redactor);
     for f in [graph::write_mermaid, graph::write_dot, graph::write_json] {
         let mut w = Vec::new();
