@@ -21,6 +21,9 @@ use nexus_source::SourceDb;
 /// The version of the file format.
 pub const VERSION: u64 = 1;
 
+/// The largest baseline read: about 400,000 findings.
+pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
+
 /// One recorded finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,10 +93,11 @@ impl Baseline {
         Ok(Baseline { entries })
     }
 
-    /// Reads a baseline file.
+    /// Reads a baseline file: a regular file (`--baseline /dev/zero` or a FIFO is refused, not
+    /// read forever), at most [`MAX_BASELINE_BYTES`].
     pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline `{}`: {e}", path.display()))?;
+        let text = crate::config::read_regular(path, MAX_BASELINE_BYTES)
+            .map_err(|e| format!("cannot read baseline `{}`: {e}", path.display()))?;
         Baseline::parse(&text).map_err(|e| format!("invalid baseline `{}`: {e}", path.display()))
     }
 

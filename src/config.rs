@@ -383,15 +383,21 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 /// Reads a config file: a regular file (never a FIFO, device or socket, which could block or
 /// never end: `--config /dev/zero`), at most [`MAX_CONFIG_BYTES`], UTF-8.
 pub fn read(path: &Path) -> Result<String, String> {
+    read_regular(path, MAX_CONFIG_BYTES)
+}
+
+/// Reads a file named on the command line or found beside the inputs (a config, a baseline):
+/// a regular file of at most `limit` bytes, UTF-8.
+pub fn read_regular(path: &Path, limit: u64) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| nexus_source::discover::io_message(&e))?;
     if !meta.is_file() {
         return Err(if meta.is_dir() { "is a directory".into() } else { "not a regular file".into() });
     }
     let file = std::fs::File::open(path).map_err(|e| nexus_source::discover::io_message(&e))?;
     let mut bytes = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes).map_err(|e| nexus_source::discover::io_message(&e))?;
-    if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(format!("larger than {MAX_CONFIG_BYTES} bytes"));
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| nexus_source::discover::io_message(&e))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {limit} bytes"));
     }
     String::from_utf8(bytes).map_err(|_| "not valid UTF-8".into())
 }

@@ -286,6 +286,13 @@ fn devices_and_fifos_as_config_are_refused() {
         assert_eq!(out.status.code(), Some(2), "{config}");
         assert!(stderr(&out).contains("not a regular file"), "{config}: {}", stderr(&out));
     }
+    // A baseline that is a device or a FIFO is refused the same way, before any work.
+    for baseline in &configs {
+        let args = ["check", "pod.yaml", "--no-config", "--baseline", baseline];
+        let out = run_bounded(dir.path(), &args, Duration::from_secs(20));
+        assert_eq!(out.status.code(), Some(2), "{baseline}");
+        assert!(stderr(&out).contains("not a regular file"), "{baseline}: {}", stderr(&out));
+    }
     // A config found by discovery that is a FIFO is refused the same way.
     if have_fifo {
         fs::rename(&fifo, dir.path().join(".nexus-lint.yaml")).unwrap();
