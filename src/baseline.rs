@@ -21,6 +21,9 @@ use nexus_source::SourceDb;
 /// The version of the file format.
 pub const VERSION: u64 = 1;
 
+/// The largest baseline read: about 400,000 findings.
+pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
+
 /// One recorded finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,7 +82,8 @@ impl Baseline {
         let mut s = format!("{{\n  \"version\": {VERSION},\n  \"findings\": [");
         for (i, e) in self.entries.iter().enumerate() {
             s.push_str(if i == 0 { "\n    " } else { ",\n    " });
-            s.push_str(&serde_json::to_string(e).unwrap_or_default());
+            // Paths and resources come from the repository: control characters as JSON escapes.
+            s.push_str(&nexus_report::escape::json(&serde_json::to_string(e).unwrap_or_default()));
         }
         s.push_str(if self.entries.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" });
         s
@@ -99,10 +103,11 @@ impl Baseline {
         Ok(Baseline { entries })
     }
 
-    /// Reads a baseline file.
+    /// Reads a baseline file: a regular file (`--baseline /dev/zero` or a FIFO is refused, not
+    /// read forever), at most [`MAX_BASELINE_BYTES`].
     pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline `{}`: {e}", path.display()))?;
+        let text = crate::config::read_regular(path, MAX_BASELINE_BYTES)
+            .map_err(|e| format!("cannot read baseline `{}`: {e}", path.display()))?;
         Baseline::parse(&text).map_err(|e| format!("invalid baseline `{}`: {e}", path.display()))
     }
 

@@ -1,13 +1,18 @@
 //! The `check` pipeline: discover and read (parallel) → model (`nexus_model::load`) → rules
-//! (parallel) → suppressions → sorted, fingerprinted diagnostics. Everything is collected into
-//! vectors in input order and sorted before output, so results do not depend on thread
-//! scheduling.
+//! (parallel) → suppressions → sorted, fingerprinted diagnostics → redaction. Everything is
+//! collected into vectors in input order and sorted before output, so results do not depend on
+//! thread scheduling.
+//!
+//! Nothing outside the checked roots is read ([`nexus_source::roots`]), and the diagnostics of
+//! an [`Outcome`] are already redacted: every reporter, present or future, prints them as they
+//! are; the human reporter also gets the [`Redactor`] for its snippets.
 
 use std::sync::Arc;
 
 use nexus_diagnostics::{self as diagnostics, Diagnostic, Suppressed};
 pub use nexus_model::load::Loaded as Model;
 use nexus_model::load::{self, Input, Options};
+use nexus_report::redact::Redactor;
 use nexus_rules::suppress::{self, Applied, Ignore, Policy};
 use nexus_source::discover::{self, InputKind};
 use nexus_source::{self as source, FileId, Span};
@@ -52,19 +57,28 @@ impl std::ops::Deref for Loaded {
 #[derive(Debug)]
 pub struct Outcome {
     pub loaded: Loaded,
+    /// Redacted ([`Redactor::diagnostics`]).
     pub diagnostics: Vec<Diagnostic>,
-    /// Findings that suppressions accepted, fingerprinted like the others.
+    /// Findings that suppressions accepted, fingerprinted like the others (redacted too).
     pub suppressed: Vec<Suppressed>,
+    /// The run's secrets, for reporters that print source text.
+    pub redactor: Redactor,
 }
 
 /// Text that stands in for a file's content on disk, by path as discovered (`nexus-lint fix`
 /// re-checks its edits before writing them).
 pub type Overlay = std::collections::BTreeMap<String, Arc<str>>;
 
-/// Reads every input, in parallel, in input order.
-fn read_inputs(paths: &[String], settings: &Settings, overlay: &Overlay, io_errors: &mut Vec<IoError>) -> Vec<Input> {
+/// Reads every input under the roots, in parallel, in input order.
+fn read_inputs(
+    paths: &[String],
+    settings: &Settings,
+    overlay: &Overlay,
+    io_errors: &mut Vec<IoError>,
+) -> (Vec<Input>, nexus_source::roots::Roots) {
     let found = discover::discover(paths, &settings.exclude);
     io_errors.extend(found.errors.into_iter().map(|e| IoError { path: e.path, message: e.message }));
+    let roots = found.roots;
     let read: Vec<(String, InputKind, std::io::Result<source::ReadResult>)> = found
         .inputs
         .par_iter()
@@ -73,7 +87,7 @@ fn read_inputs(paths: &[String], settings: &Settings, overlay: &Overlay, io_erro
                 Some(_) if overlay.contains_key(&i.display) => {
                     Ok(source::ReadResult { text: overlay[&i.display].clone(), problem: None })
                 }
-                Some(p) => source::read_path(p, settings.max_file_size),
+                Some(p) => roots.read(p, settings.max_file_size),
                 None => source::read_bounded(std::io::stdin().lock(), settings.max_file_size),
             };
             (i.display.clone(), i.kind, r)
@@ -86,7 +100,7 @@ fn read_inputs(paths: &[String], settings: &Settings, overlay: &Overlay, io_erro
             Err(e) => io_errors.push(IoError { path, message: discover::io_message(&e) }),
         }
     }
-    out
+    (out, roots)
 }
 
 /// Reads and models the inputs.
@@ -106,7 +120,7 @@ pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Lo
             settings.migrations.clone(),
         ),
         InputSpec::Paths(paths) => {
-            let inputs = read_inputs(paths, settings, overlay, &mut io_errors);
+            let (inputs, roots) = read_inputs(paths, settings, overlay, &mut io_errors);
             let options = Options {
                 memory: false,
                 max_file_size: settings.max_file_size,
@@ -115,12 +129,12 @@ pub fn load_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Lo
                 declared: settings.declared.clone(),
                 migrations: settings.migrations.clone(),
             };
-            load::load(inputs, options)
+            load::load_with(inputs, options, &roots)
         }
     };
     // The config file, so unused `ignores` entries can be shown in it.
     let config_file = settings.path.as_ref().filter(|_| !settings.ignores.is_empty()).and_then(|p| {
-        let text = std::fs::read_to_string(p).ok()?;
+        let text = crate::config::read(p).ok()?;
         Some(model.add_file(p.to_string_lossy().into_owned(), Arc::from(text)))
     });
     Loaded { model, io_errors, config_file }
@@ -187,6 +201,12 @@ pub fn finish(
     (kept, suppressed)
 }
 
+/// The secrets of a loaded run, as the reporters take them.
+pub fn redactor(loaded: &Loaded) -> Redactor {
+    let secrets = nexus_model::redact::secrets(&loaded.platform);
+    Redactor::new(secrets.spans, secrets.values, nexus_model::redact::private_files(&loaded.platform))
+}
+
 /// Loads and checks.
 pub fn check(spec: &InputSpec, settings: &Settings) -> Outcome {
     check_with(spec, settings, &Overlay::new())
@@ -196,5 +216,17 @@ pub fn check(spec: &InputSpec, settings: &Settings) -> Outcome {
 pub fn check_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Outcome {
     let loaded = load_with(spec, settings, overlay);
     let (diagnostics, suppressed) = run_rules(&loaded, settings);
-    Outcome { loaded, diagnostics, suppressed }
+    outcome(loaded, diagnostics, suppressed)
+}
+
+/// An outcome from loaded inputs and their findings, redacted: every reporter, present or
+/// future, prints its diagnostics as they are.
+pub fn outcome(loaded: Loaded, mut diagnostics: Vec<Diagnostic>, mut suppressed: Vec<Suppressed>) -> Outcome {
+    let redactor = redactor(&loaded);
+    redactor.diagnostics(&mut diagnostics);
+    for s in &mut suppressed {
+        redactor.diagnostics(std::slice::from_mut(&mut s.diagnostic));
+        s.justification = redactor.text(&s.justification).into_owned();
+    }
+    Outcome { loaded, diagnostics, suppressed, redactor }
 }

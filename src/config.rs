@@ -4,6 +4,7 @@
 //! with its line and column.
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -443,18 +444,44 @@ impl ConfigError {
     }
 }
 
-/// Finds `.nexus-lint.yaml` from `start` upward.
+/// A config file larger than this is refused: configs are a few hundred bytes.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Finds `.nexus-lint.yaml` from `start` upward. Something that is not a regular file under
+/// that name is found too, so that reading it reports it.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let start = start.canonicalize().ok()?;
     for dir in start.ancestors() {
         for name in CONFIG_NAMES {
             let p = dir.join(name);
-            if p.is_file() {
+            if p.exists() {
                 return Some(p);
             }
         }
     }
     None
+}
+
+/// Reads a config file: a regular file (never a FIFO, device or socket, which could block or
+/// never end: `--config /dev/zero`), at most [`MAX_CONFIG_BYTES`], UTF-8.
+pub fn read(path: &Path) -> Result<String, String> {
+    read_regular(path, MAX_CONFIG_BYTES)
+}
+
+/// Reads a file named on the command line or found beside the inputs (a config, a baseline):
+/// a regular file of at most `limit` bytes, UTF-8.
+pub fn read_regular(path: &Path, limit: u64) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| nexus_source::discover::io_message(&e))?;
+    if !meta.is_file() {
+        return Err(if meta.is_dir() { "is a directory".into() } else { "not a regular file".into() });
+    }
+    let file = std::fs::File::open(path).map_err(|e| nexus_source::discover::io_message(&e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| nexus_source::discover::io_message(&e))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {limit} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".into())
 }
 
 /// Parses a config file's text.
@@ -528,6 +555,12 @@ pub fn settings(file: Option<(&Path, ConfigFile, Vec<u32>)>, cli: &Overrides) ->
         let mut enabled = Vec::new();
         for x in sel.iter().flat_map(|x| x.split(',')).map(str::trim).filter(|x| !x.is_empty()) {
             enabled.extend(resolve_selector(x)?);
+        }
+        // An empty selection would check nothing and pass: a mistake, not a wish.
+        if enabled.is_empty() {
+            return Err(ConfigError::new(
+                "`select` names no rule, so nothing would be checked; name rules (`NX1`, `NX501`, `ALL`) or leave it out to run every rule",
+            ));
         }
         s.enabled = enabled;
     }
@@ -652,12 +685,27 @@ fn declared(cfg: &ConfigFile, path: Option<&Path>) -> Result<Declared, ConfigErr
     Ok(d)
 }
 
+/// `YYYY-MM-DD`, a day that exists (`2027-13-45` and `2027-02-30` do not).
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10
+    let shape = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
 }
 
 /// Today's UTC date, from the system clock (only used for ignore expiry).
@@ -691,6 +739,9 @@ mod tests {
         assert_eq!(civil_date(20_785), "2026-11-28");
         assert!(is_date("2027-01-31"));
         assert!(!is_date("2027-1-31"));
+        // Regression (issue 7): the shape is not enough.
+        assert!(!is_date("2027-13-45") && !is_date("2027-02-29") && !is_date("2027-00-10"));
+        assert!(is_date("2028-02-29") && !is_date("2100-02-29") && is_date("2000-02-29"));
     }
 
     #[test]
@@ -738,6 +789,16 @@ mod tests {
         assert!(settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).is_err());
         let (cfg, l) = parse_config("c", "select: [NX999]\n").unwrap();
         assert!(settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).is_err());
+        // Regression (issue 7): an empty selection is an error, not a run of nothing.
+        let (cfg, l) = parse_config("c", "select: []\n").unwrap();
+        let err = settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("names no rule"), "{err}");
+        let cli = Overrides { select: Some(vec![String::new()]), ..Overrides::default() };
+        assert!(settings(None, &cli).is_err());
+        let (cfg, l) =
+            parse_config("c", "ignores:\n  - rules: [NX501]\n    reason: r\n    expires: 2027-13-45\n").unwrap();
+        let err = settings(Some((Path::new("c"), cfg, l)), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("is not a date"), "{err}");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! reached through a symlink or a reference that leads outside them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -21,6 +21,7 @@ use crate::check::{self, InputSpec, Outcome, Overlay};
 use crate::config::Settings;
 use nexus_diagnostics::{Diagnostic, Edit, Fix};
 use nexus_source::discover;
+use nexus_source::roots::Roots;
 
 /// Passes after which `fix` stops even if fixes keep coming (they should not: a fix removes
 /// its finding).
@@ -87,13 +88,10 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-/// Where a fix may write: canonical paths of the given files and directories.
-fn roots(paths: &[String]) -> Vec<PathBuf> {
-    paths.iter().filter(|p| *p != "-").filter_map(|p| std::fs::canonicalize(p).ok()).collect()
-}
-
-fn inside(path: &str, roots: &[PathBuf]) -> bool {
-    std::fs::canonicalize(path).is_ok_and(|p| roots.iter().any(|r| p.starts_with(r)))
+/// Is `path` itself a symbolic link? A fix renames its new text over the path it edits, which
+/// would turn a link into a file; and a link's target is another file than the one checked.
+fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// One pass's choice among the fixes, in order.
@@ -129,7 +127,8 @@ fn skip_of(d: &Diagnostic, outcome: &Outcome, reason: String) -> Skipped {
 /// Runs the passes; writes nothing.
 pub fn plan(paths: &[String], settings: &Settings) -> Plan {
     let spec = InputSpec::Paths(paths.to_vec());
-    let roots = roots(paths);
+    // The roots `check` reads under: a file may be written only where it may be read.
+    let roots = Roots::for_args(paths);
     let inputs: BTreeSet<String> = discover::discover(paths, &settings.exclude)
         .inputs
         .into_iter()
@@ -140,8 +139,10 @@ pub fn plan(paths: &[String], settings: &Settings) -> Plan {
     let unwritable = |p: &str| {
         if !inputs.contains(p) {
             Some(format!("`{p}` is not one of the files checked"))
-        } else if !inside(p, &roots) {
+        } else if roots.resolve(Path::new(p)).is_err() {
             Some(format!("`{p}` resolves to a file outside the paths given"))
+        } else if is_link(Path::new(p)) {
+            Some(format!("`{p}` is a symbolic link; `fix` edits only regular files"))
         } else {
             None
         }
@@ -206,6 +207,8 @@ pub enum WriteError {
     Changed(String),
     #[error("cannot write `{0}`: {1}")]
     Io(String, std::io::Error),
+    #[error("`{0}` became a symbolic link since it was read; it was not written")]
+    Link(String),
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -217,6 +220,11 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 pub fn write(change: &FileChange) -> Result<(), WriteError> {
     let path = Path::new(&change.path);
     let io = |e| WriteError::Io(change.path.clone(), e);
+    // Never through a link: the path was a regular file when it was planned; if it is a link
+    // now, whatever it leads to is not the file that was checked.
+    if is_link(path) {
+        return Err(WriteError::Link(change.path.clone()));
+    }
     let now = std::fs::read(path).map_err(io)?;
     if sha256(&now) != sha256(change.original.as_bytes()) {
         return Err(WriteError::Changed(change.path.clone()));
@@ -267,5 +275,23 @@ mod tests {
         assert!(overlaps(&edit(3, 3, "a"), &edit(3, 5, "")), "an insertion where another edit starts is ambiguous");
         let other_file = Edit { span: Span::new(FileId(1), 0, 4), replacement: String::new() };
         assert!(!overlaps(&edit(0, 4, ""), &other_file));
+    }
+
+    /// A file that became a link after it was planned is not written, nor what it leads to.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, link) = (dir.path().join("target.yaml"), dir.path().join("link.yaml"));
+        std::fs::write(&target, "a: 1\n").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let change = FileChange {
+            path: link.to_string_lossy().into_owned(),
+            original: Arc::from("a: 1\n"),
+            fixed: "a: 2\n".into(),
+        };
+        assert!(matches!(write(&change), Err(WriteError::Link(_))));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a: 1\n");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     }
 }

@@ -21,6 +21,8 @@ use nexus_source::SourceDb;
 
 use crate::config::{Settings, SimSettings};
 
+pub mod output;
+
 /// What to simulate and how.
 #[derive(Clone, Debug)]
 pub struct Options {

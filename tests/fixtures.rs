@@ -6,17 +6,19 @@ use nexus_report::human;
 
 use crate::util::{check_paths, fixture_findings, summary};
 
+/// The directory of hostile inputs, which is not a platform (see [`fixture_dirs`]).
+pub const HOSTILE: &str = "hostile";
+
 /// The human report of a fixture directory (simulated too, for `fixtures/simulation/*`), without
 /// colour, at a fixed width.
 pub fn render(dir: &str) -> String {
     let o = fixture_findings(dir);
-    let secrets = nexus_model::redact::secret_spans(&o.loaded.platform);
     let mut out = Vec::new();
     human::write(
         &mut out,
         &o.diagnostics,
         &o.loaded.db,
-        &secrets,
+        &o.redactor,
         human::Style { color: false, width: 100 },
         o.loaded.db.len(),
     )
@@ -28,11 +30,16 @@ pub fn render(dir: &str) -> String {
 /// The scenarios under `fixtures/`: each directory, except that a directory holding only
 /// directories (`fixtures/deps/`) is a group whose subdirectories are the scenarios. Markdown
 /// files beside a group's directories (`fixtures/real/REVIEW.md`) do not make it a scenario.
+/// `fixtures/hostile/` is no platform: its inputs are checked against their own `expected`
+/// files (`tests/hostile.rs`), not snapshotted, and left out of every run over the fixtures.
 pub fn fixture_dirs() -> Vec<String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut out = Vec::new();
     for e in std::fs::read_dir(&root).unwrap().flatten().filter(|e| e.path().is_dir()) {
         let name = e.file_name().to_string_lossy().into_owned();
+        if name == HOSTILE {
+            continue;
+        }
         let entries: Vec<_> = std::fs::read_dir(e.path())
             .unwrap()
             .flatten()

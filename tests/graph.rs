@@ -58,7 +58,10 @@ fn json_graph_of_nexus() {
 
 #[test]
 fn dot_renders_with_graphviz() {
-    let out = run(&["graph", "fixtures", "--format", "dot"]);
+    let dirs = crate::fixtures::fixture_dirs();
+    let mut args = vec!["graph", "--format", "dot"];
+    args.extend(dirs.iter().map(String::as_str));
+    let out = run(&args);
     assert_eq!(out.status.code(), Some(0));
     let dot = stdout(&out);
     assert!(dot.starts_with("digraph nexus {") && dot.trim_end().ends_with('}'));

@@ -57,7 +57,7 @@ pub fn simulate_spec(spec: InputSpec) -> Outcome {
     let raw = simulate::diagnostics(&s, &settings, &loaded.db, &|_, k| format!("nexus-lint simulate --replay {k}"))
         .expect("diagnostics");
     let (diagnostics, suppressed) = check::finish(&loaded, &settings, raw, &check::is_simulation);
-    Outcome { loaded, diagnostics, suppressed }
+    check::outcome(loaded, diagnostics, suppressed)
 }
 
 pub fn simulate_files(files: &[(&str, &str)]) -> Outcome {
@@ -88,7 +88,7 @@ pub fn fixture_findings(dir: &str) -> Outcome {
             .expect("diagnostics"),
     );
     let (diagnostics, suppressed) = check::finish(&loaded, &settings, raw, &|_| true);
-    Outcome { loaded, diagnostics, suppressed }
+    check::outcome(loaded, diagnostics, suppressed)
 }
 
 /// `(code, file, line)` of every diagnostic.

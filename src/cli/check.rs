@@ -3,7 +3,8 @@
 use std::io::IsTerminal;
 
 use super::output::Report;
-use super::{CheckArgs, Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Format, emit, eprint_error};
+use super::stdout::{self, Delivered};
+use super::{CheckArgs, Color, EXIT_ERROR, Format, eprint_error, exit_code};
 use crate::baseline::Baseline;
 use crate::check::{self, InputSpec};
 use crate::config::{self, FailOn, Overrides, Settings};
@@ -22,7 +23,7 @@ pub(crate) fn settings(
     };
     let file = match &path {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read config `{}`: {e}", p.display()))?;
+            let text = config::read(p).map_err(|e| format!("cannot read config `{}`: {e}", p.display()))?;
             let display = p.to_string_lossy();
             let (cfg, lines) =
                 config::parse_config(&display, &text).map_err(|e| format!("invalid configuration: {e}"))?;
@@ -57,7 +58,7 @@ fn check_and_simulate(paths: &[String], args: &CheckArgs, settings: &Settings) -
     raw.extend(sim::diagnostics(&result, settings, &loaded.db, &replay).map_err(|e| e.to_string())?);
     let (diagnostics, suppressed) = check::finish(&loaded, settings, raw, &|_| true);
     note_simulation(&result, args.format.unwrap_or(Format::Human) == Format::Human);
-    Ok(check::Outcome { loaded, diagnostics, suppressed })
+    Ok(check::outcome(loaded, diagnostics, suppressed))
 }
 
 #[allow(clippy::print_stderr)]
@@ -134,27 +135,22 @@ pub fn run(args: CheckArgs) -> u8 {
             return code;
         }
     }
-    let written = match &args.output {
-        Some(path) => report.write_file(format, path, args.color == Color::Always),
+    let run_failed = !outcome.loaded.io_errors.is_empty();
+    let findings = args.write_baseline.is_none() && failing(&diags, settings.fail_on);
+    match &args.output {
+        Some(path) => match report.write_file(format, path, args.color == Color::Always) {
+            Err(code) => code,
+            Ok(()) => exit_code(Ok(Delivered::All), run_failed, findings),
+        },
         None => {
             let color = match args.color {
                 Color::Always => true,
                 Color::Never => false,
                 Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
-            emit(|w| report.render(format, w, color))
+            exit_code(stdout::stdout(|w| report.render(format, w, color)), run_failed, findings)
         }
-    };
-    if let Err(code) = written {
-        return code;
     }
-    if !outcome.loaded.io_errors.is_empty() {
-        return EXIT_ERROR;
-    }
-    if args.write_baseline.is_some() {
-        return EXIT_OK;
-    }
-    if failing(&diags, settings.fail_on) { EXIT_FINDINGS } else { EXIT_OK }
 }
 
 /// Whether findings at or above `--fail-on` remain.
@@ -165,8 +161,9 @@ pub(crate) fn failing(diags: &[nexus_diagnostics::Diagnostic], fail_on: FailOn) 
     }
 }
 
-/// A status line on stderr (stdout carries the report).
+/// A status line on stderr (stdout carries the report); what it quotes (paths, reasons) is
+/// escaped.
 #[allow(clippy::print_stderr)]
 pub(crate) fn note(msg: &str) {
-    eprintln!("{msg}");
+    eprintln!("{}", nexus_report::escape::text(msg));
 }

@@ -30,7 +30,12 @@ pub fn run(args: FixArgs) -> u8 {
     }
     let mut code = if plan.outcome.loaded.io_errors.is_empty() { EXIT_OK } else { EXIT_ERROR };
     if args.diff {
-        if let Err(c) = emit(|w| plan.changes.iter().try_for_each(|c| w.write_all(c.diff().as_bytes()))) {
+        // A diff shows lines around each edit: redacted and escaped like any report.
+        let clean = |c: &fix::FileChange| {
+            let diff = c.diff();
+            nexus_report::escape::text(&plan.outcome.redactor.text(&diff)).into_owned()
+        };
+        if let Err(c) = emit(|w| plan.changes.iter().try_for_each(|c| w.write_all(clean(c).as_bytes()))) {
             return c;
         }
     } else {

@@ -1,6 +1,6 @@
 //! `nexus-lint graph`.
 
-use super::{EXIT_ERROR, EXIT_OK, GraphArgs, GraphFormat, emit, eprint_error};
+use super::{EXIT_ERROR, EXIT_OK, GraphArgs, GraphFormat, eprint_error, exit_code, stdout};
 use crate::check::{self, InputSpec};
 use crate::config::Overrides;
 use nexus_report::graph;
@@ -18,25 +18,26 @@ pub fn run(args: GraphArgs) -> u8 {
     for e in &outcome.loaded.io_errors {
         eprint_error(&format!("{}: {}", e.path, e.message));
     }
-    let g = crate::graph::build(&outcome.loaded.platform, &outcome.loaded.db, &outcome.diagnostics);
+    let mut g = crate::graph::build(&outcome.loaded.platform, &outcome.loaded.db, &outcome.diagnostics);
+    graph::redact(&mut g, &outcome.redactor);
     let render = |w: &mut dyn std::io::Write| match args.format {
         GraphFormat::Mermaid => graph::write_mermaid(w, &g),
         GraphFormat::Dot => graph::write_dot(w, &g),
         GraphFormat::Json => graph::write_json(w, &g),
     };
-    let written = match &args.output {
+    let run_failed = !outcome.loaded.io_errors.is_empty();
+    match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
-            render(&mut buf).and_then(|()| std::fs::write(path, &buf)).map_err(|e| {
-                eprint_error(&format!("cannot write `{}`: {e}", path.display()));
-                EXIT_ERROR
-            })
+            match render(&mut buf).and_then(|()| std::fs::write(path, &buf)) {
+                Err(e) => {
+                    eprint_error(&format!("cannot write `{}`: {e}", path.display()));
+                    EXIT_ERROR
+                }
+                Ok(()) if run_failed => EXIT_ERROR,
+                Ok(()) => EXIT_OK,
+            }
         }
-        None => emit(render),
-    };
-    match written {
-        Err(code) => code,
-        Ok(()) if !outcome.loaded.io_errors.is_empty() => EXIT_ERROR,
-        Ok(()) => EXIT_OK,
+        None => exit_code(stdout::stdout(render), run_failed, false),
     }
 }

@@ -8,6 +8,7 @@ mod graph;
 mod output;
 mod rules;
 mod simulate;
+mod stdout;
 
 pub use rules::markdown as rules_markdown;
 
@@ -305,21 +306,35 @@ fn config_schema() -> u8 {
 
 /// Writes to stdout, treating a closed pipe as success.
 pub(crate) fn emit(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), u8> {
-    let stdout = io::stdout();
-    let mut lock = io::BufWriter::new(stdout.lock());
-    match f(&mut lock).and_then(|()| lock.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(EXIT_OK),
+    match stdout::stdout(f) {
+        Ok(stdout::Delivered::All) => Ok(()),
+        Ok(stdout::Delivered::ReaderGone) => Err(EXIT_OK),
         Err(e) => {
-            eprint_error(&format!("cannot write output: {e}"));
+            eprint_error(&e);
             Err(EXIT_ERROR)
         }
     }
 }
 
+/// The exit code of a run whose report went to stdout: a write error is 2; a reader that
+/// closed the pipe early makes the findings' code 0 but keeps an error of the run (2).
+pub(crate) fn exit_code(delivered: Result<stdout::Delivered, String>, run_failed: bool, findings: bool) -> u8 {
+    match delivered {
+        Err(e) => {
+            eprint_error(&e);
+            EXIT_ERROR
+        }
+        Ok(_) if run_failed => EXIT_ERROR,
+        Ok(stdout::Delivered::ReaderGone) => EXIT_OK,
+        Ok(stdout::Delivered::All) if findings => EXIT_FINDINGS,
+        Ok(stdout::Delivered::All) => EXIT_OK,
+    }
+}
+
+/// An error on stderr; what it quotes (paths, config values) is escaped.
 #[allow(clippy::print_stderr)]
 pub(crate) fn eprint_error(msg: &str) {
-    eprintln!("nexus-lint: error: {msg}");
+    eprintln!("nexus-lint: error: {}", nexus_report::escape::text(msg));
 }
 
 pub fn main() -> ExitCode {

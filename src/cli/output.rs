@@ -1,5 +1,7 @@
 //! Rendering a check's outcome in any format, with the plain data the reporters need: the
 //! tool's identity, the rules' documentation and links, the secrets to blank, the baseline.
+//! The diagnostics are already redacted ([`crate::check::outcome`]); every reporter escapes
+//! control characters itself.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -55,9 +57,8 @@ impl Report<'_> {
             Format::Junit => report::junit::write(w, diags, suppressed, db, &docs),
             Format::Markdown => report::markdown::write(w, diags, suppressed.len(), db, &docs, self.baseline),
             Format::Human => {
-                let secrets = nexus_model::redact::secret_spans(&self.outcome.loaded.platform);
                 let style = report::human::Style { color, ..Default::default() };
-                report::human::write(w, diags, db, &secrets, style, db.len())?;
+                report::human::write(w, diags, db, &self.outcome.redactor, style, db.len())?;
                 match self.baseline {
                     Some(b) => report::human::write_baseline(w, b),
                     None => Ok(()),

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SimFormat, SimulateArgs, emit, eprint_error};
 use crate::check::{self, InputSpec, Loaded};
 use crate::config::{FailOn, Overrides, Settings};
-use crate::simulate::{self as sim, Options, Simulation, Strategy};
+use crate::simulate::{self as sim, Options, Simulation, Strategy, output};
 use nexus_diagnostics::Diagnostic;
-use nexus_model::redact;
 use nexus_report as report;
+use nexus_report::escape;
+use nexus_report::redact::Redactor;
 use nexus_sim::defaults::BackoffProfile;
 use nexus_sim::dist::parse_duration;
 use nexus_sim::finding::Finding;
@@ -160,11 +161,12 @@ impl Progress {
 }
 
 #[allow(clippy::print_stderr)]
-fn warn(loaded: &Loaded, problems: &[nexus_sim::lower::Problem]) {
+fn warn(loaded: &Loaded, redactor: &Redactor, problems: &[nexus_sim::lower::Problem]) {
     for p in problems {
         let f = loaded.db.get(p.span.file);
         let pos = f.position(p.span.start);
-        eprintln!("nexus-lint: warning: {}:{}:{}: {}", f.path, pos.line, pos.column, p.message);
+        let line = format!("{}:{}:{}: {}", f.path, pos.line, pos.column, redactor.text(&p.message));
+        eprintln!("nexus-lint: warning: {}", escape::text(&line));
     }
 }
 
@@ -185,9 +187,10 @@ pub fn run(args: SimulateArgs) -> u8 {
     for e in &loaded.io_errors {
         eprint_error(&format!("{}: {}", e.path, e.message));
     }
+    let redactor = check::redactor(&loaded);
     let code = match v.replay {
-        Some(key) => replay(&args, &v, &loaded, key),
-        None => monte_carlo(&args, &v, &loaded),
+        Some(key) => replay(&args, &v, &loaded, &redactor, key),
+        None => monte_carlo(&args, &v, &loaded, &redactor),
     };
     if !loaded.io_errors.is_empty() { EXIT_ERROR } else { code }
 }
@@ -220,7 +223,7 @@ fn write_picture(
     })
 }
 
-fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, key: TrialKey) -> u8 {
+fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, redactor: &Redactor, key: TrialKey) -> u8 {
     let (units, problems) = match sim::units(&loaded.platform, &v.opts) {
         Ok(u) => u,
         Err(e) => {
@@ -228,7 +231,7 @@ fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, key: TrialKey) ->
             return EXIT_ERROR;
         }
     };
-    warn(loaded, &problems);
+    warn(loaded, redactor, &problems);
     let mut text = String::new();
     let mut docs = Vec::new();
     let mut found = false;
@@ -301,12 +304,12 @@ fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, key: TrialKey) ->
         }
         text.push('\n');
     }
-    if v.format == SimFormat::Json {
-        let doc = json!({"version": 1, "replay": docs});
-        text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        text.push('\n');
-    }
-    if let Err(c) = write_out(args, text.as_bytes()) {
+    let text = if v.format == SimFormat::Json {
+        output::json_text(redactor, json!({"version": 1, "replay": docs}))
+    } else {
+        output::clean(redactor, &text).into_bytes()
+    };
+    if let Err(c) = write_out(args, &text) {
         return c;
     }
     if found { EXIT_FINDINGS } else { EXIT_OK }
@@ -337,7 +340,7 @@ fn timeline_choice(s: &Simulation) -> Option<(usize, TrialKey, Option<nexus_sim:
     (!s.runs.is_empty()).then_some((0, TrialKey::new(s.seed, 0), None))
 }
 
-fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded) -> u8 {
+fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded, redactor: &Redactor) -> u8 {
     let n_units = match sim::units(&loaded.platform, &v.opts) {
         Ok((u, _)) => u.len(),
         Err(e) => {
@@ -355,12 +358,15 @@ fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded) -> u8 {
             return EXIT_ERROR;
         }
     };
-    warn(loaded, &s.problems);
+    warn(loaded, redactor, &s.problems);
     let multi = s.runs.len() > 1;
     let prefix = |unit: &str| command_prefix(args, multi.then_some(unit));
     let replay_cmd = |unit: &str, key: TrialKey| format!("{} --replay {key}", prefix(unit));
     let diags = match finish_diagnostics(loaded, &v.settings, &s, &replay_cmd) {
-        Ok(d) => d,
+        Ok(mut d) => {
+            redactor.diagnostics(&mut d);
+            d
+        }
         Err(e) => {
             eprint_error(&e);
             return EXIT_ERROR;
@@ -377,7 +383,7 @@ fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded) -> u8 {
         }
     }
     let text = match v.format {
-        SimFormat::Json => json_document(loaded, &s, &diags),
+        SimFormat::Json => output::json_text(redactor, output::json_document(&loaded.db, &s, &diags)),
         SimFormat::Github => {
             let mut buf = Vec::new();
             let _ = report::github::write(&mut buf, &diags, &loaded.db);
@@ -387,7 +393,7 @@ fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded) -> u8 {
             }
             buf
         }
-        SimFormat::Human => human(args, loaded, &s, &diags, &prefix),
+        SimFormat::Human => human(args, loaded, redactor, &s, &diags, &prefix),
     };
     if let Err(c) = write_out(args, &text) {
         return c;
@@ -440,11 +446,11 @@ pub(crate) fn finish_diagnostics(
 fn human(
     args: &SimulateArgs,
     loaded: &Loaded,
+    redactor: &Redactor,
     s: &Simulation,
     diags: &[Diagnostic],
     prefix: &dyn Fn(&str) -> String,
 ) -> Vec<u8> {
-    use std::fmt::Write as _;
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -453,108 +459,8 @@ fn human(
         }
     };
     let mut buf = Vec::new();
-    let secrets = redact::secret_spans(&loaded.platform);
     let style = report::human::Style { color, ..Default::default() };
-    let _ = report::human::write(&mut buf, diags, &loaded.db, &secrets, style, loaded.db.len());
-    let mut o = String::new();
-    let what = match args.strategy {
-        Strategy::MonteCarlo => format!("{} trials per unit", s.trials),
-        Strategy::Pct => format!("{} PCT schedules per unit", s.trials),
-        Strategy::Exhaustive => "every ordering of each unit".to_string(),
-        Strategy::Auto => format!("{} trials per unit, then orderings or PCT schedules", s.trials),
-    };
-    let _ = writeln!(o, "\nSimulated {what} with master seed {} (rerun with --seed {}).", s.seed, s.seed);
-    if s.runs.is_empty() {
-        let _ = writeln!(o, "Nothing to simulate: no workload was found.");
-    }
-    for r in &s.runs {
-        let u = &r.unit;
-        let _ = writeln!(o, "\n== {}: deployed by {} ==", u.name, u.plan);
-        for n in &u.notes {
-            let _ = writeln!(o, "note: {n}");
-        }
-        if !u.left_out.is_empty() {
-            let shown: Vec<&str> = u.left_out.iter().take(5).map(String::as_str).collect();
-            let more = u.left_out.len() - shown.len();
-            let more = if more > 0 { format!(", and {more} more (--format json lists them)") } else { String::new() };
-            let _ = writeln!(o, "left out: {}{more}", shown.join(", "));
-        }
-        if args.strategy != Strategy::MonteCarlo {
-            let _ = writeln!(o, "strategy: {}", r.strategy);
-        }
-        if let Ok(simulator) = sim::simulator(u, s.options) {
-            if let Some(report) = &r.report {
-                o.push_str(&render::human(&simulator, report, &prefix(&u.name)));
-            }
-            if let Some(e) = &r.explore {
-                if r.report.is_some() {
-                    o.push('\n');
-                }
-                o.push_str(&render::explore_human(&simulator, e, &prefix(&u.name)));
-            }
-        }
-    }
-    buf.extend_from_slice(o.as_bytes());
+    let _ = report::human::write(&mut buf, diags, &loaded.db, redactor, style, loaded.db.len());
+    buf.extend_from_slice(output::tables(s, args.strategy, redactor, prefix).as_bytes());
     buf
-}
-
-/// The JSON document: `check`'s (version, diagnostics, summary) and `simulation`
-/// (`docs/simulate-output.schema.json`).
-fn json_document(loaded: &Loaded, s: &Simulation, diags: &[Diagnostic]) -> Vec<u8> {
-    let mut doc = report::json::to_value(diags, &loaded.db);
-    let units: Vec<Value> = s
-        .runs
-        .iter()
-        .map(|r| {
-            let u = &r.unit;
-            let origins: Vec<Value> = u
-                .origins
-                .iter()
-                .map(|(o, info)| {
-                    let f = loaded.db.get(info.span.file);
-                    let pos = f.position(info.span.start);
-                    json!({
-                        "origin": o.0,
-                        "what": info.what,
-                        "file": f.path,
-                        "line": pos.line,
-                        "column": pos.column,
-                        "resource": info.resource.as_ref().map(|r| r.to_string()),
-                    })
-                })
-                .collect();
-            let mut unit = json!({
-                "name": u.name,
-                "plan": u.plan,
-                "left_out": u.left_out,
-                "notes": u.notes,
-                "origins": origins,
-                "strategy": r.strategy,
-            });
-            if let Value::Object(m) = &mut unit {
-                if let Some(report) = &r.report {
-                    let report: Value = serde_json::from_str(&render::json(&u.platform, report)).unwrap_or(Value::Null);
-                    m.insert("report".into(), report);
-                }
-                if let Some(e) = &r.explore {
-                    m.insert("exploration".into(), serde_json::to_value(e).unwrap_or(Value::Null));
-                }
-            }
-            unit
-        })
-        .collect();
-    if let Value::Object(map) = &mut doc {
-        map.insert(
-            "simulation".into(),
-            json!({
-                "master_seed": s.seed,
-                "trials": s.trials,
-                "semantics_version": nexus_sim::run::SEMANTICS_VERSION,
-                "units": units,
-            }),
-        );
-    }
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text.into_bytes()
 }

@@ -15,6 +15,10 @@ pub struct Index {
     /// Workloads by namespace (`None`: no namespace given).
     pub workloads_by_namespace: HashMap<Option<String>, Vec<WorkloadId>>,
     pub configs_by_name: HashMap<String, Vec<ConfigId>>,
+    /// Pod label `(key, value)` → the Kubernetes workloads whose pods carry it, in id order:
+    /// a selector is matched against the workloads of its rarest label only, so that n
+    /// Services over n workloads cost n lookups, not n² comparisons.
+    pub workloads_by_pod_label: HashMap<(String, String), Vec<WorkloadId>>,
     /// Namespaces named by any object or Namespace.
     pub namespaces: HashSet<String>,
     /// Per workload (by index): endpoints routing to it, edges (indexes into `Platform::edges`)
@@ -41,6 +45,11 @@ impl Index {
         for w in &p.workloads {
             ix.workloads_by_name.entry(w.name.value.clone()).or_default().push(w.id);
             ix.workloads_by_namespace.entry(w.namespace.clone()).or_default().push(w.id);
+            if w.project.is_none() {
+                for (k, v) in &w.pod_labels {
+                    ix.workloads_by_pod_label.entry((k.clone(), v.value.clone())).or_default().push(w.id);
+                }
+            }
         }
         for c in &p.configs {
             ix.configs_by_name.entry(c.name.value.clone()).or_default().push(c.id);
@@ -73,6 +82,36 @@ impl Index {
                 v
             }
         }
+    }
+
+    /// The Kubernetes workloads whose pods carry every label of `labels` (equality
+    /// requirements), in id order: those of the rarest label, filtered. None when `labels` is
+    /// empty (a selector with no equality requirement looks at every workload).
+    pub fn workloads_with_labels<'a>(
+        &self,
+        p: &Platform,
+        labels: impl Iterator<Item = (&'a String, &'a String)> + Clone,
+    ) -> Option<Vec<WorkloadId>> {
+        let mut rarest: Option<&Vec<WorkloadId>> = None;
+        for (k, v) in labels.clone() {
+            // `(String, String)` keys: the lookup needs owned strings.
+            let list = self.workloads_by_pod_label.get(&(k.clone(), v.clone()));
+            let Some(list) = list else { return Some(Vec::new()) };
+            if rarest.is_none_or(|r| list.len() < r.len()) {
+                rarest = Some(list);
+            }
+        }
+        let candidates = rarest?;
+        Some(
+            candidates
+                .iter()
+                .copied()
+                .filter(|w| {
+                    let pod = &p.workload(*w).pod_labels;
+                    labels.clone().all(|(k, v)| pod.get(k).is_some_and(|l| l.value == *v))
+                })
+                .collect(),
+        )
     }
 
     /// Per-workload tables, built once edges, endpoints' targets and gates are final.

@@ -54,12 +54,12 @@ fn link_endpoints(p: &mut Platform) {
                 .collect(),
             (Some(sel), None) if !sel.is_empty() => p
                 .index
-                .workloads_near(p, e.namespace.as_deref())
+                .workloads_with_labels(p, sel.iter().map(|(k, v)| (k, &v.value)))
+                .unwrap_or_default()
                 .into_iter()
                 .map(|w| p.workload(w))
                 .filter(|w| w.kind != WorkloadKind::ComposeService)
                 .filter(|w| same_namespace(w.namespace.as_deref(), e.namespace.as_deref()))
-                .filter(|w| sel.iter().all(|(k, v)| w.pod_labels.get(k).is_some_and(|l| l.value == v.value)))
                 .map(|w| w.id)
                 .collect(),
             _ => Vec::new(),
@@ -123,9 +123,12 @@ fn link_scalers(p: &mut Platform) {
                 }
             }
             ScalerKind::Pdb(pdb) => {
-                let targets: Vec<WorkloadId> = p
-                    .index
-                    .workloads_near(p, ns.as_deref())
+                let labels = pdb.selector.match_labels.iter().map(|(k, v)| (k, &v.value));
+                let candidates = match p.index.workloads_with_labels(p, labels) {
+                    Some(c) => c,
+                    None => p.index.workloads_near(p, ns.as_deref()),
+                };
+                let targets: Vec<WorkloadId> = candidates
                     .into_iter()
                     .map(|w| p.workload(w))
                     .filter(|w| w.resource.format == Format::Kubernetes && !w.kind.is_batch())
@@ -148,9 +151,14 @@ fn link_edges(p: &mut Platform) {
         let consumer = &p.workloads[p.edges[i].consumer.index()];
         let name = p.edges[i].target.value.as_str();
         let (ns, project) = (consumer.namespace.clone(), consumer.project);
+        // Candidates by name (the index is lower-cased; the match below is exact), in id order.
         let endpoint = p
-            .endpoints
-            .iter()
+            .index
+            .endpoints_by_name
+            .get(&name.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|id| p.endpoint(*id))
             .filter(|e| e.project == project)
             .filter(|e| project.is_some() || same_namespace(e.namespace.as_deref(), ns.as_deref()))
             .find(|e| e.name.value == name || e.aliases.iter().any(|a| a.value == name));
@@ -158,8 +166,12 @@ fn link_edges(p: &mut Platform) {
             Some(e) => (Some(e.id), e.targets.first().copied()),
             None => (
                 None,
-                p.workloads
-                    .iter()
+                p.index
+                    .workloads_by_name
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .map(|id| p.workload(*id))
                     .filter(|w| w.project == project)
                     .filter(|w| project.is_some() || same_namespace(w.namespace.as_deref(), ns.as_deref()))
                     .find(|w| w.name.value == name)

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use nexus_source::discover::{self, InputKind};
 use nexus_source::files::{DbFiles, Files};
+use nexus_source::roots::Roots;
 use nexus_source::yaml::{self, Limits, ProblemKind, YamlFile};
 use nexus_source::{self as source, ContentProblem, FileId, ReadResult, SourceDb, Span};
 use rayon::prelude::*;
@@ -107,8 +108,15 @@ pub fn load_memory_configured(
     )
 }
 
-/// Builds and links the platform of the inputs.
+/// Builds and links the platform of the inputs. Auxiliary files are read only from under the
+/// roots given to [`load_with`]; here there are none, so only in-memory files are seen.
 pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
+    load_with(inputs, options, &Roots::default())
+}
+
+/// Builds and links the platform of the inputs, reading the auxiliary files Compose names
+/// (`.env`, `env_file`, `extends`, overrides) only when they resolve under `roots`.
+pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded {
     let mut db = SourceDb::new();
     let mut platform = Platform {
         role_overrides: options.roles,
@@ -180,14 +188,14 @@ pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
     let cm = {
         let files: Vec<(FileId, &YamlFile)> =
             compose_files.iter().filter_map(|&f| trees[f.0 as usize].as_ref().map(|y| (f, y))).collect();
-        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size };
+        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size, roots };
         compose::build(&files, &mut fs)
     };
     trees.resize_with(db.len(), || None);
     assemble_compose(&mut platform, cm);
     // What kustomizations generate.
     {
-        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size };
+        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size, roots };
         for y in trees.iter().flatten() {
             let path = fs.db().get(y.file).path.clone();
             if crate::kustomize::is_kustomization(&path) {
@@ -208,7 +216,7 @@ pub fn load(inputs: Vec<Input>, options: Options) -> Loaded {
     // Structured config data and its schemas (which may read more files); files missing by
     // design.
     {
-        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size };
+        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size, roots };
         crate::structured::build(&mut platform, &mut fs);
         for c in &platform.configs {
             if let Some((path, false)) = &c.external_file
@@ -458,6 +466,7 @@ fn assemble_k8s(p: &mut Platform, pieces: Vec<k8s::Piece>) {
         object.id = oid;
         p.objects.push(object);
         p.suppressions.extend(piece.suppressions);
+        p.secrets.extend(piece.secrets);
         let wid = piece.workload.map(|w| {
             let mut w = *w;
             let id = WorkloadId(p.workloads.len() as u32);
@@ -551,6 +560,7 @@ fn assemble_compose(p: &mut Platform, cm: compose::ComposeModel) {
     }));
     p.problems.extend(cm.problems);
     p.suppressions.extend(cm.suppressions);
+    p.secrets.extend(cm.secrets);
 }
 
 #[cfg(test)]

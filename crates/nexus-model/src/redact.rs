@@ -1,114 +1,173 @@
-//! Where secret values are written, so that no output ever shows them: Secret data, values of
-//! variables named like credentials, and passwords inside connection URLs. Reporters that print
-//! source text (the human report's snippets) blank these byte ranges first.
+//! Where secret values are written, so that no output ever shows them: Secret data (also data
+//! that is not valid base64), values of variables and keys named like credentials (in manifests,
+//! Compose files, `.env` and `env_file`s), passwords inside connection URLs, `Password=…;`
+//! pairs in connection strings, and the values of `--password=…` / `--password …` arguments.
+//!
+//! [`secrets`] gives both where they are written (byte ranges, blanked in snippets) and what
+//! they are (the values as the model holds them, after interpolation), so that a reporter can
+//! also scrub a value that reached a message through another field (a `.env` secret
+//! interpolated into an image name). The name and shape patterns are text-level knowledge and
+//! live in [`nexus_source::secrets`]; the reporters apply them once more to everything they print.
 
-use super::{Platform, Spanned};
-use nexus_source::Span;
+use super::{ConfigKind, Platform, Spanned};
+use nexus_source::{FileId, Span};
 
-/// Does a variable or key name say it holds a credential?
-pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase().replace(['-', '.'], "_");
-    const WORDS: &[&str] = &[
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-        "AUTH_KEY",
-        "CLIENT_KEY",
-        "SIGNING_KEY",
-        "ENCRYPTION_KEY",
-    ];
-    WORDS.iter().any(|w| n.contains(w)) || n.ends_with("_PWD") || n == "PWD_HASH"
+pub use nexus_source::secrets::{is_secret_name, url_password};
+
+/// The secrets of a platform: where they are written and what they are.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Secrets {
+    /// Byte ranges holding secret values, sorted.
+    pub spans: Vec<Span>,
+    /// The values themselves, longest first, without repeats, without values too short or too
+    /// common to scrub from text (`true`, a value equal to a workload's name).
+    pub values: Vec<String>,
 }
 
-/// The byte range of the password in `scheme://user:password@host…`, if there is one.
-pub fn url_password(s: &str) -> Option<(usize, usize)> {
-    let scheme_end = s.find("://")? + 3;
-    let rest = &s[scheme_end..];
-    let at = rest.find('@')?;
-    let userinfo = &rest[..at];
-    if userinfo.contains('/') {
-        return None;
-    }
-    let colon = userinfo.find(':')?;
-    let (start, end) = (scheme_end + colon + 1, scheme_end + at);
-    // A reference (`$(DB_PASSWORD)`, `${DB_PASSWORD}`) names a secret; it is not one.
-    let pw = &s[start..end];
-    let reference = (pw.starts_with("$(") && pw.ends_with(')')) || (pw.starts_with("${") && pw.ends_with('}'));
-    (end > start && !reference).then_some((start, end))
+/// Values that say nothing when shown, whatever their variable's name.
+const INERT: &[&str] = &["true", "false", "yes", "no", "on", "off", "null", "none", "enabled", "disabled"];
+
+#[derive(Default)]
+struct Collect {
+    spans: Vec<Span>,
+    values: Vec<String>,
 }
 
-/// The byte range of the password in a key-value connection string
-/// (`Host=db;Username=app;Password=…;Database=app`, ADO.NET, JDBC properties, ODBC `Pwd=`).
-pub fn keyvalue_password(s: &str) -> Option<(usize, usize)> {
-    let lower = s.to_ascii_lowercase();
-    for key in ["password=", "pwd="] {
-        let mut from = 0;
-        while let Some(i) = lower[from..].find(key).map(|i| i + from) {
-            let at_boundary = i == 0 || matches!(lower.as_bytes()[i - 1], b';' | b' ' | b'&' | b'?' | b',');
-            let start = i + key.len();
-            if at_boundary {
-                let end = lower[start..].find([';', '&', ',']).map_or(s.len(), |j| start + j);
-                let pw = &s[start..end];
-                let reference = pw.starts_with("$(") || pw.starts_with("${");
-                if end > start && !reference {
-                    return Some((start, end));
-                }
-            }
-            from = start;
-        }
-    }
-    None
-}
-
-fn value_spans(v: &Spanned<String>, name_is_secret: bool, out: &mut Vec<Span>) {
-    if name_is_secret {
-        out.push(v.span);
-        return;
-    }
-    if let Some((a, b)) = url_password(&v.value).or_else(|| keyvalue_password(&v.value)) {
-        // The password appears verbatim in the source when the value has no escapes.
+impl Collect {
+    /// The part `[a, b)` of value `v` is secret. Its span is exact when the value is written
+    /// verbatim (plain or quoted without escapes); otherwise (a folded script, an interpolated
+    /// value) the value alone is kept, and the reporters find it in the text by its shape or
+    /// its value.
+    fn part(&mut self, v: &Spanned<String>, a: usize, b: usize) {
         let src_len = (v.span.end - v.span.start) as usize;
         let quoted = src_len == v.value.len() + 2;
-        let offset = if quoted { 1 } else { 0 };
         if src_len == v.value.len() || quoted {
-            out.push(Span::new(v.span.file, v.span.start + (a + offset) as u32, v.span.start + (b + offset) as u32));
-        } else {
-            out.push(v.span);
+            let offset = u32::from(quoted);
+            self.spans.push(Span::new(v.span.file, v.span.start + a as u32 + offset, v.span.start + b as u32 + offset));
+        }
+        if let Some(s) = v.value.get(a..b) {
+            self.values.push(s.to_string());
+        }
+    }
+
+    /// A value: all of it when its name says it is secret, else the credentials its text shows.
+    fn value(&mut self, v: &Spanned<String>, name_is_secret: bool) {
+        if name_is_secret {
+            self.spans.push(v.span);
+            self.values.push(v.value.clone());
+            return;
+        }
+        for (a, b) in nexus_source::secrets::find(&v.value) {
+            self.part(v, a, b);
+        }
+    }
+
+    /// A command line: each argument's own credentials, and the argument after a
+    /// credential-named flag given alone (`["--password", "hunter2"]`).
+    fn argv<'a>(&mut self, args: impl Iterator<Item = &'a Spanned<String>>) {
+        let mut after_flag = false;
+        for a in args {
+            self.value(a, after_flag && !a.value.starts_with('-'));
+            let flag = a.value.trim();
+            after_flag = flag.starts_with("--")
+                && !flag.contains('=')
+                && is_secret_name(flag.trim_start_matches('-'))
+                && !["FILE", "PATH", "REF", "NAME", "DIR"].iter().any(|s| flag.to_ascii_uppercase().ends_with(s));
         }
     }
 }
 
-/// Every span that holds a secret value, sorted.
-pub fn secret_spans(p: &Platform) -> Vec<Span> {
-    let mut out = Vec::new();
-    for c in &p.configs {
-        for e in &c.data {
+/// Every secret of the platform.
+pub fn secrets(p: &Platform) -> Secrets {
+    let mut c = Collect::default();
+    for cfg in &p.configs {
+        for e in &cfg.data {
             let Some(v) = &e.value else { continue };
-            value_spans(v, c.kind.is_secret() || is_secret_name(&e.key.value), &mut out);
+            c.value(v, cfg.kind.is_secret() || is_secret_name(&e.key.value));
         }
     }
+    for s in &p.secrets {
+        c.value(s, true);
+    }
     for w in &p.workloads {
-        for c in w.all_containers() {
-            for e in &c.env {
+        for ct in w.all_containers() {
+            for e in &ct.env {
                 if let Some(v) = &e.value {
-                    value_spans(v, is_secret_name(&e.name.value), &mut out);
+                    c.value(v, is_secret_name(&e.name.value));
                 }
             }
-            for a in c.argv() {
-                value_spans(a, false, &mut out);
-            }
+            c.argv(ct.command.iter());
+            c.argv(ct.args.iter());
         }
     }
     // Credentials written inside embedded config files (`password=…` in a properties file).
     for s in &p.structured {
-        out.extend(s.credentials.iter().map(|c| c.2));
+        for (_, value, span) in &s.credentials {
+            c.spans.push(*span);
+            c.values.push(value.clone());
+        }
     }
+    let Collect { mut spans, values } = c;
+    spans.sort();
+    spans.dedup();
+    let public = public_names(p);
+    let mut values: Vec<String> = values
+        .into_iter()
+        .map(|v| v.trim().to_string())
+        .filter(|v| v.chars().count() >= 4 && !v.starts_with('$'))
+        .filter(|v| !INERT.contains(&v.to_ascii_lowercase().as_str()))
+        .filter(|v| !public.contains(v.as_str()))
+        .collect();
+    values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    values.dedup();
+    Secrets { spans, values }
+}
+
+/// Is the value written as it is (plain, or quoted without escapes)?
+fn verbatim(v: &Spanned<String>) -> bool {
+    let len = (v.span.end - v.span.start) as usize;
+    len == v.value.len() || len == v.value.len() + 2
+}
+
+/// Every span that holds a secret value, sorted.
+pub fn secret_spans(p: &Platform) -> Vec<Span> {
+    secrets(p).spans
+}
+
+/// Names every report shows anyway (workloads, Services, configs, containers, namespaces,
+/// projects, images written as they are): a secret equal to one cannot be hidden by scrubbing
+/// it, and scrubbing it would blank the name everywhere (`MYSQL_PASSWORD=nextcloud` next to
+/// `image: nextcloud`). An image whose value differs from its text is interpolated, and its parts
+/// are not public: a `.env` secret interpolated into an image name must not make itself public.
+fn public_names(p: &Platform) -> std::collections::HashSet<&str> {
+    let mut out = std::collections::HashSet::new();
+    for w in &p.workloads {
+        out.insert(w.name.value.as_str());
+        out.extend(w.namespace.as_deref());
+        for c in w.all_containers() {
+            out.insert(c.name.value.as_str());
+            if let Some(image) = c.image.as_ref().filter(|i| verbatim(i)) {
+                out.extend(image.value.split(['/', ':', '@']));
+            }
+        }
+    }
+    for e in &p.endpoints {
+        out.insert(e.name.value.as_str());
+    }
+    for c in &p.configs {
+        out.insert(c.name.value.as_str());
+    }
+    for pr in &p.projects {
+        out.insert(pr.name.as_str());
+    }
+    out
+}
+
+/// Files of `KEY=value` lines (a directory's `.env`, `env_file`s): a report shows only the
+/// lines its findings point at, never the lines around them.
+pub fn private_files(p: &Platform) -> Vec<FileId> {
+    let mut out: Vec<FileId> = p.projects.iter().filter_map(|pr| pr.env_file).collect();
+    out.extend(p.configs.iter().filter(|c| c.kind == ConfigKind::EnvFile).map(|c| c.file));
     out.sort();
     out.dedup();
     out
@@ -121,20 +180,22 @@ mod tests {
     #[test]
     fn names_and_urls() {
         assert!(is_secret_name("POSTGRES_PASSWORD"));
-        assert!(is_secret_name("stripe-api-key"));
-        assert!(is_secret_name("GITHUB_TOKEN"));
-        assert!(!is_secret_name("CACHE_KEY_PREFIX"));
         assert!(!is_secret_name("DATABASE_HOST"));
         let u = "postgresql://nexus:s3cret@db:5432/nexus";
         let (a, b) = url_password(u).unwrap();
         assert_eq!(&u[a..b], "s3cret");
-        assert_eq!(url_password("redis://db:6379/0"), None);
-        assert_eq!(url_password("postgresql://nexus:$(POSTGRES_PASSWORD)@db/x"), None);
-        assert_eq!(url_password("http://example.com/a:b@c"), None);
-        let c = "Host=db;Username=app;Password=s3cret;Database=app";
-        let (a, b) = keyvalue_password(c).unwrap();
-        assert_eq!(&c[a..b], "s3cret");
-        assert_eq!(keyvalue_password("Host=db;Password=$(DB_PASSWORD)"), None);
-        assert_eq!(keyvalue_password("reset_password=true_path"), None);
+    }
+
+    #[test]
+    fn arguments_connection_strings_and_undecodable_secret_data() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: api}\nspec:\n  containers:\n    - name: api\n      image: acme/api:1.0\n      args: [\"--password\", \"Hunter2-flag\", \"--token=Hunter2-eq\", \"--port\", \"8080\"]\n      env:\n        - {name: CONN, value: \"Server=db;Password=Hunter2-ado;\"}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  bad: not*base64\n";
+        let loaded = crate::load::load_memory(&[("a.yaml".into(), text.into())]);
+        let s = secrets(&loaded.platform);
+        let shown: Vec<&str> = s.spans.iter().map(|sp| &text[sp.range()]).collect();
+        for want in ["Hunter2-flag", "Hunter2-eq", "Hunter2-ado", "not*base64"] {
+            assert!(shown.iter().any(|s| s.contains(want)), "{want} not in {shown:?}");
+            assert!(s.values.iter().any(|v| v == want), "{want} not in {:?}", s.values);
+        }
+        assert!(!shown.contains(&"8080"), "{shown:?}");
     }
 }

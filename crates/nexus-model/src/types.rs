@@ -490,6 +490,9 @@ pub struct Platform {
     /// YAML documents that are neither Kubernetes objects nor Compose files (`values.yaml`, CI
     /// workflows); counted so the summary can say what was skipped.
     pub skipped_documents: Vec<(FileId, usize)>,
+    /// Secret values no object of the model holds: a `.env`'s credential-named entries, Secret
+    /// `data` that is not valid base64 ([`crate::redact`]).
+    pub secrets: Vec<Spanned<String>>,
 }
 
 impl Platform {

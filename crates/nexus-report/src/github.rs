@@ -10,13 +10,15 @@
 
 use std::io::{self, Write};
 
-use super::region;
+use super::{escape, region};
 use nexus_diagnostics::{Diagnostic, Severity};
 use nexus_source::SourceDb;
 
-/// Escapes a command's message.
+/// Escapes a command's message: control characters first ([`escape`]; a carriage return is
+/// kept, to be percent-encoded like a line feed), then what the workflow-command syntax needs.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let safe: Vec<_> = s.split('\r').map(escape::text).collect();
+    safe.join("\r").replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value.
@@ -101,6 +103,8 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(escape_data("50%\nnext\r"), "50%25%0Anext%0D");
+        assert_eq!(escape_data("x\u{1b}]52;c;AA==\u{7}"), "x\\x1b]52;c;AA==\\x07");
+        assert_eq!(escape_property("f\u{1b}[2K.yaml"), "f\\x1b[2K.yaml");
         assert_eq!(escape_property("a:b,c%3A"), "a%3Ab%2Cc%253A");
         for s in ["%0A", "100%", "a\r\nb", "x:y,z", "%%3A,"] {
             assert_eq!(unescape_data(&escape_data(s)), s);

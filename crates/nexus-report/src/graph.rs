@@ -89,8 +89,38 @@ pub struct Graph {
     pub plans: Vec<GraphPlan>,
 }
 
+/// Redacts every text of the graph that comes from the files (targets, names, conditions).
+pub fn redact(g: &mut Graph, r: &crate::redact::Redactor) {
+    let fix = |s: &mut String| {
+        if let std::borrow::Cow::Owned(o) = r.text(s) {
+            *s = o;
+        }
+    };
+    for n in &mut g.workloads {
+        fix(&mut n.name);
+        fix(&mut n.resource);
+    }
+    for s in &mut g.services {
+        fix(&mut s.name);
+        fix(&mut s.resource);
+    }
+    for e in &mut g.edges {
+        fix(&mut e.target);
+    }
+    for p in &mut g.plans {
+        fix(&mut p.name);
+        for s in &mut p.steps {
+            s.objects.iter_mut().for_each(fix);
+            if let Some(c) = &mut s.condition {
+                fix(c);
+            }
+        }
+    }
+}
+
 pub fn write_json(w: &mut dyn Write, g: &Graph) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, g)?;
+    let text = serde_json::to_string_pretty(g).map_err(io::Error::other)?;
+    w.write_all(crate::escape::json(&text).as_bytes())?;
     writeln!(w)
 }
 
@@ -123,7 +153,7 @@ fn shape_of(n: &GraphNode) -> Shape {
 }
 
 fn dot_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    crate::escape::text(s).replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// Node and service ids by group, in first-seen order.
@@ -197,7 +227,7 @@ pub fn write_dot(w: &mut dyn Write, g: &Graph) -> io::Result<()> {
 }
 
 fn mermaid_escape(s: &str) -> String {
-    s.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;").replace('\n', "<br/>")
+    crate::escape::text(s).replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;").replace('\n', "<br/>")
 }
 
 pub fn write_mermaid(w: &mut dyn Write, g: &Graph) -> io::Result<()> {

@@ -1,14 +1,18 @@
 //! `--format human`: miette's graphical diagnostics with source snippets, then a summary.
 //! Colour only when asked for (the CLI asks on a TTY without `NO_COLOR`). Secret values are
-//! blanked in the snippets before miette ever sees the text.
+//! blanked and control characters neutralised in the snippets before miette ever sees the
+//! text, and each snippet is an [`Excerpt`]: the labelled lines only, long ones cut to a window.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
-use super::{BaselineStatus, Counts, positions};
+use super::excerpt::Excerpt;
+use super::redact::Redactor;
+use super::{BaselineStatus, Counts, escape, positions};
 use nexus_diagnostics::{Diagnostic, Severity};
 use nexus_source::{FileId, SourceDb, Span};
 
@@ -31,7 +35,7 @@ struct View {
     code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<Arc<str>>,
+    source: Excerpt,
     labels: Vec<LabeledSpan>,
     related: Vec<View>,
 }
@@ -79,41 +83,39 @@ impl miette::Diagnostic for View {
     }
 }
 
-/// The text of each file with secret values blanked out, built on first use.
-struct Redacted<'a> {
+/// Each file's text as it may be shown, built on first use: secrets blanked, control
+/// characters neutralised, same length as the file (spans into it stay valid).
+struct Shown<'a> {
     db: &'a SourceDb,
-    secrets: &'a [Span],
+    redact: &'a Redactor,
     cache: Vec<Option<Arc<str>>>,
 }
 
-impl Redacted<'_> {
+impl Shown<'_> {
     fn text(&mut self, file: FileId) -> Arc<str> {
         let i = file.0 as usize;
         if let Some(t) = &self.cache[i] {
             return t.clone();
         }
         let src = &self.db.get(file).text;
-        let mine: Vec<&Span> = self.secrets.iter().filter(|s| s.file == file).collect();
-        let text: Arc<str> = if mine.is_empty() {
-            src.clone()
-        } else {
-            let mut bytes = src.as_bytes().to_vec();
-            for s in mine {
-                for b in bytes.iter_mut().take(s.end as usize).skip(s.start as usize) {
-                    if *b != b'\n' {
-                        *b = b'*';
-                    }
-                }
-            }
-            Arc::from(String::from_utf8(bytes).unwrap_or_default())
+        let text: Arc<str> = match self.redact.source(file, src) {
+            Cow::Borrowed(b) => match escape::source(b) {
+                Cow::Borrowed(_) => src.clone(),
+                Cow::Owned(o) => Arc::from(o),
+            },
+            Cow::Owned(o) => Arc::from(escape::source(&o).into_owned()),
         };
         self.cache[i] = Some(text.clone());
         text
     }
-}
 
-fn miette_span(s: Span) -> SourceSpan {
-    SourceSpan::new((s.start as usize).into(), s.len() as usize)
+    /// The excerpt of `file` for these labels (the primary first).
+    fn excerpt(&mut self, file: FileId, spans: &[Span]) -> Excerpt {
+        let text = self.text(file);
+        let f = self.db.get(file);
+        let context = if self.redact.is_private(file) { 0 } else { 1 };
+        Excerpt::new(escape::line(&f.path).into_owned(), &text, &f.lines, spans, context)
+    }
 }
 
 fn severity(s: Severity) -> miette::Severity {
@@ -124,32 +126,48 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn view(d: &Diagnostic, db: &SourceDb, red: &mut Redacted<'_>) -> View {
+fn label(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| escape::text(text).into_owned())
+}
+
+fn view(d: &Diagnostic, db: &SourceDb, shown: &mut Shown<'_>) -> View {
     let file = d.span().file;
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
-        (!d.primary.message.is_empty()).then(|| d.primary.message.clone()),
-        miette_span(d.span()),
-    )];
-    let mut related: Vec<View> = Vec::new();
+    let mine: Vec<Span> =
+        std::iter::once(d.span()).chain(d.secondary.iter().filter(|l| l.span.file == file).map(|l| l.span)).collect();
+    let source = shown.excerpt(file, &mine);
+    let mut labels = vec![LabeledSpan::new_primary_with_span(label(&d.primary.message), source.span(d.span()))];
+    for l in d.secondary.iter().filter(|l| l.span.file == file) {
+        labels.push(LabeledSpan::new_with_span(label(&l.message), source.span(l.span)));
+    }
+    // Labels in other files: one related view per file, in first-seen order.
+    let mut others: Vec<FileId> = Vec::new();
     for l in &d.secondary {
-        if l.span.file == file {
-            labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), miette_span(l.span)));
-            continue;
+        if l.span.file != file && !others.contains(&l.span.file) {
+            others.push(l.span.file);
         }
-        let label = LabeledSpan::new_with_span(Some(l.message.clone()), miette_span(l.span));
-        match related.iter_mut().find(|r| r.source.name() == db.get(l.span.file).path) {
-            Some(r) => r.labels.push(label),
-            None => related.push(View {
-                message: format!("related: {}", db.get(l.span.file).path),
+    }
+    let related = others
+        .into_iter()
+        .map(|f| {
+            let spans: Vec<Span> = d.secondary.iter().filter(|l| l.span.file == f).map(|l| l.span).collect();
+            let source = shown.excerpt(f, &spans);
+            let labels = d
+                .secondary
+                .iter()
+                .filter(|l| l.span.file == f)
+                .map(|l| LabeledSpan::new_with_span(label(&l.message), source.span(l.span)))
+                .collect();
+            View {
+                message: format!("related: {}", escape::line(&db.get(f).path)),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
-                source: NamedSource::new(db.get(l.span.file).path.clone(), red.text(l.span.file)),
-                labels: vec![label],
+                source,
+                labels,
                 related: Vec::new(),
-            }),
-        }
-    }
+            }
+        })
+        .collect();
     let mut help = d.help.clone();
     let mut notes = Vec::new();
     if let Some(r) = &d.resource {
@@ -168,42 +186,45 @@ fn view(d: &Diagnostic, db: &SourceDb, red: &mut Redacted<'_>) -> View {
         }
     }
     View {
-        message: d.message.clone(),
+        message: escape::text(&d.message).into_owned(),
         code: Some(format!("{}({})", d.code, d.name)),
         severity: severity(d.severity),
-        help,
-        source: NamedSource::new(db.get(file).path.clone(), red.text(file)),
+        help: help.map(|h| escape::text(&h).into_owned()),
+        source,
         labels,
         related,
     }
 }
 
 /// Writes the diagnostics and a summary line.
+///
+/// `redact` blanks secrets in the snippets (the diagnostics' texts are expected to be redacted
+/// already, [`Redactor::diagnostics`]); every text is escaped ([`escape`]).
 pub fn write(
     w: &mut dyn Write,
     diags: &[Diagnostic],
     db: &SourceDb,
-    secrets: &[Span],
+    redact: &Redactor,
     style: Style,
     files_checked: usize,
 ) -> io::Result<()> {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
-    let mut red = Redacted { db, secrets, cache: vec![None; db.len()] };
+    let mut shown = Shown { db, redact, cache: vec![None; db.len()] };
     for d in diags {
-        let v = view(d, db, &mut red);
+        let v = view(d, db, &mut shown);
         let mut out = String::new();
         if handler.render_report(&mut out, &v).is_err() {
             // miette refuses spans it cannot place; fall back to a plain line.
             let (s, _) = positions(db, d.span());
             out = format!(
                 "{}:{}:{}: {} {}: {}\n",
-                db.get(d.span().file).path,
+                escape::line(&db.get(d.span().file).path),
                 s.line,
                 s.column,
                 d.severity.as_str(),
                 d.code,
-                d.message
+                escape::text(&d.message)
             );
         }
         w.write_all(out.as_bytes())?;
@@ -231,14 +252,16 @@ pub fn write_baseline(w: &mut dyn Write, b: &BaselineStatus) -> io::Result<()> {
     writeln!(
         w,
         "nexus-lint: baseline `{}`: {} not reported, {} fixed since it was written",
-        b.path,
+        escape::line(&b.path),
         plural(b.matched, "finding"),
         plural(b.fixed.len(), "finding")
     )?;
+    // A baseline is a file of the repository: what it says is escaped like any input.
     for f in &b.fixed {
+        let (file, code, print) = (escape::line(&f.file), escape::line(&f.code), escape::line(&f.fingerprint));
         match &f.resource {
-            Some(r) => writeln!(w, "  fixed: {} {} ({r}) [{}]", f.file, f.code, f.fingerprint)?,
-            None => writeln!(w, "  fixed: {} {} [{}]", f.file, f.code, f.fingerprint)?,
+            Some(r) => writeln!(w, "  fixed: {file} {code} ({}) [{print}]", escape::line(r))?,
+            None => writeln!(w, "  fixed: {file} {code} [{print}]")?,
         }
     }
     Ok(())

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{BaselineStatus, Counts, positions};
+use super::{BaselineStatus, Counts, escape, positions};
 use nexus_diagnostics::Diagnostic;
 use nexus_source::{SourceDb, Span};
 
@@ -115,7 +115,13 @@ pub fn write_with(
     db: &SourceDb,
     baseline: Option<&BaselineStatus>,
 ) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &document(diags, db, baseline))?;
+    write_value(w, &document(diags, db, baseline))
+}
+
+/// Any JSON document, pretty-printed with control characters escaped ([`escape::json`]).
+pub fn write_value(w: &mut dyn Write, doc: &impl Serialize) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(doc).map_err(io::Error::other)?;
+    w.write_all(escape::json(&text).as_bytes())?;
     writeln!(w)
 }
 

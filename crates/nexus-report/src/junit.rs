@@ -13,7 +13,7 @@
 //! - a file without findings has one passing test case, `no findings`, so every checked file
 //!   is in the report.
 //!
-//! No source text is quoted, so no secret can be.
+//! No source text is quoted, so no secret can be; control characters are replaced or escaped.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,6 +35,8 @@ pub fn escape(s: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            // What XML holds but a terminal or a CI page must not see raw (C1, bidi controls).
+            c if crate::escape::is_unsafe(c) => out.push_str(&crate::escape::text(c.encode_utf8(&mut [0; 4]))),
             c => out.push(c),
         }
     }
@@ -181,6 +183,7 @@ mod tests {
     #[test]
     fn escaping_and_class_names() {
         assert_eq!(escape("a<b & \"c\" 'd'>\u{1}"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\u{FFFD}");
+        assert_eq!(escape("a\u{9b}31m\u{202e}b\u{7f}"), "a\\x9b31m\\u{202e}b\\x7f");
         assert_eq!(classname("k8s/prod/api.yaml"), "k8s/prod/api");
         assert_eq!(classname("a.b/.env"), "a.b/.env");
         assert_eq!(classname("-"), "-");

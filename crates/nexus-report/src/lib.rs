@@ -11,12 +11,15 @@
 //! [`junit::write`], [`markdown::write`], the graph renderers in [`graph`], and
 //! [`positions`]/[`region`]/[`Counts`] for callers that summarise.
 
+pub mod escape;
+mod excerpt;
 pub mod github;
 pub mod graph;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod redact;
 pub mod sarif;
 
 use nexus_diagnostics::{Diagnostic, Severity};

@@ -2,7 +2,8 @@
 //! summary (`$GITHUB_STEP_SUMMARY`, which the action writes with it) or a pull-request
 //! comment: the counts, then one table row per finding with a link to the rule's
 //! documentation. Text from the checked files is escaped so it cannot break the table or
-//! inject HTML; no source text is quoted.
+//! inject HTML, control characters are escaped ([`escape`](crate::escape)); no source text is
+//! quoted.
 
 use std::io::{self, Write};
 
@@ -23,6 +24,7 @@ pub fn cell(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
+            c if crate::escape::is_unsafe(c) => out.push_str(&crate::escape::text(c.encode_utf8(&mut [0; 4]))),
             c => out.push(c),
         }
     }
@@ -91,4 +93,15 @@ pub fn write(
         writeln!(w, "\n…and {} more; see the annotations or the SARIF report.", diags.len() - MAX_ROWS)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_escape_markup_and_control_characters() {
+        assert_eq!(cell("a|b<i>&\nc"), "a\\|b&lt;i&gt;&amp; c");
+        assert_eq!(cell("x\u{1b}]0;t\u{7}\u{9b}2K\u{202e}"), "x\\x1b]0;t\\x07\\x9b2K\\u{202e}");
+    }
 }

@@ -449,8 +449,8 @@ pub fn write(
             results,
         }],
     };
-    serde_json::to_writer_pretty(&mut *w, &log)?;
-    writeln!(w)
+    // Control characters from the checked files as JSON escapes, like `--format json`.
+    super::json::write_value(w, &log)
 }
 
 #[cfg(test)]

@@ -2,10 +2,18 @@
 //! `.gitignore`, `.ignore` and the config's excludes, following symlinks with loop detection),
 //! and stdin as `-`. The result is sorted, so everything downstream is independent of the
 //! order the file system returns entries in.
+//!
+//! A walk never leaves the checked roots ([`Roots`]): a symlink whose target lies outside them
+//! is not followed but listed as an input, so that reading it reports it
+//! ([`crate::ContentProblem::Outside`]) instead of reading it. FIFOs, sockets and devices with a
+//! name a walk would read are errors of the run, like unreadable files.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use globset::GlobSet;
+
+use crate::roots::Roots;
 
 /// What kind of file an input is, by name.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,6 +42,8 @@ pub struct DiscoverError {
 pub struct Discovered {
     pub inputs: Vec<Input>,
     pub errors: Vec<DiscoverError>,
+    /// The roots of the run: what may be read ([`Roots::read`]).
+    pub roots: Roots,
 }
 
 /// Classifies a file by its name; None for files a walk does not read.
@@ -54,7 +64,7 @@ fn display(path: &Path) -> String {
 
 /// Walks `args` in order, collecting inputs.
 pub fn discover(args: &[String], exclude: &GlobSet) -> Discovered {
-    let mut out = Discovered::default();
+    let mut out = Discovered { roots: Roots::for_args(args), ..Discovered::default() };
     for arg in args {
         if arg == "-" {
             out.inputs.push(Input { display: "-".into(), path: None, kind: InputKind::Yaml });
@@ -75,17 +85,42 @@ pub fn discover(args: &[String], exclude: &GlobSet) -> Discovered {
             }
             continue;
         }
-        let walker = ignore::WalkBuilder::new(path).follow_links(true).require_git(false).build();
+        // Symlinks out of the roots are not followed; they are kept to be reported.
+        let outside: Arc<Mutex<Vec<(PathBuf, bool)>>> = Arc::default();
+        let (seen, roots) = (outside.clone(), out.roots.clone());
+        let walker = ignore::WalkBuilder::new(path)
+            .follow_links(true)
+            .require_git(false)
+            .filter_entry(move |e| {
+                if e.depth() == 0 || !e.path_is_symlink() {
+                    return true;
+                }
+                match e.path().canonicalize() {
+                    Ok(target) if !roots.contains(&target) => {
+                        if let Ok(mut v) = seen.lock() {
+                            v.push((e.path().to_path_buf(), target.is_dir()));
+                        }
+                        false
+                    }
+                    _ => true,
+                }
+            })
+            .build();
         for entry in walker {
             match entry {
                 Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
-                    }
+                    let Some(t) = entry.file_type() else { continue };
                     let p = entry.path();
                     let Some(kind) = kind_of(p) else { continue };
                     let rel = p.strip_prefix(path).unwrap_or(p);
-                    if excluded(exclude, rel, p) {
+                    if t.is_dir() || excluded(exclude, rel, p) {
+                        continue;
+                    }
+                    if let Some(what) = special(&t) {
+                        out.errors.push(DiscoverError {
+                            path: display(p),
+                            message: format!("not a regular file ({what}); it is not read"),
+                        });
                         continue;
                     }
                     out.inputs.push(Input { display: display(p), path: Some(p.to_path_buf()), kind });
@@ -93,10 +128,38 @@ pub fn discover(args: &[String], exclude: &GlobSet) -> Discovered {
                 Err(err) => out.errors.push(walk_error(arg, err)),
             }
         }
+        let outside = outside.lock().map(|v| v.clone()).unwrap_or_default();
+        for (p, is_dir) in outside {
+            let rel = p.strip_prefix(path).unwrap_or(&p);
+            let kind = if is_dir { Some(InputKind::Yaml) } else { kind_of(&p) };
+            if let Some(kind) = kind
+                && !excluded(exclude, rel, &p)
+            {
+                out.inputs.push(Input { display: display(&p), path: Some(p.clone()), kind });
+            }
+        }
     }
     out.inputs.sort();
     out.inputs.dedup_by(|a, b| a.display == b.display);
     out
+}
+
+/// What a file that is neither a regular file nor a directory is.
+fn special(t: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a FIFO");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Some("a device");
+        }
+    }
+    (!t.is_file() && !t.is_dir() && !t.is_symlink()).then_some("not a regular file")
 }
 
 fn excluded(exclude: &GlobSet, rel: &Path, full: &Path) -> bool {
@@ -169,6 +232,49 @@ mod tests {
         assert_eq!(d.inputs.len(), 1);
         assert_eq!(d.errors.len(), 1);
         assert!(d.errors[0].message.contains("symlink loop"), "{}", d.errors[0].message);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_roots_are_listed_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        let (repo, outside) = (base.join("repo"), base.join("outside"));
+        std::fs::create_dir_all(repo.join("k8s")).unwrap();
+        std::fs::create_dir_all(outside.join("secrets")).unwrap();
+        std::fs::write(outside.join("secrets/creds.yaml"), "password: x\n").unwrap();
+        std::fs::write(repo.join("k8s/app.yaml"), "a: 1\n").unwrap();
+        std::os::unix::fs::symlink(outside.join("secrets"), repo.join("k8s/linked")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/environ", repo.join("env.yaml")).unwrap();
+        std::os::unix::fs::symlink("/proc", repo.join("proc")).unwrap();
+        std::os::unix::fs::symlink(repo.join("k8s/app.yaml"), repo.join("inside.yaml")).unwrap();
+        let d = discover(&[repo.to_string_lossy().into_owned()], &GlobSet::empty());
+        let names: Vec<&str> =
+            d.inputs.iter().map(|i| i.display.strip_prefix(&*repo.to_string_lossy()).unwrap()).collect();
+        // The links out are inputs (to be reported when read), nothing under them is walked.
+        assert_eq!(names, ["/env.yaml", "/inside.yaml", "/k8s/app.yaml", "/k8s/linked", "/proc"]);
+        for i in &d.inputs {
+            let r = d.roots.read(i.path.as_ref().unwrap(), 1 << 20).unwrap();
+            let outside = ["/env.yaml", "/k8s/linked", "/proc"].iter().any(|n| i.display.ends_with(n));
+            assert_eq!(r.problem == Some(crate::ContentProblem::Outside), outside, "{}", i.display);
+        }
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_in_a_walked_directory_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.yaml");
+        let ok = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+        if !ok {
+            return;
+        }
+        std::fs::write(dir.path().join("a.yaml"), "a: 1").unwrap();
+        let d = discover(&[dir.path().to_string_lossy().into_owned()], &GlobSet::empty());
+        assert_eq!(d.inputs.len(), 1);
+        assert_eq!(d.errors.len(), 1);
+        assert!(d.errors[0].message.contains("FIFO"), "{:?}", d.errors);
     }
 
     #[test]

@@ -1,11 +1,26 @@
 //! Access to files beyond the inputs: a Compose project's `.env`, `env_file`s, override files,
 //! config and secret files. The front ends ask for them by path; this module reads them into
-//! the [`SourceDb`] once, under the same size and content limits as the inputs.
+//! the [`SourceDb`] once, under the same size and content limits as the inputs, and only when
+//! they resolve inside the checked roots ([`Roots`]): `env_file: /etc/shadow` or a `.env` that
+//! links to `/proc/self/environ` is refused, never opened.
 
 use std::path::Path;
 
+use crate::roots::{Refusal, Roots};
 use crate::shell::eval::paths::normalize;
-use crate::{FileId, SourceDb, read_path};
+use crate::{ContentProblem, FileId, SourceDb};
+
+/// Why a file asked for is not available.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    /// It does not exist (or is a dangling link).
+    Missing,
+    /// It resolves outside the checked roots. A file asked to be read is put in the source
+    /// database with no text, so that the refusal can be reported at it.
+    Outside(Option<FileId>),
+    /// It exists but cannot be used: unreadable, not a regular file, binary, too large.
+    Unreadable(String),
+}
 
 /// What a front end may ask of the file system.
 pub trait Files {
@@ -15,39 +30,89 @@ pub trait Files {
     /// Whether a path exists (for `file:` references that are not read).
     fn exists(&self, path: &str) -> bool;
     fn db(&self) -> &SourceDb;
+    /// Like [`Files::load`], saying why a file is not available.
+    fn open(&mut self, path: &str) -> Result<FileId, Unavailable> {
+        self.load(path).ok_or(Unavailable::Missing)
+    }
+    /// Like [`Files::exists`], saying why a file is not available. Nothing is read.
+    fn check(&self, path: &str) -> Result<(), Unavailable> {
+        if self.exists(path) { Ok(()) } else { Err(Unavailable::Missing) }
+    }
 }
 
-/// Files from the disk (or, for in-memory runs, only the files already in the database).
+/// Files from the disk under the roots (or, for in-memory runs, only the files already in the
+/// database).
 pub struct DbFiles<'a> {
     pub db: &'a mut SourceDb,
     /// In-memory runs see only their own files.
     pub memory: bool,
     /// The size limit for files read.
     pub max: u64,
+    /// Where files may be read from.
+    pub roots: &'a Roots,
 }
 
 impl Files for DbFiles<'_> {
     fn load(&mut self, path: &str) -> Option<FileId> {
-        let norm = normalize(path);
-        if let Some(f) = self.db.find(&norm) {
-            return Some(f.id);
-        }
-        if self.memory {
-            return None;
-        }
-        let r = read_path(Path::new(&norm), self.max).ok()?;
-        if r.problem.is_some() {
-            return None;
-        }
-        Some(self.db.add(norm, r.text))
+        self.open(path).ok()
     }
 
     fn exists(&self, path: &str) -> bool {
+        self.check(path).is_ok()
+    }
+
+    fn open(&mut self, path: &str) -> Result<FileId, Unavailable> {
         let norm = normalize(path);
-        self.db.find(&norm).is_some() || (!self.memory && Path::new(&norm).exists())
+        if let Some(f) = self.db.find(&norm) {
+            // A file refused before is in the database with no text; it stays refused.
+            return if f.text.is_empty() && self.refused(&norm) {
+                Err(Unavailable::Outside(Some(f.id)))
+            } else {
+                Ok(f.id)
+            };
+        }
+        if self.memory {
+            return Err(Unavailable::Missing);
+        }
+        let r = self.roots.read(Path::new(&norm), self.max).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Unavailable::Missing,
+            _ => Unavailable::Unreadable(crate::discover::io_message(&e)),
+        })?;
+        match r.problem {
+            None => Ok(self.db.add(norm, r.text)),
+            Some(ContentProblem::Outside) => Err(Unavailable::Outside(Some(self.db.add(norm, r.text)))),
+            Some(p) => Err(Unavailable::Unreadable(p.message())),
+        }
+    }
+
+    fn check(&self, path: &str) -> Result<(), Unavailable> {
+        let norm = normalize(path);
+        if let Some(f) = self.db.find(&norm) {
+            return if f.text.is_empty() && self.refused(&norm) {
+                Err(Unavailable::Outside(Some(f.id)))
+            } else {
+                Ok(())
+            };
+        }
+        if self.memory {
+            return Err(Unavailable::Missing);
+        }
+        match self.roots.resolve(Path::new(&norm)) {
+            Ok(_) => Ok(()),
+            Err(Refusal::Outside) => Err(Unavailable::Outside(None)),
+            Err(Refusal::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(Unavailable::Missing),
+            Err(Refusal::Io(e)) => Err(Unavailable::Unreadable(crate::discover::io_message(&e))),
+        }
     }
 
     fn db(&self) -> &SourceDb {
         self.db
+    }
+}
+
+impl DbFiles<'_> {
+    /// Was this path refused for leading outside the roots?
+    fn refused(&self, norm: &str) -> bool {
+        !self.memory && matches!(self.roots.resolve(Path::new(norm)), Err(Refusal::Outside))
     }
 }

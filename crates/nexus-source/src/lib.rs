@@ -1,6 +1,7 @@
-//! Reading inputs: discovery ([`discover`]), bounded reading ([`read_path`]), further files on
-//! request ([`files`]), spans and line indexes ([`Span`], [`LineIndex`]), the spanned YAML tree
-//! ([`yaml`]) and Helm's `# Source:` comments ([`helm`]).
+//! Reading inputs: discovery ([`discover`]), confinement to the checked roots ([`roots`]),
+//! bounded reading ([`read_path`]), further files on request ([`files`]), spans and line indexes
+//! ([`Span`], [`LineIndex`]), the spanned YAML tree ([`yaml`]), Helm's `# Source:` comments
+//! ([`helm`]) and what in text looks like a credential ([`secrets`]).
 //!
 //! Nothing here interprets Kubernetes or Compose; it turns paths into [`SourceFile`]s whose text
 //! every later stage points into by [`Span`]. Only the model's front ends and the reporters read
@@ -9,6 +10,8 @@
 pub mod discover;
 pub mod files;
 pub mod helm;
+pub mod roots;
+pub mod secrets;
 pub mod shell;
 pub mod span;
 pub mod yaml;
@@ -55,10 +58,11 @@ impl SourceFile {
     }
 }
 
-/// All files of a run, indexed by [`FileId`].
+/// All files of a run, indexed by [`FileId`] and by path (the first file of a path wins).
 #[derive(Debug, Default)]
 pub struct SourceDb {
     files: Vec<SourceFile>,
+    by_path: std::collections::HashMap<String, FileId>,
 }
 
 impl SourceDb {
@@ -68,6 +72,7 @@ impl SourceDb {
 
     pub fn add(&mut self, path: String, text: Arc<str>) -> FileId {
         let id = FileId(self.files.len() as u32);
+        self.by_path.entry(path.clone()).or_insert(id);
         self.files.push(SourceFile::new(id, path, text));
         id
     }
@@ -81,7 +86,7 @@ impl SourceDb {
     }
 
     pub fn find(&self, path: &str) -> Option<&SourceFile> {
-        self.files.iter().find(|f| f.path == path)
+        self.by_path.get(path).map(|id| &self.files[id.0 as usize])
     }
 
     pub fn len(&self) -> usize {
@@ -96,9 +101,18 @@ impl SourceDb {
 /// Why a file's content could not be used as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContentProblem {
-    TooLarge { size: u64, limit: u64 },
-    Binary { offset: u32 },
-    NotUtf8 { offset: u32 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    Binary {
+        offset: u32,
+    },
+    NotUtf8 {
+        offset: u32,
+    },
+    /// A symlink (or a path through one) that leads outside the checked roots ([`roots`]).
+    Outside,
 }
 
 impl ContentProblem {
@@ -109,6 +123,9 @@ impl ContentProblem {
             }
             ContentProblem::Binary { .. } => "file is binary (it contains NUL bytes); it is not read".into(),
             ContentProblem::NotUtf8 { .. } => "file is not valid UTF-8; it is not read".into(),
+            ContentProblem::Outside => {
+                "path is a symlink that leads outside the checked directories; it is not read".into()
+            }
         }
     }
 
@@ -119,13 +136,16 @@ impl ContentProblem {
             }
             ContentProblem::Binary { .. } => "Exclude binary files in `.nexus-lint.yaml` (`exclude:`).",
             ContentProblem::NotUtf8 { .. } => "Save the file as UTF-8.",
+            ContentProblem::Outside => {
+                "nexus-lint reads only files under the paths it is given. Check the target directly, or replace the link with the file."
+            }
         }
     }
 
     /// Where in the (possibly truncated) text the problem is.
     pub fn offset(&self) -> u32 {
         match self {
-            ContentProblem::TooLarge { .. } => 0,
+            ContentProblem::TooLarge { .. } | ContentProblem::Outside => 0,
             ContentProblem::Binary { offset } | ContentProblem::NotUtf8 { offset } => *offset,
         }
     }

@@ -57,6 +57,9 @@ pub struct LineCol {
 }
 
 /// Byte offsets of line starts, for offset → line:column conversion in O(log n).
+///
+/// Lines end as YAML says they do (`b-break`): at LF, CRLF, or a CR alone (classic Mac OS line
+/// endings), so a file written with CR-only endings has real line numbers.
 #[derive(Clone, Debug, Default)]
 pub struct LineIndex {
     starts: Vec<u32>,
@@ -64,10 +67,32 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            // The CR of a CRLF pair ends nothing: its LF does.
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                continue;
+            }
+            starts.push(i as u32 + 1);
+        }
         LineIndex { starts }
+    }
+
+    /// Byte offset where the line holding `offset` ends, before its line break.
+    pub fn line_end(&self, text: &str, offset: u32) -> u32 {
+        let line = self.line_of(offset.min(text.len() as u32)) as usize;
+        let b = text.as_bytes();
+        // Every break starts a line, so only the last line has no break after it.
+        match self.starts.get(line) {
+            None => text.len() as u32,
+            Some(&next) => {
+                let n = next as usize;
+                let crlf = n >= 2 && b[n - 1] == b'\n' && b[n - 2] == b'\r';
+                (n - if crlf { 2 } else { 1 }) as u32
+            }
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -115,6 +140,20 @@ mod tests {
         let b = text.find('b').unwrap() as u32;
         assert_eq!(idx.position(text, b), LineCol { line: 2, column: 1 });
         assert_eq!(idx.position(text, text.len() as u32), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn cr_only_and_crlf_line_endings() {
+        let text = "a: 1\rb: 2\r\nc: 3\nd";
+        let idx = LineIndex::new(text);
+        let at = |c: char| idx.position(text, text.find(c).unwrap() as u32);
+        assert_eq!(at('b'), LineCol { line: 2, column: 1 });
+        assert_eq!(at('c'), LineCol { line: 3, column: 1 });
+        assert_eq!(at('d'), LineCol { line: 4, column: 1 });
+        assert_eq!(idx.line_end(text, 0), 4);
+        assert_eq!(idx.line_end(text, 6), 9);
+        assert_eq!(idx.line_end(text, 12), 15);
+        assert_eq!(idx.line_end(text, text.len() as u32), text.len() as u32);
     }
 
     #[test]

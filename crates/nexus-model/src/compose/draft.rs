@@ -63,8 +63,19 @@ pub struct Draft {
     pub ignore: Vec<Suppression>,
     /// Uses `extends` or `provider`, so `image`/`build` may come from elsewhere.
     pub extended: bool,
+    /// `extends:`, resolved by [`super::extends`] when the file is read.
+    pub extends: Option<Extends>,
     /// Keys set to `!reset` (scalars only: the parser keeps no tags on collections).
     pub resets: Vec<String>,
+}
+
+/// `extends: base` or `extends: {service: base, file: other.yml}`.
+#[derive(Debug, Clone)]
+pub struct Extends {
+    pub service: Spanned<String>,
+    pub file: Option<Spanned<String>>,
+    /// The whole `extends` value.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::env_file::{self, DotenvEntry};
 use super::merge::{merge, merge_def};
 use super::project::{DirEnv, Plan, join, may_be_fragment, project_name};
-use super::service::{Draft, Layer, TestKind, TopDef};
+use super::service::{Draft, EnvFileRef, Layer, TestKind, TopDef};
 use super::{ComposeModel, Files};
 use crate::suggest;
 use crate::{
@@ -16,15 +16,16 @@ use crate::{
     InputProblem, InputProblemKind, Probe, ProbeHandler, ProjectId, ResourceRef, Role, ServicePort, Spanned, Workload,
     WorkloadId, WorkloadKind,
 };
+use nexus_source::files::Unavailable;
 use nexus_source::{FileId, Span};
 
-/// An env file read for a project: its id and entries (None when it does not exist).
-type LoadedEnvFile = Option<(FileId, Vec<DotenvEntry>)>;
+/// An env file read for a project: its id and entries, or why it is not available.
+type LoadedEnvFile = Result<(FileId, Vec<DotenvEntry>), Unavailable>;
 
 /// What several projects share: parsed env files, suppressions already emitted.
 #[derive(Default)]
 pub struct Shared {
-    /// (path, `.env` index) → the env file, if it exists, and its entries.
+    /// (path, `.env` index) → the env file and its entries, or why it is not available.
     env_files: HashMap<(String, usize), LoadedEnvFile>,
     suppression_spans: Vec<Span>,
 }
@@ -112,7 +113,7 @@ pub fn project(
     }
     for (defs, kind) in [(&configs, ConfigKind::ComposeConfig), (&secrets, ConfigKind::ComposeSecret)] {
         for def in defs {
-            let source = top_config(def, kind, &proj, fs);
+            let source = top_config(def, kind, &proj, fs, &mut out.problems);
             push_config(out, source);
         }
     }
@@ -260,7 +261,13 @@ fn check_references(d: &Draft, names: &[&str], defined: &HashSet<&str>, problems
     }
 }
 
-fn top_config(def: &TopDef, kind: ConfigKind, proj: &Proj<'_>, fs: &mut dyn Files) -> ConfigSource {
+fn top_config(
+    def: &TopDef,
+    kind: ConfigKind,
+    proj: &Proj<'_>,
+    fs: &mut dyn Files,
+    problems: &mut Vec<InputProblem>,
+) -> ConfigSource {
     let (pid, plan, env) = (proj.id, proj.plan, proj.env);
     let mut data = Vec::new();
     if kind == ConfigKind::ComposeConfig {
@@ -272,8 +279,19 @@ fn top_config(def: &TopDef, kind: ConfigKind, proj: &Proj<'_>, fs: &mut dyn File
     }
     let external_file = def.path.as_ref().map(|p| {
         let path = join(&plan.dir, &p.value);
-        let exists = fs.exists(&path);
-        (path, exists)
+        let found = fs.check(&path);
+        if let Err(Unavailable::Outside(_)) = found {
+            problems.push(
+                InputProblem::new(
+                    InputProblemKind::Compose,
+                    p.span,
+                    format!("`file` `{}` is outside the checked directories; it is not checked", p.value),
+                    Some("nexus-lint looks only at files under the paths it is given.".into()),
+                )
+                .resource(Some(resource(kind.as_str(), &def.name.value))),
+            );
+        }
+        (path, found.is_ok())
     });
     ConfigSource {
         id: ConfigId(0),
@@ -302,21 +320,40 @@ fn env_file<'s>(
     fs: &mut dyn Files,
     problems: &mut Vec<InputProblem>,
     service: &str,
-) -> Option<&'s (FileId, Vec<DotenvEntry>)> {
-    shared
-        .env_files
-        .entry((path.to_string(), env_idx))
-        .or_insert_with(|| {
-            let id = fs.load(path)?;
-            let text = fs.db().get(id).text.clone();
-            let lookup = |k: &str| env.vars.value(k).map(str::to_string);
-            let (entries, errors) = env_file::parse(id, &text, &lookup);
-            for e in errors {
-                problems.push(problem(e.span, e.message, e.help, service));
-            }
-            Some((id, entries))
-        })
-        .as_ref()
+) -> &'s LoadedEnvFile {
+    shared.env_files.entry((path.to_string(), env_idx)).or_insert_with(|| {
+        let id = fs.open(path)?;
+        let text = fs.db().get(id).text.clone();
+        let lookup = |k: &str| env.vars.value(k).map(str::to_string);
+        let (entries, errors) = env_file::parse(id, &text, &lookup);
+        for e in errors {
+            problems.push(problem(e.span, e.message, e.help, service));
+        }
+        Ok((id, entries))
+    })
+}
+
+/// Why an `env_file` is not read, when that is a problem: a required file that does not exist
+/// (Compose refuses to start), one outside the checked directories (never opened), one that
+/// cannot be read. Only the path as written is quoted.
+fn env_file_problem(f: &EnvFileRef, why: &Unavailable, service: &str) -> Option<InputProblem> {
+    let path = &f.path.value;
+    let (message, help) = match why {
+        Unavailable::Missing if !f.required => return None,
+        Unavailable::Missing => (
+            format!("`env_file` `{path}` does not exist"),
+            "Compose refuses to start a service whose env file is missing: add the file, fix the path, or mark it `required: false`.",
+        ),
+        Unavailable::Outside(_) => (
+            format!("`env_file` `{path}` is outside the checked directories; it is not read"),
+            "nexus-lint reads only files under the paths it is given: check the directory that holds it too, or move the file into the project.",
+        ),
+        Unavailable::Unreadable(why) => (
+            format!("`env_file` `{path}` cannot be read: {why}"),
+            "Make the file readable text, or remove the reference.",
+        ),
+    };
+    Some(problem(f.path.span, message, Some(help.into()), service))
 }
 
 fn service(
@@ -340,7 +377,11 @@ fn service(
     };
     for f in &d.env_files {
         let path = join(&plan.dir, &f.path.value);
-        let loaded = env_file(shared, &path, plan.env, env, fs, &mut out.problems, &name).cloned();
+        let loaded = env_file(shared, &path, plan.env, env, fs, &mut out.problems, &name).clone();
+        if let Err(why) = &loaded {
+            out.problems.extend(env_file_problem(f, why, &name));
+        }
+        let loaded = loaded.ok();
         if let Some((file, entries)) = &loaded {
             for e in entries {
                 let value = e.value.clone().or_else(|| env.vars.get(&e.key.value).cloned());

@@ -22,6 +22,7 @@
 mod draft;
 mod emit;
 pub(crate) mod env_file;
+mod extends;
 mod interpolate;
 mod merge;
 mod project;
@@ -35,8 +36,8 @@ mod unset;
 use std::collections::HashMap;
 
 use crate::{
-    ComposeProject, ConfigRef, ConfigSource, Edge, Endpoint, InputProblem, InputProblemKind, ResourceRef, Suppression,
-    Workload,
+    ComposeProject, ConfigRef, ConfigSource, Edge, Endpoint, InputProblem, InputProblemKind, ResourceRef, Spanned,
+    Suppression, Workload,
 };
 use nexus_source::yaml::{NodeRef, YamlFile};
 use nexus_source::{FileId, Span};
@@ -55,6 +56,8 @@ pub struct ComposeModel {
     pub edges: Vec<Edge>,
     pub problems: Vec<InputProblem>,
     pub suppressions: Vec<Suppression>,
+    /// Values of the `.env` entries named like credentials ([`crate::redact`]).
+    pub secrets: Vec<Spanned<String>>,
 }
 
 /// Builds the Compose model from the Compose files of a run (sorted by path).
@@ -66,17 +69,29 @@ pub fn build(files: &[(FileId, &YamlFile)], fs: &mut dyn Files) -> ComposeModel 
     let mut extra: Vec<YamlFile> = Vec::new();
     let mut envs: Vec<project::DirEnv> = Vec::new();
     let plans = project::plan(files, fs, &mut extra, &mut envs, &mut out.problems);
+    for env in &envs {
+        let secret = env.entries.iter().filter(|e| crate::redact::is_secret_name(&e.key.value));
+        out.secrets.extend(secret.filter_map(|e| e.value.clone()));
+    }
     let trees: HashMap<FileId, &YamlFile> =
         files.iter().map(|(id, y)| (*id, *y)).chain(extra.iter().map(|y| (y.file, y))).collect();
     let mut layers: HashMap<(FileId, usize), ReadFile> = HashMap::new();
     let mut shared = emit::Shared::default();
+    let mut extender = extends::Extender::default();
     for plan in &plans {
         let env = &envs[plan.env];
         let mut project_layers = Vec::new();
         let mut unknown: Vec<(String, Span)> = Vec::new();
         for &f in &plan.files {
             let Some(y) = trees.get(&f) else { continue };
-            let read = layers.entry((f, plan.env)).or_insert_with(|| read_file(y, env, &mut out.problems));
+            let read = layers.entry((f, plan.env)).or_insert_with(|| {
+                let mut read = read_file(y, env, &mut out.problems);
+                let cx = extends::Cx { env: plan.env, vars: &env.vars, trees: &trees };
+                for layer in &mut read.layers {
+                    extender.resolve(layer, f, &cx, fs, &mut out.problems);
+                }
+                read
+            });
             project_layers.extend(read.layers.iter().cloned());
             for (n, span) in &read.unknown {
                 if !unknown.iter().any(|(x, _)| x == n) {

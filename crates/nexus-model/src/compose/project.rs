@@ -30,6 +30,7 @@ use super::Files;
 use super::env_file::{self, DotenvEntry};
 use super::interpolate::Vars;
 use crate::{InputProblem, InputProblemKind, Spanned};
+use nexus_source::files::Unavailable;
 use nexus_source::yaml::{self, Limits, YamlFile};
 use nexus_source::{FileId, Span};
 
@@ -125,8 +126,17 @@ fn problem(span: Span, message: String, help: Option<String>) -> InputProblem {
 /// Reads a directory's `.env`; its syntax errors become problems.
 fn load_env(dir: &str, fs: &mut dyn Files, problems: &mut Vec<InputProblem>) -> DirEnv {
     let mut env = DirEnv { dir: dir.to_string(), ..DirEnv::default() };
-    let Some(id) = fs.load(&join(dir, ".env")) else {
-        return env;
+    let id = match fs.open(&join(dir, ".env")) {
+        Ok(id) => id,
+        Err(Unavailable::Outside(Some(id))) => {
+            problems.push(problem(
+                Span::point(id, 0),
+                "`.env` is a symlink that leads outside the checked directories; it is not read".into(),
+                Some("nexus-lint reads only files under the paths it is given. Replace the link with the file.".into()),
+            ));
+            return env;
+        }
+        Err(_) => return env,
     };
     env.file = Some(id);
     let text = fs.db().get(id).text.clone();
@@ -152,18 +162,25 @@ struct Opener<'e> {
 
 impl Opener<'_> {
     fn open(&mut self, path: &str, fs: &mut dyn Files, problems: &mut Vec<InputProblem>) -> Option<FileId> {
+        self.try_open(path, fs, problems).ok()
+    }
+
+    fn try_open(
+        &mut self,
+        path: &str,
+        fs: &mut dyn Files,
+        problems: &mut Vec<InputProblem>,
+    ) -> Result<FileId, Unavailable> {
         if let Some(id) = self.by_path.get(path) {
-            return Some(*id);
+            return Ok(*id);
         }
         if let Some(y) = self.extra.iter().find(|y| fs.db().get(y.file).path == path) {
-            return Some(y.file);
+            return Ok(y.file);
         }
-        if !fs.exists(path) {
-            return None;
-        }
-        let id = fs.load(path)?;
+        fs.check(path)?;
+        let id = fs.open(path)?;
         if let Some(&known) = self.by_path.get(&fs.db().get(id).path) {
-            return Some(known);
+            return Ok(known);
         }
         let text = fs.db().get(id).text.clone();
         let y = yaml::parse(id, text, &Limits::default());
@@ -171,7 +188,7 @@ impl Opener<'_> {
             problems.push(problem(Span::new(id, p.start, p.end), p.message.clone(), p.help.clone()));
         }
         self.extra.push(y);
-        Some(id)
+        Ok(id)
     }
 }
 
@@ -215,9 +232,14 @@ pub fn plan(
             if part.is_empty() {
                 continue;
             }
-            match opener.open(&join(dir, part), fs, problems) {
-                Some(id) => listed.push(id),
-                None => problems.push(problem(
+            match opener.try_open(&join(dir, part), fs, problems) {
+                Ok(id) => listed.push(id),
+                Err(Unavailable::Outside(_)) => problems.push(problem(
+                    list.span,
+                    format!("`COMPOSE_FILE` names `{part}`, which is outside the checked directories; it is not read"),
+                    Some("nexus-lint reads only files under the paths it is given: check that directory too.".into()),
+                )),
+                Err(_) => problems.push(problem(
                     list.span,
                     format!("`COMPOSE_FILE` names `{part}`, which does not exist"),
                     Some("Fix the path, or remove it from `COMPOSE_FILE`.".into()),

@@ -105,6 +105,11 @@ impl Cx<'_> {
             annotations: rd.dict(s.get("annotations")),
             ignore: Vec::new(),
             extended: s.get("extends").is_some() || s.get("provider").is_some(),
+            extends: s.get("extends").and_then(|e| {
+                let (service, file) =
+                    if e.is_map() { (rd.at(e, "service")?, rd.at(e, "file")) } else { (rd.text(e)?, None) };
+                Some(Extends { service, file, span: e.span() })
+            }),
             resets: s
                 .entries()
                 .filter(|e| is_reset(e.value))
@@ -252,6 +257,17 @@ impl Cx<'_> {
             if let Some(path) = path {
                 d.env_files.push(EnvFileRef { path, required });
             }
+        }
+    }
+
+    /// Compose refuses a negative replica count (the schema only says "integer").
+    fn non_negative(&mut self, v: &Spanned<i64>, what: &str) {
+        if v.value < 0 {
+            self.problem(
+                v.span,
+                format!("`{what}` must not be negative, found `{}`", v.value),
+                Some("Give the number of containers to run: 0 or more.".into()),
+            );
         }
     }
 
@@ -437,8 +453,14 @@ impl Cx<'_> {
         if let Some(v) = rd.at(s, "mem_reservation") {
             d.requests.insert("memory".into(), v);
         }
+        if let Some(scale) = d.scale.clone() {
+            self.non_negative(&scale, "scale");
+        }
         let Some(deploy) = s.get("deploy") else { return };
         d.replicas = rd.int_at(deploy, "replicas");
+        if let Some(r) = d.replicas.clone() {
+            self.non_negative(&r, "replicas");
+        }
         let res = deploy.get("resources");
         for (key, map) in [("limits", &mut d.limits), ("reservations", &mut d.requests)] {
             let Some(r) = res.and_then(|r| r.get(key)) else { continue };

@@ -603,7 +603,15 @@ fn env_file_values_are_spanned_in_the_env_file() {
 "#;
     let env_text = "# api settings\nDATABASE_URL=postgres://app@${DB_HOST}:5432/app\nLOG_LEVEL=debug\n";
     let r = run(&[("proj/.env", "DB_HOST=db\n"), ("proj/compose.yaml", compose), ("proj/config/api.env", env_text)]);
-    assert!(r.m.problems.is_empty(), "{:?}", r.problems());
+    // A missing env file is reported unless it is `required: false` (issue 7).
+    assert_eq!(
+        r.problems(),
+        vec![(
+            "proj/compose.yaml".to_string(),
+            "./config/missing.env",
+            "`env_file` `./config/missing.env` does not exist".to_string()
+        )]
+    );
     let c = &r.service(0, "api").containers[0];
     let url = c.env.iter().find(|e| e.name.value == "DATABASE_URL").unwrap();
     assert_eq!(url.value.as_ref().unwrap().value, "postgres://app@db:5432/app");
@@ -616,7 +624,7 @@ fn env_file_values_are_spanned_in_the_env_file() {
     let level = c.env.iter().find(|e| e.name.value == "LOG_LEVEL").unwrap();
     assert_eq!(level.value.as_ref().unwrap().value, "info");
     assert!(level.from.is_none());
-    // One config source and one reference per env file; missing ones are recorded, not reported.
+    // One config source and one reference per env file; missing ones are recorded too.
     let sources: Vec<(&str, Option<(String, bool)>)> =
         r.m.configs.iter().map(|c| (c.name.value.as_str(), c.external_file.clone())).collect();
     assert_eq!(
@@ -794,6 +802,83 @@ fn interpolated_values_are_strings_and_reset_removes_values() {
     assert_eq!(w.replicas.as_ref().unwrap().value, 2);
     assert_eq!(w.containers[0].image_str(), "api:2");
     assert!(w.compose.as_ref().unwrap().restart.is_none());
+}
+
+/// Regression (issue 7): `extends` is resolved, in the same file and from another file, with
+/// the extending service's own fields laid over; cycles and missing bases are reported.
+#[test]
+fn extends_in_the_same_file_and_another_file() {
+    let compose = r#"services:
+  base:
+    image: api:1
+    environment:
+      LOG_LEVEL: info
+      MODE: base
+  web:
+    extends: base
+    environment:
+      MODE: web
+  worker:
+    extends:
+      service: common
+      file: common.yml
+  a:
+    extends: b
+  b:
+    extends: c
+  c:
+    extends: a
+  orphan:
+    extends: nowhere
+"#;
+    let common = "services:\n  common:\n    image: worker:2\n    command: [\"run\"]\n";
+    let r = run(&[("p/compose.yaml", compose), ("p/common.yml", common)]);
+    let web = r.service(0, "web");
+    assert_eq!(web.containers[0].image.as_ref().unwrap().value, "api:1");
+    let env: Vec<(&str, &str)> = web.containers[0]
+        .env
+        .iter()
+        .map(|e| (e.name.value.as_str(), e.value.as_ref().unwrap().value.as_str()))
+        .collect();
+    assert_eq!(env, [("LOG_LEVEL", "info"), ("MODE", "web")]);
+    assert_eq!(r.path(web.name.span), "p/compose.yaml");
+    let worker = r.service(0, "worker");
+    assert_eq!(worker.containers[0].image.as_ref().unwrap().value, "worker:2");
+    assert_eq!(r.path(worker.containers[0].image.as_ref().unwrap().span), "p/common.yml");
+    let problems = r.problems();
+    let cycles: Vec<&str> = problems.iter().filter(|p| p.2.starts_with("`extends` cycle")).map(|p| p.1).collect();
+    assert_eq!(cycles.len(), 3, "{problems:?}");
+    assert!(problems.iter().any(|p| p.2 == "`orphan` extends undefined service `nowhere`" && p.1 == "nowhere"));
+}
+
+/// Regression (issue 7): a chain of thousands of `extends` is resolved in one pass (no
+/// recursion, each service once).
+#[test]
+fn long_extends_chains_are_linear() {
+    let mut compose = String::from("services:\n  s0:\n    image: x:1\n");
+    for i in 1..3000 {
+        compose.push_str(&format!("  s{i}:\n    extends: s{}\n", i - 1));
+    }
+    let r = run(&[("compose.yaml", &compose)]);
+    assert!(r.m.problems.is_empty(), "{:?}", r.problems().first());
+    assert_eq!(r.service(0, "s2999").containers[0].image.as_ref().unwrap().value, "x:1");
+}
+
+/// Regression (issue 7): negative replica counts are reported.
+#[test]
+fn negative_replicas_are_reported() {
+    let r = run(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: x:1\n    deploy:\n      replicas: -2\n  b:\n    image: x:1\n    scale: -1\n",
+    )]);
+    let msgs: Vec<(&str, String)> = r.problems().into_iter().map(|p| (p.1, p.2)).collect();
+    assert_eq!(
+        msgs,
+        [
+            ("-2", "`replicas` must not be negative, found `-2`".to_string()),
+            ("-1", "`scale` must not be negative, found `-1`".to_string())
+        ]
+    );
 }
 
 /// `command:`/`entrypoint:` strings split as Compose splits them (shell-words).

@@ -138,6 +138,7 @@ pub fn object(
         config_refs: Vec::new(),
         edges: Vec::new(),
         suppressions: Vec::new(),
+        secrets: Vec::new(),
     };
     for path in [
         &["metadata", "annotations", IGNORE_ANNOTATION][..],
@@ -451,6 +452,7 @@ fn service(cx: &Cx<'_>, piece: &mut Piece) {
 fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
     let root = cx.root;
     let mut data = Vec::new();
+    let mut undecoded = Vec::new();
     let mut read = |key: &str, base64: bool| {
         for e in root.get(key).into_iter().flat_map(|m| m.entries()) {
             let Some(k) = string(e.key) else { continue };
@@ -460,6 +462,11 @@ fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
                         .decode(v.value.trim().as_bytes())
                         .ok()
                         .and_then(|b| String::from_utf8(b).ok());
+                    if decoded.is_none() {
+                        // Not data the model can use, but still a Secret's value: kept to be
+                        // redacted (invalid base64 is NX002; binary data stays unread).
+                        undecoded.push(v.clone());
+                    }
                     decoded.map(|d| Spanned::with_via(d, v.span, v.via))
                 } else {
                     Some(v)
@@ -482,6 +489,7 @@ fn config(cx: &Cx<'_>, piece: &mut Piece, kind: ConfigKind) {
             }
         }
     }
+    piece.secrets = undecoded;
     piece.config = Some(Box::new(ConfigSource {
         id: ConfigId(0),
         kind,

@@ -17,7 +17,7 @@ pub mod schema;
 
 use crate::{
     ConfigRef, ConfigSource, Edge, Endpoint, FluxKustomization, InputProblem, InputProblemKind, NetworkPolicy, Object,
-    Scaler, Suppression, Workload,
+    Scaler, Spanned, Suppression, Workload,
 };
 use nexus_source::SourceFile;
 use nexus_source::yaml::NodeRef;
@@ -41,6 +41,8 @@ pub struct Piece {
     pub edges: Vec<Edge>,
     /// `nexus-lint.io/ignore` annotations on the object or its pod template.
     pub suppressions: Vec<Suppression>,
+    /// Secret values the model does not otherwise keep (Secret `data` that is not base64).
+    pub secrets: Vec<Spanned<String>>,
 }
 
 /// Does this document look like a Kubernetes object? Not every `apiVersion` is Kubernetes': a

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use base64::Engine;
 use serde_json::Value;
 
+use crate::redact::is_secret_name;
 use crate::suggest;
 use nexus_source::Span;
 use nexus_source::yaml::{NodeKind, NodeRef, Plain};
@@ -56,6 +57,23 @@ const KNOWN_ENUMS: &[(&str, &str, &[&str])] = &[
     ("io.k8s.api.networking.v1.HTTPIngressPath", "pathType", &["Exact", "ImplementationSpecific", "Prefix"]),
 ];
 
+/// Lower bounds that the API server enforces in validation code, not in the OpenAPI spec
+/// (`ValidateNonnegativeField` and friends in `pkg/apis/*/validation`): a negative replica
+/// count is rejected at apply time.
+const KNOWN_MINIMUMS: &[(&str, &str, i64)] = &[
+    ("io.k8s.api.apps.v1.DeploymentSpec", "replicas", 0),
+    ("io.k8s.api.apps.v1.StatefulSetSpec", "replicas", 0),
+    ("io.k8s.api.apps.v1.ReplicaSetSpec", "replicas", 0),
+    ("io.k8s.api.core.v1.ReplicationControllerSpec", "replicas", 0),
+    ("io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec", "minReplicas", 1),
+    ("io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec", "maxReplicas", 1),
+    ("io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec", "minReplicas", 1),
+    ("io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec", "maxReplicas", 1),
+    ("io.k8s.api.batch.v1.JobSpec", "parallelism", 0),
+    ("io.k8s.api.batch.v1.JobSpec", "completions", 0),
+    ("io.k8s.api.batch.v1.JobSpec", "backoffLimit", 0),
+];
+
 /// API groups that Kubernetes served once and has removed: their objects are Kubernetes objects
 /// under an API that no longer exists, not custom resources.
 const RETIRED_GROUPS: &[&str] = &["extensions"];
@@ -81,6 +99,8 @@ struct Node {
     one_of: Vec<usize>,
     reference: Option<usize>,
     format: Format,
+    /// The smallest integer allowed ([`KNOWN_MINIMUMS`]).
+    minimum: Option<i64>,
     /// The definition's short name (`PodSpec`), for messages.
     title: Option<Box<str>>,
 }
@@ -212,6 +232,12 @@ impl Schema {
                 s.nodes[i].enumeration = values.iter().map(|v| (*v).into()).collect();
             }
         }
+        for (def, prop, min) in KNOWN_MINIMUMS {
+            let Some(&d) = index.get(*def) else { continue };
+            if let Some(i) = s.nodes[d].properties.iter().find(|(k, _)| &**k == *prop).map(|(_, i)| *i) {
+                s.nodes[i].minimum = Some(*min);
+            }
+        }
         s
     }
 
@@ -290,7 +316,8 @@ impl Schema {
     pub fn validate(&self, api_version: &str, kind: &str, root: NodeRef<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
         if let Some(&id) = self.by_gvk.get(&(api_version.to_string(), kind.to_string())) {
-            let mut v = Validator { schema: self, out: &mut out };
+            // Every value of a Secret is secret: no message quotes one.
+            let mut v = Validator { schema: self, out: &mut out, secret: kind == "Secret" };
             v.check(root, id, root.span(), kind, 0);
         }
         out
@@ -333,6 +360,9 @@ fn type_names(types: u8) -> String {
 struct Validator<'s, 'o> {
     schema: &'s Schema,
     out: &'o mut Vec<Violation>,
+    /// The value being checked may be a credential (Secret data, a credential-named key or env
+    /// var): messages say what is wrong without quoting it.
+    secret: bool,
 }
 
 impl Validator<'_, '_> {
@@ -367,7 +397,7 @@ impl Validator<'_, '_> {
         // Integers are numbers too.
         let allowed = if allowed & T_NUMBER != 0 { allowed | T_INTEGER } else { allowed };
         if allowed != 0 && actual & allowed == 0 {
-            let found = describe_value(node);
+            let found = describe_value(node, self.secret);
             self.push(node.span(), format!("`{field}` must be {}, found {found}", type_names(allowed & !T_NULL)), None);
             return;
         }
@@ -387,17 +417,32 @@ impl Validator<'_, '_> {
                 {
                     let names: Vec<&str> = s.enumeration.iter().map(|e| &**e).collect();
                     let help = match suggest(v, &names) {
-                        Some(c) => Some(format!("Did you mean `{c}`?")),
-                        None => Some(format!("Use one of: {}.", quoted_list(&names))),
+                        Some(c) if !self.secret => Some(format!("Did you mean `{c}`?")),
+                        _ => Some(format!("Use one of: {}.", quoted_list(&names))),
                     };
-                    self.push(node.span(), format!("`{v}` is not a valid `{field}`"), help);
+                    let message = if self.secret {
+                        format!("this value is not a valid `{field}`")
+                    } else {
+                        format!("`{v}` is not a valid `{field}`")
+                    };
+                    self.push(node.span(), message, help);
+                }
+                if let (Some(min), Some(Plain::Int(i))) = (s.minimum, node.scalar_type())
+                    && i < i128::from(min)
+                {
+                    let message = match min {
+                        0 => format!("`{field}` must not be negative, found `{i}`"),
+                        _ => format!("`{field}` must be at least {min}, found `{i}`"),
+                    };
+                    self.push(node.span(), message, None);
                 }
                 match s.format {
                     Format::Int32 => {
                         if let Some(Plain::Int(i)) = node.scalar_type()
                             && i32::try_from(i).is_err()
                         {
-                            self.push(node.span(), format!("`{field}` must fit in 32 bits, found `{i}`"), None);
+                            let found = if self.secret { String::new() } else { format!(", found `{i}`") };
+                            self.push(node.span(), format!("`{field}` must fit in 32 bits{found}"), None);
                         }
                     }
                     // The value is never quoted: `byte` fields hold Secret data.
@@ -416,11 +461,8 @@ impl Validator<'_, '_> {
                         if let Some(v) = node.as_string()
                             && !is_rfc3339(v)
                         {
-                            self.push(
-                                node.span(),
-                                format!("`{field}` must be an RFC 3339 date-time, found `{v}`"),
-                                None,
-                            );
+                            let found = if self.secret { String::new() } else { format!(", found `{v}`") };
+                            self.push(node.span(), format!("`{field}` must be an RFC 3339 date-time{found}"), None);
                         }
                     }
                     Format::Other => {}
@@ -431,9 +473,13 @@ impl Validator<'_, '_> {
     }
 
     fn check_map(&mut self, node: NodeRef<'_>, s: &Node, title: Option<&str>, owner: Span, depth: usize) {
+        // An env var (`{name: DB_PASSWORD, value: …}`) named like a credential holds one.
+        let named_secret = node.get("name").and_then(|n| n.as_str()).is_some_and(is_secret_name);
+        let outer = self.secret;
         for e in node.entries() {
             let Some(key) = e.key.as_str() else { continue };
             let prop = s.properties.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| s.properties[i].1);
+            self.secret = outer || is_secret_name(key) || (named_secret && key == "value");
             match (prop, s.additional) {
                 (Some(p), _) => self.check(e.value, p, e.key.span(), key, depth + 1),
                 (None, Some(Some(a))) => self.check(e.value, a, e.key.span(), key, depth + 1),
@@ -450,6 +496,7 @@ impl Validator<'_, '_> {
                 (None, None) => {}
             }
         }
+        self.secret = outer;
         for req in &s.required {
             if node.get(req).is_none() {
                 let within = title.map(|t| format!(" of `{t}`")).unwrap_or_default();
@@ -483,7 +530,7 @@ fn value_type(node: NodeRef<'_>) -> u8 {
     }
 }
 
-fn describe_value(node: NodeRef<'_>) -> String {
+fn describe_value(node: NodeRef<'_>, secret: bool) -> String {
     match &node.node().kind {
         NodeKind::Map(_) => "a mapping".into(),
         NodeKind::Seq(_) => "a list".into(),
@@ -495,6 +542,9 @@ fn describe_value(node: NodeRef<'_>) -> String {
                 T_NUMBER => "number",
                 _ => "string",
             };
+            if secret {
+                return format!("{t} (its value is not shown: it may be secret)");
+            }
             let text = node.as_str().unwrap_or_default();
             let text: String = text.chars().take(40).collect();
             format!("{t} `{text}`")
@@ -546,6 +596,36 @@ mod tests {
         assert!(is_rfc3339("2026-11-30T12:00:00Z") && is_rfc3339("2026-11-30t12:00:00.25+01:00"));
         assert!(!is_rfc3339("2026-11-30") && !is_rfc3339("2026-11-30T12:00:00") && !is_rfc3339("yesterday"));
         assert!(!is_rfc3339("2026-11-30T12:00:00.Z") && !is_rfc3339("2026-11-30T12:00:00+0100"));
+    }
+
+    /// Regression (issue 7): messages about credential-named env vars and Secret data say what
+    /// is wrong without quoting the value.
+    #[test]
+    fn secret_values_stay_out_of_messages() {
+        let (v, _) = check(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n    - name: c\n      image: i:1\n      env:\n        - {name: DB_PASSWORD, value: 918273645}\n        - {name: MODE, value: 42}\n",
+        );
+        let msgs: Vec<&str> = v.iter().map(|x| x.message.as_str()).collect();
+        assert!(
+            msgs.iter().any(|m| m.contains("`value` must be a string, found integer (its value is not shown")),
+            "{msgs:?}"
+        );
+        assert!(!msgs.iter().any(|m| m.contains("918273645")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("found integer `42`")), "{msgs:?}");
+        let (v, _) = check("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  token: 918273645\n");
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(!v[0].message.contains("918273645"), "{v:?}");
+    }
+
+    /// Regression (issue 7): negative replica counts are rejected by the API server.
+    #[test]
+    fn negative_replicas() {
+        let (v, t) = check(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replicas: -3\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: i:1}]\n",
+        );
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].message, "`replicas` must not be negative, found `-3`");
+        assert_eq!(at(&t, &v[0]), "-3");
     }
 
     #[test]

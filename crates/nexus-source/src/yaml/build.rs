@@ -1,7 +1,7 @@
 //! Events → arena tree, with the limits, merge keys and problems described in the module docs.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use granit_parser::{Event, Parser, Placement, ScalarStyle as GStyle, Span as GSpan, Tag};
@@ -455,13 +455,22 @@ impl Builder<'_> {
                 related: Some((f.start, f.end, "first defined here".into())),
             });
         }
-        for value in merges {
-            self.merge_into(&mut entries, value);
+        if !merges.is_empty() {
+            // Keys present so far, so each merged entry costs O(1) to check, not O(entries).
+            let mut present: HashSet<String> =
+                entries.iter().filter_map(|e| self.key_text(e.key).map(str::to_string)).collect();
+            for value in merges {
+                // A document over its expansion budget is dropped: merging more is wasted work.
+                if self.doc_broken {
+                    break;
+                }
+                self.merge_into(&mut entries, &mut present, value);
+            }
         }
         entries
     }
 
-    fn merge_into(&mut self, entries: &mut Vec<Entry>, value: NodeId) {
+    fn merge_into(&mut self, entries: &mut Vec<Entry>, present: &mut HashSet<String>, value: NodeId) {
         let v = self.nodes[value.0 as usize];
         let via = (v.start, v.end);
         let sources: Vec<NodeId> = match self.resolved(value).kind {
@@ -489,13 +498,20 @@ impl Builder<'_> {
                 );
                 return;
             };
-            let src: Vec<Entry> = self.entries[src.range()].to_vec();
-            self.doc_expansion = self.doc_expansion.saturating_add(src.len() as u64);
+            // Merged entries count against the expansion budget before any is copied, and a
+            // document over it stops here (a `<<` chain otherwise copies every earlier map).
+            self.doc_expansion = self.doc_expansion.saturating_add(src.len as u64);
             self.check_expansion(via.0, via.1);
-            for e in src {
-                let key = self.key_text(e.key);
-                let present = key.is_some() && entries.iter().any(|x| self.key_text(x.key) == key);
-                if !present {
+            if self.doc_broken {
+                return;
+            }
+            for i in src.range() {
+                let e = self.entries[i].clone();
+                let fresh = match self.key_text(e.key) {
+                    Some(k) => !present.contains(k) && present.insert(k.to_string()),
+                    None => true,
+                };
+                if fresh {
                     entries.push(Entry { key: e.key, value: e.value, merged_via: Some(via) });
                 }
             }

@@ -97,6 +97,44 @@ fn alias_bomb_is_refused_cheaply() {
     assert!(f.node_count() < 200);
 }
 
+/// Regression (issue 7): a `<<` chain of 5,000 anchors, each merging the one before, used to
+/// copy every earlier map into every later one with a linear duplicate check (cubic, minutes).
+/// The merged entries count against the expansion budget, and a document over it merges no more.
+#[test]
+fn merge_chain_stops_at_the_expansion_budget() {
+    let mut s = String::from("a0: &a0 {k0: v}\n");
+    for i in 1..5000 {
+        s.push_str(&format!("a{i}: &a{i} {{<<: *a{}, k{i}: v}}\n", i - 1));
+    }
+    let f = p(&s);
+    assert!(f.problems.iter().any(|p| p.kind == ProblemKind::AliasLimit), "{:?}", f.problems.first());
+    assert!(f.docs[0].root.is_none());
+    // Entries stay near one per key written: the chain was not expanded.
+    assert!(f.entries.len() < 200_000, "{} entries", f.entries.len());
+}
+
+/// Regression (issue 7): one `<<` of a 40,000-key map expands the document past the budget
+/// (the alias and the merged entries both count) and is reported, not silently copied.
+#[test]
+fn merge_of_a_huge_map_is_reported() {
+    let mut s = String::from("base: &b\n");
+    for i in 0..40_000 {
+        s.push_str(&format!("  k{i}: v\n"));
+    }
+    s.push_str("x:\n  <<: *b\n");
+    let f = p(&s);
+    assert!(f.problems.iter().any(|p| p.kind == ProblemKind::AliasLimit), "{:?}", f.problems.first());
+}
+
+/// Merges within the budget still resolve, earlier sources and explicit keys winning.
+#[test]
+fn merges_within_the_budget_resolve() {
+    let f = p("a: &a {x: 1, y: 2}\nb: &b {y: 3, z: 4}\nc: {<<: [*a, *b], x: 0}\n");
+    let c = f.root(&f.docs[0]).unwrap().get("c").unwrap();
+    let got: Vec<(&str, &str)> = c.entries().map(|e| (e.key.as_str().unwrap(), e.value.as_str().unwrap())).collect();
+    assert_eq!(got, [("x", "0"), ("y", "2"), ("z", "4")]);
+}
+
 #[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let s = "[".repeat(100_000);
