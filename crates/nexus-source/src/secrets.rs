@@ -25,6 +25,11 @@ pub fn is_secret_name(name: &str) -> bool {
         "SIGNING_KEY",
         "ENCRYPTION_KEY",
     ];
+    // `checksum/secret: 77ac01…` (the Helm convention that rolls pods when a Secret changes)
+    // names a digest of a secret, not a secret.
+    if n.starts_with("CHECKSUM/") {
+        return false;
+    }
     WORDS.iter().any(|w| n.contains(w)) || n.ends_with("_PWD") || n == "PWD_HASH"
 }
 
@@ -170,8 +175,11 @@ pub fn find_in_source(text: &str) -> Vec<(usize, usize)> {
             if lb.get(colon + 1) != Some(&b' ') {
                 continue;
             }
-            let key_start =
-                lb[..colon].iter().rposition(|&c| !(is_name_byte(c) || c == b'"' || c == b'\'')).map_or(0, |k| k + 1);
+            // Annotation-style keys (`checksum/secret`) are read whole.
+            let key_start = lb[..colon]
+                .iter()
+                .rposition(|&c| !(is_name_byte(c) || c == b'/' || c == b'"' || c == b'\''))
+                .map_or(0, |k| k + 1);
             let key = line[key_start..colon].trim_matches(['"', '\'']);
             if !secret_key(key) {
                 continue;
@@ -247,6 +255,8 @@ mod tests {
         assert!(is_secret_name("GITHUB_TOKEN"));
         assert!(!is_secret_name("CACHE_KEY_PREFIX"));
         assert!(!is_secret_name("DATABASE_HOST"));
+        assert!(!is_secret_name("checksum/secret"));
+        assert!(is_secret_name("secret-checksum-salt"));
         let u = "postgresql://nexus:s3cret@db:5432/nexus";
         let (a, b) = url_password(u).unwrap();
         assert_eq!(&u[a..b], "s3cret");
@@ -276,9 +286,9 @@ mod tests {
 
     #[test]
     fn yaml_keys_in_source() {
-        let text = "stringData: {password: \"Zq-quoted\", user: u}\npassword: Zq plain value # note\nsecretKeyRef: {name: db}\nautomountServiceAccountToken: false\napi_token: 'Zq-single'\nDB_PASSWORD: ${DB_PASSWORD}\n";
+        let text = "stringData: {password: \"Zq-quoted\", user: u}\npassword: Zq plain value # note\nsecretKeyRef: {name: db}\nautomountServiceAccountToken: false\napi_token: 'Zq-single'\nDB_PASSWORD: ${DB_PASSWORD}\n    checksum/secret: 77ac01\nexample.com/api-token: Zq-annotated\n";
         let shown: Vec<&str> = find_in_source(text).iter().map(|&(a, b)| &text[a..b]).collect();
-        assert_eq!(shown, ["Zq-quoted", "Zq plain value", "Zq-single"]);
+        assert_eq!(shown, ["Zq-quoted", "Zq plain value", "Zq-single", "Zq-annotated"]);
     }
 
     #[test]
