@@ -480,7 +480,10 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
                 format!(" ({} in the first such upgrade)", windows.join(", "))
             };
             Words {
-                message: format!("during an upgrade, `{app}` runs two versions against one schema in {prob}{windows}"),
+                message: format!(
+                    "during an upgrade, `{app}` runs two versions against one schema in {}{windows}",
+                    prob.replace(" of starts", " of upgrades")
+                ),
                 label: format!("`{app}` rolls while `{runner}` migrates its datastore"),
                 secondary: m
                     .map(|m| (m.origin, "the migration it is not ordered with".to_string()))

@@ -51,15 +51,30 @@ fn upgrade_reports_nothing_on_nexus_fixed() {
 #[test]
 fn upgrade_diagnostic_says_how_long_and_replays_with_the_scenario() {
     let args = ["simulate", "fixtures/nexus", "--unit", "kubernetes", "--scenario", "upgrade", "--seed", "42"];
-    let args = [&args[..], &["--trials", "500", "--no-config"]].concat();
-    let out = bin().current_dir(env!("CARGO_MANIFEST_DIR")).args(&args).output().unwrap();
+    let human = [&args[..], &["--trials", "500", "--no-config"]].concat();
+    let out = bin().current_dir(env!("CARGO_MANIFEST_DIR")).args(&human).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(text.contains("rollout-schema-skew"), "{text}");
-    assert!(text.contains("during an upgrade, `nexus-backend` runs two versions against one schema"), "{text}");
-    assert!(text.contains("old pods serve against the new schema for"), "{text}");
-    assert!(text.contains("--scenario upgrade --unit kubernetes --replay 42:"), "{text}");
-    assert!(text.contains("the upgrade scenario"), "{text}");
+    assert!(stdout(&out).contains("Simulated the upgrade scenario, 500 trials per unit"), "{}", stdout(&out));
+    let json = [&human[..], &["--format", "json"]].concat();
+    let out = bin().current_dir(env!("CARGO_MANIFEST_DIR")).args(&json).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let backend = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "NX907" && d["resource"] == "Deployment/nexus-production/nexus-backend")
+        .expect("NX907 on the backend");
+    let message = backend["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("during an upgrade, `nexus-backend` runs two versions against one schema in"),
+        "{message}"
+    );
+    assert!(message.contains("% of upgrades"), "{message}");
+    assert!(message.contains("serve against the new schema for "), "{message}");
+    assert!(backend["file"].as_str().unwrap().ends_with("nexus-backend-deployment.yaml"));
+    assert!(backend["labels"][0]["file"].as_str().unwrap().ends_with("migrations/nexus-db-migration.yaml"));
+    let help = backend["help"].as_str().unwrap();
+    assert!(help.contains("--scenario upgrade --replay 42:"), "{help}");
 }
 
 #[test]

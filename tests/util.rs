@@ -51,10 +51,6 @@ pub const SIM_SEED: u64 = 42;
 
 /// Simulates in-memory files or paths (`SIM_TRIALS` trials, seed `SIM_SEED`) and returns the
 /// simulation's findings, after suppressions, as an outcome.
-pub fn simulate_spec(spec: InputSpec) -> Outcome {
-    simulate_spec_as(spec, Scenario::Install)
-}
-
 /// The scenario that observes the simulation rule `code` (NX907: an upgrade).
 pub fn scenario_of(code_or_name: &str) -> Scenario {
     FindingKind::ALL
@@ -63,6 +59,7 @@ pub fn scenario_of(code_or_name: &str) -> Scenario {
         .map_or(Scenario::Install, |k| k.scenario())
 }
 
+/// Simulates `spec` in `scenario` with the tests' trials and seed, and returns its diagnostics.
 pub fn simulate_spec_as(spec: InputSpec, scenario: Scenario) -> Outcome {
     let settings = settings();
     let loaded = check::load(&spec, &settings);
