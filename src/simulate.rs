@@ -189,7 +189,7 @@ pub fn run(platform: &Platform, opts: &Options, progress: &(dyn Fn(u64, u64) + S
         let skip = opts.sim.scenario == nexus_sim::engine::Scenario::Upgrade
             && nexus_sim::engine::upgrade::supported(&unit.platform).is_err();
         let (report, explore, strategy) = if skip {
-            (None, None, "none".to_string())
+            (None, None, "not simulated".to_string())
         } else {
             let sim = simulator(&unit, opts.sim)?;
             let mc = || sim.run_with_progress(RunConfig { trials: opts.trials, master_seed: opts.seed }, &at);

@@ -2,7 +2,7 @@
 //! a rolling update of the release's workloads beside the release's migration.
 //!
 //! What changes in a release is what reads or writes the schema: the runners of the platform's
-//! migrations and the workloads that require them ([`crate::spec::Migration::required_by`]).
+//! migrations and the Deployments that require them ([`crate::spec::Migration::required_by`]).
 //! Everything else is serving before the trial starts and is not touched (re-applying an
 //! unchanged object is a no-op), so every gate and connection of a changed pod succeeds at
 //! once: a trial needs no event queue. It walks the plan in order — `kubectl apply` (API latency
@@ -77,8 +77,15 @@ struct PodLife {
 }
 
 impl World<'_> {
+    /// A migration's runner, or a Deployment that requires a migration (StatefulSets and
+    /// DaemonSets that require one are not rolled: their update strategies are not modelled).
     fn changed(&self, a: usize) -> bool {
-        self.c.p.migrations.iter().any(|m| m.runner.index() == a || m.required_by.iter().any(|r| r.index() == a))
+        let deployment = self.c.p.actors[a].kind == WorkloadKind::Deployment;
+        self.c
+            .p
+            .migrations
+            .iter()
+            .any(|m| m.runner.index() == a || (deployment && m.required_by.iter().any(|r| r.index() == a)))
     }
 
     fn rolled(&self, a: usize) -> bool {
