@@ -56,6 +56,26 @@ pub enum Strategy {
     Auto,
 }
 
+/// `--scenario`: what a trial deploys.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScenarioArg {
+    /// A first install: nothing runs yet.
+    #[default]
+    Install,
+    /// The deploy plan applied again over a serving platform: the release's workloads roll
+    /// (maxSurge, maxUnavailable, readiness, minReadySeconds) beside its migration.
+    Upgrade,
+}
+
+impl From<ScenarioArg> for nexus_sim::engine::Scenario {
+    fn from(s: ScenarioArg) -> Self {
+        match s {
+            ScenarioArg::Install => nexus_sim::engine::Scenario::Install,
+            ScenarioArg::Upgrade => nexus_sim::engine::Scenario::Upgrade,
+        }
+    }
+}
+
 /// PCT schedules that `auto` runs after Monte Carlo when the enumeration is too large.
 pub const AUTO_PCT_SCHEDULES: u64 = 1_000;
 
@@ -151,14 +171,26 @@ pub fn progress_per_unit(opts: &Options) -> u64 {
 
 /// Runs every unit; `progress(done, total)` counts trials over all units.
 pub fn run(platform: &Platform, opts: &Options, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Simulation, SimError> {
-    let (units, problems) = units(platform, opts)?;
+    let (mut units, problems) = units(platform, opts)?;
+    if opts.sim.scenario == nexus_sim::engine::Scenario::Upgrade {
+        // A unit whose upgrade is not played is listed with why, and not run.
+        for u in &mut units {
+            if let Err(why) = nexus_sim::engine::upgrade::supported(&u.platform) {
+                u.notes.push(format!("upgrade not simulated: {why}"));
+            }
+        }
+    }
     let per = progress_per_unit(opts);
     let total = per.saturating_mul(units.len() as u64);
     let mut runs = Vec::with_capacity(units.len());
     for (i, unit) in units.into_iter().enumerate() {
         let offset = per.saturating_mul(i as u64);
         let at = |d: u64, _| progress(offset + d, total);
-        let (report, explore, strategy) = {
+        let skip = opts.sim.scenario == nexus_sim::engine::Scenario::Upgrade
+            && nexus_sim::engine::upgrade::supported(&unit.platform).is_err();
+        let (report, explore, strategy) = if skip {
+            (None, None, "not simulated".to_string())
+        } else {
             let sim = simulator(&unit, opts.sim)?;
             let mc = || sim.run_with_progress(RunConfig { trials: opts.trials, master_seed: opts.seed }, &at);
             match opts.strategy {
@@ -422,6 +454,44 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
                 label: "its timeout does not match how long the platform takes".into(),
                 secondary: race.secondary.map(|s| (origin_of(s), "what it waits for".to_string())).into_iter().collect(),
                 help: "Give the wait a timeout above the time-to-ready p99 in the simulation's table, or wait for something that proves readiness.".into(),
+            }
+        }
+        (FindingKind::SchemaSkew, Subject::Actor(a)) => {
+            let m = race.secondary.and_then(|s| match s {
+                Subject::Migration(m) => p.migrations.get(m as usize),
+                _ => None,
+            });
+            let runner = m.map_or("?", |m| name(p, m.runner));
+            let app = name(p, a);
+            let (new_on_old, old_on_new) = match detail {
+                Some(Detail::SchemaSkew { new_on_old_ms, old_on_new_ms, .. }) => (new_on_old_ms, old_on_new_ms),
+                _ => (0, 0),
+            };
+            let mut windows = Vec::new();
+            if new_on_old > 0 {
+                windows.push(format!("new pods serve against the old schema for {}", secs(new_on_old)));
+            }
+            if old_on_new > 0 {
+                windows.push(format!("old pods serve against the new schema for {}", secs(old_on_new)));
+            }
+            let windows = if windows.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} in the first such upgrade)", windows.join(", "))
+            };
+            Words {
+                message: format!(
+                    "during an upgrade, `{app}` runs two versions against one schema in {}{windows}",
+                    prob.replace(" of starts", " of upgrades")
+                ),
+                label: format!("`{app}` rolls while `{runner}` migrates its datastore"),
+                secondary: m
+                    .map(|m| (m.origin, "the migration it is not ordered with".to_string()))
+                    .into_iter()
+                    .collect(),
+                help: format!(
+                    "Run the migration before the rollout and wait for it (`kubectl wait --for=condition=complete` on `{runner}`, or a pre-upgrade hook), and keep it backward compatible (expand now, contract in a later release) so the old pods can read the new schema."
+                ),
             }
         }
         _ => Words {

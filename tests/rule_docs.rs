@@ -6,7 +6,7 @@
 
 use nexus_rules::{self as rules, Family, docs};
 
-use crate::util::{check_files, simulate_files};
+use crate::util::{check_files, scenario_of, simulate_files};
 
 #[test]
 fn rule_doc_examples() {
@@ -17,7 +17,11 @@ fn rule_doc_examples() {
         for ex in docs::examples(meta.doc) {
             ran += 1;
             let files: Vec<(&str, &str)> = ex.files.iter().map(|(n, c, _)| (n.as_str(), c.as_str())).collect();
-            let outcome = if meta.family == Family::Simulation { simulate_files(&files) } else { check_files(&files) };
+            let outcome = if meta.family == Family::Simulation {
+                simulate_files(&files, scenario_of(meta.code))
+            } else {
+                check_files(&files)
+            };
             let mine: Vec<_> = outcome.diagnostics.iter().filter(|d| d.code == meta.code).collect();
             let place = |i: usize| format!("rules/{}:{}", meta.doc_path, ex.files[i].2);
             let describe = || {

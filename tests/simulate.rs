@@ -203,7 +203,7 @@ fn the_timeline_of_a_nexus_race_renders_and_docs_keep_it() {
     );
 }
 
-struct Docs;
+pub(crate) struct Docs;
 
 impl jsonschema::Retrieve for Docs {
     fn retrieve(

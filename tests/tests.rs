@@ -16,6 +16,7 @@
 //! - `properties`: the fuzz targets' properties over generated repositories (proptest).
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
 //! - `simulate`: the `simulate` command on the NEXUS pair — races, determinism, replay, timelines.
+//! - `simulate_upgrade`: `simulate --scenario upgrade` on the NEXUS pair — NX907, determinism, replay.
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
 //! - `scaling`: NX3xx's numbers, the `spec.replicas` autofix applied, configured capacity.
 //! - `precision`: the false alarms and misses seen on real platforms, one scenario each under
@@ -47,5 +48,6 @@ mod rule_docs;
 mod sarif;
 mod scaling;
 mod simulate;
+mod simulate_upgrade;
 mod spans;
 mod util;

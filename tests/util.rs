@@ -6,6 +6,8 @@ use std::process::{Command, Output, Stdio};
 use nexus_lint::check::{self, InputSpec, Outcome};
 use nexus_lint::config::Settings;
 use nexus_lint::simulate;
+use nexus_sim::engine::Scenario;
+use nexus_sim::finding::FindingKind;
 
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nexus-lint"));
@@ -49,10 +51,20 @@ pub const SIM_SEED: u64 = 42;
 
 /// Simulates in-memory files or paths (`SIM_TRIALS` trials, seed `SIM_SEED`) and returns the
 /// simulation's findings, after suppressions, as an outcome.
-pub fn simulate_spec(spec: InputSpec) -> Outcome {
+/// The scenario that observes the simulation rule `code` (NX907: an upgrade).
+pub fn scenario_of(code_or_name: &str) -> Scenario {
+    FindingKind::ALL
+        .iter()
+        .find(|k| k.code() == code_or_name || k.name() == code_or_name)
+        .map_or(Scenario::Install, |k| k.scenario())
+}
+
+/// Simulates `spec` in `scenario` with the tests' trials and seed, and returns its diagnostics.
+pub fn simulate_spec_as(spec: InputSpec, scenario: Scenario) -> Outcome {
     let settings = settings();
     let loaded = check::load(&spec, &settings);
-    let opts = simulate::Options::new(&settings.simulate, SIM_TRIALS, SIM_SEED);
+    let mut opts = simulate::Options::new(&settings.simulate, SIM_TRIALS, SIM_SEED);
+    opts.sim.scenario = scenario;
     let s = simulate::run(&loaded.platform, &opts, &|_, _| {}).expect("simulates");
     let raw = simulate::diagnostics(&s, &settings, &loaded.db, &|_, k| format!("nexus-lint simulate --replay {k}"))
         .expect("diagnostics");
@@ -60,8 +72,8 @@ pub fn simulate_spec(spec: InputSpec) -> Outcome {
     check::outcome(loaded, diagnostics, suppressed)
 }
 
-pub fn simulate_files(files: &[(&str, &str)]) -> Outcome {
-    simulate_spec(InputSpec::Memory(files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()))
+pub fn simulate_files(files: &[(&str, &str)], scenario: Scenario) -> Outcome {
+    simulate_spec_as(InputSpec::Memory(files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()), scenario)
 }
 
 /// Checks paths (relative to the package root, the tests' working directory) with default
@@ -80,7 +92,8 @@ pub fn fixture_findings(dir: &str) -> Outcome {
     }
     let settings = settings();
     let loaded = check::load(&InputSpec::Paths(vec![dir.to_string()]), &settings);
-    let opts = simulate::Options::new(&settings.simulate, SIM_TRIALS, SIM_SEED);
+    let mut opts = simulate::Options::new(&settings.simulate, SIM_TRIALS, SIM_SEED);
+    opts.sim.scenario = scenario_of(dir.trim_start_matches("fixtures/simulation/"));
     let s = simulate::run(&loaded.platform, &opts, &|_, _| {}).expect("simulates");
     let mut raw = check::rule_findings(&loaded, &settings);
     raw.extend(

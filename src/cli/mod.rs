@@ -161,6 +161,10 @@ pub struct SimulateArgs {
     /// workloads: proves a unit race-free), auto (Monte Carlo, then exhaustive if small, else PCT).
     #[arg(long, value_enum, default_value = "monte-carlo")]
     pub strategy: crate::simulate::Strategy,
+    /// What is deployed: install (a first start), or upgrade (the plan applied again over a
+    /// serving platform: the release's workloads roll beside its migration).
+    #[arg(long, value_enum, default_value = "install")]
+    pub scenario: crate::simulate::ScenarioArg,
     /// PCT's depth: ordering constraints a race may need (depth − 1 change points per schedule).
     #[arg(long, default_value_t = nexus_sim::explore::pct::DEFAULT_DEPTH, value_parser = clap::value_parser!(u8).range(1..=16))]
     pub pct_depth: u8,
@@ -453,5 +457,22 @@ mod tests {
         assert_eq!(parse(&["--strategy", "auto"]).unwrap().0, Strategy::Auto);
         assert!(parse(&["--strategy", "dfs"]).is_err());
         assert!(parse(&["--pct-depth", "0"]).is_err());
+    }
+
+    #[test]
+    fn simulate_scenario() {
+        use crate::simulate::ScenarioArg;
+        let parse = |args: &[&str]| {
+            let mut all = vec!["nexus-lint", "simulate"];
+            all.extend_from_slice(args);
+            match Cli::try_parse_from(all).map(|c| c.command) {
+                Ok(Command::Simulate(a)) => Ok(a.scenario),
+                Ok(_) => panic!(),
+                Err(e) => Err(e),
+            }
+        };
+        assert_eq!(parse(&[]).unwrap(), ScenarioArg::Install);
+        assert_eq!(parse(&["--scenario", "upgrade"]).unwrap(), ScenarioArg::Upgrade);
+        assert!(parse(&["--scenario", "config-change"]).is_err());
     }
 }

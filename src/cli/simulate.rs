@@ -78,6 +78,7 @@ fn validate(args: &SimulateArgs) -> Result<Validated, String> {
     let mut opts = Options::new(s, trials, seed);
     opts.unit = args.unit.clone();
     opts.strategy = args.strategy;
+    opts.sim.scenario = args.scenario.into();
     opts.pct_depth = args.pct_depth;
     if args.max_orderings == 0 {
         return Err("--max-orderings must be at least 1".into());
@@ -116,6 +117,9 @@ fn command_prefix(args: &SimulateArgs, unit: Option<&str>) -> String {
         if let Some(v) = v {
             c.push(format!("{flag} {}", shell_word(v)));
         }
+    }
+    if args.scenario != sim::ScenarioArg::Install {
+        c.push(format!("--scenario {}", nexus_sim::engine::Scenario::from(args.scenario).as_str()));
     }
     if let Some(u) = unit {
         c.push(format!("--unit {}", shell_word(u)));

@@ -53,6 +53,11 @@ pub fn tables(s: &Simulation, strategy: Strategy, redactor: &Redactor, prefix: &
         Strategy::Exhaustive => "every ordering of each unit".to_string(),
         Strategy::Auto => format!("{} trials per unit, then orderings or PCT schedules", s.trials),
     };
+    let what = if s.options.scenario.is_install() {
+        what
+    } else {
+        format!("the {} scenario, {what}", s.options.scenario.as_str())
+    };
     let _ = writeln!(o, "\nSimulated {what} with master seed {} (rerun with --seed {}).", s.seed, s.seed);
     if s.runs.is_empty() {
         let _ = writeln!(o, "Nothing to simulate: no workload was found.");

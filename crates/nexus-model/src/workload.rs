@@ -129,6 +129,12 @@ pub struct Workload {
 pub struct ControllerSpec {
     /// Deployment `spec.strategy.rollingUpdate.maxUnavailable` (a number or a percentage).
     pub max_unavailable: Option<Spanned<PortRef>>,
+    /// Deployment `spec.strategy.rollingUpdate.maxSurge` (a number or a percentage).
+    pub max_surge: Option<Spanned<PortRef>>,
+    /// Deployment `spec.strategy.type` (`RollingUpdate` by default, or `Recreate`).
+    pub strategy: Option<Spanned<String>>,
+    /// Deployment `spec.minReadySeconds`.
+    pub min_ready_seconds: Option<Spanned<i64>>,
     /// Deployment `spec.progressDeadlineSeconds`.
     pub progress_deadline_seconds: Option<Spanned<i64>>,
     /// The pod's `restartPolicy` (Jobs keep theirs in [`BatchSpec::restart_policy`] too).

@@ -44,6 +44,8 @@ pub const JOB_POD_BACKOFF_MAX_MS: Millis = 600_000;
 pub const PROGRESS_DEADLINE_MS: Millis = 600_000;
 /// `maxUnavailable` 25 %, rounded down (`pkg/apis/apps/v1/defaults.go`). (research A4)
 pub const MAX_UNAVAILABLE_PERCENT: u32 = 25;
+/// `maxSurge` 25 %, rounded up (`pkg/apis/apps/v1/defaults.go`). (research A4)
+pub const MAX_SURGE_PERCENT: u32 = 25;
 
 // ---- Docker and Compose (A6) ----
 

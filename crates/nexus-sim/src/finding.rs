@@ -20,16 +20,20 @@ pub enum FindingKind {
     /// NX906: an orchestrator reported failure although the platform converged later, or
     /// success although it did not.
     OrchestratorTimeout,
+    /// NX907: during an upgrade, new replicas served before the migration they need completed,
+    /// or old ones after it.
+    SchemaSkew,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 6] = [
+    pub const ALL: [FindingKind; 7] = [
         FindingKind::EarlyConnect,
         FindingKind::MigrationOverlap,
         FindingKind::ConcurrentMigration,
         FindingKind::StartupStall,
         FindingKind::CrashloopStorm,
         FindingKind::OrchestratorTimeout,
+        FindingKind::SchemaSkew,
     ];
 
     pub fn code(self) -> &'static str {
@@ -40,6 +44,15 @@ impl FindingKind {
             FindingKind::StartupStall => "NX904",
             FindingKind::CrashloopStorm => "NX905",
             FindingKind::OrchestratorTimeout => "NX906",
+            FindingKind::SchemaSkew => "NX907",
+        }
+    }
+
+    /// The scenario that observes it: NX907 only an upgrade, the others an install.
+    pub fn scenario(self) -> crate::engine::Scenario {
+        match self {
+            FindingKind::SchemaSkew => crate::engine::Scenario::Upgrade,
+            _ => crate::engine::Scenario::Install,
         }
     }
 
@@ -51,6 +64,7 @@ impl FindingKind {
             FindingKind::StartupStall => "startup-stall",
             FindingKind::CrashloopStorm => "crashloop-storm",
             FindingKind::OrchestratorTimeout => "orchestrator-timeout",
+            FindingKind::SchemaSkew => "rollout-schema-skew",
         }
     }
 }
@@ -151,6 +165,13 @@ pub enum Detail {
     OrchestratorTimeout {
         reported_failure: bool,
         converged_ms: Option<Millis>,
+    },
+    /// How long new replicas served against the old schema, and old ones against the new.
+    SchemaSkew {
+        app: ActorId,
+        migration: u32,
+        new_on_old_ms: Millis,
+        old_on_new_ms: Millis,
     },
 }
 

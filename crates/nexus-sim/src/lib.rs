@@ -51,6 +51,7 @@
 //! | NX904 startup-stall | a required workload is not at its goal by the deadline; the blocked-on chain, marked deadlock when it loops | deadline 15 min ([`engine::SimOptions::deadline_ms`]) |
 //! | NX905 crashloop-storm | a container restarts R times within W, or a workload's backoff penalty reaches B | R = 5, W = 10 min, B = 60 s |
 //! | NX906 orchestrator-timeout | a bounded wait (kubectl wait, rollout status, Helm hook or `--wait`, Compose `--wait`) failed although its targets got there later, or passed although they were not there at the end; a Deployment past `progressDeadlineSeconds` that rolled out later | the tools' own timeouts |
+//! | NX907 rollout-schema-skew | `--scenario upgrade` ([`engine::upgrade`]): new replicas of a rolled workload serve before a migration it requires completed, or old ones after it (unless the plan completed the migration before the rollout began) | – |
 //!
 //! The *backoff penalty* is the time from a provider becoming reachable to the reconnect of a
 //! consumer that crashed on it (research A1: ready at 90 s, next attempt at 160 s → 70 s).
@@ -132,7 +133,8 @@
 //!
 //! ## Not modelled (yet)
 //!
-//! The upgrade and config-change scenarios (only a first install is simulated); HPA scaling,
+//! The config-change scenario, and upgrades of Helm releases, Argo CD syncs and Compose
+//! projects (only `kubectl`-style plans are upgraded); HPA scaling,
 //! node-level scheduling, readiness probes that check dependencies, termination grace periods, Service/DNS objects created separately from their workloads, Flux
 //! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
 //! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container

@@ -209,6 +209,25 @@ pub struct RolloutSpec {
     pub max_unavailable: Option<u32>,
     /// Default 600 s (Deployments only).
     pub progress_deadline_ms: Option<Millis>,
+    /// Absolute `maxSurge`; default 25 % of replicas, rounded up.
+    pub max_surge: Option<u32>,
+    /// `minReadySeconds` (default 0): a new pod counts as available that long after Ready.
+    pub min_ready_ms: Option<Millis>,
+    /// `strategy.type: Recreate`: every old pod is removed before the new ones are created.
+    pub recreate: bool,
+}
+
+impl RolloutSpec {
+    /// (maxSurge, maxUnavailable) as absolute numbers for `replicas`, with Kubernetes'
+    /// defaults (25 % up, 25 % down) and its rule that they are never both 0
+    /// (`pkg/controller/deployment/util/deployment_util.go` `ResolveFenceposts`: a 0/0 pair
+    /// becomes maxUnavailable 1). (research A4)
+    pub fn fenceposts(&self, replicas: u32) -> (u32, u32) {
+        let surge = self.max_surge.unwrap_or((replicas.saturating_mul(defaults::MAX_SURGE_PERCENT)).div_ceil(100));
+        let unavailable =
+            self.max_unavailable.unwrap_or(replicas.saturating_mul(defaults::MAX_UNAVAILABLE_PERCENT) / 100);
+        if surge == 0 && unavailable == 0 { (0, 1) } else { (surge, unavailable) }
+    }
 }
 
 /// A container and the behaviour of the program in it.

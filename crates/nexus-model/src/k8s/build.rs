@@ -309,6 +309,9 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
             max_unavailable: spec
                 .and_then(|s| s.path(&["strategy", "rollingUpdate", "maxUnavailable"]))
                 .and_then(port_ref),
+            max_surge: spec.and_then(|s| s.path(&["strategy", "rollingUpdate", "maxSurge"])).and_then(port_ref),
+            strategy: spec.and_then(|s| s.path(&["strategy"])).and_then(|s| str_at(s, "type")),
+            min_ready_seconds: spec.and_then(|s| int_at(s, "minReadySeconds")),
             progress_deadline_seconds: spec.and_then(|s| int_at(s, "progressDeadlineSeconds")),
             restart_policy: pod_spec.and_then(|s| str_at(s, "restartPolicy")),
             replicas_line,

@@ -26,6 +26,7 @@ mod oracle;
 mod plan;
 mod pod;
 mod probe;
+pub mod upgrade;
 mod wait;
 
 use std::cmp::Reverse;
@@ -46,9 +47,37 @@ pub(crate) use plan::PlanRt;
 pub(crate) use pod::{Cont, Pod};
 pub(crate) use wait::Waiter;
 
+/// What a trial plays.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    /// A first install: nothing runs yet, the plan creates everything.
+    #[default]
+    Install,
+    /// The plan applied again over a serving platform: the release's workloads roll beside its
+    /// migration ([`upgrade`]).
+    Upgrade,
+}
+
+impl Scenario {
+    pub fn is_install(&self) -> bool {
+        *self == Scenario::Install
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Install => "install",
+            Scenario::Upgrade => "upgrade",
+        }
+    }
+}
+
 /// Run-wide settings of the engine.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SimOptions {
+    /// Omitted from JSON for an install, so install reports keep their shape.
+    #[serde(skip_serializing_if = "Scenario::is_install")]
+    pub scenario: Scenario,
     pub profile: BackoffProfile,
     /// NX904's T_stall: required workloads must be ready by then; the trial stops there.
     pub deadline_ms: Millis,
@@ -64,6 +93,7 @@ pub struct SimOptions {
 impl Default for SimOptions {
     fn default() -> Self {
         SimOptions {
+            scenario: Scenario::Install,
             profile: BackoffProfile::Classic,
             deadline_ms: defaults::STALL_DEADLINE_MS,
             event_budget: defaults::EVENT_BUDGET,
@@ -225,6 +255,10 @@ impl<'p> World<'p> {
     /// Runs one trial to its end and checks the liveness oracles.
     pub fn run(&mut self, trial_seed: u64) {
         self.reset(trial_seed);
+        if self.opts.scenario == Scenario::Upgrade {
+            self.run_upgrade();
+            return;
+        }
         self.plan_begin();
         let deadline = self.opts.deadline_ms;
         while let Some(Reverse(q)) = self.queue.pop() {

@@ -83,7 +83,10 @@ fn kubernetes_workloads_containers_probes_and_controllers() {
     assert_eq!(u.plan, "kubectl apply -f (every file, in lexical order)");
     let (_, api) = actor(u, "api");
     assert_eq!((api.kind, api.replicas, api.restart_policy), (WorkloadKind::Deployment, 3, RestartPolicy::Always));
-    assert_eq!(api.rollout, RolloutSpec { max_unavailable: Some(1), progress_deadline_ms: Some(120_000) });
+    assert_eq!(
+        api.rollout,
+        RolloutSpec { max_unavailable: Some(1), progress_deadline_ms: Some(120_000), ..RolloutSpec::default() }
+    );
     assert_eq!(api.init_containers[0].lifecycle, Lifecycle::RunToCompletion { exit_code: 0 });
     assert!(api.init_containers[0].liveness.is_none());
     let main = &api.containers[0];

@@ -154,6 +154,17 @@ fn max_unavailable(v: &PortRef, replicas: u32) -> Option<u32> {
     }
 }
 
+/// `maxSurge` as an absolute number: a percentage of replicas rounded up (research A4).
+fn max_surge(v: &PortRef, replicas: u32) -> Option<u32> {
+    match v {
+        PortRef::Number(n) => u32::try_from(*n).ok(),
+        PortRef::Name(s) => {
+            let pct: u64 = s.strip_suffix('%')?.trim().parse().ok()?;
+            u32::try_from(pct.saturating_mul(u64::from(replicas)).div_ceil(100)).ok()
+        }
+    }
+}
+
 /// Compose `restart:` (compose-spec `restart`; moby `restartmanager.go`): `no` by default.
 fn docker_restart(wl: &Workload) -> DockerRestart {
     let Some(r) = wl.compose.as_ref().and_then(|c| c.restart.as_ref()) else { return DockerRestart::No };
@@ -263,6 +274,9 @@ pub(super) fn add_actor(b: &mut Builder<'_>, w: WorkloadId, name: String) {
         a.rollout = RolloutSpec {
             max_unavailable: wl.controller.max_unavailable.as_ref().and_then(|v| max_unavailable(&v.value, a.replicas)),
             progress_deadline_ms: ms(&wl.controller.progress_deadline_seconds).map(|s| s.saturating_mul(1000)),
+            max_surge: wl.controller.max_surge.as_ref().and_then(|v| max_surge(&v.value, a.replicas)),
+            min_ready_ms: ms(&wl.controller.min_ready_seconds).map(|s| s.saturating_mul(1000)),
+            recreate: wl.controller.strategy.as_ref().is_some_and(|s| s.value == "Recreate"),
         };
     }
     a.compose_restart = docker_restart(wl);

@@ -212,6 +212,13 @@ fn explain(p: &SimPlatform, f: &Finding) -> String {
         Detail::OrchestratorTimeout { reported_failure: false, .. } => {
             format!("reported success at {} but was not ready at the end", secs(Some(f.time_ms)))
         }
+        Detail::SchemaSkew { app, new_on_old_ms, old_on_new_ms, .. } => format!(
+            "{} rolled from {}: new pods on the old schema for {}, old pods on the new one for {}",
+            name(app),
+            secs(Some(f.time_ms)),
+            secs(Some(new_on_old_ms)),
+            secs(Some(old_on_new_ms))
+        ),
     }
 }
 
