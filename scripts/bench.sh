@@ -64,7 +64,7 @@ measure() {
     : >"$TMP/runs"
     for ((i = 0; i < RUNS; i++)); do
         /usr/bin/time -f "%e %U %S %M" -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err" || true
-        awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$TMP/time" >>"$TMP/runs"
+        tail -n 1 "$TMP/time" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' >>"$TMP/runs"
     done
     for col in 1 2 3; do
         cut -d' ' -f"$col" "$TMP/runs" | sort -g | sed -n "${mid}p"
