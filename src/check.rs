@@ -167,8 +167,9 @@ fn ignores(loaded: &Loaded, settings: &Settings) -> Vec<Ignore> {
 /// The enabled rules' findings, before suppressions.
 pub fn rule_findings(loaded: &Loaded, settings: &Settings) -> Vec<Diagnostic> {
     let t = Instant::now();
-    let found =
-        nexus_rules::run(&loaded.platform, &|r| settings.is_enabled(r.code), &|r| settings.severity.get(r.code).copied());
+    let found = nexus_rules::run(&loaded.platform, &|r| settings.is_enabled(r.code), &|r| {
+        settings.severity.get(r.code).copied()
+    });
     timings::record("rules", t);
     found
 }

@@ -331,7 +331,8 @@ fn flux_gates(p: &Platform, db: &SourceDb) -> Vec<Gate> {
     // Each file's Kustomization, found once: pairs are many more than files.
     let dirs = flux_dirs(p);
     let mut by_file: std::collections::HashMap<nexus_source::FileId, Option<usize>> = Default::default();
-    let mut of = |f: nexus_source::FileId| *by_file.entry(f).or_insert_with(|| kustomization_of(&dirs, &db.get(f).path));
+    let mut of =
+        |f: nexus_source::FileId| *by_file.entry(f).or_insert_with(|| kustomization_of(&dirs, &db.get(f).path));
     for (consumer, prov) in dependency_pairs(p) {
         let (c, pr) = (p.workload(consumer), p.workload(prov));
         let (Some(kc), Some(kp)) = (of(c.file), of(pr.file)) else {

@@ -14,7 +14,7 @@ use nexus_source::discover::{self, InputKind};
 use nexus_source::files::{DbFiles, Files};
 use nexus_source::roots::Roots;
 use nexus_source::yaml::{self, Limits, ProblemKind, YamlFile};
-use nexus_source::{self as source, timings, ContentProblem, FileId, ReadResult, SourceDb, Span};
+use nexus_source::{self as source, ContentProblem, FileId, ReadResult, SourceDb, Span, timings};
 use rayon::prelude::*;
 
 use crate::{
