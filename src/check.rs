@@ -8,6 +8,7 @@
 //! are; the human reporter also gets the [`Redactor`] for its snippets.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use nexus_diagnostics::{self as diagnostics, Diagnostic, Suppressed};
 pub use nexus_model::load::Loaded as Model;
@@ -15,7 +16,7 @@ use nexus_model::load::{self, Input, Options};
 use nexus_report::redact::Redactor;
 use nexus_rules::suppress::{self, Applied, Ignore, Policy};
 use nexus_source::discover::{self, InputKind};
-use nexus_source::{self as source, FileId, Span};
+use nexus_source::{self as source, FileId, Span, timings};
 use rayon::prelude::*;
 
 use crate::config::Settings;
@@ -76,6 +77,7 @@ fn read_inputs(
     overlay: &Overlay,
     io_errors: &mut Vec<IoError>,
 ) -> (Vec<Input>, nexus_source::roots::Roots) {
+    let t = Instant::now();
     let found = discover::discover(paths, &settings.exclude);
     io_errors.extend(found.errors.into_iter().map(|e| IoError { path: e.path, message: e.message }));
     let roots = found.roots;
@@ -100,6 +102,7 @@ fn read_inputs(
             Err(e) => io_errors.push(IoError { path, message: discover::io_message(&e) }),
         }
     }
+    timings::record("reading", t);
     (out, roots)
 }
 
@@ -163,7 +166,12 @@ fn ignores(loaded: &Loaded, settings: &Settings) -> Vec<Ignore> {
 
 /// The enabled rules' findings, before suppressions.
 pub fn rule_findings(loaded: &Loaded, settings: &Settings) -> Vec<Diagnostic> {
-    nexus_rules::run(&loaded.platform, &|r| settings.is_enabled(r.code), &|r| settings.severity.get(r.code).copied())
+    let t = Instant::now();
+    let found = nexus_rules::run(&loaded.platform, &|r| settings.is_enabled(r.code), &|r| {
+        settings.severity.get(r.code).copied()
+    });
+    timings::record("rules", t);
+    found
 }
 
 /// Runs the enabled rules over a loaded platform, then suppressions and ordering. The
@@ -185,6 +193,7 @@ pub fn finish(
     raw: Vec<Diagnostic>,
     judged: &dyn Fn(&str) -> bool,
 ) -> (Vec<Diagnostic>, Vec<Suppressed>) {
+    let t = Instant::now();
     let platform = &loaded.platform;
     let ignores = ignores(loaded, settings);
     let enabled = |code: &str| settings.is_enabled(code) && (code == "NX006" || judged(code));
@@ -198,6 +207,7 @@ pub fn finish(
     let locate = |s: Span| loaded.locate(s);
     diagnostics::finalize(&mut kept, &loaded.db, &locate);
     diagnostics::finalize_suppressed(&mut suppressed, &loaded.db, &locate);
+    timings::record("suppression", t);
     (kept, suppressed)
 }
 
@@ -222,11 +232,13 @@ pub fn check_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> O
 /// An outcome from loaded inputs and their findings, redacted: every reporter, present or
 /// future, prints its diagnostics as they are.
 pub fn outcome(loaded: Loaded, mut diagnostics: Vec<Diagnostic>, mut suppressed: Vec<Suppressed>) -> Outcome {
+    let t = Instant::now();
     let redactor = redactor(&loaded);
     redactor.diagnostics(&mut diagnostics);
     for s in &mut suppressed {
         redactor.diagnostics(std::slice::from_mut(&mut s.diagnostic));
         s.justification = redactor.text(&s.justification).into_owned();
     }
+    timings::record("redaction", t);
     Outcome { loaded, diagnostics, suppressed, redactor }
 }

@@ -230,3 +230,29 @@ fn completions_and_man_page() {
     assert!(check.contains(".TH nexus-lint-check 1") && check.contains("baseline"), "{check}");
     assert!(d.path().join("nexus-lint-fix.1").is_file() && d.path().join("nexus-lint.1").is_file());
 }
+
+#[test]
+fn stats_go_to_stderr_and_leave_stdout_unchanged() {
+    let plain = run(&["check", "fixtures/nexus", "--format", "json", "--no-config"]);
+    let stats = run(&["check", "fixtures/nexus", "--format", "json", "--no-config", "--stats"]);
+    let env = bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NEXUS_LINT_TIMINGS", "1")
+        .args(["check", "fixtures/nexus", "--format", "json", "--no-config"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!plain.stdout.is_empty());
+    assert_eq!(stats.stdout, plain.stdout, "--stats must not change stdout");
+    assert_eq!(env.stdout, plain.stdout, "NEXUS_LINT_TIMINGS must not change stdout");
+    assert_eq!(stats.status.code(), plain.status.code());
+    assert!(!stderr(&plain).contains("stage timings"), "{}", stderr(&plain));
+    for out in [&stats, &env] {
+        let err = stderr(out);
+        for stage in
+            ["reading", "parsing", "front ends", "linking", "rules", "suppression", "redaction", "reporting", "total"]
+        {
+            assert!(err.contains(stage), "stage `{stage}` missing from stderr:\n{err}");
+        }
+    }
+}

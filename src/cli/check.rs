@@ -1,6 +1,9 @@
 //! `nexus-lint check`.
 
 use std::io::IsTerminal;
+use std::time::Instant;
+
+use nexus_source::timings;
 
 use super::output::Report;
 use super::stdout::{self, Delivered};
@@ -73,6 +76,30 @@ fn note_simulation(s: &sim::Simulation, _human: bool) {
 }
 
 pub fn run(args: CheckArgs) -> u8 {
+    let started = Instant::now();
+    if args.stats || std::env::var_os("NEXUS_LINT_TIMINGS").is_some_and(|v| v == "1") {
+        timings::enable();
+    }
+    let code = run_timed(args);
+    if timings::enabled() {
+        print_stats(started);
+    }
+    code
+}
+
+/// The stage table of `--stats`, on stderr: stdout carries the report alone.
+#[allow(clippy::print_stderr)]
+fn print_stats(started: Instant) {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let stages = timings::recorded();
+    eprintln!("nexus-lint: stage timings (wall, ms)");
+    for (name, d) in &stages {
+        eprintln!("  {name:<12} {:>10.2}", ms(*d));
+    }
+    eprintln!("  {:<12} {:>10.2}", "total", ms(started.elapsed()));
+}
+
+fn run_timed(args: CheckArgs) -> u8 {
     let overrides =
         Overrides { select: args.select.clone(), ignore: args.ignore.clone(), fail_on: args.fail_on.clone() };
     let settings = match settings(args.config.as_deref(), args.no_config, &overrides) {
@@ -130,13 +157,28 @@ pub fn run(args: CheckArgs) -> u8 {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") { Format::Github } else { Format::Human }
     });
     let report = Report { outcome: &outcome, diagnostics: &diags, baseline: status.as_ref() };
+    let t = Instant::now();
+    let code = deliver(&args, &report, format, &outcome, &diags, settings.fail_on);
+    timings::record("reporting", t);
+    code
+}
+
+/// Writes the reports and the main output; the exit code.
+fn deliver(
+    args: &CheckArgs,
+    report: &Report,
+    format: Format,
+    outcome: &check::Outcome,
+    diags: &[nexus_diagnostics::Diagnostic],
+    fail_on: FailOn,
+) -> u8 {
     for (format, path) in &args.report {
         if let Err(code) = report.write_file(*format, path, false) {
             return code;
         }
     }
     let run_failed = !outcome.loaded.io_errors.is_empty();
-    let findings = args.write_baseline.is_none() && failing(&diags, settings.fail_on);
+    let findings = args.write_baseline.is_none() && failing(diags, fail_on);
     match &args.output {
         Some(path) => match report.write_file(format, path, args.color == Color::Always) {
             Err(code) => code,

@@ -58,6 +58,16 @@ pub enum Command {
     Manpage(ManpageArgs),
     /// Print the JSON Schema of `.nexus-lint.yaml`, for editors (yaml-language-server).
     ConfigSchema,
+    /// The speed benchmark's yardstick (scripts/bench.sh): read the YAML files under the paths
+    /// and run a bare parser event pass over each, on one thread; print the counts.
+    #[command(hide = true)]
+    BareParse(BareParseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BareParseArgs {
+    /// Files or directories.
+    pub paths: Vec<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -137,6 +147,10 @@ pub struct CheckArgs {
     /// Also run a short simulation (`simulate: check-trials`, default 1,000) and report NX901–NX906.
     #[arg(long)]
     pub simulate: bool,
+    /// Print the time of each stage (reading, parsing, front ends, linking, rules, suppression,
+    /// redaction, reporting) on stderr; also set by `NEXUS_LINT_TIMINGS=1`.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -308,6 +322,26 @@ fn config_schema() -> u8 {
     }
 }
 
+/// `nexus-lint bare-parse`: the same discovery as `check`, then each YAML file read and given
+/// to a bare event pass, one after the other on this thread. Prints files, bytes and events.
+fn bare_parse(paths: &[String]) -> u8 {
+    let found = nexus_source::discover::discover(paths, &globset::GlobSet::empty());
+    let (mut files, mut bytes, mut events) = (0usize, 0usize, 0usize);
+    for input in &found.inputs {
+        let Some(path) = input.path.as_ref().filter(|_| input.kind == nexus_source::discover::InputKind::Yaml) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(path) else { continue };
+        files += 1;
+        bytes += text.len();
+        events += nexus_source::yaml::bare_events(&text);
+    }
+    match emit(|w| writeln!(w, "{files} files, {bytes} bytes, {events} events")) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
 /// Writes to stdout, treating a closed pipe as success.
 pub(crate) fn emit(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), u8> {
     match stdout::stdout(f) {
@@ -360,6 +394,7 @@ pub fn main() -> ExitCode {
         Command::Completions(args) => generate::completions(args),
         Command::Manpage(args) => generate::manpage(args),
         Command::ConfigSchema => config_schema(),
+        Command::BareParse(args) => bare_parse(&args.paths),
     };
     ExitCode::from(code)
 }

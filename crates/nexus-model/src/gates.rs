@@ -268,17 +268,25 @@ fn orchestrator_gates(p: &Platform) -> Vec<Gate> {
 /// The Flux Kustomization whose `spec.path` holds a file: the longest path that is a directory
 /// prefix of the file's path (paths are relative to the source root, the file's to where the run
 /// started, so a path matches anywhere as a run of whole directory names).
-fn kustomization_of(p: &Platform, file: &str) -> Option<usize> {
+/// `dirs` are [`flux_dirs`].
+fn kustomization_of(dirs: &[Option<String>], file: &str) -> Option<usize> {
     let file = format!("/{}", file.trim_start_matches("./"));
-    p.flux
-        .iter()
+    dirs.iter()
         .enumerate()
-        .filter_map(|(i, k)| {
-            let path = k.path.as_ref()?.value.trim_start_matches("./").trim_matches('/').to_string();
-            (!path.is_empty() && file.contains(&format!("/{path}/"))).then_some((path.len(), i))
-        })
+        .filter_map(|(i, dir)| dir.as_ref().filter(|d| file.contains(d.as_str())).map(|d| (d.len(), i)))
         .max()
         .map(|(_, i)| i)
+}
+
+/// Each Kustomization's `spec.path` as `/dir/` (None when it has none), made once per run.
+fn flux_dirs(p: &Platform) -> Vec<Option<String>> {
+    p.flux
+        .iter()
+        .map(|k| {
+            let path = k.path.as_ref()?.value.trim_start_matches("./").trim_matches('/');
+            (!path.is_empty()).then(|| format!("/{path}/"))
+        })
+        .collect()
 }
 
 /// Does Kustomization `from` depend on `to`, directly or through others? Returns the
@@ -320,11 +328,14 @@ fn flux_gates(p: &Platform, db: &SourceDb) -> Vec<Gate> {
     if p.flux.is_empty() {
         return out;
     }
+    // Each file's Kustomization, found once: pairs are many more than files.
+    let dirs = flux_dirs(p);
+    let mut by_file: std::collections::HashMap<nexus_source::FileId, Option<usize>> = Default::default();
+    let mut of =
+        |f: nexus_source::FileId| *by_file.entry(f).or_insert_with(|| kustomization_of(&dirs, &db.get(f).path));
     for (consumer, prov) in dependency_pairs(p) {
         let (c, pr) = (p.workload(consumer), p.workload(prov));
-        let (Some(kc), Some(kp)) =
-            (kustomization_of(p, &db.get(c.file).path), kustomization_of(p, &db.get(pr.file).path))
-        else {
+        let (Some(kc), Some(kp)) = (of(c.file), of(pr.file)) else {
             continue;
         };
         if kc == kp || !p.flux[kp].waits_for_health {

@@ -8,12 +8,13 @@
 //! through [`nexus_source::files`].
 
 use std::path::Path;
+use std::time::Instant;
 
 use nexus_source::discover::{self, InputKind};
 use nexus_source::files::{DbFiles, Files};
 use nexus_source::roots::Roots;
 use nexus_source::yaml::{self, Limits, ProblemKind, YamlFile};
-use nexus_source::{self as source, ContentProblem, FileId, ReadResult, SourceDb, Span};
+use nexus_source::{self as source, ContentProblem, FileId, ReadResult, SourceDb, Span, timings};
 use rayon::prelude::*;
 
 use crate::{
@@ -138,6 +139,7 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
         }
     }
     // Parse YAML in parallel; Helm templates are reported once instead of parsed.
+    let t = Instant::now();
     let limits = Limits::default();
     let parsed: Vec<(FileId, Result<YamlFile, InputProblem>)> = yaml_inputs
         .par_iter()
@@ -169,7 +171,9 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
             Err(p) => platform.problems.push(p),
         }
     }
+    timings::record("parsing", t);
     // Kubernetes objects, per file in parallel.
+    let t = Instant::now();
     let not_resources = kustomize_inputs(&db, &trees);
     let uses: Vec<FileUse> =
         trees.par_iter().map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources)).unwrap_or_default()).collect();
@@ -207,7 +211,9 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
         }
     }
     trees.resize_with(db.len(), || None);
+    timings::record("front ends", t);
     // Suppressions written in comments.
+    let t = Instant::now();
     for y in trees.iter().flatten() {
         platform.suppressions.extend(comment_suppressions(y, &db));
     }
@@ -229,6 +235,7 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
     }
     trees.resize_with(db.len(), || None);
     platform.paths = db.files().iter().map(|f| f.path.clone()).collect();
+    timings::record("linking", t);
     Loaded { db, yaml: trees, platform }
 }
 

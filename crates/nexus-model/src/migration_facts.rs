@@ -114,27 +114,46 @@ pub fn datastores_used(p: &Platform, w: WorkloadId) -> Vec<WorkloadId> {
     out
 }
 
+/// [`datastores_used`] of every workload, by index, from one pass over the edges: the
+/// migrations' facts ask it of every server for every migration, and one scan of all the edges
+/// per question made a large platform cubic.
+fn datastores_by_workload(p: &Platform) -> Vec<Vec<WorkloadId>> {
+    let mut out = vec![Vec::new(); p.workloads.len()];
+    for e in p.edges.iter().filter(|e| !matches!(e.kind, EdgeKind::Wait)) {
+        if let Some(prov) = e.provider
+            && p.workload(prov).role == Role::Datastore
+            && let Some(used) = out.get_mut(e.consumer.index())
+            && !used.contains(&prov)
+        {
+            used.push(prov);
+        }
+    }
+    out
+}
+
 pub(super) fn complete(p: &mut Platform) {
     let mut filled = Vec::new();
+    let used = if p.migrations.is_empty() { Vec::new() } else { datastores_by_workload(p) };
+    let sql_stores: Vec<&Workload> = p.workloads.iter().filter(|w| is_sql_store(w)).collect();
+    let servers: Vec<&Workload> =
+        p.workloads.iter().filter(|w| w.is_long_running() && w.role == Role::Server).collect();
     for m in &p.migrations {
         let runner = p.workload(m.workload);
-        let mut stores = datastores_used(p, m.workload);
+        let mut stores = used[m.workload.index()].clone();
         let mut assumed = false;
         if stores.is_empty() {
-            let sql: Vec<WorkloadId> =
-                p.workloads.iter().filter(|w| is_sql_store(w) && beside(w, runner)).map(|w| w.id).collect();
+            let sql: Vec<WorkloadId> = sql_stores.iter().filter(|w| beside(w, runner)).map(|w| w.id).collect();
             if let [only] = sql.as_slice() {
                 stores.push(*only);
                 assumed = true;
             }
         }
         let mut users = Vec::new();
-        for w in &p.workloads {
-            if w.id == m.workload || !w.is_long_running() || w.role != Role::Server {
-                continue;
-            }
-            if datastores_used(p, w.id).iter().any(|s| stores.contains(s)) {
-                users.push(w.id);
+        if !stores.is_empty() {
+            for w in &servers {
+                if w.id != m.workload && used[w.id.index()].iter().any(|s| stores.contains(s)) {
+                    users.push(w.id);
+                }
             }
         }
         let lock = match runner.annotation(LOCK_ANNOTATION) {

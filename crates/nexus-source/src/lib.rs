@@ -14,6 +14,7 @@ pub mod roots;
 pub mod secrets;
 pub mod shell;
 pub mod span;
+pub mod timings;
 pub mod yaml;
 
 use std::io::Read;

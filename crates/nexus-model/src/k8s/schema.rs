@@ -194,7 +194,8 @@ fn split_api_version(api_version: &str) -> (&str, &str) {
 impl Schema {
     fn compile(json: &str) -> Schema {
         let root: Value = serde_json::from_str(json).expect("vendored schema is valid JSON");
-        let defs = root.get("$defs").and_then(Value::as_object).cloned().unwrap_or_default();
+        let none = serde_json::Map::new();
+        let defs = root.get("$defs").and_then(Value::as_object).unwrap_or(&none);
         let mut s = Schema { nodes: Vec::new(), by_gvk: HashMap::new(), kinds: std::collections::BTreeMap::new() };
         // Definitions first, so `$ref` can point at them by index.
         let mut index: HashMap<String, usize> = HashMap::new();
@@ -202,7 +203,7 @@ impl Schema {
             index.insert(name.clone(), s.nodes.len());
             s.nodes.push(Node::default());
         }
-        for (name, def) in &defs {
+        for (name, def) in defs {
             let id = index[name];
             let node = s.compile_node(def, &index);
             s.nodes[id] = node;

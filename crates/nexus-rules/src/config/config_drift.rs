@@ -1,9 +1,9 @@
 //! NX405 config-drift: see `rules/config/NX405-config-drift.md`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::prelude::*;
-use nexus_model::declared::{declared_pair, wildcard};
+use nexus_model::declared::{SAME_AS_ANNOTATION, declared_pair, wildcard};
 use nexus_model::migration::{image_is_unknown, image_repository, image_tag};
 use nexus_model::redact::{is_secret_name, url_password};
 use nexus_model::{ConfigKind, EnvSource, Format, Platform, Span, Spanned, Workload, same_namespace};
@@ -20,36 +20,66 @@ struct K8sEnv<'p> {
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.platform;
+    let mut index = None;
     for c in p.workloads.iter().filter(|w| w.resource.format == Format::Compose) {
         if c.project.is_some_and(|id| p.projects[id.index()].fragment) {
             continue;
         }
-        let Some(k) = twin(p, c) else { continue };
+        let Some(k) = index.get_or_insert_with(|| K8sIndex::new(p)).twin(p, c) else { continue };
         compare(p, c, k, out);
     }
 }
 
-/// The Kubernetes workload that runs the same service: declared, else the one of the same name,
-/// else the only long-running one on the same image repository.
-fn twin<'p>(p: &'p Platform, c: &'p Workload) -> Option<&'p Workload> {
-    let k8s = || p.workloads.iter().filter(|w| w.resource.format == Format::Kubernetes);
-    if let Some(w) = k8s().find(|w| declared_pair(&p.declared, c, w)) {
-        return Some(w);
+/// The Kubernetes workloads a Compose service may be the twin of, looked up by name and by
+/// image repository (long-running ones, in platform order) instead of a scan of every workload
+/// per service, which made a large platform quadratic.
+struct K8sIndex<'p> {
+    /// Whether any pair is declared (configuration, or `nexus-lint.io/same-as` anywhere): only
+    /// then is every Kubernetes workload asked [`declared_pair`].
+    declared: bool,
+    by_name: HashMap<&'p str, &'p Workload>,
+    by_repo: HashMap<&'p str, Vec<&'p Workload>>,
+}
+
+impl<'p> K8sIndex<'p> {
+    fn new(p: &'p Platform) -> Self {
+        let declared =
+            !p.declared.pairs.is_empty() || p.workloads.iter().any(|w| w.annotation(SAME_AS_ANNOTATION).is_some());
+        let mut by_name = HashMap::new();
+        let mut by_repo: HashMap<&str, Vec<&Workload>> = HashMap::new();
+        for w in p.workloads.iter().filter(|w| w.resource.format == Format::Kubernetes && w.is_long_running()) {
+            by_name.entry(w.name.value.as_str()).or_insert(w);
+            if let Some(x) = w.containers.first() {
+                by_repo.entry(image_repository(x.image_str())).or_default().push(w);
+            }
+        }
+        K8sIndex { declared, by_name, by_repo }
     }
-    if let Some(w) = k8s().find(|w| w.name.value == c.name.value && w.is_long_running()) {
-        return Some(w);
+
+    /// The Kubernetes workload that runs the same service: declared, else the one of the same
+    /// name, else the only long-running one on the same image repository.
+    fn twin(&self, p: &'p Platform, c: &'p Workload) -> Option<&'p Workload> {
+        if self.declared
+            && let Some(w) = p
+                .workloads
+                .iter()
+                .filter(|w| w.resource.format == Format::Kubernetes)
+                .find(|w| declared_pair(&p.declared, c, w))
+        {
+            return Some(w);
+        }
+        if let Some(w) = self.by_name.get(c.name.value.as_str()) {
+            return Some(w);
+        }
+        let image = c.containers.first()?.image.as_ref()?;
+        if image_is_unknown(&image.value) || c.compose.as_ref().is_some_and(|x| x.build.is_some()) {
+            return None;
+        }
+        match self.by_repo.get(image_repository(&image.value)).map(Vec::as_slice) {
+            Some([only]) => Some(only),
+            _ => None,
+        }
     }
-    let image = c.containers.first()?.image.as_ref()?;
-    if image_is_unknown(&image.value) || c.compose.as_ref().is_some_and(|x| x.build.is_some()) {
-        return None;
-    }
-    let repo = image_repository(&image.value);
-    let same: Vec<&Workload> = k8s()
-        .filter(|w| {
-            w.is_long_running() && w.containers.first().is_some_and(|x| image_repository(x.image_str()) == repo)
-        })
-        .collect();
-    (same.len() == 1).then(|| same[0])
 }
 
 fn k8s_env<'p>(p: &'p Platform, w: &'p Workload) -> BTreeMap<&'p str, K8sEnv<'p>> {

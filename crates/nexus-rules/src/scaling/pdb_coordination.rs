@@ -2,15 +2,20 @@
 
 use crate::prelude::*;
 use nexus_diagnostics::Severity;
-use nexus_model::scaling::{autoscalers, budgets_of, covered, pod_count, scaled};
+use nexus_model::scaling::{Covered, autoscalers, covered, pod_count, scaled};
 use nexus_model::{Format, Pdb, Platform, PortRef, Role, Scaler, WorkloadKind};
 
 declare_rule!(Warning);
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.platform;
+    // The workloads some budget covers (`scaling::budgets_of` of each, from one pass over the
+    // budgets instead of one per workload).
+    let mut budgeted = std::collections::BTreeSet::new();
     for (s, pdb) in p.pdbs() {
-        if let Some(d) = blocking(p, s, pdb) {
+        let covered = covered(p, s, pdb);
+        budgeted.extend(covered.iter().map(|c| c.workload));
+        if let Some(d) = blocking(p, s, pdb, &covered) {
             out.push(d);
         }
     }
@@ -24,7 +29,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let Some(n) = pod_count(p, w) else { continue };
         let serving = p.endpoints_of(w.id).next().is_some();
-        if n.max < 2 || !(serving || n.autoscaled) || !budgets_of(p, w.id).is_empty() {
+        if n.max < 2 || !(serving || n.autoscaled) || budgeted.contains(&w.id) {
             continue;
         }
         let scalers = autoscalers(p, w.id);
@@ -51,8 +56,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// A budget no eviction can satisfy at the selected workloads' smallest scale.
-fn blocking(p: &Platform, s: &Scaler, pdb: &Pdb) -> Option<Diagnostic> {
-    let covered = covered(p, s, pdb);
+fn blocking(p: &Platform, s: &Scaler, pdb: &Pdb, covered: &[Covered]) -> Option<Diagnostic> {
     let pods: i64 = covered.iter().map(|c| c.pods).sum();
     if pods <= 0 {
         return None;
@@ -105,7 +109,7 @@ fn blocking(p: &Platform, s: &Scaler, pdb: &Pdb) -> Option<Diagnostic> {
         ))
         .resource(&s.resource)
         .template(p.object(s.object).template.as_deref());
-    for c in &covered {
+    for c in covered {
         let w = p.workload(c.workload);
         let at = autoscalers(p, w.id)
             .first()

@@ -94,6 +94,20 @@ fn offset(text: &str, m: &granit_parser::Marker) -> u32 {
     }
 }
 
+/// The parser's events over `text`, and nothing else: no tree, no spans kept, stopping at the
+/// first syntax error. The yardstick of the speed benchmark (`scripts/bench.sh`): what a bare
+/// single-threaded event pass over the same bytes costs.
+pub fn bare_events(text: &str) -> usize {
+    let mut events = 0;
+    for e in Parser::new_from_str(text) {
+        if e.is_err() {
+            break;
+        }
+        events += 1;
+    }
+    events
+}
+
 impl Builder<'_> {
     fn run(&mut self) {
         let options = granit_parser::options! {

@@ -19,7 +19,7 @@ mod scalar;
 
 use std::sync::Arc;
 
-pub use build::parse;
+pub use build::{bare_events, parse};
 pub use scalar::{Plain, resolve_plain};
 
 use super::span::{FileId, Span};
