@@ -7,7 +7,7 @@ use nexus_source::timings;
 
 use super::output::Report;
 use super::stdout::{self, Delivered};
-use super::{CheckArgs, Color, EXIT_ERROR, Format, eprint_error, exit_code};
+use super::{CheckArgs, Color, EXIT_ERROR, Format, eprint_error, exit_code, input_paths_with_stdin};
 use crate::baseline::Baseline;
 use crate::check::{self, InputSpec};
 use crate::config::{self, FailOn, Overrides, Settings};
@@ -117,11 +117,13 @@ fn run_timed(args: CheckArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
-    if paths.iter().filter(|p| *p == "-").count() > 1 {
-        eprint_error("`-` (stdin) can be given only once");
-        return EXIT_ERROR;
-    }
+    let paths = match input_paths_with_stdin(&args.paths) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint_error(e);
+            return EXIT_ERROR;
+        }
+    };
     let simulate = args.simulate || settings.simulate.on_check;
     let outcome = if simulate {
         match check_and_simulate(&paths, &args, &settings) {

@@ -1,7 +1,7 @@
 //! `nexus-lint fix`.
 
 use super::check::{failing, note, settings};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FixArgs, emit, eprint_error};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FixArgs, emit, eprint_error, input_paths};
 use crate::config::Overrides;
 use crate::fix;
 
@@ -19,7 +19,7 @@ pub fn run(args: FixArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
+    let paths = input_paths(&args.paths);
     if paths.iter().any(|p| p == "-") {
         eprint_error("`fix` edits files; it cannot read stdin (`-`)");
         return EXIT_ERROR;

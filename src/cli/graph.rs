@@ -1,6 +1,6 @@
 //! `nexus-lint graph`.
 
-use super::{EXIT_ERROR, EXIT_OK, GraphArgs, GraphFormat, eprint_error, exit_code, stdout};
+use super::{EXIT_ERROR, EXIT_OK, GraphArgs, GraphFormat, eprint_error, exit_code, input_paths, stdout};
 use crate::check::{self, InputSpec};
 use crate::config::Overrides;
 use nexus_report::graph;
@@ -13,7 +13,7 @@ pub fn run(args: GraphArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
+    let paths = input_paths(&args.paths);
     let outcome = check::check(&InputSpec::Paths(paths), &settings);
     for e in &outcome.loaded.io_errors {
         eprint_error(&format!("{}: {}", e.path, e.message));

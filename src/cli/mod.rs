@@ -369,6 +369,20 @@ pub(crate) fn exit_code(delivered: Result<stdout::Delivered, String>, run_failed
     }
 }
 
+/// The paths a command reads: those given, or the working directory.
+pub(crate) fn input_paths(given: &[String]) -> Vec<String> {
+    if given.is_empty() { vec![".".to_string()] } else { given.to_vec() }
+}
+
+/// The paths `check` and `simulate` read, where stdin (`-`) may stand once.
+pub(crate) fn input_paths_with_stdin(given: &[String]) -> Result<Vec<String>, &'static str> {
+    let paths = input_paths(given);
+    if paths.iter().filter(|p| *p == "-").count() > 1 {
+        return Err("`-` (stdin) can be given only once");
+    }
+    Ok(paths)
+}
+
 /// An error on stderr; what it quotes (paths, config values) is escaped.
 #[allow(clippy::print_stderr)]
 pub(crate) fn eprint_error(msg: &str) {

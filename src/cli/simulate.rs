@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SimFormat, SimulateArgs, emit, eprint_error};
+use super::{
+    Color, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SimFormat, SimulateArgs, emit, eprint_error, input_paths_with_stdin,
+};
 use crate::check::{self, InputSpec, Loaded};
 use crate::config::{FailOn, Overrides, Settings};
 use crate::simulate::{self as sim, Options, Simulation, Strategy, output};
@@ -182,11 +184,13 @@ pub fn run(args: SimulateArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let paths = if args.paths.is_empty() { vec![".".to_string()] } else { args.paths.clone() };
-    if paths.iter().filter(|p| *p == "-").count() > 1 {
-        eprint_error("`-` (stdin) can be given only once");
-        return EXIT_ERROR;
-    }
+    let paths = match input_paths_with_stdin(&args.paths) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint_error(e);
+            return EXIT_ERROR;
+        }
+    };
     let loaded = check::load(&InputSpec::Paths(paths), &v.settings);
     for e in &loaded.io_errors {
         eprint_error(&format!("{}: {}", e.path, e.message));

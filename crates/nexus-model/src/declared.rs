@@ -55,25 +55,7 @@ pub struct ServicePair {
     pub kubernetes: String,
 }
 
-/// `*` matches any run of characters, anything else itself.
-pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if text.len() < first.len() + last.len() || !text.starts_with(first) || !text[first.len()..].ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
-            None => return false,
-        }
-    }
-    true
-}
+pub use crate::roles::wildcard;
 
 /// Does an external-object pattern (`Secret/x`, `Secret/ns/x`, `x`) match an object of `kind`
 /// named `name` in `namespace`? Kinds compare case-insensitively.

@@ -35,8 +35,9 @@ pub struct RoleOverride {
     pub role: Role,
 }
 
-/// `*` matches any run of characters, anything else itself.
-pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
+/// `*` matches any run of characters, anything else itself (the patterns of `roles:`,
+/// `capacity:`, `external:`, `drift:` and `migrations:` in the configuration).
+pub fn wildcard(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == text;
