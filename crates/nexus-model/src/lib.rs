@@ -15,6 +15,7 @@
 //! report on is a [`Span`], re-exported here with [`FileId`], and file paths are in
 //! [`Platform::path`].
 
+pub mod background;
 pub mod backup;
 pub mod capacity;
 mod compose;

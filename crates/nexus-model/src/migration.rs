@@ -100,6 +100,9 @@ pub fn role_from_port(port: i64) -> Option<Role> {
         5432 | 3306 | 27017 | 26257 | 9042 | 9200 | 1433 | 2379 | 8086 | 7687 => Some(Role::Datastore),
         6379 | 11211 => Some(Role::Cache),
         5672 | 9092 | 4222 | 61616 | 6650 | 1883 => Some(Role::Queue),
+        // The Fluentd forward protocol (what Docker's `fluentd` logging driver sends to): a
+        // log collector, whatever its image is called.
+        24224 => Some(Role::Observability),
         _ => None,
     }
 }

@@ -6,7 +6,8 @@ use crate::prelude::*;
 use nexus_model::declared::{SAME_AS_ANNOTATION, declared_pair, wildcard};
 use nexus_model::migration::{image_is_unknown, image_repository, image_tag};
 use nexus_model::redact::{is_secret_name, url_password};
-use nexus_model::{ConfigKind, EnvSource, Format, Platform, Span, Spanned, Workload, same_namespace};
+use nexus_diagnostics::Severity;
+use nexus_model::{ConfigKind, EnvSource, EnvVar, Format, Platform, Span, Spanned, Workload, same_namespace};
 
 declare_rule!(Warning);
 
@@ -124,6 +125,21 @@ fn version_of(tag: &str) -> &str {
     if v.is_empty() { t } else { v }
 }
 
+/// A wildcard bind address (`0.0.0.0`, `::`): it tells a server to listen on every interface,
+/// which a container needs to be reached at all — plumbing, not configuration that can drift.
+fn is_bind_all(value: &str) -> bool {
+    matches!(value.trim(), "0.0.0.0" | "::" | "[::]")
+}
+
+/// Two numbers for a setting that is not a port: a rate, a size, a count, a timeout. Compose
+/// runs on a laptop and Kubernetes in production, so tuning values differ by design; a
+/// difference of this kind is said as info. (A port, a URL, a host, a mode or a flag is not
+/// tuning.)
+fn is_tuning(name: &str, a: &str, b: &str) -> bool {
+    let number = |v: &str| v.trim().parse::<f64>().is_ok_and(f64::is_finite);
+    !name.to_ascii_uppercase().contains("PORT") && number(a) && number(b)
+}
+
 fn ignored(p: &Platform, name: &str) -> bool {
     p.declared.drift_ignore_env.iter().any(|g| wildcard(g, name))
 }
@@ -169,7 +185,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
     // Env vars.
     let kenv = k8s_env(p, k);
     let mut compose_keys: Vec<&str> = Vec::new();
-    let mut only_compose: Vec<&Spanned<String>> = Vec::new();
+    let mut only_compose: Vec<&EnvVar> = Vec::new();
     for e in &cc.env {
         let name = e.name.value.as_str();
         compose_keys.push(name);
@@ -177,7 +193,8 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
             continue;
         }
         match kenv.get(name) {
-            None => only_compose.push(&e.name),
+            None if e.value.as_ref().is_some_and(|v| is_bind_all(&v.value)) => {}
+            None => only_compose.push(e),
             Some(ke) => {
                 let (Some(cv), Some(kv)) = (&e.value, ke.value) else { continue };
                 let secretish = ke.secret
@@ -188,41 +205,63 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
                 if secretish || kv.value.contains("$(") || cv.value.trim() == kv.value.trim() {
                     continue;
                 }
-                out.push(
-                    base(
-                        c,
-                        k,
-                        cv.span,
-                        format!("`{name}` of `{svc}` is `{}` in Compose and `{}` in Kubernetes", cv.value, kv.value),
-                    )
-                    .label("the Compose value")
-                    .secondary(kv.span, "the Kubernetes value")
-                    .help(help)
-                    .key(format!("value/{name}")),
-                );
+                let mut d = base(
+                    c,
+                    k,
+                    cv.span,
+                    format!("`{name}` of `{svc}` is `{}` in Compose and `{}` in Kubernetes", cv.value, kv.value),
+                )
+                .label("the Compose value")
+                .secondary(kv.span, "the Kubernetes value")
+                .help(help)
+                .key(format!("value/{name}"));
+                if is_tuning(name, &cv.value, &kv.value) {
+                    d = d.severity(Severity::Info);
+                }
+                out.push(d);
             }
         }
-    }
-    // The env vars only Compose sets: one finding, at the first, labelling the others.
-    if let Some(first) = only_compose.first() {
-        let list = only_compose.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>().join(", ");
-        let mut d = base(c, k, first.span, format!("{list} set for `{svc}` in Compose only"))
-            .label("only in Compose")
-            .help(help)
-            .key("env/compose-only");
-        for n in &only_compose[1..] {
-            d = d.secondary(n.span, "only in Compose");
-        }
-        out.push(d);
     }
     // A variable Kubernetes defines only to interpolate it into another (`$(DB_PASSWORD)` in
     // `DATABASE_URL`) is Compose's `${DB_PASSWORD}`: not a difference.
     let helper = |n: &str| kenv.values().any(|e| e.value.is_some_and(|v| v.value.contains(&format!("$({n})"))));
     let only_k8s: Vec<&str> = kenv
         .iter()
-        .filter(|(n, _)| !compose_keys.contains(n) && !ignored(p, n) && !helper(n))
+        .filter(|(n, e)| {
+            !compose_keys.contains(n)
+                && !ignored(p, n)
+                && !helper(n)
+                && !e.value.is_some_and(|v| is_bind_all(&v.value))
+        })
         .map(|(n, _)| *n)
         .collect();
+    // A Compose-only variable whose value a Kubernetes-only one carries is one setting under
+    // two names (`MONGO_HOST=user-db:27017` and `mongo: user-db:27017`): one difference, said
+    // once, in the Compose finding.
+    let renamed = |e: &EnvVar| {
+        let v = e.value.as_ref().filter(|v| !v.value.trim().is_empty())?;
+        only_k8s.iter().find(|n| kenv[**n].value.is_some_and(|kv| kv.value.trim() == v.value.trim())).copied()
+    };
+    let mut paired: Vec<&str> = Vec::new();
+    // The env vars only Compose sets: one finding, at the first, labelling the others.
+    if let Some(first) = only_compose.first() {
+        let list = only_compose.iter().map(|n| format!("`{}`", n.name.value)).collect::<Vec<_>>().join(", ");
+        let mut d = base(c, k, first.name.span, format!("{list} set for `{svc}` in Compose only"))
+            .label("only in Compose")
+            .help(help)
+            .key("env/compose-only");
+        for n in &only_compose[1..] {
+            d = d.secondary(n.name.span, "only in Compose");
+        }
+        for e in &only_compose {
+            if let Some(kn) = renamed(e) {
+                paired.push(kn);
+                d = d.secondary(kenv[kn].span, format!("Kubernetes sets this value as `{kn}`"));
+            }
+        }
+        out.push(d);
+    }
+    let only_k8s: Vec<&str> = only_k8s.into_iter().filter(|n| !paired.contains(n)).collect();
     if !only_k8s.is_empty() && !cc.env.is_empty() {
         let list = only_k8s.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
         let span = c.compose.as_ref().map_or(c.name.span, |x| x.key_span);

@@ -33,20 +33,30 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let kind = c.kind.as_str();
             let name = &c.name.value;
             let mounted = matches!(r.how, ConfigRefKind::Volume | ConfigRefKind::ProjectedVolume);
-            let why = if mounted {
+            let probes = matches!(r.how, ConfigRefKind::Volume) && only_probe_scripts(w, name);
+            let at_start = mounted && {
+                let m = mounts_of(w, name);
+                !m.is_empty() && m.iter().all(|(ct, _)| ct.is_init && !ct.is_sidecar())
+            };
+            let why = if at_start {
+                "only init containers read it, when a pod starts: a running pod never sees a change"
+            } else if probes {
+                "the probes run the new files in every pod at once: a broken script fails them all together"
+            } else if mounted {
                 "its files change in the pods, but the program keeps what it read at start"
             } else {
                 "env vars are read once, when a container starts"
             };
-            out.push(
-                Diagnostic::new(
-                    META,
-                    r.name.span,
-                    format!(
-                        "`{}` reads {kind} `{name}`, and nothing restarts its pods when `{name}` changes",
-                        w.name.value
-                    ),
+            let message = if probes {
+                format!(
+                    "`{}` runs its probes from {kind} `{name}`, and a change to `{name}` reaches every pod at once, outside any rollout",
+                    w.name.value
                 )
+            } else {
+                format!("`{}` reads {kind} `{name}`, and nothing restarts its pods when `{name}` changes", w.name.value)
+            };
+            out.push(
+                Diagnostic::new(META, r.name.span, message)
                 .label(format!("read here, with no rollout trigger ({why})"))
                 .secondary(c.name.span, format!("{kind} `{name}` is defined here"))
                 .help(format!(
@@ -71,6 +81,13 @@ const INIT_DIRS: &[&str] = &["/docker-entrypoint-initdb.d"];
 
 /// Is every mount of the volume that holds this config a datastore's init directory?
 fn only_init_scripts(w: &Workload, config: &str) -> bool {
+    let mounts = mounts_of(w, config);
+    !mounts.is_empty()
+        && mounts.iter().all(|(_, m)| INIT_DIRS.iter().any(|d| m.mount_path.value.trim_end_matches('/') == *d))
+}
+
+/// The mounts of the volumes that hold this config, in the containers that mount them.
+fn mounts_of<'w>(w: &'w Workload, config: &str) -> Vec<(&'w nexus_model::Container, &'w nexus_model::VolumeMount)> {
     let volumes: Vec<&str> = w
         .volumes
         .iter()
@@ -82,12 +99,37 @@ fn only_init_scripts(w: &Workload, config: &str) -> bool {
         })
         .map(|v| v.name.value.as_str())
         .collect();
-    let mut mounts = w
-        .all_containers()
-        .flat_map(|c| &c.volume_mounts)
-        .filter(|m| volumes.contains(&m.name.value.as_str()))
-        .peekable();
-    mounts.peek().is_some() && mounts.all(|m| INIT_DIRS.iter().any(|d| m.mount_path.value.trim_end_matches('/') == *d))
+    w.all_containers()
+        .flat_map(|c| c.volume_mounts.iter().map(move |m| (c, m)))
+        .filter(|(_, m)| volumes.contains(&m.name.value.as_str()))
+        .collect()
+}
+
+/// Is every mount of this config a directory (no `subPath`, which the kubelet never updates)
+/// that only the container's exec probes use — named by a probe command, and by neither the
+/// container's command and args nor its env? The kubelet updates the files in place and each
+/// probe runs the script afresh: a change needs no restart to take effect, but it takes effect
+/// in every pod within the same minute, with no rollout to stop a broken script at the first
+/// pod.
+fn only_probe_scripts(w: &Workload, config: &str) -> bool {
+    let mounts = mounts_of(w, config);
+    !mounts.is_empty()
+        && mounts.iter().all(|(c, m)| {
+            let dir = format!("{}/", m.mount_path.value.trim_end_matches('/'));
+            let names = |x: &str| x.contains(&dir);
+            let mut probe_words = [&c.liveness, &c.readiness, &c.startup]
+                .into_iter()
+                .flatten()
+                .filter_map(|pr| match &pr.handler {
+                    nexus_model::ProbeHandler::Exec { command } => Some(command),
+                    _ => None,
+                })
+                .flatten();
+            m.sub_path.is_none()
+                && probe_words.any(|x| names(&x.value))
+                && !c.argv().any(|x| names(&x.value))
+                && !c.env.iter().filter_map(|e| e.value.as_ref()).any(|v| names(&v.value))
+        })
 }
 
 fn is_true(w: &Workload, key: &str) -> bool {

@@ -1,5 +1,6 @@
 //! NX603 liveness-checks-dependency: a liveness probe that fails when something else is slow.
 
+use nexus_diagnostics::Severity;
 use nexus_model::probes::{ProbeCheck, ProbeKind};
 use nexus_model::{Format, Probe, ProbeHandler, Role, Workload};
 
@@ -36,14 +37,19 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .label("liveness checks dependencies")
             } else if same.is_some() && has_stateful_dependency(cx, w) {
+                // Identical probes are a smell, not evidence: the manifests do not show that the
+                // shared check reaches the datastore (a `/health` that reports the process alone
+                // is the common case), so this is said as info. It is a warning above, when the
+                // probe's command, script or path shows that it checks other workloads.
                 cx_diag(
                     live,
                     format!(
-                        "liveness probe of `{}` is the same check as its readiness probe, so whatever makes a pod unready also restarts it",
+                        "liveness probe of `{}` is the same check as its readiness probe: if that check ever reports a dependency, an outage of it restarts every pod",
                         c.name.value
                     ),
                 )
                 .label("same check as readiness")
+                .severity(Severity::Info)
             } else {
                 continue;
             };

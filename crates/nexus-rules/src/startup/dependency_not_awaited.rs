@@ -2,10 +2,11 @@ use std::collections::BTreeSet;
 
 use super::{edge_address, has_readiness, is_stateful, suggested_gate};
 use crate::prelude::*;
-use nexus_diagnostics::{Edit, Fix};
+use nexus_diagnostics::{Edit, Fix, Severity};
+use nexus_model::background::is_background_worker;
 use nexus_model::gates::gated;
 use nexus_model::roles::tolerance;
-use nexus_model::{Confidence, EdgeKind, Format, Platform, WorkloadId};
+use nexus_model::{Confidence, EdgeKind, Format, Platform, Role, WorkloadId};
 
 declare_rule!(Warning, fixable);
 
@@ -78,6 +79,15 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         d = d.secondary(pr.name.span, provider_label);
         if let Some(fix) = short.and_then(|_| long_form_fix(p, e.consumer)) {
             d = d.fix(fix);
+        }
+        // A background worker needs its broker at start and opens its database per job or
+        // tick; nothing calls it. Whether this program dials the database at start is not
+        // visible here: said as info (its broker stays a warning).
+        if pr.role == Role::Datastore && is_background_worker(p, c) {
+            d = d.severity(Severity::Info).secondary(
+                c.name.span,
+                "a background worker: nothing calls it, and it usually opens the database per job",
+            );
         }
         out.push(d);
     }
