@@ -60,7 +60,16 @@ mod tests {
 
     #[test]
     fn worker_words() {
-        for w in ["worker", "worker-mails", "/usr/local/bin/worker", "worker.py", "sidekiq", "queue:work", "schedule-functions", "scheduler"] {
+        for w in [
+            "worker",
+            "worker-mails",
+            "/usr/local/bin/worker",
+            "worker.py",
+            "sidekiq",
+            "queue:work",
+            "schedule-functions",
+            "scheduler",
+        ] {
             assert!(is_worker_word(w), "{w}");
         }
         for w in ["gunicorn", "networker", "server", "app.py", "celery", "-A", "workspace"] {
