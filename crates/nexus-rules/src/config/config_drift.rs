@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::prelude::*;
+use nexus_diagnostics::Severity;
 use nexus_model::declared::{SAME_AS_ANNOTATION, declared_pair, wildcard};
 use nexus_model::migration::{image_is_unknown, image_repository, image_tag};
 use nexus_model::redact::{is_secret_name, url_password};
-use nexus_diagnostics::Severity;
 use nexus_model::{ConfigKind, EnvSource, EnvVar, Format, Platform, Span, Spanned, Workload, same_namespace};
 
 declare_rule!(Warning);
@@ -228,10 +228,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
     let only_k8s: Vec<&str> = kenv
         .iter()
         .filter(|(n, e)| {
-            !compose_keys.contains(n)
-                && !ignored(p, n)
-                && !helper(n)
-                && !e.value.is_some_and(|v| is_bind_all(&v.value))
+            !compose_keys.contains(n) && !ignored(p, n) && !helper(n) && !e.value.is_some_and(|v| is_bind_all(&v.value))
         })
         .map(|(n, _)| *n)
         .collect();
