@@ -131,13 +131,16 @@ fn is_bind_all(value: &str) -> bool {
     matches!(value.trim(), "0.0.0.0" | "::" | "[::]")
 }
 
-/// Two numbers for a setting that is not a port: a rate, a size, a count, a timeout. Compose
-/// runs on a laptop and Kubernetes in production, so tuning values differ by design; a
-/// difference of this kind is said as info. (A port, a URL, a host, a mode or a flag is not
-/// tuning.)
+/// Two numbers for a setting that is not a port, a version or a switch: a rate, a size, a
+/// count, a timeout. Compose runs on a laptop and Kubernetes in production, so tuning values
+/// differ by design; a difference of this kind is said as info. (A port, a version, a `0`/`1`
+/// flag, a URL, a host or a mode is not tuning.)
 fn is_tuning(name: &str, a: &str, b: &str) -> bool {
-    let number = |v: &str| v.trim().parse::<f64>().is_ok_and(f64::is_finite);
-    !name.to_ascii_uppercase().contains("PORT") && number(a) && number(b)
+    let (a, b) = (a.trim(), b.trim());
+    let number = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
+    let flag = |v: &str| matches!(v, "0" | "1");
+    let upper = name.to_ascii_uppercase();
+    !upper.contains("PORT") && !upper.contains("VERSION") && number(a) && number(b) && !(flag(a) && flag(b))
 }
 
 fn ignored(p: &Platform, name: &str) -> bool {
@@ -293,5 +296,28 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
                 .key(format!("port/{}", cp.port.value)),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_bind_all, is_tuning};
+
+    #[test]
+    fn tuning_values() {
+        assert!(is_tuning("ORDERS_PER_HOUR", "30", "100"));
+        assert!(is_tuning("DB_POOL_SIZE", "5", "20"));
+        assert!(is_tuning("TIMEOUT_SECONDS", "2.5", "10"));
+        assert!(!is_tuning("HTTP_PORT", "8080", "80"));
+        assert!(!is_tuning("API_VERSION", "1", "2"));
+        assert!(!is_tuning("DEBUG", "1", "0"));
+        assert!(!is_tuning("LOG_LEVEL", "debug", "info"));
+        assert!(!is_tuning("BACKEND_URL", "http://a:80", "http://b:80"));
+    }
+
+    #[test]
+    fn bind_addresses() {
+        assert!(is_bind_all("0.0.0.0") && is_bind_all("::") && is_bind_all(" [::] "));
+        assert!(!is_bind_all("127.0.0.1") && !is_bind_all("localhost"));
     }
 }

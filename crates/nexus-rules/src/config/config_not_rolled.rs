@@ -38,8 +38,14 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 let m = mounts_of(w, name);
                 !m.is_empty() && m.iter().all(|(ct, _)| ct.is_init && !ct.is_sidecar())
             };
+            let sub_path = mounted && {
+                let m = mounts_of(w, name);
+                !m.is_empty() && m.iter().all(|(_, vm)| vm.sub_path.is_some())
+            };
             let why = if at_start {
                 "only init containers read it, when a pod starts: a running pod never sees a change"
+            } else if sub_path {
+                "mounted with `subPath`, which the kubelet never updates: a running pod never sees a change"
             } else if probes {
                 "the probes run the new files in every pod at once: a broken script fails them all together"
             } else if mounted {
