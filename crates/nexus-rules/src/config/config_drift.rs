@@ -131,6 +131,14 @@ fn is_bind_all(value: &str) -> bool {
     matches!(value.trim(), "0.0.0.0" | "::" | "[::]")
 }
 
+/// A value that names a place — a URL, a `host:port`, a DNS name, a path — rather than a word
+/// or a number that many settings share (`true`, `production`, `30`): two variables that carry
+/// the same place are one setting under two names.
+fn is_address(value: &str) -> bool {
+    let v = value.trim();
+    !v.is_empty() && !v.contains(char::is_whitespace) && v.contains([':', '/', '.']) && v.parse::<f64>().is_err()
+}
+
 /// Two numbers for a setting that is not a port, a version or a switch: a rate, a size, a
 /// count, a timeout. Compose runs on a laptop and Kubernetes in production, so tuning values
 /// differ by design; a difference of this kind is said as info. (A port, a version, a `0`/`1`
@@ -235,11 +243,11 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
         })
         .map(|(n, _)| *n)
         .collect();
-    // A Compose-only variable whose value a Kubernetes-only one carries is one setting under
+    // A Compose-only variable whose address a Kubernetes-only one carries is one setting under
     // two names (`MONGO_HOST=user-db:27017` and `mongo: user-db:27017`): one difference, said
     // once, in the Compose finding.
     let renamed = |e: &EnvVar| {
-        let v = e.value.as_ref().filter(|v| !v.value.trim().is_empty())?;
+        let v = e.value.as_ref().filter(|v| is_address(&v.value))?;
         only_k8s.iter().find(|n| kenv[**n].value.is_some_and(|kv| kv.value.trim() == v.value.trim())).copied()
     };
     let mut paired: Vec<&str> = Vec::new();
@@ -313,6 +321,16 @@ mod tests {
         assert!(!is_tuning("DEBUG", "1", "0"));
         assert!(!is_tuning("LOG_LEVEL", "debug", "info"));
         assert!(!is_tuning("BACKEND_URL", "http://a:80", "http://b:80"));
+    }
+
+    #[test]
+    fn addresses() {
+        for v in ["user-db:27017", "http://api:8000", "db.prod.svc.cluster.local", "/etc/app.yaml"] {
+            assert!(super::is_address(v), "{v}");
+        }
+        for v in ["true", "production", "30", "2.5", "", "a b:c"] {
+            assert!(!super::is_address(v), "{v}");
+        }
     }
 
     #[test]
