@@ -18,6 +18,7 @@
 pub mod backup;
 pub mod capacity;
 mod compose;
+pub mod config_rollout;
 pub mod declared;
 mod deps;
 mod durations;

@@ -128,6 +128,9 @@ pub fn finding_actors(p: &SimPlatform, f: &Finding) -> Vec<ActorId> {
                     v.extend(step.targets().iter().copied());
                 }
             }
+            // The edit is logged on the deploy row.
+            Subject::Config(_) => v.push(PLAN_ACTOR),
+            Subject::ConfigUse(i) => v.extend(p.config_uses.get(i as usize).map(|u| u.actor)),
         }
     }
     if let crate::finding::Detail::Stall { chain, len, .. } = f.detail {
