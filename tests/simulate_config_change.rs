@@ -231,3 +231,51 @@ fn config_change_replays_exactly_with_the_scenario() {
     assert!(text.contains("ConfigMap nexus-app-settings edited"), "{text}");
     assert!(text.contains("files of ConfigMap nexus-app-settings updated"), "{text}");
 }
+
+#[test]
+fn config_change_counts_no_rollout_under_on_delete() {
+    let statefulset = |strategy: &str| {
+        format!(
+            "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: search-settings
+data:
+  HEAP: 2g
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: search
+spec:
+  serviceName: search
+  replicas: 3
+  updateStrategy:
+    type: {strategy}
+  selector:
+    matchLabels: {{app: search}}
+  template:
+    metadata:
+      labels: {{app: search}}
+      annotations:
+        checksum/search-settings: \"sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\"
+    spec:
+      containers:
+        - name: search
+          image: ghcr.io/acme/search:5.1.0
+          envFrom:
+            - configMapRef:
+                name: search-settings
+"
+        )
+    };
+    let nx908 = |strategy: &str| {
+        let text = statefulset(strategy);
+        let o = crate::util::simulate_files(&[("search.yaml", text.as_str())], Scenario::ConfigChange);
+        o.diagnostics.iter().filter(|d| d.code == "NX908").count()
+    };
+    // A new template replaces the pods one by one: the checksum is the fix.
+    assert_eq!(nx908("RollingUpdate"), 0);
+    // Under OnDelete the template changes and no pod does.
+    assert_eq!(nx908("OnDelete"), 1);
+}

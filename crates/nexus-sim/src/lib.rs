@@ -135,8 +135,9 @@
 //! ## Not modelled (yet)
 //!
 //! Upgrades of Helm releases, Argo CD syncs and Compose projects (only `kubectl`-style plans are
-//! upgraded) and config changes of Compose projects (no live update: recreated); StatefulSets and
-//! DaemonSets that a config change rolls are rolled with a Deployment's fenceposts; HPA scaling,
+//! upgraded) and config changes of Compose projects (no live update: recreated); a StatefulSet's
+//! or DaemonSet's own `maxUnavailable` and `partition` (a config change rolls them one pod at a
+//! time, their defaults); HPA scaling,
 //! node-level scheduling, readiness probes that check dependencies, termination grace periods, Service/DNS objects created separately from their workloads, Flux
 //! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
 //! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container

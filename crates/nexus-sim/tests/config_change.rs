@@ -159,3 +159,16 @@ fn monte_carlo_reports_every_change_and_the_install_never() {
     let install = Simulator::new(&p, SimOptions::default()).unwrap().run(RunConfig { trials: 50, master_seed: 3 });
     assert!(install.races.iter().all(|r| r.kind != FindingKind::ConfigSkew));
 }
+
+#[test]
+fn a_statefulset_is_replaced_one_pod_at_a_time() {
+    let mut p = platform_with(vec![(0, Uptake::EnvFrom, Some(Pickup::Rollout))]);
+    p.actors[0].kind = WorkloadKind::StatefulSet;
+    p.actors[0].rollout = RolloutSpec::default();
+    let r = replay_with(&p, opts());
+    assert!(r.findings.is_empty());
+    // An old pod goes, its replacement comes and is Ready 10 s later, then the next.
+    assert_eq!(times(&r.log, 0, |w| matches!(w, What::PodNotReady)), [0, 10_000, 20_000, 30_000]);
+    assert_eq!(times(&r.log, 0, |w| matches!(w, What::PodCreated)), [0, 10_000, 20_000, 30_000]);
+    assert_eq!(r.outcome.actors[0].ready_ms, Some(40_000));
+}

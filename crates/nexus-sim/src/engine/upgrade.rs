@@ -159,7 +159,16 @@ impl World<'_> {
     pub(super) fn roll(&mut self, actor: u32, t0: Millis, out: &mut Rolled) {
         let spec = &self.c.p.actors[actor as usize];
         let (replicas, rollout) = (spec.replicas.max(1), spec.rollout);
-        let (surge, unavailable) = if rollout.recreate { (0, replicas) } else { rollout.fenceposts(replicas) };
+        // StatefulSets and DaemonSets (rolled by a config change) replace one pod at a time:
+        // their `RollingUpdate` defaults, maxUnavailable 1 and no surge (statefulset.md,
+        // daemonset.md "Perform a rolling update").
+        let (surge, unavailable) = if rollout.recreate {
+            (0, replicas)
+        } else if spec.kind != WorkloadKind::Deployment {
+            (0, 1)
+        } else {
+            rollout.fenceposts(replicas)
+        };
         let min_ready = rollout.min_ready_ms.unwrap_or(0);
         let key = self.pod_key(actor);
         let mut t = t0.saturating_add(self.draw(key, Purpose::Controller, self.c.p.timing.controller_reaction));

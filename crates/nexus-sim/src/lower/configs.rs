@@ -3,6 +3,8 @@
 //! ([`nexus_model::config_rollout::trigger`], the decision NX402 makes too). The config-change
 //! scenario edits them.
 //!
+//! A trigger that rolls the pods rolls nothing under `updateStrategy: OnDelete`.
+//!
 //! Left out, as NX402 leaves them: image pull secrets, Jobs and one-shots (a run reads its config
 //! once, and a change is for the next run), bare Pods (nothing rolls them), and volumes that only
 //! a datastore's init directory mounts (their scripts run once, on an empty data directory).
@@ -40,7 +42,14 @@ pub(super) fn add_configs(b: &mut Builder<'_>) {
         if uptakes.is_empty() {
             continue;
         }
-        let pickup = trigger(w, c, r.how).map(|t| if t.rolls() { Pickup::Rollout } else { Pickup::Reload });
+        // `updateStrategy: OnDelete` replaces a pod only when someone deletes it: a new template
+        // rolls nothing (StatefulSet and DaemonSet update strategies).
+        let on_delete = w.controller.strategy.as_ref().is_some_and(|s| s.value == "OnDelete");
+        let pickup = trigger(w, c, r.how).and_then(|t| match t.rolls() {
+            true if on_delete => None,
+            true => Some(Pickup::Rollout),
+            false => Some(Pickup::Reload),
+        });
         let config = match b.p.configs.iter().position(|s| s.name == c.name.value && s.secret == c.kind.is_secret()) {
             Some(i) => i as u32,
             None => {
