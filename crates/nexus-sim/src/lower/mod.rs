@@ -18,9 +18,9 @@
 //!
 //! What is lowered, and from where, is split by what it lowers: `workloads` (actors,
 //! containers, probes, healthchecks, controllers, durations), `deps` (connections and gates),
-//! `migrations`, `configs` (what the config-change scenario edits), `plan` (deploy plans). `annotations` reads the `nexus-lint.io/*`
-//! annotations that give what manifests cannot say (how long things take, whether an app
-//! retries). Every semantic decision cites `shared/research/simulation-model.md` by section.
+//! `migrations`, `configs` (what the config-change scenario edits), `plan` (deploy plans).
+//! `annotations` reads the `nexus-lint.io/*` annotations that give what manifests cannot say
+//! (how long things take, whether an app retries). Every semantic decision cites `shared/research/simulation-model.md` by section.
 
 mod annotations;
 mod configs;
