@@ -172,3 +172,23 @@ fn a_statefulset_is_replaced_one_pod_at_a_time() {
     assert_eq!(times(&r.log, 0, |w| matches!(w, What::PodCreated)), [0, 10_000, 20_000, 30_000]);
     assert_eq!(r.outcome.actors[0].ready_ms, Some(40_000));
 }
+
+#[test]
+fn the_timeline_marks_each_pods_update() {
+    let p = platform_with(vec![(0, volume(), None)]);
+    let r = replay_with(&p, opts());
+    let f = finding(&r, FindingKind::ConfigSkew);
+    let tl = nexus_sim::timeline::build(&p, &r.log, f.as_ref());
+    // Rows in the order the pods saw the edit.
+    let mut marked: Vec<&str> = tl
+        .rows
+        .iter()
+        .filter(|row| row.marks.iter().any(|m| m.kind == nexus_sim::timeline::MarkKind::ConfigUpdated))
+        .map(|row| row.label.as_str())
+        .collect();
+    marked.sort_unstable();
+    assert_eq!(marked, ["api[0]/api", "api[1]/api", "api[2]/api", "api[3]/api"]);
+    let svg = nexus_sim::render::timeline_svg(&p, &r, f.as_ref());
+    assert_eq!(svg.matches("<title>config files updated at").count(), 4);
+    assert!(svg.contains("◆ config files updated"));
+}
