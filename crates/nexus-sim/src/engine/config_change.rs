@@ -37,7 +37,7 @@ use crate::spec::{ActorId, Millis, Pickup, SimPlatform, StepAction};
 pub fn supported(p: &SimPlatform) -> Result<(), &'static str> {
     if p.plan.steps.iter().any(|s| matches!(s.action, StepAction::ComposeUp { .. })) {
         return Err(
-            "Compose has no live update: a container reads its env files and mounts when it is created, and `docker compose up` recreates all replicas of a changed service at once",
+            "Compose has no live update: env files are read when a container is created, and `docker compose up` recreates every replica of a service whose configuration changed at once",
         );
     }
     if p.config_uses.is_empty() {
