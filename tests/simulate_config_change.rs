@@ -279,3 +279,59 @@ spec:
     // Under OnDelete the template changes and no pod does.
     assert_eq!(nx908("OnDelete"), 1);
 }
+
+#[test]
+fn config_change_reads_the_triggers_nx402_reads() {
+    let app = |annotations: &str, sidecar: &str| {
+        format!(
+            "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: gateway-routes
+data:
+  routes.yaml: |
+    - path: /api
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: gateway
+  annotations: {{{annotations}}}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: gateway}}
+  template:
+    metadata:
+      labels: {{app: gateway}}
+    spec:
+      containers:
+        - name: gateway
+          image: ghcr.io/acme/gateway:3.0.1
+          volumeMounts:
+            - name: routes
+              mountPath: /etc/gateway
+{sidecar}      volumes:
+        - name: routes
+          configMap:
+            name: gateway-routes
+"
+        )
+    };
+    let nx908 = |text: String| {
+        let o = crate::util::simulate_files(&[("gateway.yaml", text.as_str())], Scenario::ConfigChange);
+        o.diagnostics.iter().filter(|d| d.code == "NX908").map(|d| d.message.clone()).collect::<Vec<_>>()
+    };
+    let found = nx908(app("", ""));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("the volume at /etc/gateway of `gateway` (2 replicas) sees it "), "{found:?}");
+    // A reloader rolls the pods; a configmap-reload sidecar makes the program reread its files.
+    assert!(nx908(app("configmap.reloader.stakater.com/reload: gateway-routes", "")).is_empty());
+    let sidecar = "        - name: reload
+          image: ghcr.io/jimmidyson/configmap-reload:v0.14.0
+          volumeMounts:
+            - name: routes
+              mountPath: /etc/gateway
+";
+    assert!(nx908(app("", sidecar)).is_empty());
+}
