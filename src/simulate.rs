@@ -21,6 +21,7 @@ use nexus_source::SourceDb;
 
 use crate::config::{Settings, SimSettings};
 
+mod config_change;
 pub mod output;
 
 /// What to simulate and how.
@@ -65,6 +66,10 @@ pub enum ScenarioArg {
     /// The deploy plan applied again over a serving platform: the release's workloads roll
     /// (maxSurge, maxUnavailable, readiness, minReadySeconds) beside its migration.
     Upgrade,
+    /// A ConfigMap or Secret edited while the platform serves: which replicas keep the old
+    /// values (env, subPath), which see the new ones after the kubelet's sync delay (volumes),
+    /// and which a rollout trigger replaces.
+    ConfigChange,
 }
 
 impl From<ScenarioArg> for nexus_sim::engine::Scenario {
@@ -72,6 +77,7 @@ impl From<ScenarioArg> for nexus_sim::engine::Scenario {
         match s {
             ScenarioArg::Install => nexus_sim::engine::Scenario::Install,
             ScenarioArg::Upgrade => nexus_sim::engine::Scenario::Upgrade,
+            ScenarioArg::ConfigChange => nexus_sim::engine::Scenario::ConfigChange,
         }
     }
 }
@@ -172,12 +178,10 @@ pub fn progress_per_unit(opts: &Options) -> u64 {
 /// Runs every unit; `progress(done, total)` counts trials over all units.
 pub fn run(platform: &Platform, opts: &Options, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Simulation, SimError> {
     let (mut units, problems) = units(platform, opts)?;
-    if opts.sim.scenario == nexus_sim::engine::Scenario::Upgrade {
-        // A unit whose upgrade is not played is listed with why, and not run.
-        for u in &mut units {
-            if let Err(why) = nexus_sim::engine::upgrade::supported(&u.platform) {
-                u.notes.push(format!("upgrade not simulated: {why}"));
-            }
+    // A unit whose scenario is not played is listed with why, and not run.
+    for u in &mut units {
+        if let Err(why) = not_played(&u.platform, opts.sim.scenario) {
+            u.notes.push(why);
         }
     }
     let per = progress_per_unit(opts);
@@ -186,8 +190,7 @@ pub fn run(platform: &Platform, opts: &Options, progress: &(dyn Fn(u64, u64) + S
     for (i, unit) in units.into_iter().enumerate() {
         let offset = per.saturating_mul(i as u64);
         let at = |d: u64, _| progress(offset + d, total);
-        let skip = opts.sim.scenario == nexus_sim::engine::Scenario::Upgrade
-            && nexus_sim::engine::upgrade::supported(&unit.platform).is_err();
+        let skip = not_played(&unit.platform, opts.sim.scenario).is_err();
         let (report, explore, strategy) = if skip {
             (None, None, "not simulated".to_string())
         } else {
@@ -227,6 +230,18 @@ pub fn run(platform: &Platform, opts: &Options, progress: &(dyn Fn(u64, u64) + S
         runs.push(UnitRun { unit, report, explore, strategy });
     }
     Ok(Simulation { runs, problems, seed: opts.seed, trials: opts.trials, options: opts.sim })
+}
+
+/// Why `scenario` is not played on a unit (`upgrade not simulated: …`), or `Ok`.
+fn not_played(p: &SimPlatform, scenario: nexus_sim::engine::Scenario) -> Result<(), String> {
+    use nexus_sim::engine::{Scenario, config_change, upgrade};
+    match scenario {
+        Scenario::Install => Ok(()),
+        Scenario::Upgrade => upgrade::supported(p).map_err(|why| format!("upgrade not simulated: {why}")),
+        Scenario::ConfigChange => {
+            config_change::supported(p).map_err(|why| format!("config change not simulated: {why}"))
+        }
+    }
 }
 
 fn name(p: &SimPlatform, a: ActorId) -> &str {
@@ -494,6 +509,7 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
                 ),
             }
         }
+        (FindingKind::ConfigSkew, Subject::ConfigUse(u)) => config_change::words(p, u, detail, prob),
         _ => Words {
             message: format!("{} `{}` in {prob}", race.name, race.subject),
             label: String::new(),

@@ -17,6 +17,8 @@
 //! - `meta`: registry, rule docs, generated docs and fixtures stay in step.
 //! - `simulate`: the `simulate` command on the NEXUS pair — races, determinism, replay, timelines.
 //! - `simulate_upgrade`: `simulate --scenario upgrade` on the NEXUS pair — NX907, determinism, replay.
+//! - `simulate_config_change`: `simulate --scenario config-change` on the NEXUS pair — NX908 at
+//!   the defect contract's lines, nothing on the fixed twin, determinism, schema, replay.
 //! - `real`: the real-world corpus `fixtures/real/` and its hand review stay in step.
 //! - `scaling`: NX3xx's numbers, the `spec.replicas` autofix applied, configured capacity.
 //! - `precision`: the false alarms and misses seen on real platforms, one scenario each under
@@ -48,6 +50,7 @@ mod rule_docs;
 mod sarif;
 mod scaling;
 mod simulate;
+mod simulate_config_change;
 mod simulate_upgrade;
 mod spans;
 mod util;

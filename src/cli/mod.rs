@@ -175,8 +175,9 @@ pub struct SimulateArgs {
     /// workloads: proves a unit race-free), auto (Monte Carlo, then exhaustive if small, else PCT).
     #[arg(long, value_enum, default_value = "monte-carlo")]
     pub strategy: crate::simulate::Strategy,
-    /// What is deployed: install (a first start), or upgrade (the plan applied again over a
-    /// serving platform: the release's workloads roll beside its migration).
+    /// What is deployed: install (a first start), upgrade (the plan applied again over a
+    /// serving platform: the release's workloads roll beside its migration), or config-change
+    /// (each ConfigMap and Secret edited while the platform serves: when each replica sees it).
     #[arg(long, value_enum, default_value = "install")]
     pub scenario: crate::simulate::ScenarioArg,
     /// PCT's depth: ordering constraints a race may need (depth − 1 change points per schedule).
@@ -522,6 +523,7 @@ mod tests {
         };
         assert_eq!(parse(&[]).unwrap(), ScenarioArg::Install);
         assert_eq!(parse(&["--scenario", "upgrade"]).unwrap(), ScenarioArg::Upgrade);
-        assert!(parse(&["--scenario", "config-change"]).is_err());
+        assert_eq!(parse(&["--scenario", "config-change"]).unwrap(), ScenarioArg::ConfigChange);
+        assert!(parse(&["--scenario", "config"]).is_err());
     }
 }

@@ -19,6 +19,7 @@ pub mod background;
 pub mod backup;
 pub mod capacity;
 mod compose;
+pub mod config_rollout;
 pub mod declared;
 mod deps;
 mod durations;

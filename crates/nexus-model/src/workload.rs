@@ -131,7 +131,8 @@ pub struct ControllerSpec {
     pub max_unavailable: Option<Spanned<PortRef>>,
     /// Deployment `spec.strategy.rollingUpdate.maxSurge` (a number or a percentage).
     pub max_surge: Option<Spanned<PortRef>>,
-    /// Deployment `spec.strategy.type` (`RollingUpdate` by default, or `Recreate`).
+    /// Deployment `spec.strategy.type` (`RollingUpdate` by default, or `Recreate`); StatefulSet
+    /// and DaemonSet `spec.updateStrategy.type` (`RollingUpdate` by default, or `OnDelete`).
     pub strategy: Option<Spanned<String>>,
     /// Deployment `spec.minReadySeconds`.
     pub min_ready_seconds: Option<Spanned<i64>>,

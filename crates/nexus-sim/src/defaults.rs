@@ -47,6 +47,28 @@ pub const MAX_UNAVAILABLE_PERCENT: u32 = 25;
 /// `maxSurge` 25 %, rounded up (`pkg/apis/apps/v1/defaults.go`). (research A4)
 pub const MAX_SURGE_PERCENT: u32 = 25;
 
+// ---- ConfigMap and Secret updates (the config-change scenario) ----
+//
+// `shared/research/simulation-model.md` has no figure for these; they come from the Kubernetes
+// documentation ("Mounted ConfigMaps are updated automatically", configure-pod-configmap.md and
+// configmap.md; the same for Secrets): "the total delay from the moment when the ConfigMap is
+// updated to the moment when new keys are projected to the Pod can be as long as the kubelet
+// sync period + cache propagation delay". Env vars are read when a container starts and a
+// `subPath` mount never receives updates (same pages).
+
+/// Kubelet `syncFrequency` 1 min: a pod's volumes are refreshed on its periodic sync
+/// (`pkg/kubelet/apis/config/v1beta1/defaults.go`). The edit lands at a uniformly random point
+/// of each pod's sync cycle.
+pub const KUBELET_SYNC_FREQUENCY_MS: Millis = 60_000;
+/// The kubelet's ConfigMap/Secret cache TTL, 1 min (`pkg/kubelet/configmap/configmap_manager.go`
+/// `defaultTTL`; `configMapAndSecretChangeDetectionStrategy: Cache`). The value a sync reads can
+/// be up to this old. Under the default `Watch` strategy the propagation is shorter, so this
+/// bounds it from above **(assumption)**.
+pub const KUBELET_CONFIG_CACHE_TTL_MS: Millis = 60_000;
+/// The delay until a pod's next sync, and the age of the cached value it reads.
+pub const CONFIG_SYNC_WAIT: Dist = Dist::uniform(0, KUBELET_SYNC_FREQUENCY_MS);
+pub const CONFIG_CACHE_AGE: Dist = Dist::uniform(0, KUBELET_CONFIG_CACHE_TTL_MS);
+
 // ---- Docker and Compose (A6) ----
 
 /// Healthcheck `interval` 30 s, also the delay before the first probe; `timeout` 30 s;

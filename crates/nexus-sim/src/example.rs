@@ -143,6 +143,8 @@ pub fn nexus() -> SimPlatform {
         migrations: vec![migration(vec![ActorId(BACKEND), ActorId(WORKER)])],
         plan,
         timing: Default::default(),
+        configs: Vec::new(),
+        config_uses: Vec::new(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! What the oracles report (NX901–NX906), in the simulator's own terms: subjects are indices
+//! What the oracles report (NX901–NX908), in the simulator's own terms: subjects are indices
 //! into the [`crate::spec::SimPlatform`], which the caller maps to manifest nodes
 //! through their [`crate::spec::Origin`]s.
 
@@ -23,10 +23,13 @@ pub enum FindingKind {
     /// NX907: during an upgrade, new replicas served before the migration they need completed,
     /// or old ones after it.
     SchemaSkew,
+    /// NX908: after a ConfigMap or Secret edit, replicas of a workload keep its old values (until
+    /// they restart) or see the new ones at different moments, with nothing rolling them.
+    ConfigSkew,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 7] = [
+    pub const ALL: [FindingKind; 8] = [
         FindingKind::EarlyConnect,
         FindingKind::MigrationOverlap,
         FindingKind::ConcurrentMigration,
@@ -34,6 +37,7 @@ impl FindingKind {
         FindingKind::CrashloopStorm,
         FindingKind::OrchestratorTimeout,
         FindingKind::SchemaSkew,
+        FindingKind::ConfigSkew,
     ];
 
     pub fn code(self) -> &'static str {
@@ -45,13 +49,16 @@ impl FindingKind {
             FindingKind::CrashloopStorm => "NX905",
             FindingKind::OrchestratorTimeout => "NX906",
             FindingKind::SchemaSkew => "NX907",
+            FindingKind::ConfigSkew => "NX908",
         }
     }
 
-    /// The scenario that observes it: NX907 only an upgrade, the others an install.
+    /// The scenario that observes it: NX907 only an upgrade, NX908 only a config change, the
+    /// others an install.
     pub fn scenario(self) -> crate::engine::Scenario {
         match self {
             FindingKind::SchemaSkew => crate::engine::Scenario::Upgrade,
+            FindingKind::ConfigSkew => crate::engine::Scenario::ConfigChange,
             _ => crate::engine::Scenario::Install,
         }
     }
@@ -65,6 +72,7 @@ impl FindingKind {
             FindingKind::CrashloopStorm => "crashloop-storm",
             FindingKind::OrchestratorTimeout => "orchestrator-timeout",
             FindingKind::SchemaSkew => "rollout-schema-skew",
+            FindingKind::ConfigSkew => "config-change-skew",
         }
     }
 }
@@ -80,6 +88,10 @@ pub enum Subject {
     Migration(u32),
     /// Index into the deploy plan's steps.
     Step(u32),
+    /// Index into [`SimPlatform::configs`](crate::spec::SimPlatform::configs).
+    Config(u32),
+    /// Index into [`SimPlatform::config_uses`](crate::spec::SimPlatform::config_uses).
+    ConfigUse(u32),
 }
 
 impl Subject {
@@ -90,6 +102,8 @@ impl Subject {
             Subject::Dependency(i) => p.dependencies.get(i as usize).map_or(Origin::default(), |d| d.origin),
             Subject::Migration(i) => p.migrations.get(i as usize).map_or(Origin::default(), |m| m.origin),
             Subject::Step(i) => p.plan.steps.get(i as usize).map_or(p.plan.origin, |s| s.origin),
+            Subject::Config(i) => p.configs.get(i as usize).map_or(Origin::default(), |c| c.origin),
+            Subject::ConfigUse(i) => p.config_uses.get(i as usize).map_or(Origin::default(), |u| u.origin),
         }
     }
 
@@ -108,6 +122,14 @@ impl Subject {
                 None => format!("migration #{i}"),
             },
             Subject::Step(i) => format!("deploy step {i}"),
+            Subject::Config(i) => match p.configs.get(i as usize) {
+                Some(c) => format!("{} {}", if c.secret { "Secret" } else { "ConfigMap" }, c.name),
+                None => format!("config #{i}"),
+            },
+            Subject::ConfigUse(i) => match p.config_uses.get(i as usize) {
+                Some(u) => name(u.actor),
+                None => format!("config reference #{i}"),
+            },
         }
     }
 }
@@ -172,6 +194,17 @@ pub enum Detail {
         migration: u32,
         new_on_old_ms: Millis,
         old_on_new_ms: Millis,
+    },
+    /// After an edit of `config`: `stale`, some reference of the workload keeps the old values
+    /// until its containers restart (env, `subPath`); its volumes' files were rewritten between
+    /// `files_first_ms` and `files_last_ms` after the edit, pod by pod.
+    ConfigSkew {
+        actor: ActorId,
+        config: u32,
+        replicas: u32,
+        stale: bool,
+        files_first_ms: Option<Millis>,
+        files_last_ms: Option<Millis>,
     },
 }
 

@@ -3,7 +3,7 @@
 //! `nexus-lint simulate` turns "could race" into "races in 37 % of starts, here is the
 //! timeline, replay it with this key". This crate is its engine: a deterministic
 //! discrete-event simulation of a platform's deploy, run many times with different random
-//! durations, with oracles that report NX901–NX906. Its input is its own ([`spec::SimPlatform`]);
+//! durations, with oracles that report NX901–NX908. Its input is its own ([`spec::SimPlatform`]);
 //! [`lower`] translates nexus-lint's platform model into it, one deployment unit at a time, with
 //! a table from every [`spec::Origin`] back to a manifest node; the CLI turns what comes back
 //! into diagnostics and renders the rest.
@@ -52,6 +52,7 @@
 //! | NX905 crashloop-storm | a container restarts R times within W, or a workload's backoff penalty reaches B | R = 5, W = 10 min, B = 60 s |
 //! | NX906 orchestrator-timeout | a bounded wait (kubectl wait, rollout status, Helm hook or `--wait`, Compose `--wait`) failed although its targets got there later, or passed although they were not there at the end; a Deployment past `progressDeadlineSeconds` that rolled out later | the tools' own timeouts |
 //! | NX907 rollout-schema-skew | `--scenario upgrade` ([`engine::upgrade`]): new replicas of a rolled workload serve before a migration it requires completed, or old ones after it (unless the plan completed the migration before the rollout began) | – |
+//! | NX908 config-change-skew | `--scenario config-change` ([`engine::config_change`]): after an edit of a ConfigMap or Secret, replicas of a workload keep the old values (env, `subPath`) or see the new ones pod by pod (volumes), with no rollout trigger or reload sidecar | kubelet sync 1 min + cache TTL 1 min |
 //!
 //! The *backoff penalty* is the time from a provider becoming reachable to the reconnect of a
 //! consumer that crashed on it (research A1: ready at 90 s, next attempt at 160 s → 70 s).
@@ -133,8 +134,10 @@
 //!
 //! ## Not modelled (yet)
 //!
-//! The config-change scenario, and upgrades of Helm releases, Argo CD syncs and Compose
-//! projects (only `kubectl`-style plans are upgraded); HPA scaling,
+//! Upgrades of Helm releases, Argo CD syncs and Compose projects (only `kubectl`-style plans are
+//! upgraded) and config changes of Compose projects (no live update: recreated); a StatefulSet's
+//! or DaemonSet's own `maxUnavailable` and `partition` (a config change rolls them one pod at a
+//! time, their defaults); HPA scaling,
 //! node-level scheduling, readiness probes that check dependencies, termination grace periods, Service/DNS objects created separately from their workloads, Flux
 //! `dependsOn` and fault injection are not simulated. The lowering does not read yet: StatefulSet
 //! `podManagementPolicy: Parallel` (pods start one by one), readiness gates, per-container

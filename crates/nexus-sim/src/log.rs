@@ -103,6 +103,15 @@ pub enum What {
     },
     /// The trial hit its event budget and stopped.
     BudgetExceeded,
+    /// The config-change scenario's edit of a ConfigMap or Secret (index into
+    /// [`SimPlatform::configs`]).
+    ConfigEdited {
+        config: u32,
+    },
+    /// The kubelet rewrote the pod's files of the edited config.
+    ConfigSeen {
+        config: u32,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -155,6 +164,11 @@ fn name(p: &SimPlatform, a: ActorId) -> &str {
     p.actors.get(a.index()).map_or("?", |a| a.name.as_str())
 }
 
+/// `ConfigMap nexus-config`.
+fn config_name(p: &SimPlatform, config: u32) -> String {
+    crate::finding::Subject::Config(config).describe(p)
+}
+
 /// What happened, in words.
 pub fn describe(p: &SimPlatform, w: &What) -> String {
     match *w {
@@ -202,6 +216,8 @@ pub fn describe(p: &SimPlatform, w: &What) -> String {
         What::PlanFinished { failed: false } => "deploy finished".into(),
         What::PlanFinished { failed: true } => "deploy finished with errors".into(),
         What::BudgetExceeded => "event budget exceeded: trial stopped".into(),
+        What::ConfigEdited { config } => format!("{} edited", config_name(p, config)),
+        What::ConfigSeen { config } => format!("files of {} updated", config_name(p, config)),
     }
 }
 

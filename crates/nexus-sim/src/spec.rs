@@ -50,6 +50,10 @@ pub struct SimPlatform {
     pub plan: DeployPlan,
     /// Platform-wide duration defaults (from `.nexus-lint.yaml` or [`Timing::default`]).
     pub timing: Timing,
+    /// ConfigMaps and Secrets that long-running workloads read, and how each reads them: what
+    /// the config-change scenario edits ([`crate::engine::config_change`]).
+    pub configs: Vec<ConfigSpec>,
+    pub config_uses: Vec<ConfigUse>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -552,4 +556,67 @@ pub enum ArgoPhase {
     PreSync,
     Sync,
     PostSync,
+}
+
+/// A ConfigMap or Secret that workloads read.
+#[derive(Clone, Debug)]
+pub struct ConfigSpec {
+    pub name: String,
+    pub secret: bool,
+    /// Its definition.
+    pub origin: Origin,
+}
+
+/// One workload reading one config in one way.
+#[derive(Clone, Debug)]
+pub struct ConfigUse {
+    /// Index into [`SimPlatform::configs`].
+    pub config: u32,
+    pub actor: ActorId,
+    pub uptake: Uptake,
+    /// The consuming reference (the `configMapRef`, `secretKeyRef` or volume source name).
+    pub origin: Origin,
+    /// What makes the workload pick up a change, if anything.
+    pub pickup: Option<Pickup>,
+}
+
+/// How a container reads a config, which decides when a running pod sees a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Uptake {
+    /// `envFrom`: every key as an env var, read when the container starts.
+    EnvFrom,
+    /// `env[].valueFrom` (`configMapKeyRef`, `secretKeyRef`): one env var, read at start.
+    EnvKey { var: String },
+    /// A volume mounted at `path`: the kubelet rewrites the files after its sync delay.
+    Volume { path: String },
+    /// A `subPath` mount at `path`: never updated while the container runs.
+    SubPath { path: String },
+}
+
+impl Uptake {
+    /// Does a running container see a change without restarting?
+    pub fn live(&self) -> bool {
+        matches!(self, Uptake::Volume { .. })
+    }
+
+    /// `envFrom`, `env NAME`, `volume at /etc/app`, `subPath mount at /etc/app/x.json`.
+    pub fn describe(&self) -> String {
+        match self {
+            Uptake::EnvFrom => "envFrom".into(),
+            Uptake::EnvKey { var } => format!("env {var}"),
+            Uptake::Volume { path } => format!("the volume at {path}"),
+            Uptake::SubPath { path } => format!("the subPath mount at {path}"),
+        }
+    }
+}
+
+/// What makes a workload pick up a changed config.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pickup {
+    /// The pods are replaced by a rolling update: a checksum annotation on the pod template, a
+    /// hashed or versioned name, a reloader.
+    Rollout,
+    /// A sidecar makes the program reload its mounted files once the kubelet rewrote them.
+    Reload,
 }

@@ -79,6 +79,8 @@ pub enum MarkKind {
     Killed,
     /// A wait or deploy step failed.
     Failed,
+    /// The kubelet rewrote the pod's files of an edited config (config-change scenario).
+    ConfigUpdated,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -128,6 +130,9 @@ pub fn finding_actors(p: &SimPlatform, f: &Finding) -> Vec<ActorId> {
                     v.extend(step.targets().iter().copied());
                 }
             }
+            // The edit is logged on the deploy row.
+            Subject::Config(_) => v.push(PLAN_ACTOR),
+            Subject::ConfigUse(i) => v.extend(p.config_uses.get(i as usize).map(|u| u.actor)),
         }
     }
     if let crate::finding::Detail::Stall { chain, len, .. } = f.detail {
@@ -224,6 +229,35 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
         let ready = *ready;
         match e.container {
             None => {
+                // A config change's pods already serve: their row starts Ready at 0 and marks
+                // when the kubelet rewrote their files.
+                if let What::ConfigSeen { .. } = e.what {
+                    let slot = Slot::Main(actor.serving_container);
+                    let i = match rows.iter().position(|r| r.key == (e.actor, pod, slot)) {
+                        Some(i) => i,
+                        None => {
+                            let ev = LogEvent { container: Some(slot), ..*e };
+                            rows.push(RowState {
+                                key: (e.actor, pod, slot),
+                                row: Row {
+                                    label: crate::log::subject(p, &ev),
+                                    actor: e.actor,
+                                    bars: Vec::new(),
+                                    marks: Vec::new(),
+                                    highlight: hot.contains(&e.actor),
+                                },
+                                phase: Some((Phase::Ready, 0)),
+                                running: true,
+                                listening: true,
+                                waiting: false,
+                                init: false,
+                            });
+                            rows.len() - 1
+                        }
+                    };
+                    rows[i].row.marks.push(Mark { t: e.t, kind: MarkKind::ConfigUpdated });
+                    continue;
+                }
                 // Pod-level events: create rows for every container of the pod at creation.
                 if e.what == What::PodCreated {
                     let slots = (0..actor.init_containers.len() as u16)

@@ -310,7 +310,9 @@ fn workload(cx: &Cx<'_>, piece: &mut Piece, kind: WorkloadKind) {
                 .and_then(|s| s.path(&["strategy", "rollingUpdate", "maxUnavailable"]))
                 .and_then(port_ref),
             max_surge: spec.and_then(|s| s.path(&["strategy", "rollingUpdate", "maxSurge"])).and_then(port_ref),
-            strategy: spec.and_then(|s| s.path(&["strategy"])).and_then(|s| str_at(s, "type")),
+            strategy: spec
+                .and_then(|s| s.path(&["strategy"]).or_else(|| s.path(&["updateStrategy"])))
+                .and_then(|s| str_at(s, "type")),
             min_ready_seconds: spec.and_then(|s| int_at(s, "minReadySeconds")),
             progress_deadline_seconds: spec.and_then(|s| int_at(s, "progressDeadlineSeconds")),
             restart_policy: pod_spec.and_then(|s| str_at(s, "restartPolicy")),

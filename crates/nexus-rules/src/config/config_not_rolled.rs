@@ -1,8 +1,8 @@
 //! NX402 config-not-rolled: see `rules/config/NX402-config-not-rolled.md`.
 
 use crate::prelude::*;
-use nexus_model::kustomize::GeneratedBy;
-use nexus_model::{ConfigKind, ConfigRefKind, ConfigSource, Platform, Workload, WorkloadKind};
+use nexus_model::config_rollout::{on_any_change, only_init_scripts, trigger, volumes_of};
+use nexus_model::{ConfigKind, ConfigRefKind, Workload, WorkloadKind};
 
 declare_rule!(Warning);
 
@@ -11,7 +11,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for w in &p.workloads {
         if !matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet)
             || !w.is_long_running()
-            || rolls_on_any_change(w)
+            || on_any_change(w).is_some()
         {
             continue;
         }
@@ -25,7 +25,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             seen.push(t);
             let c = p.config(t);
             if !matches!(c.kind, ConfigKind::ConfigMap | ConfigKind::Secret)
-                || rolls_on_change_of(p, w, c, r.how)
+                || trigger(w, c, r.how).is_some()
                 || (matches!(r.how, ConfigRefKind::Volume) && only_init_scripts(w, &c.name.value))
             {
                 continue;
@@ -80,31 +80,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
 }
-
-/// Directories whose scripts a datastore image runs once, on an empty data directory: a restart
-/// would not run them again, so rolling the pods is no remedy.
-const INIT_DIRS: &[&str] = &["/docker-entrypoint-initdb.d"];
-
-/// Is every mount of the volume that holds this config a datastore's init directory?
-fn only_init_scripts(w: &Workload, config: &str) -> bool {
-    let mounts = mounts_of(w, config);
-    !mounts.is_empty()
-        && mounts.iter().all(|(_, m)| INIT_DIRS.iter().any(|d| m.mount_path.value.trim_end_matches('/') == *d))
-}
-
 /// The mounts of the volumes that hold this config, in the containers that mount them.
 fn mounts_of<'w>(w: &'w Workload, config: &str) -> Vec<(&'w nexus_model::Container, &'w nexus_model::VolumeMount)> {
-    let volumes: Vec<&str> = w
-        .volumes
-        .iter()
-        .filter(|v| match &v.source {
-            nexus_model::VolumeSource::ConfigMap { name, .. } | nexus_model::VolumeSource::Secret { name, .. } => {
-                name.value == config
-            }
-            _ => false,
-        })
-        .map(|v| v.name.value.as_str())
-        .collect();
+    let volumes = volumes_of(w, config);
     w.all_containers()
         .flat_map(|c| c.volume_mounts.iter().map(move |m| (c, m)))
         .filter(|(_, m)| volumes.contains(&m.name.value.as_str()))
@@ -136,78 +114,4 @@ fn only_probe_scripts(w: &Workload, config: &str) -> bool {
                 && !c.argv().any(|x| names(&x.value))
                 && !c.env.iter().filter_map(|e| e.value.as_ref()).any(|v| names(&v.value))
         })
-}
-
-fn is_true(w: &Workload, key: &str) -> bool {
-    w.annotation(key).is_some_and(|v| v.value.trim().eq_ignore_ascii_case("true"))
-}
-
-/// Whatever changes, the pods roll: a checksum or `rollme` annotation on the pod template, or a
-/// controller that watches everything the workload reads.
-fn rolls_on_any_change(w: &Workload) -> bool {
-    w.pod_annotations.keys().any(|k| {
-        let k = k.to_ascii_lowercase();
-        k.starts_with("checksum/")
-            || k.contains("checksum")
-            || k.ends_with("-hash")
-            || k.ends_with("/hash")
-            || k == "rollme"
-    }) || is_true(w, "reloader.stakater.com/auto")
-        || is_true(w, "wave.pusher.com/update-on-config-change")
-}
-
-/// Watchers of mounted files that tell the program to reload (Prometheus' and Grafana's
-/// sidecars, configmap-reload).
-const RELOAD_SIDECARS: &[&str] =
-    &["configmap-reload", "config-reloader", "prometheus-config-reloader", "k8s-sidecar", "reloader"];
-
-/// The pods roll (or the program reloads) when this config changes.
-fn rolls_on_change_of(p: &Platform, w: &Workload, c: &ConfigSource, how: ConfigRefKind) -> bool {
-    let name = c.name.value.as_str();
-    let listed = |key: &str| w.annotation(key).is_some_and(|v| v.value.split(',').any(|n| n.trim() == name));
-    let by_reloader = match c.kind {
-        ConfigKind::Secret => {
-            is_true(w, "secret.reloader.stakater.com/auto") || listed("secret.reloader.stakater.com/reload")
-        }
-        _ => is_true(w, "configmap.reloader.stakater.com/auto") || listed("configmap.reloader.stakater.com/reload"),
-    } || (is_true(w, "reloader.stakater.com/search")
-        && c.annotations.get("reloader.stakater.com/match").is_some_and(|v| v.value.trim() == "true"));
-    let mounted = matches!(how, ConfigRefKind::Volume | ConfigRefKind::ProjectedVolume);
-    let sidecar = mounted
-        && w.all_containers().any(|ct| {
-            let base = nexus_model::migration::image_basename(ct.image_str()).to_ascii_lowercase();
-            RELOAD_SIDECARS.iter().any(|s| base == *s || base.ends_with(&format!("-{s}")))
-        });
-    let generated = match &c.generated {
-        Some(g) => g.hashed || g.by == GeneratedBy::Resource,
-        None => false,
-    };
-    let _ = p;
-    by_reloader || sidecar || generated || c.immutable || versioned(name)
-}
-
-/// A name that carries a version or a content hash (`app-config-v3`, `settings-1-4-2`,
-/// `app-config-5f8c7k9m2t`): a change comes as a new object, which the pod template names.
-pub(crate) fn versioned(name: &str) -> bool {
-    let Some((_, last)) = name.rsplit_once(['-', '.']) else { return false };
-    let v = last.strip_prefix('v').unwrap_or(last);
-    let digits = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
-    let hash = last.len() >= 8
-        && last.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && last.bytes().any(|b| b.is_ascii_digit())
-        && last.bytes().any(|b| b.is_ascii_lowercase());
-    digits || hash
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn versioned_names() {
-        for n in ["app-config-v3", "settings-1-4-2", "app-config-5f8c7k9m2t", "cfg.v2", "cfg-20240101"] {
-            assert!(super::versioned(n), "{n}");
-        }
-        for n in ["app-config", "nexus-config", "health-check-config", "redis", "cfg-prod", "settings-lookup"] {
-            assert!(!super::versioned(n), "{n}");
-        }
-    }
 }

@@ -30,14 +30,26 @@ pub(crate) enum Purpose {
     Crash = 7,
     Migration = 8,
     Jitter = 9,
+    ConfigSync = 10,
 }
 
-pub(crate) const PURPOSES: usize = 10;
+pub(crate) const PURPOSES: usize = 11;
 
 /// The most replicas (summed over workloads) a platform may ask for.
 pub const MAX_PODS: u64 = 20_000;
-pub(crate) const PURPOSE_NAMES: [&str; PURPOSES] =
-    ["create", "controller", "schedule", "pull", "endpoint", "startup", "connect", "crash", "migration", "jitter"];
+pub(crate) const PURPOSE_NAMES: [&str; PURPOSES] = [
+    "create",
+    "controller",
+    "schedule",
+    "pull",
+    "endpoint",
+    "startup",
+    "connect",
+    "crash",
+    "migration",
+    "jitter",
+    "config-sync",
+];
 
 /// Per actor: where its container slots start in the flat tables.
 #[derive(Clone, Debug)]
@@ -181,6 +193,12 @@ impl<'p> Compiled<'p> {
             migs[slot(r, m.container, "a migration")? as usize].push(i as u32);
             for &a in &m.required_by {
                 requires[actor(a, "a migration")?].push(i as u32);
+            }
+        }
+        for u in &p.config_uses {
+            actor(u.actor, "a config reference")?;
+            if u.config as usize >= p.configs.len() {
+                return Err(SpecError(format!("a config reference names config {} of {}", u.config, p.configs.len())));
             }
         }
         let mut helm = Vec::with_capacity(p.plan.steps.len());

@@ -20,6 +20,7 @@
 
 pub mod choice;
 pub(crate) mod compile;
+pub mod config_change;
 mod container;
 mod job;
 mod oracle;
@@ -57,6 +58,9 @@ pub enum Scenario {
     /// The plan applied again over a serving platform: the release's workloads roll beside its
     /// migration ([`upgrade`]).
     Upgrade,
+    /// A ConfigMap or Secret edited while the platform serves: when each replica sees it
+    /// ([`config_change`]).
+    ConfigChange,
 }
 
 impl Scenario {
@@ -68,6 +72,7 @@ impl Scenario {
         match self {
             Scenario::Install => "install",
             Scenario::Upgrade => "upgrade",
+            Scenario::ConfigChange => "config-change",
         }
     }
 }
@@ -255,9 +260,10 @@ impl<'p> World<'p> {
     /// Runs one trial to its end and checks the liveness oracles.
     pub fn run(&mut self, trial_seed: u64) {
         self.reset(trial_seed);
-        if self.opts.scenario == Scenario::Upgrade {
-            self.run_upgrade();
-            return;
+        match self.opts.scenario {
+            Scenario::Upgrade => return self.run_upgrade(),
+            Scenario::ConfigChange => return self.run_config_change(),
+            Scenario::Install => {}
         }
         self.plan_begin();
         let deadline = self.opts.deadline_ms;

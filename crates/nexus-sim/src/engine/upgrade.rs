@@ -66,7 +66,7 @@ pub(crate) struct Rolled {
     old_gone: Vec<Millis>,
     /// When each new pod started serving (Deployments).
     new_serving: Vec<Millis>,
-    done: Option<Millis>,
+    pub(super) done: Option<Millis>,
 }
 
 /// One new pod's life, from its creation.
@@ -92,7 +92,7 @@ impl World<'_> {
         self.changed(a) && self.c.p.actors[a].kind == WorkloadKind::Deployment
     }
 
-    fn log_at(&mut self, t: Millis, actor: u32, pod: Option<u32>, what: What) {
+    pub(super) fn log_at(&mut self, t: Millis, actor: u32, pod: Option<u32>, what: What) {
         if let Some(l) = &mut self.log {
             l.push(LogEvent { t, actor: ActorId(actor), pod, container: None, what });
         }
@@ -156,10 +156,19 @@ impl World<'_> {
     }
 
     /// The Deployment controller's rolling update of `actor`, applied at `t0`.
-    fn roll(&mut self, actor: u32, t0: Millis, out: &mut Rolled) {
+    pub(super) fn roll(&mut self, actor: u32, t0: Millis, out: &mut Rolled) {
         let spec = &self.c.p.actors[actor as usize];
         let (replicas, rollout) = (spec.replicas.max(1), spec.rollout);
-        let (surge, unavailable) = if rollout.recreate { (0, replicas) } else { rollout.fenceposts(replicas) };
+        // StatefulSets and DaemonSets (rolled by a config change) replace one pod at a time:
+        // their `RollingUpdate` defaults, maxUnavailable 1 and no surge (statefulset.md,
+        // daemonset.md "Perform a rolling update").
+        let (surge, unavailable) = if rollout.recreate {
+            (0, replicas)
+        } else if spec.kind != WorkloadKind::Deployment {
+            (0, 1)
+        } else {
+            rollout.fenceposts(replicas)
+        };
         let min_ready = rollout.min_ready_ms.unwrap_or(0);
         let key = self.pod_key(actor);
         let mut t = t0.saturating_add(self.draw(key, Purpose::Controller, self.c.p.timing.controller_reaction));

@@ -18,11 +18,12 @@
 //!
 //! What is lowered, and from where, is split by what it lowers: `workloads` (actors,
 //! containers, probes, healthchecks, controllers, durations), `deps` (connections and gates),
-//! `migrations`, `plan` (deploy plans). `annotations` reads the `nexus-lint.io/*`
-//! annotations that give what manifests cannot say (how long things take, whether an app
-//! retries). Every semantic decision cites `shared/research/simulation-model.md` by section.
+//! `migrations`, `configs` (what the config-change scenario edits), `plan` (deploy plans).
+//! `annotations` reads the `nexus-lint.io/*` annotations that give what manifests cannot say
+//! (how long things take, whether an app retries). Every semantic decision cites `shared/research/simulation-model.md` by section.
 
 mod annotations;
+mod configs;
 mod deps;
 mod migrations;
 mod origins;
@@ -173,6 +174,7 @@ fn build_unit(
     deps::add_dependencies(&mut b);
     deps::add_gates(&mut b);
     migrations::add_migrations(&mut b);
+    configs::add_configs(&mut b);
     b.p.plan = plan::build_steps(&mut b, &choice.build);
     if b.p.plan.steps.is_empty() && !b.p.actors.is_empty() {
         b.p.plan = DeployPlan::apply_all(b.p.actors.len());

@@ -151,6 +151,14 @@ pub fn timeline_svg(p: &SimPlatform, replay: &Replay, race: Option<&Finding>) ->
                         m.t as f64 / 1000.0
                     );
                 }
+                MarkKind::ConfigUpdated => {
+                    let _ = write!(
+                        s,
+                        r##"<path d="M{xx:.1},{:.1} l5,5 l-5,5 l-5,-5 z" fill="#6a51a3"><title>config files updated at {:.3}s</title></path>"##,
+                        yy - 5.0,
+                        m.t as f64 / 1000.0
+                    );
+                }
                 MarkKind::Killed | MarkKind::Failed => {
                     let _ = write!(
                         s,
@@ -188,10 +196,12 @@ pub fn timeline_svg(p: &SimPlatform, replay: &Replay, race: Option<&Finding>) ->
             ph.label()
         );
     }
+    let config = tl.rows.iter().any(|r| r.marks.iter().any(|m| m.kind == MarkKind::ConfigUpdated));
     let _ = write!(
         s,
-        r##"<text x="10" y="{:.1}" fill="#444">✕ connection refused   ○ restart   ▲ killed by probe / failed   ┆ the race</text>"##,
-        ly + 52.0
+        r##"<text x="10" y="{:.1}" fill="#444">✕ connection refused   ○ restart   ▲ killed by probe / failed   {}┆ the race</text>"##,
+        ly + 52.0,
+        if config { "◆ config files updated   " } else { "" }
     );
     s.push_str("</svg>\n");
     s

@@ -60,7 +60,13 @@ pub fn human(sim: &Simulator<'_>, report: &SimReport, command_prefix: &str) -> S
     }
     o.push('\n');
     let w = p.actors.iter().map(|a| a.name.chars().count()).max().unwrap_or(0).max(8);
-    let _ = writeln!(o, "Time to ready (serving; over the trials that got there)");
+    let heading = match report.options.scenario {
+        crate::engine::Scenario::ConfigChange => {
+            "Time to the new configuration (every replica; after each config's edit; over the trials that got there)"
+        }
+        _ => "Time to ready (serving; over the trials that got there)",
+    };
+    let _ = writeln!(o, "{heading}");
     let _ = writeln!(
         o,
         "  {:<w$}  {:>8} {:>8} {:>8}  {:>9}  {:>9}  {:>8}  {:>11}",
@@ -219,6 +225,20 @@ fn explain(p: &SimPlatform, f: &Finding) -> String {
             secs(Some(new_on_old_ms)),
             secs(Some(old_on_new_ms))
         ),
+        Detail::ConfigSkew { actor, config, replicas, files_first_ms, files_last_ms, .. } => {
+            let what = crate::finding::Subject::Config(config).describe(p);
+            let plural = if replicas == 1 { "" } else { "s" };
+            let mut s = format!("{}: {replicas} replica{plural}, nothing rolls them when {what} changes", name(actor));
+            let reads = p.config_uses.iter().filter(|u| u.actor == actor && u.config == config);
+            let stale: Vec<String> = reads.filter(|u| !u.uptake.live()).map(|u| u.uptake.describe()).collect();
+            if !stale.is_empty() {
+                s.push_str(&format!("; {} keeps the old values until a restart", stale.join(", ")));
+            }
+            if let (Some(a), Some(b)) = (files_first_ms, files_last_ms) {
+                s.push_str(&format!("; files updated {}–{} after the edit", secs(Some(a)), secs(Some(b))));
+            }
+            s
+        }
     }
 }
 
@@ -231,11 +251,22 @@ pub fn race_timeline_text(p: &SimPlatform, replay: &Replay, f: &Finding, max: us
             What::PodCreated | What::PodScheduled | What::ImagePulled | What::InEndpoints | What::ContainerReady
         )
     };
-    let horizon = f.time_ms.saturating_add(60_000);
+    // A config change's trial edits every config: show this finding's only.
+    let other_config = |w: &What| match (f.detail, w) {
+        (Detail::ConfigSkew { config, .. }, What::ConfigEdited { config: c } | What::ConfigSeen { config: c }) => {
+            *c != config
+        }
+        _ => false,
+    };
+    let shown = |e: &&crate::log::LogEvent| actors.contains(&e.actor) && !quiet(&e.what) && !other_config(&e.what);
+    let horizon = match f.detail {
+        Detail::ConfigSkew { files_last_ms: Some(last), .. } => last.max(f.time_ms),
+        _ => f.time_ms.saturating_add(60_000),
+    };
     let lines: Vec<String> = replay
         .log
         .iter()
-        .filter(|e| e.t <= horizon && actors.contains(&e.actor) && !quiet(&e.what))
+        .filter(|e| e.t <= horizon && shown(e))
         .map(|e| {
             let who = if e.actor == PLAN_ACTOR { "deploy".to_string() } else { subject(p, e) };
             let mark = if e.t == f.time_ms { "▶" } else { " " };
@@ -244,7 +275,7 @@ pub fn race_timeline_text(p: &SimPlatform, replay: &Replay, f: &Finding, max: us
         .collect();
     let mut o = String::new();
     // Keep the lines around the finding when there are too many.
-    let at = replay.log.iter().filter(|e| e.t < f.time_ms && actors.contains(&e.actor) && !quiet(&e.what)).count();
+    let at = replay.log.iter().filter(|e| e.t < f.time_ms && shown(e)).count();
     let start = at.saturating_sub(max * 2 / 3).min(lines.len().saturating_sub(max));
     if start > 0 {
         let _ = writeln!(o, "    … {start} earlier events");
