@@ -190,7 +190,7 @@ fn main() {
             None => out.push('N'),
         }
         match &n.title {
-            Some(t) => write!(out, ",title:S({t:?})}},\n").unwrap(),
+            Some(t) => writeln!(out, ",title:S({t:?})}},").unwrap(),
             None => out.push_str(",title:N},\n"),
         }
     }

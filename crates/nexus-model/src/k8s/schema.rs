@@ -269,7 +269,7 @@ impl Validator<'_, '_> {
             NodeKind::Scalar(_) => {
                 if !s.enumeration.is_empty()
                     && let Some(v) = node.as_string()
-                    && !s.enumeration.iter().any(|e| *e == v)
+                    && !s.enumeration.contains(&v)
                 {
                     let names: Vec<&str> = s.enumeration.to_vec();
                     let help = match suggest(v, &names) {
