@@ -122,7 +122,8 @@ pub fn write_with(
 /// serialised straight into `w` (never held whole in memory).
 pub fn write_value(w: &mut dyn Write, doc: &impl Serialize) -> io::Result<()> {
     let mut out = escape::JsonEscaper::new(&mut *w);
-    serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::other)?;
+    // `io::Error::from` gives back the writer's own error (a closed pipe stays BrokenPipe).
+    serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::from)?;
     out.finish()?;
     writeln!(w)
 }
