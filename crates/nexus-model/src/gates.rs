@@ -373,7 +373,14 @@ fn orchestrated(
 /// Deploy-script gates: a consumer created after its provider was created *and* waited for.
 fn plan_gates(p: &Platform) -> Vec<Gate> {
     let mut out = Vec::new();
-    let workload_of = |o: ObjectId| p.workloads.iter().find(|w| w.object == Some(o));
+    // Each object's (first) workload, indexed once rather than searched per object.
+    let mut by_object: std::collections::HashMap<ObjectId, &super::Workload> = std::collections::HashMap::new();
+    for w in &p.workloads {
+        if let Some(o) = w.object {
+            by_object.entry(o).or_insert(w);
+        }
+    }
+    let workload_of = |o: ObjectId| by_object.get(&o).copied();
     for (pi, plan) in p.plans.iter().enumerate().filter(|(_, plan)| plan.kind == super::PlanKind::Script) {
         let mut created: BTreeSet<WorkloadId> = BTreeSet::new();
         // provider → (wait step, level, timeout)

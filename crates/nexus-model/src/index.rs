@@ -27,6 +27,9 @@ pub struct Index {
     pub dependencies_of: Vec<Vec<usize>>,
     pub dependents_of: Vec<Vec<usize>>,
     pub gates_of: Vec<Vec<usize>>,
+    /// Per workload (by index): the HorizontalPodAutoscalers and ScaledObjects that target it
+    /// (indexes into `Platform::scalers`, in input order), for `scaling::autoscalers`.
+    pub autoscalers_of: Vec<Vec<usize>>,
 }
 
 impl Index {
@@ -134,6 +137,14 @@ impl Index {
         }
         for (i, g) in p.gates.iter().enumerate() {
             self.gates_of[g.consumer.index()].push(i);
+        }
+        self.autoscalers_of = vec![Vec::new(); n];
+        for (i, s) in p.scalers.iter().enumerate() {
+            if let super::ScalerKind::Hpa(h) = &s.kind
+                && let Some(w) = h.target
+            {
+                self.autoscalers_of[w.index()].push(i);
+            }
         }
     }
 }

@@ -40,7 +40,20 @@ pub fn is_keda(h: &Hpa) -> bool {
 
 /// The HPAs and ScaledObjects that scale a workload, in input order.
 pub fn autoscalers(p: &Platform, w: WorkloadId) -> Vec<(&Scaler, &Hpa)> {
-    p.hpas().filter(|(_, h)| h.target == Some(w)).collect()
+    fn hpa(s: &Scaler, w: WorkloadId) -> Option<&Hpa> {
+        match &s.kind {
+            ScalerKind::Hpa(h) if h.target == Some(w) => Some(&**h),
+            _ => None,
+        }
+    }
+    // Once linked, from the per-workload table (a scan of every scaler per workload made
+    // the rules over pod counts quadratic); before, by that scan.
+    match p.index.autoscalers_of.get(w.index()) {
+        Some(ids) if p.index.autoscalers_of.len() == p.workloads.len() => {
+            ids.iter().filter_map(|&i| hpa(&p.scalers[i], w).map(|h| (&p.scalers[i], h))).collect()
+        }
+        _ => p.scalers.iter().filter_map(|s| hpa(s, w).map(|h| (s, h))).collect(),
+    }
 }
 
 /// `minReplicas` with the API default applied (KEDA's default, 0, is in the model already).

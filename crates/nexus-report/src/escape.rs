@@ -95,9 +95,112 @@ pub fn json(doc: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`json`] as a writer: serde_json serialises straight into it and it passes the bytes on with
+/// the same characters escaped, so a large report is never held in memory whole (issue 15). A
+/// character split across two writes is held back until its last byte arrives.
+pub struct JsonEscaper<W: std::io::Write> {
+    inner: W,
+    pending: [u8; 4],
+    pending_len: usize,
+}
+
+impl<W: std::io::Write> JsonEscaper<W> {
+    pub fn new(inner: W) -> Self {
+        JsonEscaper { inner, pending: [0; 4], pending_len: 0 }
+    }
+
+    /// Writes the bytes of one complete character, escaped if [`json`] would escape it.
+    fn char_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match std::str::from_utf8(bytes).ok().and_then(|s| s.chars().next()) {
+            Some(c) if is_unsafe(c) && (c as u32) >= 0x7f => write!(self.inner, "\\u{:04x}", c as u32),
+            _ => self.inner.write_all(bytes),
+        }
+    }
+
+    /// Writes what is held back (only an incomplete character: serde_json's output is UTF-8).
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let held = self.pending;
+        self.inner.write_all(&held[..self.pending_len])?;
+        Ok(self.inner)
+    }
+}
+
+/// The length in bytes of the UTF-8 sequence a lead byte starts (1 for a stray continuation).
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for JsonEscaper<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut i = 0;
+        if self.pending_len > 0 {
+            let want = utf8_width(self.pending[0]);
+            while self.pending_len < want && i < buf.len() {
+                self.pending[self.pending_len] = buf[i];
+                self.pending_len += 1;
+                i += 1;
+            }
+            if self.pending_len < want {
+                return Ok(buf.len());
+            }
+            let held = self.pending;
+            self.pending_len = 0;
+            self.char_bytes(&held[..want])?;
+        }
+        let mut run = i;
+        while i < buf.len() {
+            let b = buf[i];
+            if b < 0x7f {
+                i += 1;
+                continue;
+            }
+            let width = utf8_width(b);
+            if i + width > buf.len() {
+                self.inner.write_all(&buf[run..i])?;
+                let rest = &buf[i..];
+                self.pending[..rest.len()].copy_from_slice(rest);
+                self.pending_len = rest.len();
+                return Ok(buf.len());
+            }
+            let c = std::str::from_utf8(&buf[i..i + width]).ok().and_then(|s| s.chars().next());
+            if c.is_some_and(|c| is_unsafe(c) && (c as u32) >= 0x7f) {
+                self.inner.write_all(&buf[run..i])?;
+                self.char_bytes(&buf[i..i + width])?;
+                run = i + width;
+            }
+            i += width;
+        }
+        self.inner.write_all(&buf[run..])?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_writer_escapes_like_json_whatever_the_write_boundaries() {
+        use std::io::Write as _;
+        let doc = "{\"a\": \"x\u{85}y\u{202e}z é ✓ 😀 \u{7f} \u{2028}\"}";
+        let want = json(doc).into_owned();
+        for step in 1..=doc.len() {
+            let mut w = JsonEscaper::new(Vec::new());
+            for chunk in doc.as_bytes().chunks(step) {
+                w.write_all(chunk).unwrap();
+            }
+            assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), want, "chunks of {step}");
+        }
+    }
 
     #[test]
     fn terminal_sequences_are_escaped() {

@@ -119,9 +119,7 @@ pub fn redact(g: &mut Graph, r: &crate::redact::Redactor) {
 }
 
 pub fn write_json(w: &mut dyn Write, g: &Graph) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(g).map_err(io::Error::other)?;
-    w.write_all(crate::escape::json(&text).as_bytes())?;
-    writeln!(w)
+    crate::json::write_value(w, g)
 }
 
 fn node_label(n: &GraphNode) -> String {

@@ -118,10 +118,13 @@ pub fn write_with(
     write_value(w, &document(diags, db, baseline))
 }
 
-/// Any JSON document, pretty-printed with control characters escaped ([`escape::json`]).
+/// Any JSON document, pretty-printed with control characters escaped ([`escape::json`]),
+/// serialised straight into `w` (never held whole in memory).
 pub fn write_value(w: &mut dyn Write, doc: &impl Serialize) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(doc).map_err(io::Error::other)?;
-    w.write_all(escape::json(&text).as_bytes())?;
+    let mut out = escape::JsonEscaper::new(&mut *w);
+    // `io::Error::from` gives back the writer's own error (a closed pipe stays BrokenPipe).
+    serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::from)?;
+    out.finish()?;
     writeln!(w)
 }
 

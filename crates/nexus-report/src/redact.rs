@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use rayon::prelude::*;
 
 use nexus_diagnostics::Diagnostic;
 use nexus_source::{FileId, Span};
@@ -132,7 +133,9 @@ impl Redactor {
                 *s = o;
             }
         };
-        for d in diags {
+        // Each diagnostic on its own, in parallel (issue 15): the same result on any number of
+        // threads.
+        diags.par_iter_mut().for_each(|d| {
             fix(&mut d.message);
             fix(&mut d.primary.message);
             for l in &mut d.secondary {
@@ -151,7 +154,7 @@ impl Redactor {
                     d.fix = None;
                 }
             }
-        }
+        });
     }
 
     /// The secret values known (for tests and callers that print other text).

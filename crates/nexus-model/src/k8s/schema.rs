@@ -2,77 +2,21 @@
 //!
 //! The schemas use a small, fixed subset of JSON Schema (`type`, `$ref`, `properties`,
 //! `additionalProperties`, `items`, `required`, `enum`, `format`, and `oneOf` for IntOrString and
-//! Quantity), so they are compiled once into an arena and checked by a walk over the spanned
-//! tree. That gives each error the exact key or value span, a did-you-mean suggestion for
+//! Quantity), so they are compiled at build time (`build.rs`) into a static arena and checked by
+//! a walk over the spanned tree: nothing is parsed or compiled at start-up (issue 15). That gives each error the exact key or value span, a did-you-mean suggestion for
 //! unknown fields and enum values, and runs far faster than a general validator on a converted
 //! copy — the 10,000-document benchmark depends on it (docs/architecture.md).
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
 use base64::Engine;
-use serde_json::Value;
 
 use crate::redact::is_secret_name;
 use crate::suggest;
 use nexus_source::Span;
 use nexus_source::yaml::{NodeKind, NodeRef, Plain};
 
-const SCHEMA_JSON: &str = include_str!("../../schemas/kubernetes/v1.37.0-strict.json");
 /// The Kubernetes version the vendored schemas describe.
 pub const KUBERNETES_VERSION: &str = "1.37";
 const MAX_ERRORS_PER_OBJECT: usize = 25;
-
-/// Enumerations that the API documents only in prose (the OpenAPI spec has no `enum` for them),
-/// so the schemas cannot carry them: the values from the API reference for 1.37.
-const KNOWN_ENUMS: &[(&str, &str, &[&str])] = &[
-    ("io.k8s.api.core.v1.PodSpec", "restartPolicy", &["Always", "OnFailure", "Never"]),
-    ("io.k8s.api.core.v1.PodSpec", "dnsPolicy", &["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]),
-    ("io.k8s.api.core.v1.Container", "imagePullPolicy", &["Always", "IfNotPresent", "Never"]),
-    ("io.k8s.api.core.v1.Container", "restartPolicy", &["Always"]),
-    ("io.k8s.api.core.v1.Container", "terminationMessagePolicy", &["File", "FallbackToLogsOnError"]),
-    ("io.k8s.api.core.v1.ContainerPort", "protocol", &["TCP", "UDP", "SCTP"]),
-    ("io.k8s.api.core.v1.ServicePort", "protocol", &["TCP", "UDP", "SCTP"]),
-    ("io.k8s.api.core.v1.ServiceSpec", "type", &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]),
-    ("io.k8s.api.core.v1.ServiceSpec", "externalTrafficPolicy", &["Cluster", "Local"]),
-    ("io.k8s.api.core.v1.ServiceSpec", "internalTrafficPolicy", &["Cluster", "Local"]),
-    ("io.k8s.api.core.v1.ServiceSpec", "sessionAffinity", &["ClientIP", "None"]),
-    ("io.k8s.api.apps.v1.DeploymentStrategy", "type", &["Recreate", "RollingUpdate"]),
-    ("io.k8s.api.apps.v1.StatefulSetSpec", "podManagementPolicy", &["OrderedReady", "Parallel"]),
-    ("io.k8s.api.apps.v1.StatefulSetUpdateStrategy", "type", &["OnDelete", "RollingUpdate"]),
-    ("io.k8s.api.apps.v1.DaemonSetUpdateStrategy", "type", &["OnDelete", "RollingUpdate"]),
-    ("io.k8s.api.batch.v1.JobSpec", "completionMode", &["NonIndexed", "Indexed"]),
-    ("io.k8s.api.batch.v1.CronJobSpec", "concurrencyPolicy", &["Allow", "Forbid", "Replace"]),
-    ("io.k8s.api.core.v1.PersistentVolumeClaimSpec", "volumeMode", &["Filesystem", "Block"]),
-    (
-        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
-        "operator",
-        &["In", "NotIn", "Exists", "DoesNotExist"],
-    ),
-    ("io.k8s.api.autoscaling.v2.MetricSpec", "type", &["ContainerResource", "External", "Object", "Pods", "Resource"]),
-    ("io.k8s.api.autoscaling.v2.MetricTarget", "type", &["AverageValue", "Utilization", "Value"]),
-    ("io.k8s.api.autoscaling.v2.HPAScalingRules", "selectPolicy", &["Disabled", "Max", "Min"]),
-    ("io.k8s.api.autoscaling.v2.HPAScalingPolicy", "type", &["Percent", "Pods"]),
-    ("io.k8s.api.networking.v1.NetworkPolicyPort", "protocol", &["TCP", "UDP", "SCTP"]),
-    ("io.k8s.api.networking.v1.HTTPIngressPath", "pathType", &["Exact", "ImplementationSpecific", "Prefix"]),
-];
-
-/// Lower bounds that the API server enforces in validation code, not in the OpenAPI spec
-/// (`ValidateNonnegativeField` and friends in `pkg/apis/*/validation`): a negative replica
-/// count is rejected at apply time.
-const KNOWN_MINIMUMS: &[(&str, &str, i64)] = &[
-    ("io.k8s.api.apps.v1.DeploymentSpec", "replicas", 0),
-    ("io.k8s.api.apps.v1.StatefulSetSpec", "replicas", 0),
-    ("io.k8s.api.apps.v1.ReplicaSetSpec", "replicas", 0),
-    ("io.k8s.api.core.v1.ReplicationControllerSpec", "replicas", 0),
-    ("io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec", "minReplicas", 1),
-    ("io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec", "maxReplicas", 1),
-    ("io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec", "minReplicas", 1),
-    ("io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec", "maxReplicas", 1),
-    ("io.k8s.api.batch.v1.JobSpec", "parallelism", 0),
-    ("io.k8s.api.batch.v1.JobSpec", "completions", 0),
-    ("io.k8s.api.batch.v1.JobSpec", "backoffLimit", 0),
-];
 
 /// API groups that Kubernetes served once and has removed: their objects are Kubernetes objects
 /// under an API that no longer exists, not custom resources.
@@ -86,29 +30,36 @@ const T_NUMBER: u8 = 16;
 const T_BOOLEAN: u8 = 32;
 const T_NULL: u8 = 64;
 
-#[derive(Debug, Default)]
+/// One compiled schema; the arena and its indices are generated by `build.rs`.
+#[derive(Debug)]
 struct Node {
     /// Bitmask of allowed types; 0 means any.
     types: u8,
-    properties: Vec<(Box<str>, usize)>,
+    /// Sorted by name.
+    properties: &'static [(&'static str, usize)],
     /// None: any additional property; Some(None): forbidden; Some(Some(i)): must match i.
     additional: Option<Option<usize>>,
     items: Option<usize>,
-    required: Vec<Box<str>>,
-    enumeration: Vec<Box<str>>,
-    one_of: Vec<usize>,
+    required: &'static [&'static str],
+    enumeration: &'static [&'static str],
+    one_of: &'static [usize],
     reference: Option<usize>,
     format: Format,
-    /// The smallest integer allowed ([`KNOWN_MINIMUMS`]).
+    /// The smallest integer allowed (`KNOWN_MINIMUMS` in `schema_patches.rs`).
     minimum: Option<i64>,
     /// The definition's short name (`PodSpec`), for messages.
-    title: Option<Box<str>>,
+    title: Option<&'static str>,
+}
+
+mod compiled {
+    use super::{Format, Node};
+    use Option::{None as N, Some as S};
+    include!(concat!(env!("OUT_DIR"), "/k8s_schema.rs"));
 }
 
 /// The `format`s the validator checks (the others need no check beyond the type).
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Format {
-    #[default]
     Other,
     Int32,
     /// `byte`: standard base64, as the API server decodes it.
@@ -151,11 +102,12 @@ fn is_rfc3339(v: &str) -> bool {
 /// The compiled schemas.
 #[derive(Debug)]
 pub struct Schema {
-    nodes: Vec<Node>,
-    /// (apiVersion, kind) → root node.
-    by_gvk: HashMap<(String, String), usize>,
-    /// Kinds by group, for "which apiVersion serves this kind" and kind suggestions.
-    kinds: std::collections::BTreeMap<String, Vec<(String, String)>>,
+    nodes: &'static [Node],
+    /// (apiVersion, kind, root node), sorted by apiVersion and kind.
+    by_gvk: &'static [(&'static str, &'static str, usize)],
+    /// (group, [(kind, apiVersion)]) sorted by group, each list sorted: for "which apiVersion
+    /// serves this kind" and kind suggestions.
+    kinds: &'static [(&'static str, &'static [(&'static str, &'static str)])],
 }
 
 /// One schema violation.
@@ -183,8 +135,8 @@ pub enum KindStatus {
 }
 
 pub fn schema() -> &'static Schema {
-    static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::compile(SCHEMA_JSON))
+    static SCHEMA: Schema = Schema { nodes: &compiled::NODES, by_gvk: &compiled::BY_GVK, kinds: &compiled::KINDS };
+    &SCHEMA
 }
 
 fn split_api_version(api_version: &str) -> (&str, &str) {
@@ -192,149 +144,52 @@ fn split_api_version(api_version: &str) -> (&str, &str) {
 }
 
 impl Schema {
-    fn compile(json: &str) -> Schema {
-        let root: Value = serde_json::from_str(json).expect("vendored schema is valid JSON");
-        let none = serde_json::Map::new();
-        let defs = root.get("$defs").and_then(Value::as_object).unwrap_or(&none);
-        let mut s = Schema { nodes: Vec::new(), by_gvk: HashMap::new(), kinds: std::collections::BTreeMap::new() };
-        // Definitions first, so `$ref` can point at them by index.
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for name in defs.keys() {
-            index.insert(name.clone(), s.nodes.len());
-            s.nodes.push(Node::default());
-        }
-        for (name, def) in defs {
-            let id = index[name];
-            let node = s.compile_node(def, &index);
-            s.nodes[id] = node;
-            s.nodes[id].title = Some(name.rsplit('.').next().unwrap_or(name).into());
-            for gvk in def.get("x-kubernetes-group-version-kind").and_then(Value::as_array).into_iter().flatten() {
-                let group = gvk.get("group").and_then(Value::as_str).unwrap_or("");
-                let version = gvk.get("version").and_then(Value::as_str).unwrap_or("");
-                let kind = gvk.get("kind").and_then(Value::as_str).unwrap_or("");
-                if kind.ends_with("List") || kind.is_empty() {
-                    continue;
-                }
-                let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-                s.by_gvk.insert((api_version.clone(), kind.to_string()), id);
-                s.kinds.entry(group.to_string()).or_default().push((kind.to_string(), api_version));
-            }
-        }
-        for v in s.kinds.values_mut() {
-            v.sort();
-            v.dedup();
-        }
-        for (def, prop, values) in KNOWN_ENUMS {
-            let Some(&d) = index.get(*def) else { continue };
-            let found = s.nodes[d].properties.iter().find(|(k, _)| &**k == *prop).map(|(_, i)| *i);
-            if let Some(i) = found
-                && s.nodes[i].reference.is_none()
-            {
-                s.nodes[i].enumeration = values.iter().map(|v| (*v).into()).collect();
-            }
-        }
-        for (def, prop, min) in KNOWN_MINIMUMS {
-            let Some(&d) = index.get(*def) else { continue };
-            if let Some(i) = s.nodes[d].properties.iter().find(|(k, _)| &**k == *prop).map(|(_, i)| *i) {
-                s.nodes[i].minimum = Some(*min);
-            }
-        }
-        s
+    fn root(&self, api_version: &str, kind: &str) -> Option<usize> {
+        let i = self.by_gvk.binary_search_by(|(a, k, _)| (*a, *k).cmp(&(api_version, kind))).ok()?;
+        Some(self.by_gvk[i].2)
     }
 
-    fn compile_node(&mut self, v: &Value, index: &HashMap<String, usize>) -> Node {
-        let mut n = Node::default();
-        if let Some(r) = v.get("$ref").and_then(Value::as_str) {
-            n.reference = r.strip_prefix("#/$defs/").and_then(|name| index.get(name).copied());
-        }
-        match v.get("type") {
-            Some(Value::String(t)) => n.types = type_bit(t),
-            Some(Value::Array(ts)) => n.types = ts.iter().filter_map(Value::as_str).map(type_bit).fold(0, |a, b| a | b),
-            _ => {}
-        }
-        if let Some(props) = v.get("properties").and_then(Value::as_object) {
-            for (k, pv) in props {
-                let child = self.child(pv, index);
-                n.properties.push((k.as_str().into(), child));
-            }
-            n.properties.sort_by(|a, b| a.0.cmp(&b.0));
-        }
-        match v.get("additionalProperties") {
-            Some(Value::Bool(false)) => n.additional = Some(None),
-            Some(a @ Value::Object(_)) => n.additional = Some(Some(self.child(a, index))),
-            _ => {}
-        }
-        if let Some(items) = v.get("items") {
-            n.items = Some(self.child(items, index));
-        }
-        if let Some(req) = v.get("required").and_then(Value::as_array) {
-            n.required = req.iter().filter_map(Value::as_str).map(Into::into).collect();
-        }
-        if let Some(e) = v.get("enum").and_then(Value::as_array) {
-            n.enumeration = e.iter().filter_map(Value::as_str).map(Into::into).collect();
-        }
-        if let Some(alts) = v.get("oneOf").and_then(Value::as_array) {
-            n.one_of = alts.iter().map(|a| self.child(a, index)).collect();
-        }
-        n.format = match v.get("format").and_then(Value::as_str) {
-            Some("int32") => Format::Int32,
-            Some("byte") => Format::Base64,
-            Some("date-time") => Format::DateTime,
-            _ => Format::Other,
-        };
-        n
-    }
-
-    fn child(&mut self, v: &Value, index: &HashMap<String, usize>) -> usize {
-        let node = self.compile_node(v, index);
-        self.nodes.push(node);
-        self.nodes.len() - 1
+    fn group(&self, group: &str) -> Option<&'static [(&'static str, &'static str)]> {
+        let i = self.kinds.binary_search_by(|(g, _)| (*g).cmp(group)).ok()?;
+        Some(self.kinds[i].1)
     }
 
     pub fn status(&self, api_version: &str, kind: &str) -> KindStatus {
-        if self.by_gvk.contains_key(&(api_version.to_string(), kind.to_string())) {
+        if self.root(api_version, kind).is_some() {
             return KindStatus::Known;
         }
         let (group, _) = split_api_version(api_version);
         let served_anywhere = |kind: &str| -> Vec<String> {
-            self.kinds.values().flatten().filter(|(k, _)| k == kind).map(|(_, v)| v.clone()).collect()
+            self.kinds
+                .iter()
+                .flat_map(|(_, v)| v.iter())
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, v)| v.to_string())
+                .collect()
         };
         // A Kubernetes kind under a version or group that no longer serves it
         // (`extensions/v1beta1` Deployment).
         let served = served_anywhere(kind);
-        let known_group = self.kinds.contains_key(group) || RETIRED_GROUPS.contains(&group);
+        let known_group = self.group(group).is_some() || RETIRED_GROUPS.contains(&group);
         if !served.is_empty() && (known_group || group.ends_with(".k8s.io")) {
             return KindStatus::WrongVersion { served };
         }
-        let Some(kinds) = self.kinds.get(group) else {
+        let Some(kinds) = self.group(group) else {
             return if known_group { KindStatus::UnknownInGroup { suggestion: None } } else { KindStatus::Foreign };
         };
-        let names: Vec<&str> = kinds.iter().map(|(k, _)| k.as_str()).collect();
+        let names: Vec<&str> = kinds.iter().map(|(k, _)| *k).collect();
         KindStatus::UnknownInGroup { suggestion: suggest(kind, &names).map(str::to_string) }
     }
 
     /// Validates an object; `Known` status is the caller's precondition.
     pub fn validate(&self, api_version: &str, kind: &str, root: NodeRef<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
-        if let Some(&id) = self.by_gvk.get(&(api_version.to_string(), kind.to_string())) {
+        if let Some(id) = self.root(api_version, kind) {
             // Every value of a Secret is secret: no message quotes one.
             let mut v = Validator { schema: self, out: &mut out, secret: kind == "Secret" };
             v.check(root, id, root.span(), kind, 0);
         }
         out
-    }
-}
-
-fn type_bit(t: &str) -> u8 {
-    match t {
-        "object" => T_OBJECT,
-        "array" => T_ARRAY,
-        "string" => T_STRING,
-        "integer" => T_INTEGER,
-        "number" => T_NUMBER,
-        "boolean" => T_BOOLEAN,
-        "null" => T_NULL,
-        _ => 0,
     }
 }
 
@@ -382,7 +237,7 @@ impl Validator<'_, '_> {
         for _ in 0..8 {
             let n = &self.schema.nodes[id];
             if n.title.is_some() {
-                title = n.title.as_deref();
+                title = n.title;
             }
             match n.reference {
                 Some(r) => id = r,
@@ -390,7 +245,7 @@ impl Validator<'_, '_> {
             }
         }
         let s = &self.schema.nodes[id];
-        let title = s.title.as_deref().or(title);
+        let title = s.title.or(title);
         let node = node.resolve();
         let actual = value_type(node);
         let allowed =
@@ -414,9 +269,9 @@ impl Validator<'_, '_> {
             NodeKind::Scalar(_) => {
                 if !s.enumeration.is_empty()
                     && let Some(v) = node.as_string()
-                    && !s.enumeration.iter().any(|e| &**e == v)
+                    && !s.enumeration.contains(&v)
                 {
-                    let names: Vec<&str> = s.enumeration.iter().map(|e| &**e).collect();
+                    let names: Vec<&str> = s.enumeration.to_vec();
                     let help = match suggest(v, &names) {
                         Some(c) if !self.secret => Some(format!("Did you mean `{c}`?")),
                         _ => Some(format!("Use one of: {}.", quoted_list(&names))),
@@ -485,7 +340,7 @@ impl Validator<'_, '_> {
                 (Some(p), _) => self.check(e.value, p, e.key.span(), key, depth + 1),
                 (None, Some(Some(a))) => self.check(e.value, a, e.key.span(), key, depth + 1),
                 (None, Some(None)) => {
-                    let names: Vec<&str> = s.properties.iter().map(|(k, _)| &**k).collect();
+                    let names: Vec<&str> = s.properties.iter().map(|(k, _)| *k).collect();
                     let within = title.map(|t| format!(" in `{t}`")).unwrap_or_default();
                     let help = match suggest(key, &names) {
                         Some(c) => format!("Did you mean `{c}`?"),
@@ -498,7 +353,7 @@ impl Validator<'_, '_> {
             }
         }
         self.secret = outer;
-        for req in &s.required {
+        for req in s.required {
             if node.get(req).is_none() {
                 let within = title.map(|t| format!(" of `{t}`")).unwrap_or_default();
                 self.push(owner, format!("missing required field `{req}`{within}"), None);

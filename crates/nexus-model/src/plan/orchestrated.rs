@@ -173,6 +173,8 @@ fn argo_plan(p: &Platform) -> Option<DeployPlan> {
             b.name_str(),
         ))
     });
+    // The objects that are workloads, found once (not by a scan of the workloads per object).
+    let workloads: std::collections::HashSet<_> = p.workloads.iter().filter_map(|w| w.object).collect();
     let mut steps = Vec::new();
     let mut i = 0;
     while i < objects.len() {
@@ -181,7 +183,7 @@ fn argo_plan(p: &Platform) -> Option<DeployPlan> {
         i += group.len();
         steps.extend(apply_step(&group));
         // Argo CD moves to the next wave once this one is synced and healthy.
-        for o in group.iter().filter(|o| p.workloads.iter().any(|w| w.object == Some(o.id))) {
+        for o in group.iter().filter(|o| workloads.contains(&o.id)) {
             let why = annotation(o, WAVE).or(annotation(o, HOOK)).cloned().unwrap_or_else(|| o.kind.clone());
             steps.push(wait_step(o, &why, Bound::Unbounded));
         }

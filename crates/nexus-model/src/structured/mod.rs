@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use nexus_source::files::Files;
 use nexus_source::shell::Located;
 use nexus_source::{FileId, SourceDb, Span};
+use rayon::prelude::*;
 
 use crate::declared::{SCHEMA_ANNOTATION, wildcard};
 use crate::redact::is_secret_name;
@@ -156,82 +157,87 @@ pub fn build(p: &mut Platform, fs: &mut dyn Files) {
         found.insert(key, hit);
     }
     let db = fs.db();
+    // Compile every schema found once, then read each entry on its own, in parallel (issue 15:
+    // the per-entry work is independent); collected in plan order, so the output is the same
+    // whatever the number of threads.
     let mut compiled: HashMap<FileId, Result<jsonschema::Validator, String>> = HashMap::new();
-    let mut out = Vec::new();
-    for plan in plans {
-        let c = p.config(plan.config);
-        let mut s = Structured {
-            config: plan.config,
-            entry: plan.entry,
-            format: plan.format,
-            span: plan.entry.map_or(c.name.span, |i| c.data[i].key.span),
-            schema: None,
-            problems: Vec::new(),
-            credentials: Vec::new(),
-        };
-        let hit = plan.schema.as_ref().and_then(|d| found.get(&format!("{:?}", d.candidates)).cloned().flatten());
-        if let Some(d) = &plan.schema {
-            s.schema = Some(SchemaRef {
-                written: d.written.clone(),
-                path: hit.as_ref().map(|h| h.0.clone()),
-                declared_at: d.at,
-            });
-        }
-        let docs = match parse(c, &plan, db, &mut s) {
-            Some(d) => d,
-            None => {
-                out.push(s);
-                continue;
+    for (path, file) in found.values().flatten() {
+        compiled.entry(*file).or_insert_with(|| schema::compile(path, &db.get(*file).text));
+    }
+    let platform: &Platform = p;
+    let out = plans.par_iter().map(|plan| entry(platform, db, plan, &found, &compiled)).collect();
+    p.structured = out;
+}
+
+/// One structured entry (or whole `data`): parsed, checked against its schema, its credentials.
+fn entry(
+    p: &Platform,
+    db: &SourceDb,
+    plan: &Plan,
+    found: &HashMap<String, Option<(String, FileId)>>,
+    compiled: &HashMap<FileId, Result<jsonschema::Validator, String>>,
+) -> Structured {
+    let c = p.config(plan.config);
+    let mut s = Structured {
+        config: plan.config,
+        entry: plan.entry,
+        format: plan.format,
+        span: plan.entry.map_or(c.name.span, |i| c.data[i].key.span),
+        schema: None,
+        problems: Vec::new(),
+        credentials: Vec::new(),
+    };
+    let hit = plan.schema.as_ref().and_then(|d| found.get(&format!("{:?}", d.candidates)).cloned().flatten());
+    if let Some(d) = &plan.schema {
+        s.schema =
+            Some(SchemaRef { written: d.written.clone(), path: hit.as_ref().map(|h| h.0.clone()), declared_at: d.at });
+    }
+    let Some(docs) = parse(c, plan, db, &mut s) else {
+        return s;
+    };
+    if let Some(d) = &plan.schema {
+        let at = d.at.unwrap_or(s.span);
+        match (&d.candidates, hit) {
+            (Err(why), _) => s.problems.push(problem(ProblemKind::Schema, at, why.clone())),
+            (Ok(_), None) => {
+                let from = if d.at.is_some() {
+                    "looked for from the manifest's directory upward"
+                } else {
+                    "from `.nexus-lint.yaml`"
+                };
+                s.problems.push(problem(
+                    ProblemKind::Schema,
+                    at,
+                    format!("schema `{}` is not in the repository ({from})", d.written),
+                ));
             }
-        };
-        if let Some(d) = &plan.schema {
-            let at = d.at.unwrap_or(s.span);
-            match (&d.candidates, hit) {
-                (Err(why), _) => s.problems.push(problem(ProblemKind::Schema, at, why.clone())),
-                (Ok(_), None) => {
-                    let from = if d.at.is_some() {
-                        "looked for from the manifest's directory upward"
-                    } else {
-                        "from `.nexus-lint.yaml`"
-                    };
-                    s.problems.push(problem(
-                        ProblemKind::Schema,
-                        at,
-                        format!("schema `{}` is not in the repository ({from})", d.written),
-                    ));
-                }
-                (Ok(_), Some((path, file))) => {
-                    let v = compiled.entry(file).or_insert_with(|| schema::compile(&path, &db.get(file).text));
-                    match v {
-                        Err(why) => s.problems.push(problem(
-                            ProblemKind::Schema,
-                            at,
-                            format!("schema `{}` cannot be used: {why}", d.written),
-                        )),
-                        Ok(v) => {
-                            for (doc, locate) in &docs {
-                                for x in schema::violations(v, doc) {
-                                    let span = locate.node(db, doc, &x.at.0, x.at.1);
-                                    let mut pr = problem(ProblemKind::Violation, span, x.message);
-                                    pr.pointer = Some(x.pointer);
-                                    s.problems.push(pr);
-                                }
-                            }
+            (Ok(_), Some((_, file))) => match &compiled[&file] {
+                Err(why) => s.problems.push(problem(
+                    ProblemKind::Schema,
+                    at,
+                    format!("schema `{}` cannot be used: {why}", d.written),
+                )),
+                Ok(v) => {
+                    for (doc, locate) in &docs {
+                        for x in schema::violations(v, doc) {
+                            let span = locate.node(db, doc, &x.at.0, x.at.1);
+                            let mut pr = problem(ProblemKind::Violation, span, x.message);
+                            pr.pointer = Some(x.pointer);
+                            s.problems.push(pr);
                         }
                     }
                 }
-            }
+            },
         }
-        for (doc, locate) in &docs {
-            for (k, _, v, r) in &doc.leaves {
-                if is_secret_name(k) && !v.trim().is_empty() {
-                    s.credentials.push((k.clone(), v.clone(), locate.range(db, *r)));
-                }
-            }
-        }
-        out.push(s);
     }
-    p.structured = out;
+    for (doc, locate) in &docs {
+        for (k, _, v, r) in &doc.leaves {
+            if is_secret_name(k) && !v.trim().is_empty() {
+                s.credentials.push((k.clone(), v.clone(), locate.range(db, *r)));
+            }
+        }
+    }
+    s
 }
 
 fn problem(kind: ProblemKind, span: Span, message: String) -> DataProblem {
