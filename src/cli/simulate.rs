@@ -219,12 +219,14 @@ fn write_picture(
     p: &nexus_sim::spec::SimPlatform,
     replay: &Replay,
     f: Option<&Finding>,
+    redactor: &Redactor,
 ) -> Result<(), u8> {
     let Some((path, kind)) = &v.picture else { return Ok(()) };
     let text = match kind {
         Picture::Svg => render::timeline_svg(p, replay, f),
         Picture::Html => render::timeline_html(p, replay, f),
     };
+    let text = output::picture(redactor, &text);
     std::fs::write(path, text).map_err(|e| {
         eprint_error(&format!("cannot write `{}`: {e}", path.display()));
         EXIT_ERROR
@@ -254,7 +256,7 @@ fn replay(args: &SimulateArgs, v: &Validated, loaded: &Loaded, redactor: &Redact
         let r = simulator.replay(key);
         found |= !r.findings.is_empty();
         let p = &u.platform;
-        if i == 0 && write_picture(v, p, &r, r.findings.first()).is_err() {
+        if i == 0 && write_picture(v, p, &r, r.findings.first(), redactor).is_err() {
             return EXIT_ERROR;
         }
         if v.format == SimFormat::Json {
@@ -385,7 +387,7 @@ fn monte_carlo(args: &SimulateArgs, v: &Validated, loaded: &Loaded, redactor: &R
         if let Ok(simulator) = sim::simulator(u, s.options) {
             let r = simulator.replay(key);
             let f = race.and_then(|k| r.findings.iter().find(|f| f.key() == k)).copied();
-            if write_picture(v, &u.platform, &r, f.as_ref()).is_err() {
+            if write_picture(v, &u.platform, &r, f.as_ref(), redactor).is_err() {
                 return EXIT_ERROR;
             }
         }

@@ -20,6 +20,17 @@ pub fn clean(redactor: &Redactor, text: &str) -> String {
     escape::text(&redactor.text(text)).into_owned()
 }
 
+/// A timeline picture (SVG or HTML) with every secret masked: its row labels, race note and
+/// event log quote the platform's steps and commands, escaped for XML, so each known value is
+/// looked for both as written and as escaped; then what has the shape of a credential.
+pub fn picture(redactor: &Redactor, text: &str) -> String {
+    let values = redactor.values().iter().flat_map(|v| {
+        let e = render::escape_xml(v);
+        if e == *v { vec![e] } else { vec![v.clone(), e] }
+    });
+    Redactor::new(Vec::new(), values.collect(), Vec::new()).text(text).into_owned()
+}
+
 /// A JSON value with every string redacted ([`json_text`] escapes it as it prints).
 pub fn redact_value(redactor: &Redactor, v: &mut Value) {
     match v {
@@ -149,4 +160,24 @@ pub fn json_document(db: &SourceDb, s: &Simulation, diags: &[Diagnostic]) -> Val
         );
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_picture_masks_secrets_as_written_and_as_escaped() {
+        let r = Redactor::new(Vec::new(), vec!["s3cr&t<pw>".into(), "hunter2hunter2".into()], Vec::new());
+        let svg = format!(
+            "<text><title>{}</title>psql -w hunter2hunter2</text><pre>{}</pre>",
+            render::escape_xml("s3cr&t<pw>"),
+            "s3cr&t<pw>"
+        );
+        let out = picture(&r, &svg);
+        for leak in ["hunter2hunter2", "s3cr&amp;t&lt;pw&gt;", "s3cr&t<pw>"] {
+            assert!(!out.contains(leak), "{leak} in {out}");
+        }
+        assert_eq!(out, "<text><title>****</title>psql -w ****</text><pre>****</pre>");
+    }
 }

@@ -5,7 +5,7 @@
 mod svg;
 mod text;
 
-pub use svg::{WIDTH as SVG_WIDTH, height_for as svg_height, timeline_html, timeline_svg};
+pub use svg::{WIDTH as SVG_WIDTH, esc as escape_xml, height_for as svg_height, timeline_html, timeline_svg};
 pub use text::{explore_human, human, race_timeline_text};
 
 use crate::montecarlo::SimReport;

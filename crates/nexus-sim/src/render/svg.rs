@@ -35,7 +35,8 @@ fn color(p: Phase) -> &'static str {
     }
 }
 
-fn esc(s: &str) -> String {
+/// `s` escaped for XML text and attribute values.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
