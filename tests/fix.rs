@@ -140,6 +140,34 @@ fn a_file_changed_since_it_was_read_is_not_written() {
 }
 
 #[test]
+fn a_diff_with_a_secret_in_its_context_masks_it_and_says_it_will_not_apply() {
+    let d = tempfile::tempdir().unwrap();
+    let original =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/deps/compose-short-form/compose.yaml"))
+            .unwrap()
+            .replace("redis://cache:6379/0", "redis://:Zq8vN3xT7pLw2Rk9@cache:6379/0");
+    fs::write(d.path().join("compose.yaml"), &original).unwrap();
+    let out = run_in(d.path(), &["fix", ".", "--diff", "--no-config"]);
+    let (diff, err) = (stdout(&out), stderr(&out));
+    assert!(diff.contains("REDIS_URL") && !diff.contains("Zq8vN3xT7pLw2Rk9"), "{diff}");
+    assert!(
+        err.contains("the diff of 1 file shows secrets masked") && err.contains("`nexus-lint fix` applies"),
+        "{err}"
+    );
+    // Without a secret nearby, no such note.
+    let (plain, copy) = fixture_copy("deps/compose-short-form");
+    let out = run_in(plain.path(), &["fix", &copy, "--diff"]);
+    assert!(!stderr(&out).contains("secrets masked"), "{}", stderr(&out));
+    // `fix` itself writes the real text, secret included.
+    run_in(d.path(), &["fix", ".", "--no-config"]);
+    let fixed = fs::read_to_string(d.path().join("compose.yaml")).unwrap();
+    assert!(
+        fixed.contains("redis://:Zq8vN3xT7pLw2Rk9@cache:6379/0") && fixed.contains("condition: service_healthy"),
+        "{fixed}"
+    );
+}
+
+#[test]
 fn interpolated_or_merged_depends_on_entries_are_kept() {
     // An interpolated entry would lose its variable: no fix.
     let d = tempfile::tempdir().unwrap();

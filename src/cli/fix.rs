@@ -30,13 +30,23 @@ pub fn run(args: FixArgs) -> u8 {
     }
     let mut code = if plan.outcome.loaded.io_errors.is_empty() { EXIT_OK } else { EXIT_ERROR };
     if args.diff {
-        // A diff shows lines around each edit: redacted and escaped like any report.
+        // A diff shows lines around each edit: redacted and escaped like any report. A masked
+        // or escaped line no longer matches the file, so such a diff is for reading only.
+        let masked = std::cell::Cell::new(0);
         let clean = |c: &fix::FileChange| {
             let diff = c.diff();
-            nexus_report::escape::text(&plan.outcome.redactor.text(&diff)).into_owned()
+            let shown = nexus_report::escape::text(&plan.outcome.redactor.text(&diff)).into_owned();
+            masked.set(masked.get() + usize::from(shown != diff));
+            shown
         };
         if let Err(c) = emit(|w| plan.changes.iter().try_for_each(|c| w.write_all(clean(c).as_bytes()))) {
             return c;
+        }
+        if masked.get() > 0 {
+            note(&format!(
+                "nexus-lint: the diff of {} shows secrets masked (or control characters escaped) and will not apply as a patch there; `nexus-lint fix` applies the same edits",
+                plural(masked.get(), "file", "files")
+            ));
         }
     } else {
         for change in &plan.changes {
