@@ -11,7 +11,7 @@ use nexus_diagnostics::Diagnostic;
 use nexus_model::{Platform, Span};
 use nexus_sim::engine::SimOptions;
 use nexus_sim::explore::{ExploreReport, FoundRace, Verdict, exhaustive, pct};
-use nexus_sim::finding::{Detail, FindingKind, Subject};
+use nexus_sim::finding::{Detail, FindingKind, RaceId, Subject};
 use nexus_sim::lower::{self, LowerOptions, Problem, Unit};
 use nexus_sim::montecarlo::{RaceStat, RunConfig, SimReport};
 use nexus_sim::run::{Simulator, TrialKey};
@@ -282,46 +282,20 @@ fn step_text(db: &SourceDb, s: Span) -> Option<String> {
 }
 
 /// A race as the diagnostics need it, from Monte Carlo or from exploration.
-struct RaceView {
-    code: &'static str,
-    name: &'static str,
-    kind: FindingKind,
-    primary: Subject,
-    secondary: Option<Subject>,
-    primary_origin: Origin,
-    subject: String,
+struct RaceView<'a> {
+    id: &'a RaceId,
     first_trial: TrialKey,
     /// `31.1% of starts (95% CI …)`, `3 of 1000 PCT schedules (…)`.
     how_often: String,
 }
 
-impl RaceView {
-    fn of_stat(r: &RaceStat) -> RaceView {
-        RaceView {
-            code: r.code,
-            name: r.name,
-            kind: r.kind,
-            primary: r.primary,
-            secondary: r.secondary,
-            primary_origin: r.primary_origin,
-            subject: r.subject.clone(),
-            first_trial: r.first_trial,
-            how_often: probability(&r.estimate),
-        }
+impl<'a> RaceView<'a> {
+    fn of_stat(r: &'a RaceStat) -> RaceView<'a> {
+        RaceView { id: &r.id, first_trial: r.first_trial, how_often: probability(&r.estimate) }
     }
 
-    fn of_found(r: &FoundRace, e: &ExploreReport) -> RaceView {
-        RaceView {
-            code: r.code,
-            name: r.name,
-            kind: r.kind,
-            primary: r.primary,
-            secondary: r.secondary,
-            primary_origin: r.primary_origin,
-            subject: r.subject.clone(),
-            first_trial: r.first_trial,
-            how_often: found_in(r, e),
-        }
+    fn of_found(r: &'a FoundRace, e: &ExploreReport) -> RaceView<'a> {
+        RaceView { id: &r.id, first_trial: r.first_trial, how_often: found_in(r, e) }
     }
 }
 
@@ -343,13 +317,9 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
     let origin_of = |s: Subject| s.origin(p);
     // The first failing trial, for the facts the race key does not hold.
     let replay = sim.replay(race.first_trial);
-    let detail = replay
-        .findings
-        .iter()
-        .find(|f| (f.kind, f.primary, f.secondary) == (race.kind, race.primary, race.secondary))
-        .map(|f| f.detail);
+    let detail = replay.findings.iter().find(|f| f.key() == race.id.key()).map(|f| f.detail);
     let opts = sim.options();
-    match (race.kind, race.primary) {
+    match (race.id.kind, race.id.primary) {
         (FindingKind::EarlyConnect, Subject::Dependency(i)) => {
             let d = &p.dependencies[i as usize];
             let (c, pv) = (name(p, d.consumer), name(p, d.provider));
@@ -368,7 +338,7 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
             }
         }
         (FindingKind::MigrationOverlap, Subject::Actor(app)) => {
-            let m = race.secondary.and_then(|s| match s {
+            let m = race.id.secondary.and_then(|s| match s {
                 Subject::Migration(m) => p.migrations.get(m as usize),
                 _ => None,
             });
@@ -389,7 +359,7 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
         }
         (FindingKind::ConcurrentMigration, Subject::Migration(i)) => {
             let m = &p.migrations[i as usize];
-            let other = race.secondary.map(origin_of);
+            let other = race.id.secondary.map(origin_of);
             Words {
                 message: format!(
                     "two runs of the migration of `{}` by `{}` overlap in {prob}",
@@ -420,7 +390,7 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
                     secs(opts.deadline_ms)
                 ),
                 label: format!("blocked: {chain}"),
-                secondary: race.secondary.map(|s| (origin_of(s), "what it waits on".to_string())).into_iter().collect(),
+                secondary: race.id.secondary.map(|s| (origin_of(s), "what it waits on".to_string())).into_iter().collect(),
                 help: "Follow the blocked-on chain in the failing trial's timeline: a wait that never ends, a Job that gives up, or a dependency that never becomes ready.".into(),
             }
         }
@@ -455,24 +425,24 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
                 }
                 _ => "reports an outcome the platform does not have".into(),
             };
-            let what = match race.primary {
+            let what = match race.id.primary {
                 Subject::Actor(a) => format!("`{}`'s rollout (`progressDeadlineSeconds`)", name(p, a)),
                 _ => run
                     .unit
                     .origins
-                    .get(race.primary_origin)
+                    .get(race.id.primary_origin)
                     .and_then(|o| step_text(db, o.span))
                     .map_or_else(|| "a deploy step".to_string(), |t| format!("`{t}`")),
             };
             Words {
                 message: format!("{what} {verdict} in {prob}"),
                 label: "its timeout does not match how long the platform takes".into(),
-                secondary: race.secondary.map(|s| (origin_of(s), "what it waits for".to_string())).into_iter().collect(),
+                secondary: race.id.secondary.map(|s| (origin_of(s), "what it waits for".to_string())).into_iter().collect(),
                 help: "Give the wait a timeout above the time-to-ready p99 in the simulation's table, or wait for something that proves readiness.".into(),
             }
         }
         (FindingKind::SchemaSkew, Subject::Actor(a)) => {
-            let m = race.secondary.and_then(|s| match s {
+            let m = race.id.secondary.and_then(|s| match s {
                 Subject::Migration(m) => p.migrations.get(m as usize),
                 _ => None,
             });
@@ -511,7 +481,7 @@ fn words(run: &UnitRun, race: &RaceView, sim: &Simulator<'_>, db: &SourceDb) -> 
         }
         (FindingKind::ConfigSkew, Subject::ConfigUse(u)) => config_change::words(p, u, detail, prob),
         _ => Words {
-            message: format!("{} `{}` in {prob}", race.name, race.subject),
+            message: format!("{} `{}` in {prob}", race.id.name, race.id.subject),
             label: String::new(),
             secondary: Vec::new(),
             help: String::new(),
@@ -536,22 +506,22 @@ pub fn diagnostics(
         let mut races: Vec<RaceView> = run.report.iter().flat_map(|r| r.races.iter()).map(RaceView::of_stat).collect();
         if let Some(e) = &run.explore {
             for f in &e.races {
-                if !races.iter().any(|r| (r.kind, r.primary, r.secondary) == (f.kind, f.primary, f.secondary)) {
+                if !races.iter().any(|r| r.id.key() == f.key()) {
                     races.push(RaceView::of_found(f, e));
                 }
             }
         }
         for race in &races {
-            let Some(meta) = nexus_rules::by_code(race.code) else { continue };
+            let Some(meta) = nexus_rules::by_code(race.id.code) else { continue };
             if !settings.is_enabled(meta.code) {
                 continue;
             }
-            let Some(info) = origins.get(race.primary_origin).or_else(|| origins.get(fallback)) else { continue };
+            let Some(info) = origins.get(race.id.primary_origin).or_else(|| origins.get(fallback)) else { continue };
             let w = words(run, race, &simulator, db);
             let mut d = Diagnostic::new(meta, info.span, w.message)
                 .label(w.label)
                 .help(format!("{} Reproduce: `{}`", w.help, replay(&run.unit.name, race.first_trial)))
-                .key(format!("{}:{}", run.unit.name, race.subject))
+                .key(format!("{}:{}", run.unit.name, race.id.subject))
                 .template(info.template.as_deref());
             if let Some(r) = &info.resource {
                 d = d.resource(r);

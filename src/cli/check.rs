@@ -7,21 +7,17 @@ use nexus_source::timings;
 
 use super::output::Report;
 use super::stdout::{self, Delivered};
-use super::{CheckArgs, Color, EXIT_ERROR, Format, eprint_error, exit_code, input_paths_with_stdin};
+use super::{CheckArgs, Color, ConfigArgs, EXIT_ERROR, Format, eprint_error, exit_code, input_paths_with_stdin};
 use crate::baseline::Baseline;
 use crate::check::{self, InputSpec};
 use crate::config::{self, FailOn, Overrides, Settings};
 use crate::simulate as sim;
 
 /// Resolves the config file and command-line overrides into settings.
-pub(crate) fn settings(
-    args_config: Option<&std::path::Path>,
-    no_config: bool,
-    cli: &Overrides,
-) -> Result<Settings, String> {
-    let path = match (args_config, no_config) {
+pub(crate) fn settings(conf: &ConfigArgs, cli: &Overrides) -> Result<Settings, String> {
+    let path = match (&conf.config, conf.no_config) {
         (_, true) => None,
-        (Some(p), _) => Some(p.to_path_buf()),
+        (Some(p), _) => Some(p.clone()),
         (None, false) => std::env::current_dir().ok().and_then(|d| config::discover(&d)),
     };
     let file = match &path {
@@ -48,7 +44,7 @@ fn check_and_simulate(paths: &[String], args: &CheckArgs, settings: &Settings) -
     let opts = sim::Options::new(s, s.check_trials, s.seed.unwrap_or(CHECK_SEED));
     let result = sim::run(&loaded.platform, &opts, &|_, _| {}).map_err(|e| e.to_string())?;
     let multi = result.runs.len() > 1;
-    let config = match (&args.config, args.no_config) {
+    let config = match (&args.conf.config, args.conf.no_config) {
         (Some(c), _) => format!(" --config {}", c.display()),
         (None, true) => " --no-config".into(),
         _ => String::new(),
@@ -100,9 +96,7 @@ fn print_stats(started: Instant) {
 }
 
 fn run_timed(args: CheckArgs) -> u8 {
-    let overrides =
-        Overrides { select: args.select.clone(), ignore: args.ignore.clone(), fail_on: args.fail_on.clone() };
-    let settings = match settings(args.config.as_deref(), args.no_config, &overrides) {
+    let settings = match settings(&args.conf, &args.selection.overrides()) {
         Ok(s) => s,
         Err(e) => {
             eprint_error(&e);

@@ -2,7 +2,6 @@
 
 use super::check::{failing, note, settings};
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FixArgs, emit, eprint_error, input_paths};
-use crate::config::Overrides;
 use crate::fix;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -10,9 +9,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 pub fn run(args: FixArgs) -> u8 {
-    let overrides =
-        Overrides { select: args.select.clone(), ignore: args.ignore.clone(), fail_on: args.fail_on.clone() };
-    let settings = match settings(args.config.as_deref(), args.no_config, &overrides) {
+    let settings = match settings(&args.conf, &args.selection.overrides()) {
         Ok(s) => s,
         Err(e) => {
             eprint_error(&e);

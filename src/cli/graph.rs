@@ -6,7 +6,7 @@ use crate::config::Overrides;
 use nexus_report::graph;
 
 pub fn run(args: GraphArgs) -> u8 {
-    let settings = match super::check::settings(args.config.as_deref(), args.no_config, &Overrides::default()) {
+    let settings = match super::check::settings(&args.conf, &Overrides::default()) {
         Ok(s) => s,
         Err(e) => {
             eprint_error(&e);

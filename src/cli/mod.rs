@@ -104,6 +104,55 @@ pub enum Color {
     Never,
 }
 
+// The shared arguments below have `//` comments: clap makes a flattened struct's doc comment
+// the description of the command it is flattened into.
+
+// `--config` and `--no-config`, for every command that reads inputs.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore any `.nexus-lint.yaml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+// The rule selection of `check` and `fix`, worded for `check`: `fix` words `--select` and
+// `--fail-on` for its fixes (`fix_wording`).
+#[derive(Debug, clap::Args)]
+pub struct RuleSelection {
+    /// Only these rules (codes, prefixes like `NX1`, or names; comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Not these rules.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Lowest severity that fails the run: error, warning, info or never (default: warning).
+    #[arg(long)]
+    pub fail_on: Option<String>,
+}
+
+impl RuleSelection {
+    pub(crate) fn overrides(&self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            fail_on: self.fail_on.clone(),
+        }
+    }
+}
+
+/// `fix`'s help for two arguments of [`RuleSelection`]. `mut_args` changes them in place;
+/// `mut_arg` would move them last, and the completion scripts list arguments in that order.
+fn fix_wording(a: clap::Arg) -> clap::Arg {
+    match a.get_id().as_str() {
+        "select" => a.help("Only these rules' fixes (codes, prefixes or names; comma-separated)"),
+        "fail_on" => a.help("Lowest severity of a remaining finding that makes the exit code 1 (default: warning)"),
+        _ => a,
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Files or directories to check; `-` for stdin. Default: the current directory.
@@ -114,21 +163,10 @@ pub struct CheckArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o')]
     pub output: Option<std::path::PathBuf>,
-    /// Only these rules (codes, prefixes like `NX1`, or names; comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub select: Option<Vec<String>>,
-    /// Not these rules.
-    #[arg(long, value_delimiter = ',')]
-    pub ignore: Vec<String>,
-    /// Lowest severity that fails the run: error, warning, info or never (default: warning).
-    #[arg(long)]
-    pub fail_on: Option<String>,
-    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
-    #[arg(long)]
-    pub config: Option<std::path::PathBuf>,
-    /// Ignore any `.nexus-lint.yaml`.
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    #[command(flatten)]
+    pub conf: ConfigArgs,
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
@@ -220,18 +258,15 @@ pub struct SimulateArgs {
     /// Lowest severity that fails the run: error, warning, info or never (default: warning).
     #[arg(long)]
     pub fail_on: Option<String>,
-    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
-    #[arg(long)]
-    pub config: Option<std::path::PathBuf>,
-    /// Ignore any `.nexus-lint.yaml`.
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
+    #[command(flatten)]
+    pub conf: ConfigArgs,
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
 }
 
 #[derive(Debug, clap::Args)]
+#[command(mut_args(fix_wording))]
 pub struct FixArgs {
     /// Files or directories to fix. Default: the current directory. Only files under them are
     /// written.
@@ -239,21 +274,10 @@ pub struct FixArgs {
     /// Print a unified diff of the fixes and write nothing.
     #[arg(long)]
     pub diff: bool,
-    /// Only these rules' fixes (codes, prefixes or names; comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub select: Option<Vec<String>>,
-    /// Not these rules.
-    #[arg(long, value_delimiter = ',')]
-    pub ignore: Vec<String>,
-    /// Lowest severity of a remaining finding that makes the exit code 1 (default: warning).
-    #[arg(long)]
-    pub fail_on: Option<String>,
-    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
-    #[arg(long)]
-    pub config: Option<std::path::PathBuf>,
-    /// Ignore any `.nexus-lint.yaml`.
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    #[command(flatten)]
+    pub conf: ConfigArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -287,12 +311,8 @@ pub struct GraphArgs {
     /// Write the graph to this file instead of stdout.
     #[arg(long, short = 'o')]
     pub output: Option<std::path::PathBuf>,
-    /// Configuration file (default: `.nexus-lint.yaml` found from the working directory up).
-    #[arg(long)]
-    pub config: Option<std::path::PathBuf>,
-    /// Ignore any `.nexus-lint.yaml`.
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
+    #[command(flatten)]
+    pub conf: ConfigArgs,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -424,10 +444,24 @@ mod tests {
             .unwrap();
         let Command::Check(a) = cli.command else { panic!() };
         assert_eq!(a.paths, ["a", "-"]);
-        assert_eq!(a.select.unwrap(), ["NX1", "NX501"]);
+        assert_eq!(a.selection.select.unwrap(), ["NX1", "NX501"]);
         assert_eq!(a.format, Some(Format::Json));
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--config", "x", "--no-config"]).is_err());
         assert!(Cli::try_parse_from(["nexus-lint", "check", "--format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn fix_words_the_shared_selection_for_fixes() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let help = |sub: &str, arg: &str| {
+            let sub = cmd.find_subcommand(sub).unwrap();
+            sub.get_arguments().find(|a| a.get_id() == arg).unwrap().get_help().unwrap().to_string()
+        };
+        assert_eq!(help("check", "select"), "Only these rules (codes, prefixes like `NX1`, or names; comma-separated)");
+        assert_eq!(help("fix", "select"), "Only these rules' fixes (codes, prefixes or names; comma-separated)");
+        assert!(help("fix", "fail_on").starts_with("Lowest severity of a remaining finding"));
+        assert_eq!(help("fix", "ignore"), help("check", "ignore"));
     }
 
     #[test]

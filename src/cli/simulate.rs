@@ -49,7 +49,7 @@ struct Validated {
 
 fn validate(args: &SimulateArgs) -> Result<Validated, String> {
     let overrides = Overrides { fail_on: args.fail_on.clone(), ..Overrides::default() };
-    let mut settings = super::check::settings(args.config.as_deref(), args.no_config, &overrides)?;
+    let mut settings = super::check::settings(&args.conf, &overrides)?;
     let s = &mut settings.simulate;
     if let Some(p) = &args.profile {
         s.profile = BackoffProfile::parse(p)
@@ -107,10 +107,10 @@ fn shell_word(s: &str) -> String {
 fn command_prefix(args: &SimulateArgs, unit: Option<&str>) -> String {
     let mut c = vec!["nexus-lint".to_string(), "simulate".to_string()];
     c.extend(args.paths.iter().map(|p| shell_word(p)));
-    if let Some(p) = &args.config {
+    if let Some(p) = &args.conf.config {
         c.push(format!("--config {}", shell_word(&p.to_string_lossy())));
     }
-    if args.no_config {
+    if args.conf.no_config {
         c.push("--no-config".into());
     }
     for (flag, v) in

@@ -233,3 +233,40 @@ pub struct RaceKey {
     pub primary: Subject,
     pub secondary: Option<Subject>,
 }
+
+/// A race's identity as the reports give it: its rule, its subjects, the caller's handles for
+/// them and its name in tables. Monte Carlo's [`RaceStat`](crate::montecarlo::RaceStat) and
+/// exploration's [`FoundRace`](crate::explore::FoundRace) embed it (flattened in their JSON)
+/// beside how often each saw the race.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RaceId {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub kind: FindingKind,
+    pub primary: Subject,
+    pub secondary: Option<Subject>,
+    /// The caller's handles for them.
+    pub primary_origin: Origin,
+    pub secondary_origin: Option<Origin>,
+    /// `nexus-backend → nexus-database`.
+    pub subject: String,
+}
+
+impl RaceId {
+    pub fn new(p: &SimPlatform, k: RaceKey) -> RaceId {
+        RaceId {
+            code: k.kind.code(),
+            name: k.kind.name(),
+            kind: k.kind,
+            primary: k.primary,
+            secondary: k.secondary,
+            primary_origin: k.primary.origin(p),
+            secondary_origin: k.secondary.map(|s| s.origin(p)),
+            subject: crate::montecarlo::subject(p, k),
+        }
+    }
+
+    pub fn key(&self) -> RaceKey {
+        RaceKey { kind: self.kind, primary: self.primary, secondary: self.secondary }
+    }
+}

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::engine::{SimOptions, TrialEnd, World};
-use crate::finding::{FindingKind, RaceKey, Subject};
+use crate::finding::{FindingKind, RaceId, RaceKey};
 use crate::run::{SEMANTICS_VERSION, Simulator, TrialKey, platform_ready};
 use crate::spec::{ActorId, Millis, Origin};
 use crate::stats::{Estimate, Quantiles};
@@ -29,20 +29,20 @@ pub struct RunConfig {
 /// One race (finding key) across the run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct RaceStat {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub kind: FindingKind,
-    pub primary: Subject,
-    pub secondary: Option<Subject>,
-    /// The caller's handles for them.
-    pub primary_origin: Origin,
-    pub secondary_origin: Option<Origin>,
-    /// `nexus-backend → nexus-database`.
-    pub subject: String,
+    #[serde(flatten)]
+    pub id: RaceId,
     pub estimate: Estimate,
     /// The first trial (lowest index) where it happened, and when in that trial.
     pub first_trial: TrialKey,
     pub first_time_ms: Millis,
+}
+
+/// Reads as its identity (`race.code`, `race.key()`), which it holds once.
+impl std::ops::Deref for RaceStat {
+    type Target = RaceId;
+    fn deref(&self) -> &RaceId {
+        &self.id
+    }
 }
 
 /// One workload across the run.
@@ -210,14 +210,7 @@ impl Simulator<'_> {
             .races
             .iter()
             .map(|(k, &(count, first, t))| RaceStat {
-                code: k.kind.code(),
-                name: k.kind.name(),
-                kind: k.kind,
-                primary: k.primary,
-                secondary: k.secondary,
-                primary_origin: k.primary.origin(p),
-                secondary_origin: k.secondary.map(|s| s.origin(p)),
-                subject: subject(p, *k),
+                id: RaceId::new(p, *k),
                 estimate: Estimate::new(count, cfg.trials),
                 first_trial: TrialKey::new(cfg.master_seed, first),
                 first_time_ms: t,

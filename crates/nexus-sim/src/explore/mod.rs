@@ -20,9 +20,9 @@ use rayon::prelude::*;
 
 use crate::engine::choice::{Choice, Levels};
 use crate::engine::{SimOptions, World};
-use crate::finding::{FindingKind, RaceKey, Subject};
+use crate::finding::{RaceId, RaceKey};
 use crate::run::{Mode, Simulator, TrialKey, recorded_draws};
-use crate::spec::{Millis, Origin};
+use crate::spec::Millis;
 
 /// What exploration derives from a platform once.
 #[derive(Clone, Debug)]
@@ -79,14 +79,8 @@ impl Simulator<'_> {
 /// A race found by exploration, with how often: a count, never a probability.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct FoundRace {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub kind: FindingKind,
-    pub primary: Subject,
-    pub secondary: Option<Subject>,
-    pub primary_origin: Origin,
-    pub secondary_origin: Option<Origin>,
-    pub subject: String,
+    #[serde(flatten)]
+    pub id: RaceId,
     /// Schedules or orderings in which it happened.
     pub hits: u64,
     /// Schedules or orderings run.
@@ -96,9 +90,11 @@ pub struct FoundRace {
     pub first_time_ms: Millis,
 }
 
-impl FoundRace {
-    pub fn key(&self) -> RaceKey {
-        RaceKey { kind: self.kind, primary: self.primary, secondary: self.secondary }
+/// Reads as its identity (`race.code`, `race.key()`), which it holds once.
+impl std::ops::Deref for FoundRace {
+    type Target = RaceId;
+    fn deref(&self) -> &RaceId {
+        &self.id
     }
 }
 
@@ -181,14 +177,7 @@ pub(crate) fn run_keys(
     let mut races: Vec<FoundRace> = all
         .into_iter()
         .map(|(k, (hits, first, t))| FoundRace {
-            code: k.kind.code(),
-            name: k.kind.name(),
-            kind: k.kind,
-            primary: k.primary,
-            secondary: k.secondary,
-            primary_origin: k.primary.origin(p),
-            secondary_origin: k.secondary.map(|s| s.origin(p)),
-            subject: crate::montecarlo::subject(p, k),
+            id: RaceId::new(p, k),
             hits,
             runs: n,
             first_trial: key(first),

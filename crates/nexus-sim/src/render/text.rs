@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::explore::{ExploreReport, Verdict};
 use crate::finding::{Detail, Finding};
 use crate::log::{PLAN_ACTOR, What, describe, fmt_time, subject};
-use crate::montecarlo::{RaceStat, SimReport};
+use crate::montecarlo::SimReport;
 use crate::run::{Replay, Simulator};
 use crate::spec::{Millis, SimPlatform};
 use crate::stats::Quantiles;
@@ -97,7 +97,7 @@ pub fn human(sim: &Simulator<'_>, report: &SimReport, command_prefix: &str) -> S
         o.push('\n');
         let replay = sim.replay(race.first_trial);
         let _ = writeln!(o, "{} {}: {} — {}", race.code, race.name, race.subject, race.estimate.display());
-        if let Some(f) = replay.findings.iter().find(|f| f.key() == race_key(race)) {
+        if let Some(f) = replay.findings.iter().find(|f| f.key() == race.key()) {
             let _ = writeln!(o, "  {}", explain(p, f));
             o.push_str(&race_timeline_text(p, &replay, f, 24));
         }
@@ -175,10 +175,6 @@ pub fn explore_human(sim: &Simulator<'_>, report: &ExploreReport, command_prefix
         let _ = writeln!(o, "  reproduce: {command_prefix} --replay {}", race.first_trial);
     }
     o
-}
-
-fn race_key(r: &RaceStat) -> crate::finding::RaceKey {
-    crate::finding::RaceKey { kind: r.kind, primary: r.primary, secondary: r.secondary }
 }
 
 /// One sentence about a finding.
