@@ -117,24 +117,22 @@ fn upgrade_gives_the_same_bytes_at_1_and_8_threads_and_matches_the_schema() {
                     let unit = &doc["simulation"]["units"][0];
                     assert_eq!(unit["report"]["options"]["scenario"], "upgrade");
                     let key = unit["report"]["races"][0]["first_trial"].as_str().unwrap().to_string();
-                    let replay = [
-                        "simulate",
-                        "fixtures/nexus",
-                        "--scenario",
-                        "upgrade",
-                        "--no-config",
-                        "--unit",
-                        "kubernetes",
-                        "--replay",
-                        &key,
-                    ];
-                    let a = bin().current_dir(env!("CARGO_MANIFEST_DIR")).args(replay).output().unwrap();
-                    let b = bin().current_dir(env!("CARGO_MANIFEST_DIR")).args(replay).output().unwrap();
+                    let a = replay_nexus_twice("upgrade", &key);
                     assert_eq!(a.status.code(), Some(1), "a failing upgrade exits 1: {}", stderr(&a));
-                    assert_eq!(a.stdout, b.stdout);
                     assert!(stdout(&a).contains("NX907"), "{}", stdout(&a));
                 }
             }
         }
     }
+}
+
+/// Replays trial `key` of `scenario` on fixtures/nexus's Kubernetes unit twice; asserts both
+/// print the same bytes and gives the first run.
+pub(crate) fn replay_nexus_twice(scenario: &str, key: &str) -> std::process::Output {
+    let replay =
+        ["simulate", "fixtures/nexus", "--scenario", scenario, "--no-config", "--unit", "kubernetes", "--replay", key];
+    let a = bin().current_dir(env!("CARGO_MANIFEST_DIR")).args(replay).output().unwrap();
+    let b = bin().current_dir(env!("CARGO_MANIFEST_DIR")).args(replay).output().unwrap();
+    assert_eq!(a.stdout, b.stdout);
+    a
 }

@@ -155,6 +155,26 @@ struct RowState {
 }
 
 impl RowState {
+    /// The row of one container of a pod, labelled as the log names it, starting in `phase`.
+    fn new(p: &SimPlatform, e: &LogEvent, pod: u32, slot: Slot, highlight: bool, phase: (Phase, Millis)) -> RowState {
+        let ev = LogEvent { container: Some(slot), ..*e };
+        RowState {
+            key: (e.actor, pod, slot),
+            row: Row {
+                label: crate::log::subject(p, &ev),
+                actor: e.actor,
+                bars: Vec::new(),
+                marks: Vec::new(),
+                highlight,
+            },
+            phase: Some(phase),
+            running: false,
+            listening: false,
+            waiting: false,
+            init: matches!(slot, Slot::Init(_)),
+        }
+    }
+
     fn set(&mut self, t: Millis, phase: Option<Phase>) {
         if self.phase.map(|p| p.0) == phase {
             return;
@@ -236,22 +256,9 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
                     let i = match rows.iter().position(|r| r.key == (e.actor, pod, slot)) {
                         Some(i) => i,
                         None => {
-                            let ev = LogEvent { container: Some(slot), ..*e };
-                            rows.push(RowState {
-                                key: (e.actor, pod, slot),
-                                row: Row {
-                                    label: crate::log::subject(p, &ev),
-                                    actor: e.actor,
-                                    bars: Vec::new(),
-                                    marks: Vec::new(),
-                                    highlight: hot.contains(&e.actor),
-                                },
-                                phase: Some((Phase::Ready, 0)),
-                                running: true,
-                                listening: true,
-                                waiting: false,
-                                init: false,
-                            });
+                            let mut r = RowState::new(p, e, pod, slot, hot.contains(&e.actor), (Phase::Ready, 0));
+                            (r.running, r.listening) = (true, true);
+                            rows.push(r);
                             rows.len() - 1
                         }
                     };
@@ -264,22 +271,7 @@ pub fn build(p: &SimPlatform, log: &[LogEvent], race: Option<&Finding>) -> Timel
                         .map(Slot::Init)
                         .chain((0..actor.containers.len() as u16).map(Slot::Main));
                     for slot in slots {
-                        let ev = LogEvent { container: Some(slot), ..*e };
-                        rows.push(RowState {
-                            key: (e.actor, pod, slot),
-                            row: Row {
-                                label: crate::log::subject(p, &ev),
-                                actor: e.actor,
-                                bars: Vec::new(),
-                                marks: Vec::new(),
-                                highlight: hot.contains(&e.actor),
-                            },
-                            phase: Some((Phase::Pending, e.t)),
-                            running: false,
-                            listening: false,
-                            waiting: false,
-                            init: matches!(slot, Slot::Init(_)),
-                        });
+                        rows.push(RowState::new(p, e, pod, slot, hot.contains(&e.actor), (Phase::Pending, e.t)));
                     }
                 }
                 for r in rows.iter_mut().filter(|r| (r.key.0, r.key.1) == pkey) {
