@@ -264,11 +264,13 @@ impl<H: Hooks> Interp<'_, H> {
         let node = crate::shell::parse(&src.text, a, b);
         let saved = self.core.st.clone();
         self.core.subst_depth += 1;
-        if self.core.opts.walk_substitutions {
+        if self.core.opts.walk_substitutions && !self.core.capturing {
             self.run(&node);
             self.core.st = saved.clone();
         }
+        let capturing = std::mem::replace(&mut self.core.capturing, true);
         let out = self.capture(&node);
+        self.core.capturing = capturing;
         self.core.subst_depth -= 1;
         self.core.st = saved;
         out.map(|s| s.trim_end_matches('\n').to_string())

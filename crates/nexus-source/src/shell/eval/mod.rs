@@ -31,7 +31,9 @@
 //!   tracked.
 //!
 //! Work is bounded: a budget of nodes per run, nesting limits for functions, substitutions and
-//! nested shells, and a cap on unrolled items.
+//! nested shells, and a cap on unrolled items. A substitution is walked once and computed once:
+//! computing its output does not walk the substitutions inside it again, which made nested
+//! `"$(… "$(…` cost two to the power of their depth.
 
 mod builtins;
 mod expand;
@@ -232,6 +234,9 @@ pub struct Core<'a> {
     sourcing: Vec<FileId>,
     budget: u32,
     subst_depth: u32,
+    /// Computing a substitution's output ([`Interp::capture`]): the substitutions inside it
+    /// were shown to the client when its commands were walked, so they are computed only.
+    capturing: bool,
     shell_depth: u32,
     /// Reading a loop's condition: whether a pipeline's success ends the loop.
     cond: Option<bool>,
@@ -398,6 +403,7 @@ impl<'a, H: Hooks> Interp<'a, H> {
             sourcing: Vec::new(),
             budget,
             subst_depth: 0,
+            capturing: false,
             shell_depth: 0,
             cond: None,
         };

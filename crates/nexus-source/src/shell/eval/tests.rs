@@ -121,3 +121,24 @@ fn work_is_bounded() {
     let nested = format!("{}echo deep{}", "sh -c '".repeat(40), "'".repeat(40));
     let _ = commands(&nested);
 }
+
+/// Nested substitutions are walked once each: computing an outer one's output does not walk the
+/// inner ones again (which cost two to the power of the depth, seconds for a 4 KB script).
+#[test]
+fn nested_substitutions_are_walked_once() {
+    let mut db = SourceDb::new();
+    let f = db.add("x.sh".into(), Arc::from("echo \"$(a \"$(b \"$(c)\")\")\""));
+    let opts = Options { walk_substitutions: true, ..Options::default() };
+    let mut it = Interp::new(&db, Seen::default(), opts.clone(), "x.sh", Vec::new());
+    it.run_file(f);
+    let names: Vec<String> = it.hooks.0.into_iter().map(|(a, ..)| a).collect();
+    assert_eq!(names, ["c", "b ?$(c)", "a ?$(b \"$(c)\")", "echo ?$(a \"$(b \"$(c)\")\")"]);
+    // Each level walks its body once and computes it once: the work grows with the depth, not
+    // two to the power of it. The budget counts substitutions and nodes.
+    let deep = "x=$(cd \"$( ".repeat(400);
+    let mut db = SourceDb::new();
+    let f = db.add("x.sh".into(), Arc::from(deep.as_str()));
+    let mut it = Interp::new(&db, Seen::default(), opts, "x.sh", Vec::new());
+    it.run_file(f);
+    assert!(it.core.budget > Options::default().budget - 5_000, "{} left", it.core.budget);
+}
