@@ -316,3 +316,14 @@ fn r5_argo_cd_health_passes_at_process_start() {
         &["NX601 todo.yaml:18", "NX102 todo.yaml:50", "NX201(info) todo.yaml:53", "NX102 todo.yaml:74"],
     );
 }
+
+#[test]
+fn r9_built_services_are_what_their_dockerfile_starts_from() {
+    // `temporal` is built FROM temporalio/auto-setup, which waits for its database itself;
+    // `cache` from a stage FROM redis. The Dockerfile outside the checked directory is not read.
+    scenario(
+        "r9-built-images",
+        &["compose:api -> compose:cache []", "compose:temporal -> compose:postgresql []"],
+        &["NX101 compose.yaml:26", "NX601 compose.yaml:27"],
+    );
+}

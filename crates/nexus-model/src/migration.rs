@@ -181,11 +181,13 @@ fn infer_role(w: &Workload, overrides: &[crate::roles::RoleOverride]) -> Role {
     if w.kind.is_batch() {
         return Role::OneShot;
     }
-    let images: Vec<&str> = w.containers.iter().filter_map(|c| c.image.as_ref().map(|i| i.value.as_str())).collect();
+    let images: Vec<&str> = w.containers.iter().flat_map(|c| c.images()).collect();
+    // The main container's images: its own, then the one its build starts from.
+    let main_images: Vec<&str> = main.into_iter().flat_map(|c| c.images()).collect();
     // Tooling is told by the main container: an exporter beside a database does not make it one.
-    let from_image = images
-        .first()
-        .and_then(|i| crate::roles::tooling_role(i))
+    let from_image = main_images
+        .iter()
+        .find_map(|i| crate::roles::tooling_role(i))
         .or_else(|| images.iter().find_map(|i| role_from_image(i)));
     if let Some(r) = from_image {
         return r;
@@ -198,9 +200,9 @@ fn infer_role(w: &Workload, overrides: &[crate::roles::RoleOverride]) -> Role {
     let from_port = w.containers.iter().flat_map(|c| &c.ports).find_map(|p| role_from_port(p.port.value));
     let program = main.and_then(|c| c.argv().next()).map(|a| a.value.as_str());
     let from_words = || {
-        images
-            .first()
-            .and_then(|i| crate::roles::proxy_role(i, program))
+        main_images
+            .iter()
+            .find_map(|i| crate::roles::proxy_role(i, program))
             .or_else(|| images.iter().find_map(|i| crate::roles::role_from_image_words(i)))
     };
     if let Some(r) = from_port.or_else(from_words) {

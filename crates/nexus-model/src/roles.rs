@@ -15,8 +15,8 @@
 //!   mongo-express, RedisInsight, redis-commander, Kafka UI…).
 //!
 //! A consumer *tolerates* a provider when a late provider costs it nothing but a retry: it
-//! declares so (`nexus-lint.io/retries-dependencies: "true"`), it runs a well-known image that
-//! waits for or retries that kind of provider (Temporal's `auto-setup`, Gitea, Nextcloud,
+//! declares so (`nexus-lint.io/retries-dependencies: "true"`), it runs (or a Compose `build:`
+//! starts `FROM`) a well-known image that waits for or retries that kind of provider (Temporal's `auto-setup`, Gitea, Nextcloud,
 //! WordPress and other PHP applications, NetBox, podinfo's optional cache), it is observability
 //! or admin tooling, it is a Compose proxy in front of an upstream server (in Kubernetes a Service keeps
 //! routing user traffic to the upstream through rollouts, so readiness matters there), or the
@@ -123,8 +123,8 @@ const MIGRATE_AT_START: &[&str] = &["temporalio/auto-setup"];
 /// Does the workload migrate its schema when it starts, before it serves (a migration in its
 /// entrypoint or init containers, or an image known to)? Its dependents need it ready.
 pub fn migrates_at_start(p: &Platform, w: &Workload) -> bool {
-    let image = w.containers.first().map(|c| image_repository(c.image_str()).to_ascii_lowercase()).unwrap_or_default();
-    MIGRATE_AT_START.contains(&image.as_str())
+    let mut images = w.containers.first().into_iter().flat_map(|c| c.images());
+    images.any(|i| MIGRATE_AT_START.contains(&image_repository(i).to_ascii_lowercase().as_str()))
         || p.migrations.iter().any(|m| m.workload == w.id && m.site != super::MigrationSite::Workload)
 }
 
@@ -310,8 +310,16 @@ pub fn tolerance(p: &Platform, consumer: WorkloadId, provider: WorkloadId) -> Op
     if p.gates_of(consumer).any(|g| g.consumer == consumer && g.kind == GateKind::Retries) {
         return Some(Tolerance::Retries);
     }
-    let image = c.containers.first().map(|x| image_repository(x.image_str()).to_ascii_lowercase()).unwrap_or_default();
-    if let Some((_, t, _)) = TOLERANT_IMAGES.iter().find(|(repo, _, roles)| *repo == image && roles.contains(&pr.role))
+    // The consumer's image, or the one its build starts from.
+    let images: Vec<String> = c
+        .containers
+        .first()
+        .into_iter()
+        .flat_map(|x| x.images())
+        .map(|i| image_repository(i).to_ascii_lowercase())
+        .collect();
+    if let Some((_, t, _)) =
+        TOLERANT_IMAGES.iter().find(|(repo, _, roles)| images.iter().any(|i| i == repo) && roles.contains(&pr.role))
     {
         return Some(*t);
     }

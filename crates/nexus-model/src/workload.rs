@@ -213,6 +213,9 @@ pub struct Container {
     /// The container item (or the Compose service).
     pub span: Span,
     pub image: Option<Spanned<String>>,
+    /// The image a Compose `build:` starts from (its Dockerfile's `FROM`), when it is known:
+    /// what the service is, for its role, as `image` tells for a pulled one.
+    pub base_image: Option<String>,
     /// Kubernetes `command` (Compose `entrypoint`); a Compose string form is split into words
     /// as Compose does, with no shell.
     pub command: Vec<Spanned<String>>,
@@ -244,6 +247,12 @@ impl Container {
 
     pub fn image_str(&self) -> &str {
         self.image.as_ref().map_or("", |i| i.value.as_str())
+    }
+
+    /// The images that say what the container is: its `image`, then the image its build
+    /// starts from.
+    pub fn images(&self) -> impl Iterator<Item = &str> {
+        self.image.as_ref().map(|i| i.value.as_str()).into_iter().chain(self.base_image.as_deref())
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Draft {
     pub image: Option<Spanned<String>>,
     /// `build:` (key and value).
     pub build: Option<Span>,
+    /// What `build:` says about the Dockerfile (read for the image it starts from).
+    pub build_spec: Option<super::dockerfile::BuildSpec>,
     pub entrypoint: Option<Vec<Spanned<String>>>,
     pub command: Option<Vec<Spanned<String>>>,
     /// Merged by variable name.

@@ -333,6 +333,20 @@ fn env_file<'s>(
     })
 }
 
+/// The image a service's build starts from, from its Dockerfile (read only under the checked
+/// directories; a missing or refused one leaves it unknown, and is no problem: the build runs
+/// elsewhere).
+fn built_from(b: &super::dockerfile::BuildSpec, dir: &str, fs: &mut dyn Files) -> Option<String> {
+    match (&b.inline, b.dockerfile_path(dir)) {
+        (Some(text), _) => super::dockerfile::base_image(text, b),
+        (None, Some(path)) => {
+            let id = fs.open(&path).ok()?;
+            super::dockerfile::base_image(&fs.db().get(id).text, b)
+        }
+        (None, None) => None,
+    }
+}
+
 /// Why an `env_file` is not read, when that is a problem: a required file that does not exist
 /// (Compose refuses to start), one outside the checked directories (never opened), one that
 /// cannot be read. Only the path as written is quoted.
@@ -534,10 +548,12 @@ fn service(
     }
     let mut annotations = d.labels;
     annotations.extend(d.annotations);
+    let base_image = d.build_spec.as_ref().and_then(|b| built_from(b, &plan.dir, fs));
     let container = Container {
         name: d.name.clone(),
         span: d.span,
         image: d.image,
+        base_image,
         // Compose's `entrypoint` is the image's ENTRYPOINT, which Kubernetes calls `command`;
         // its `command` is the CMD, Kubernetes' `args`.
         command: d.entrypoint.unwrap_or_default(),

@@ -19,6 +19,7 @@
 //! variant) yields one workload per service per project; diagnostics that come out identical
 //! are merged downstream. Problems found here are NX003 (`invalid-compose`) input problems.
 
+mod dockerfile;
 mod draft;
 mod emit;
 pub(crate) mod env_file;

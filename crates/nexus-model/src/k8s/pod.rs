@@ -64,6 +64,7 @@ pub(super) fn container(node: NodeRef<'_>, is_init: bool) -> Container {
         name,
         span: node.span(),
         image: str_at(node, "image"),
+        base_image: None,
         command: string_list(node.get("command")),
         args: string_list(node.get("args")),
         env,

@@ -1,0 +1,255 @@
+//! The image a Compose service's `build:` starts from: the `FROM` of the Dockerfile's target
+//! stage, with `ARG`s replaced by the service's build args or their defaults, and stage names
+//! followed to the image they start from. It tells what a built service is (a service built
+//! `FROM temporalio/auto-setup` is Temporal's auto-setup, which waits for its own database), as
+//! an `image:` does for a pulled one. Nothing is built or run; the Dockerfile is read through
+//! [`super::Files`], so one outside the checked directories is never opened.
+//!
+//! The subset read is what `FROM` needs ([Dockerfile reference], "Understand how ARG and FROM
+//! interact"): line continuations (with the `# escape=` directive), comments, `ARG` before and
+//! between stages, `FROM [--platform=…] IMAGE [AS NAME]`, and `$NAME`, `${NAME}`,
+//! `${NAME:-word}`, `${NAME-word}` in the image. A variable with no value makes the image
+//! unknown: nothing is guessed.
+//!
+//! [Dockerfile reference]: https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact
+
+/// What a `build:` says about the Dockerfile to read (Compose Build Specification).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildSpec {
+    /// `context`, as written (a directory, or a URL that is not read).
+    pub context: String,
+    /// `dockerfile`, relative to the context.
+    pub dockerfile: Option<String>,
+    /// `dockerfile_inline`: the Dockerfile itself.
+    pub inline: Option<String>,
+    /// `args`: a value, or None for `NAME` alone (taken from where Compose runs: unknown here).
+    pub args: Vec<(String, Option<String>)>,
+    /// `target`: the stage to build (else the last one).
+    pub target: Option<String>,
+}
+
+impl BuildSpec {
+    /// The Dockerfile's path under the Compose file's directory, when it is a local file.
+    pub fn dockerfile_path(&self, compose_dir: &str) -> Option<String> {
+        let remote = self.context.contains("://") || self.context.starts_with("git@") || self.context.ends_with(".git");
+        if self.inline.is_some() || remote {
+            return None;
+        }
+        let context = super::project::join(compose_dir, if self.context.is_empty() { "." } else { &self.context });
+        Some(super::project::join(&context, self.dockerfile.as_deref().unwrap_or("Dockerfile")))
+    }
+}
+
+/// At most this many stages are followed from the target to the image it starts from.
+const MAX_STAGES: usize = 64;
+
+struct Stage {
+    image: String,
+    name: Option<String>,
+    /// `ARG`s in force at this `FROM`: the global ones declared before it.
+    globals: Vec<(String, Option<String>)>,
+}
+
+/// The image the target stage of `text` starts from; None when it is not known (an unknown
+/// variable, `scratch`, no `FROM`).
+pub fn base_image(text: &str, spec: &BuildSpec) -> Option<String> {
+    let stages = stages(text);
+    let arg = |globals: &[(String, Option<String>)], name: &str| -> Option<String> {
+        // Only a global ARG declared before the FROM may be used in it; a build arg overrides
+        // its default.
+        let declared = globals.iter().rev().find(|(n, _)| n == name)?;
+        match spec.args.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => v.clone(),
+            None => declared.1.clone(),
+        }
+    };
+    let mut i = match &spec.target {
+        Some(t) => stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(t)))?,
+        None => stages.len().checked_sub(1)?,
+    };
+    for _ in 0..MAX_STAGES {
+        let s = &stages[i];
+        let image = expand(&s.image, &|n| arg(&s.globals, n))?;
+        // A stage built from an earlier stage: follow it.
+        match stages[..i].iter().rposition(|p| p.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&image))) {
+            Some(earlier) => i = earlier,
+            None => return (!image.eq_ignore_ascii_case("scratch") && !image.is_empty()).then_some(image),
+        }
+    }
+    None
+}
+
+/// The `FROM`s of a Dockerfile, with the global `ARG`s declared before each.
+fn stages(text: &str) -> Vec<Stage> {
+    let mut out = Vec::new();
+    let mut globals: Vec<(String, Option<String>)> = Vec::new();
+    for line in instructions(text) {
+        let mut words = line.split_whitespace();
+        let Some(keyword) = words.next() else { continue };
+        if keyword.eq_ignore_ascii_case("ARG") && out.is_empty() {
+            for w in words {
+                let (n, v) = match w.split_once('=') {
+                    Some((n, v)) => (n, Some(unquote(v).to_string())),
+                    None => (w, None),
+                };
+                globals.push((n.to_string(), v));
+            }
+        } else if keyword.eq_ignore_ascii_case("FROM") {
+            let mut rest = words.skip_while(|w| w.starts_with("--"));
+            let Some(image) = rest.next() else { continue };
+            let name = match (rest.next(), rest.next()) {
+                (Some(a), Some(n)) if a.eq_ignore_ascii_case("AS") => Some(n.to_string()),
+                _ => None,
+            };
+            out.push(Stage { image: image.to_string(), name, globals: globals.clone() });
+        }
+    }
+    out
+}
+
+/// The logical lines of a Dockerfile: comments dropped, continued lines joined. Only the
+/// instructions before the first `FROM` and the `FROM`s matter, so heredocs need no care: a
+/// `RUN <<EOF` body line that starts with `FROM` is rare, and at worst a stage too many.
+fn instructions(text: &str) -> Vec<String> {
+    let escape = escape_char(text);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for raw in text.lines() {
+        let line = raw.trim_end_matches('\r');
+        let t = line.trim_start();
+        if t.starts_with('#') {
+            continue;
+        }
+        match line.trim_end().strip_suffix(escape) {
+            Some(head) => {
+                cur.push_str(head);
+                cur.push(' ');
+            }
+            None => {
+                cur.push_str(line);
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The `# escape=` parser directive (only at the top, before any other line), else `\`.
+fn escape_char(text: &str) -> char {
+    for line in text.lines() {
+        let Some(d) = line.trim().strip_prefix('#') else { break };
+        let Some((k, v)) = d.split_once('=') else { break };
+        if k.trim().eq_ignore_ascii_case("escape") && v.trim() == "`" {
+            return '`';
+        }
+    }
+    '\\'
+}
+
+fn unquote(v: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|s| s.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
+/// `$NAME`, `${NAME}`, `${NAME:-word}` and `${NAME-word}` replaced; None when a variable has
+/// no value and no default, or the form is not one of these.
+fn expand(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(body) = after.strip_prefix('{') {
+            let end = body.find('}')?;
+            let inner = &body[..end];
+            let (name, default) = match inner.find(['-', ':']) {
+                Some(j) => {
+                    let op = &inner[j..];
+                    let default = op.strip_prefix(":-").or_else(|| op.strip_prefix('-'))?;
+                    (&inner[..j], Some(default))
+                }
+                None => (inner, None),
+            };
+            let value = lookup(name).filter(|v| !v.is_empty() || default.is_none());
+            out.push_str(&value.or_else(|| default.map(str::to_string))?);
+            rest = &body[end + 1..];
+        } else {
+            let end = after.find(|c: char| !(c == '_' || c.is_ascii_alphanumeric())).unwrap_or(after.len());
+            if end == 0 {
+                return None;
+            }
+            out.push_str(&lookup(&after[..end])?);
+            rest = &after[end..];
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(args: &[(&str, Option<&str>)], target: Option<&str>) -> BuildSpec {
+        BuildSpec {
+            context: ".".into(),
+            args: args.iter().map(|(n, v)| (n.to_string(), v.map(str::to_string))).collect(),
+            target: target.map(str::to_string),
+            ..BuildSpec::default()
+        }
+    }
+
+    #[test]
+    fn build_args_fill_the_from_of_the_last_stage() {
+        // temporalio/docker-compose tls/Dockerfile.auto-setup-tls.
+        let text = "ARG BASEIMAGE\nFROM temporalio/${BASEIMAGE}\n\nUSER root\nCOPY ./.pki/ca.pem /x\n";
+        let s = spec(&[("BASEIMAGE", Some("auto-setup:1.22.4"))], None);
+        assert_eq!(base_image(text, &s).as_deref(), Some("temporalio/auto-setup:1.22.4"));
+        // No value and no default: unknown, not guessed.
+        assert_eq!(base_image(text, &spec(&[], None)), None);
+        assert_eq!(base_image(text, &spec(&[("BASEIMAGE", None)], None)), None);
+    }
+
+    #[test]
+    fn stages_are_followed_to_the_image_they_start_from() {
+        let text = "# syntax=docker/dockerfile:1\nARG PG=16 \\\n  OTHER=1\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN go build\n\
+                    FROM postgres:${PG} as base\nFROM base\nCOPY --from=build /x /y\n";
+        assert_eq!(base_image(text, &spec(&[], None)).as_deref(), Some("postgres:16"));
+        assert_eq!(base_image(text, &spec(&[("PG", Some("17"))], None)).as_deref(), Some("postgres:17"));
+        assert_eq!(base_image(text, &spec(&[], Some("build"))).as_deref(), Some("golang:1.23"));
+        assert_eq!(base_image(text, &spec(&[], Some("nope"))), None);
+        // An ARG declared after the first FROM is not in scope for a later FROM.
+        let late = "FROM alpine AS a\nARG X=redis\nFROM ${X}\n";
+        assert_eq!(base_image(late, &spec(&[], None)), None);
+        assert_eq!(base_image("FROM scratch\nCOPY x /\n", &spec(&[], None)), None);
+        assert_eq!(base_image("", &spec(&[], None)), None);
+        // A stage that names itself does not loop.
+        assert_eq!(base_image("FROM a AS a\nFROM a AS b\nFROM b AS a\n", &spec(&[], None)).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn defaults_escapes_and_paths() {
+        assert_eq!(base_image("FROM ${IMG:-nginx:1.27}\n", &spec(&[], None)).as_deref(), Some("nginx:1.27"));
+        assert_eq!(
+            base_image("ARG IMG\nFROM ${IMG:-nginx}\n", &spec(&[("IMG", Some(""))], None)).as_deref(),
+            Some("nginx")
+        );
+        assert_eq!(base_image("ARG V=\"7.4\"\nFROM redis:$V\n", &spec(&[], None)).as_deref(), Some("redis:7.4"));
+        let windows = "# escape=`\nFROM mcr.microsoft.com/windows/servercore `\n  AS x\n";
+        assert_eq!(base_image(windows, &spec(&[], None)).as_deref(), Some("mcr.microsoft.com/windows/servercore"));
+        let mut s = spec(&[], None);
+        assert_eq!(s.dockerfile_path("deploy").as_deref(), Some("deploy/Dockerfile"));
+        s.context = "../api".into();
+        s.dockerfile = Some("docker/Dockerfile.prod".into());
+        assert_eq!(s.dockerfile_path("deploy/compose").as_deref(), Some("deploy/api/docker/Dockerfile.prod"));
+        s.context = "https://github.com/acme/api.git#main".into();
+        assert_eq!(s.dockerfile_path("."), None);
+    }
+}
