@@ -196,6 +196,23 @@ fn expand(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text, any target and any args: an answer or None, never a panic, and an answer
+        /// is never empty.
+        #[test]
+        fn any_dockerfile_is_read_without_panic(
+            text in "((ARG|FROM|from|AS| |\\\n|\n|#|=|\\$|\\{|\\}|:-|-|[a-z]{1,3}|`|é)){0,40}",
+            target in proptest::option::of("[a-z]{1,2}"),
+            value in proptest::option::of("[a-z$:{}-]{0,4}"),
+        ) {
+            let s = BuildSpec { args: vec![("a".into(), value)], target, ..BuildSpec::default() };
+            if let Some(image) = base_image(&text, &s) {
+                prop_assert!(!image.is_empty());
+            }
+        }
+    }
 
     fn spec(args: &[(&str, Option<&str>)], target: Option<&str>) -> BuildSpec {
         BuildSpec {
