@@ -33,7 +33,10 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
+            '\t' | '\n' => out.push(c),
+            // A character reference keeps a carriage return for XML readers (which would turn a
+            // raw one into a space or a line end) without a raw one reaching a terminal.
+            '\r' => out.push_str("&#13;"),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             // What XML holds but a terminal or a CI page must not see raw (C1, bidi controls).
             c if crate::escape::is_unsafe(c) => out.push_str(&crate::escape::text(c.encode_utf8(&mut [0; 4]))),
@@ -184,6 +187,8 @@ mod tests {
     fn escaping_and_class_names() {
         assert_eq!(escape("a<b & \"c\" 'd'>\u{1}"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\u{FFFD}");
         assert_eq!(escape("a\u{9b}31m\u{202e}b\u{7f}"), "a\\x9b31m\\u{202e}b\\x7f");
+        // A carriage return in a quoted value (a YAML `"\r"`), found by the `check` fuzz target.
+        assert_eq!(escape("a\r\nb\tc"), "a&#13;\nb\tc");
         assert_eq!(classname("k8s/prod/api.yaml"), "k8s/prod/api");
         assert_eq!(classname("a.b/.env"), "a.b/.env");
         assert_eq!(classname("-"), "-");
