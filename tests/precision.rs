@@ -327,3 +327,20 @@ fn r9_built_services_are_what_their_dockerfile_starts_from() {
         &["NX101 compose.yaml:26", "NX601 compose.yaml:27"],
     );
 }
+
+#[test]
+fn r10_proxies_wait_for_an_upstream_healthcheck_unless_they_route_to_healthy_containers() {
+    // nginx and a file-configured Traefik ignore `api`'s healthcheck; Traefik's Docker provider
+    // routes only to healthy containers; HAProxy in front of an upstream with no healthcheck
+    // can do nothing but answer 502.
+    scenario(
+        "r10-proxy-healthchecks",
+        &[
+            "compose:edge -> compose:api []",
+            "compose:gateway -> compose:api []",
+            "compose:legacy-proxy -> compose:legacy []",
+            "compose:web -> compose:api []",
+        ],
+        &["NX101 compose.yaml:13", "NX101 compose.yaml:19"],
+    );
+}

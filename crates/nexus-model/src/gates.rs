@@ -497,7 +497,7 @@ pub fn gating(
                 let made_its_connections =
                     match g.level {
                         ReadyLevel::Completed => true,
-                        ReadyLevel::Healthy => has_readiness(p.workload(q)),
+                        ReadyLevel::Healthy => p.workload(q).has_readiness(),
                         _ => false,
                     } && p.dependencies_of(q).any(|e| e.consumer == q && e.provider == Some(provider));
                 if (q == provider && node != consumer) || made_its_connections {
@@ -535,11 +535,6 @@ fn started_before(p: &Platform, node: WorkloadId) -> Vec<(WorkloadId, Option<&Ga
         }
     }
     out
-}
-
-/// Does the workload have a readiness check that means something?
-fn has_readiness(w: &Workload) -> bool {
-    w.containers.iter().any(|c| c.readiness.as_ref().is_some_and(|r| !r.disabled))
 }
 
 /// The name of a gate's target, for messages.

@@ -141,6 +141,9 @@ pub enum Tolerance {
     Tooling,
     /// A Compose proxy in front of an upstream server: 502 until it listens.
     Proxy,
+    /// A proxy that finds its upstreams through the Docker API and routes only to containers
+    /// Docker reports healthy (Traefik's Docker provider): it waits for the healthcheck itself.
+    RoutesToHealthy,
     /// Telemetry sent to a receiver, dropped or buffered while it starts.
     Telemetry,
 }
@@ -153,6 +156,7 @@ impl Tolerance {
             Tolerance::Retries => "it retries, or connects per request",
             Tolerance::Tooling => "observability and admin tooling retries what it scrapes and queries",
             Tolerance::Proxy => "a proxy answers 502 until its upstream listens",
+            Tolerance::RoutesToHealthy => "it routes only to containers Docker reports healthy",
             Tolerance::Telemetry => "telemetry is dropped or buffered while its receiver starts",
         }
     }
@@ -304,6 +308,23 @@ pub fn role_from_connection(kind: &EdgeKind) -> Option<Role> {
     port.and_then(super::migration::role_from_port)
 }
 
+/// Traefik with its Docker provider on (`--providers.docker…` other than `=false`, or
+/// `TRAEFIK_PROVIDERS_DOCKER`): it leaves out a container whose healthcheck has not passed yet
+/// (traefik/traefik#708, the provider's container filter; #7732 describes it), so its routes
+/// wait for the upstream's healthcheck without a `depends_on` condition.
+fn routes_to_healthy(w: &Workload) -> bool {
+    let Some(c) = w.containers.first() else { return false };
+    if !c.images().any(|i| image_basename(i).eq_ignore_ascii_case("traefik")) {
+        return false;
+    }
+    let flag = c.argv().any(|a| a.value.starts_with("--providers.docker") && a.value != "--providers.docker=false");
+    let env = c.env.iter().any(|v| {
+        v.name.value == "TRAEFIK_PROVIDERS_DOCKER"
+            && v.value.as_ref().is_some_and(|x| !x.value.eq_ignore_ascii_case("false"))
+    });
+    flag || env
+}
+
 /// How `consumer` tolerates `provider` not being ready when it starts, if it does.
 pub fn tolerance(p: &Platform, consumer: WorkloadId, provider: WorkloadId) -> Option<Tolerance> {
     let (c, pr) = (p.workload(consumer), p.workload(provider));
@@ -325,8 +346,17 @@ pub fn tolerance(p: &Platform, consumer: WorkloadId, provider: WorkloadId) -> Op
     }
     match c.role {
         Role::Observability | Role::Admin => return Some(Tolerance::Tooling),
+        // Only while the upstream offers nothing to wait on: when its author gave it a
+        // healthcheck, the proxy's users get 502s at start that `service_healthy` would spare
+        // them (issue 8, pattern 10: a healthcheck the dependent ignores) — unless the proxy
+        // itself routes only to healthy containers.
         Role::Proxy if c.resource.format == Format::Compose && pr.role == Role::Server => {
-            return Some(Tolerance::Proxy);
+            if !pr.has_readiness() {
+                return Some(Tolerance::Proxy);
+            }
+            if routes_to_healthy(c) {
+                return Some(Tolerance::RoutesToHealthy);
+            }
         }
         _ => {}
     }

@@ -147,6 +147,11 @@ pub struct ControllerSpec {
 }
 
 impl Workload {
+    /// Does it say when it is ready: a readiness probe or healthcheck that is not disabled?
+    pub fn has_readiness(&self) -> bool {
+        self.containers.iter().any(|c| c.readiness.as_ref().is_some_and(|r| !r.disabled))
+    }
+
     pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
         self.init_containers.iter().chain(self.containers.iter())
     }

@@ -51,7 +51,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if !w.is_long_running() || matches!(w.role, Role::Migration | Role::OneShot) || w.containers.is_empty() {
             continue;
         }
-        let has_check = w.containers.iter().any(|c| c.readiness.as_ref().is_some_and(|r| !r.disabled));
+        let has_check = w.has_readiness();
         if has_check {
             continue;
         }

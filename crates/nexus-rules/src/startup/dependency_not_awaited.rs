@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use super::{edge_address, has_readiness, is_stateful, suggested_gate};
+use super::{edge_address, is_stateful, suggested_gate};
 use crate::prelude::*;
 use nexus_diagnostics::{Edit, Fix, Severity};
 use nexus_model::background::is_background_worker;
@@ -29,7 +29,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let declared = p
             .dependencies_of(e.consumer)
             .any(|x| x.provider == Some(prov) && matches!(x.kind, EdgeKind::DependsOn { short_form: true, .. }));
-        let awaitable = c.resource.format == Format::Compose && has_readiness(pr) && declared;
+        let awaitable = c.resource.format == Format::Compose && pr.has_readiness() && declared;
         if !(is_stateful(pr.role) || awaitable)
             || tolerance(p, e.consumer, prov).is_some()
             || gated(p, e.consumer, prov, e.endpoint).is_some()
@@ -121,7 +121,7 @@ fn long_form_fix(p: &Platform, consumer: WorkloadId) -> Option<Fix> {
     let mut gains = false;
     let mut body = String::new();
     for (i, d) in deps.iter().enumerate() {
-        let healthy = d.provider.is_some_and(|w| has_readiness(p.workload(w)));
+        let healthy = d.provider.is_some_and(|w| p.workload(w).has_readiness());
         gains |= healthy;
         let cond = if healthy { "service_healthy" } else { "service_started" };
         if i > 0 {

@@ -1,4 +1,3 @@
-use super::has_readiness;
 use crate::prelude::*;
 use nexus_diagnostics::Severity;
 use nexus_model::gates::target_name;
@@ -11,7 +10,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for g in &p.gates {
         let Some(prov) = g.provider else { continue };
         let pr = p.workload(prov);
-        if has_readiness(pr) || pr.kind.is_batch() || pr.containers.is_empty() {
+        if pr.has_readiness() || pr.kind.is_batch() || pr.containers.is_empty() {
             continue;
         }
         let c = p.workload(g.consumer);

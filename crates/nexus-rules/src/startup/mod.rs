@@ -21,11 +21,6 @@ pub(crate) fn edge_address(e: &Edge) -> String {
     }
 }
 
-/// Does the workload have a readiness check that means something?
-pub(crate) fn has_readiness(w: &Workload) -> bool {
-    w.containers.iter().any(|c| c.readiness.as_ref().is_some_and(|r| !r.disabled))
-}
-
 /// The port to wait on: the edge's, else the provider's first.
 fn port_of(p: &Platform, e: &Edge, provider: &Workload) -> Option<i64> {
     if let EdgeKind::Host { port: Some(port), .. } = &e.kind {
@@ -44,7 +39,7 @@ pub(crate) fn suggested_gate(p: &Platform, e: &Edge, consumer: &Workload, provid
     };
     let port = port_of(p, e, provider);
     if consumer.resource.format == Format::Compose {
-        let cond = if has_readiness(provider) { "" } else { ", and give it a `healthcheck`" };
+        let cond = if provider.has_readiness() { "" } else { ", and give it a `healthcheck`" };
         return format!(
             "Wait for it to be healthy: `depends_on: {{{}: {{condition: service_healthy}}}}`{cond}.",
             provider.name.value
