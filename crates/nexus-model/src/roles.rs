@@ -196,8 +196,11 @@ const OBSERVABILITY: &[&str] = &[
     "alloy",
 ];
 
-/// Organisations whose images are all observability tooling.
+/// Organisations whose images are all observability tooling, but for [`NOT_OBSERVABILITY`].
 const OBSERVABILITY_ORGS: &[&str] = &["prom", "grafana", "jaegertracing", "openzipkin", "otel", "fluent", "timberio"];
+
+/// Images of those organisations that are something else: Grafana's k6 generates load.
+const NOT_OBSERVABILITY: &[&str] = &["grafana/k6"];
 
 /// Observability tooling that receives telemetry (traces, logs, metrics pushed to it), by image
 /// basename prefix or organisation: what sends to it drops or buffers while it starts.
@@ -237,7 +240,7 @@ pub fn tooling_role(image: &str) -> Option<Role> {
         || base.contains("-exporter")
         || base.contains("_exporter")
         || OBSERVABILITY.iter().any(|o| base.starts_with(o))
-        || OBSERVABILITY_ORGS.contains(&org)
+        || (OBSERVABILITY_ORGS.contains(&org) && !NOT_OBSERVABILITY.contains(&repo.as_str()))
     {
         return Some(Role::Observability);
     }
@@ -253,11 +256,14 @@ pub fn proxy_role(image: &str, program: Option<&str>) -> Option<Role> {
 
 /// Does this workload receive telemetry (a trace, log or metrics receiver)?
 pub fn is_telemetry_sink(w: &super::Workload) -> bool {
-    let Some(image) = w.containers.first().and_then(|c| c.image.as_ref()) else { return false };
-    let base = image_basename(&image.value).to_ascii_lowercase();
-    let repo = image_repository(&image.value).to_ascii_lowercase();
-    let org = repo.split('/').rev().nth(1).unwrap_or("");
-    w.role == Role::Observability && (SINKS.iter().any(|s| base.starts_with(s)) || SINK_ORGS.contains(&org))
+    let Some(c) = w.containers.first() else { return false };
+    w.role == Role::Observability
+        && c.images().any(|image| {
+            let base = image_basename(image).to_ascii_lowercase();
+            let repo = image_repository(image).to_ascii_lowercase();
+            let org = repo.split('/').rev().nth(1).unwrap_or("");
+            SINKS.iter().any(|s| base.starts_with(s)) || SINK_ORGS.contains(&org)
+        })
 }
 
 /// A datastore named by a word of its image (`someorg/app-postgresql`, `weaveworksdemos/user-db`),
@@ -388,6 +394,8 @@ mod tests {
         assert_eq!(tooling_role("mongo-express:1.0"), Some(Role::Admin));
         assert_eq!(tooling_role("redis/redisinsight:2.0"), Some(Role::Admin));
         assert_eq!(tooling_role("redis:7.4.1"), None);
+        assert_eq!(tooling_role("docker.io/grafana/k6:2.2.0-with-browser"), None);
+        assert_eq!(tooling_role("grafana/grafana:11.4.0"), Some(Role::Observability));
         assert_eq!(proxy_role("nginx:1.27", None), Some(Role::Proxy));
         assert_eq!(proxy_role("ghcr.io/acme/web:1", Some("nginx-entrypoint.sh")), Some(Role::Proxy));
         assert_eq!(role_from_image_words("weaveworksdemos/user-db:0.4.0"), Some(Role::Datastore));
