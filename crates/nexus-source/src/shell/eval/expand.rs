@@ -68,6 +68,9 @@ impl Builder {
     }
 }
 
+/// How many bytes of a word cost one unit of the budget, as one node does.
+const BYTES_PER_UNIT: usize = 64;
+
 impl<H: Hooks> Interp<'_, H> {
     fn raw(&self, r: Range) -> String {
         r.slice(&self.core.script.src.text).to_string()
@@ -80,7 +83,16 @@ impl<H: Hooks> Interp<'_, H> {
         src.word(self.core.db, a, b, &w.text(&src.text))
     }
 
+    /// Charges expanding `w` to the budget: a unit per [`BYTES_PER_UNIT`] bytes of it, so that a
+    /// long word read again and again (in an unrolled loop) costs what it weighs, not one node.
+    fn charge(&mut self, w: &Word) {
+        let (a, b) = w.range.usize();
+        let cost = (b.saturating_sub(a) / BYTES_PER_UNIT) as u32;
+        self.core.budget = self.core.budget.saturating_sub(cost);
+    }
+
     pub(super) fn expand(&mut self, w: &Word, split: bool) -> (Vec<Field>, bool) {
+        self.charge(w);
         let mut b = Builder::default();
         self.parts(&w.parts, false, split, &mut b);
         let unknown_at = b.unknown_at;
@@ -89,6 +101,7 @@ impl<H: Hooks> Interp<'_, H> {
 
     /// A word as one string, without splitting (assignments, `case` words, patterns).
     pub(super) fn expand_joined(&mut self, w: &Word) -> Field {
+        self.charge(w);
         self.parts_joined(&w.parts)
     }
 
