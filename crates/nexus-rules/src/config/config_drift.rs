@@ -7,7 +7,7 @@ use nexus_diagnostics::Severity;
 use nexus_model::declared::{SAME_AS_ANNOTATION, declared_pair, wildcard};
 use nexus_model::migration::{image_is_unknown, image_repository, image_tag};
 use nexus_model::redact::{is_secret_name, url_password};
-use nexus_model::{ConfigKind, EnvSource, EnvVar, Format, Platform, Span, Spanned, Workload, same_namespace};
+use nexus_model::{ConfigKind, EnvSource, EnvVar, Format, Platform, Role, Span, Spanned, Workload, same_namespace};
 
 declare_rule!(Warning);
 
@@ -167,6 +167,11 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
                 `.nexus-lint.yaml`; a service that is not the same one gets `nexus-lint.io/same-as` on its twin \
                 or a `drift: {pairs: [...]}` entry.";
     let (Some(cc), Some(kc)) = (c.containers.first(), k.containers.first()) else { return };
+    // The settings of observability and admin tooling (a dashboard's sign-up or admin user) differ
+    // between a laptop and production without changing how the platform starts or serves:
+    // its env differences are info. Its image version is still a warning.
+    let tooling = matches!(c.role, Role::Observability | Role::Admin);
+    let env_severity = |d: Diagnostic| if tooling { d.severity(Severity::Info) } else { d };
     // Image tags.
     if let (Some(ci), Some(ki)) = (&cc.image, &kc.image)
         && c.compose.as_ref().is_none_or(|x| x.build.is_none())
@@ -229,7 +234,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
                 if is_tuning(name, &cv.value, &kv.value) {
                     d = d.severity(Severity::Info);
                 }
-                out.push(d);
+                out.push(env_severity(d));
             }
         }
     }
@@ -267,7 +272,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
                 d = d.secondary(kenv[kn].span, format!("Kubernetes sets this value as `{kn}`"));
             }
         }
-        out.push(d);
+        out.push(env_severity(d));
     }
     let only_k8s: Vec<&str> = only_k8s.into_iter().filter(|n| !paired.contains(n)).collect();
     if !only_k8s.is_empty() && !cc.env.is_empty() {
@@ -280,7 +285,7 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
         if let Some(first) = kenv.get(only_k8s[0]) {
             d = d.secondary(first.span, format!("`{}` set here", only_k8s[0]));
         }
-        out.push(d);
+        out.push(env_severity(d));
     }
     // Container ports.
     let kports: Vec<i64> = kc.ports.iter().map(|x| x.port.value).collect();
