@@ -21,6 +21,13 @@ pub struct Index {
     pub workloads_by_pod_label: HashMap<(String, String), Vec<WorkloadId>>,
     /// Namespaces named by any object or Namespace.
     pub namespaces: HashSet<String>,
+    /// NetworkPolicies (indexes into `Platform::network_policies`) by namespace (`None`: none
+    /// given), so that an edge is judged against its namespaces' policies, not every one.
+    pub policies_by_namespace: HashMap<Option<String>, Vec<usize>>,
+    /// The hosts of Istio ServiceEntries (lower-cased): exact ones, and the suffixes of the
+    /// wildcard ones (`*.example.com` → `.example.com`).
+    pub entry_hosts: HashSet<String>,
+    pub entry_suffixes: Vec<String>,
     /// Per workload (by index): endpoints routing to it, edges (indexes into `Platform::edges`)
     /// it is the consumer or the provider of, gates (indexes into `Platform::gates`) it has.
     pub endpoints_of: Vec<Vec<EndpointId>>,
@@ -56,6 +63,18 @@ impl Index {
         }
         for c in &p.configs {
             ix.configs_by_name.entry(c.name.value.clone()).or_default().push(c.id);
+        }
+        for (i, np) in p.network_policies.iter().enumerate() {
+            ix.policies_by_namespace.entry(np.namespace.clone()).or_default().push(i);
+        }
+        for h in p.mesh.iter().filter(|m| m.kind == crate::mesh::MeshKind::ServiceEntry).flat_map(|m| &m.hosts) {
+            let h = h.value.to_ascii_lowercase();
+            match h.strip_prefix('*') {
+                Some(suffix) => ix.entry_suffixes.push(suffix.to_string()),
+                None => {
+                    ix.entry_hosts.insert(h);
+                }
+            }
         }
         for o in &p.objects {
             if let Some(ns) = o.namespace_str() {

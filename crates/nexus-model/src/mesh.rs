@@ -83,10 +83,7 @@ pub enum HostTarget {
 /// `ServiceEntry` lists it.
 pub fn resolve_host(p: &Platform, host: &str, namespace: Option<&str>) -> HostTarget {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if p.mesh.iter().filter(|m| m.kind == MeshKind::ServiceEntry).flat_map(|m| &m.hosts).any(|h| {
-        let h = h.value.to_ascii_lowercase();
-        h == host || h.strip_prefix('*').is_some_and(|suffix| host.ends_with(suffix))
-    }) {
+    if p.index.entry_hosts.contains(&host) || p.index.entry_suffixes.iter().any(|s| host.ends_with(s.as_str())) {
         return HostTarget::Entry;
     }
     if host.contains('*') || host.is_empty() {

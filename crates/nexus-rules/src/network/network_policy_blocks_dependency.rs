@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use crate::prelude::*;
-use nexus_model::Span;
+use nexus_model::{FileId, Span};
 use nexus_model::reach::{self, Direction, NAMESPACE_NAME_LABEL, PodPort, Pods};
 use nexus_model::{
     Edge, EdgeKind, Endpoint, Format, NetworkPolicy, Platform, PortRef, ServicePort, Spanned, Workload, WorkloadKind,
@@ -77,12 +77,33 @@ fn connection(p: &Platform, edge: &Edge, provider: &Workload) -> Option<Connecti
     }
 }
 
-/// The Helm template the node at `span` was rendered from.
-fn template_at(p: &Platform, span: Span) -> Option<&str> {
-    p.objects
-        .iter()
-        .find(|o| o.file == span.file && o.span.start <= span.start && span.end <= o.span.end)
-        .and_then(|o| o.template.as_deref())
+/// The objects of each file in source order, to find the one a span lies in without a scan of
+/// every object per finding (which made a platform with many findings quadratic).
+struct Templates<'p>(BTreeMap<FileId, Vec<Placed<'p>>>);
+
+/// An object's start and end in its file, and its Helm template.
+type Placed<'p> = (u32, u32, Option<&'p str>);
+
+impl<'p> Templates<'p> {
+    fn new(p: &'p Platform) -> Self {
+        let mut by_file: BTreeMap<FileId, Vec<Placed<'p>>> = BTreeMap::new();
+        for o in &p.objects {
+            by_file.entry(o.file).or_default().push((o.span.start, o.span.end, o.template.as_deref()));
+        }
+        for v in by_file.values_mut() {
+            v.sort_by_key(|&(start, end, _)| (start, end));
+        }
+        Templates(by_file)
+    }
+
+    /// The Helm template the node at `span` was rendered from: the last object starting at or
+    /// before it (a file's documents do not overlap), if it holds the span.
+    fn at(&self, span: Span) -> Option<&'p str> {
+        let objects = self.0.get(&span.file)?;
+        let i = objects.partition_point(|&(start, _, _)| start <= span.start).checked_sub(1)?;
+        let (_, end, template) = objects[i];
+        if span.end <= end { template } else { None }
+    }
 }
 
 /// A flow-style YAML scalar, quoted when it would not read back as the same string.
@@ -134,6 +155,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let mut dns_reported = BTreeSet::new();
+    let templates = Templates::new(p);
     for edge in &p.edges {
         let Some(pid) = edge.provider.filter(|&pid| pid != edge.consumer) else { continue };
         let (consumer, provider) = (p.workload(edge.consumer), p.workload(pid));
@@ -147,7 +169,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let to =
             Pods { workload: provider, namespace: provider.namespace.as_deref().or(consumer.namespace.as_deref()) };
         let ports = if conn.ports.is_empty() { vec![PodPort::any()] } else { conn.ports.clone() };
-        let case = Case { p, edge, from, to, conn: &conn };
+        let case = Case { edge, from, to, conn: &conn, templates: &templates };
         let ingress = reach::isolating(p, to, Direction::Ingress);
         if !ingress.is_empty()
             && !ports.iter().any(|port| reach::allowed(p, &ingress, Direction::Ingress, to, from, port, provider))
@@ -173,18 +195,18 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// One edge under judgement.
 struct Case<'a> {
-    p: &'a Platform,
     edge: &'a Edge,
     from: Pods<'a>,
     to: Pods<'a>,
     conn: &'a Connection,
+    templates: &'a Templates<'a>,
 }
 
 impl Case<'_> {
     fn diagnostic(&self, message: String, policies: &[&NetworkPolicy], subject: &str, dir: Direction) -> Diagnostic {
         let mut d = Diagnostic::new(META, self.edge.target.span, message)
             .resource(&self.from.workload.resource)
-            .template(template_at(self.p, self.edge.target.span));
+            .template(self.templates.at(self.edge.target.span));
         if let Some(via) = self.edge.via {
             d = d.secondary(via, format!("`{}` reads it here", self.from.workload.name.value));
         }
