@@ -11,7 +11,7 @@
 # devices and a FIFO as config, a file name full of escape sequences, 2,000 Services over 2,000
 # Deployments (and 10,000 over 10,000, to show the cost is linear: its ratio to the Deployments
 # alone is printed; its absolute figures are throughput, not a hostile-input bound), and a closed
-# pipe (`check fixtures/nexus | head -1` exits 0).
+# pipe (`check fixtures/nexus | head -1` exits 0), and one image at 2,000 versions (NX502).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -88,7 +88,8 @@ if "$bin" check "$tmp/names" --no-config --color never 2>&1 | grep -q "$(printf 
   fail=1
 fi
 
-# Services over Deployments, n of each, one namespace; and the Deployments alone.
+# Services over Deployments, n of each, one namespace; and the Deployments alone. Each runs its
+# own image (one repository at n versions in one namespace is component version skew, NX502).
 selectors() { # N DIR SERVICES(0|1)
   python3 - "$@" <<'PY'
 import os, sys
@@ -97,7 +98,7 @@ os.makedirs(d, exist_ok=True)
 for f in range(0, n, 500):
     with open(f"{d}/m{f:05}.yaml", "w") as out:
         for i in range(f, min(n, f + 500)):
-            out.write(f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app{i}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: app{i}}}}}\n  template:\n    metadata: {{labels: {{app: app{i}, tier: web}}}}\n    spec:\n      containers: [{{name: c, image: \"acme/app:1.0.{i}\", readinessProbe: {{tcpSocket: {{port: 80}}}}}}]\n")
+            out.write(f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app{i}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: app{i}}}}}\n  template:\n    metadata: {{labels: {{app: app{i}, tier: web}}}}\n    spec:\n      containers: [{{name: c, image: \"acme/app{i}:1.0.0\", readinessProbe: {{tcpSocket: {{port: 80}}}}}}]\n")
             if svc:
                 out.write(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: svc{i}, namespace: shop}}\nspec:\n  selector: {{app: app{i}, tier: web}}\n  ports: [{{port: 80}}]\n")
 PY
@@ -115,6 +116,22 @@ if awk -v r="$ratio" 'BEGIN { exit !(r > 4) }'; then
   echo "  selectors cost more than linear: FAIL"
   fail=1
 fi
+
+# One image at a different version in each of n Deployments of a namespace: n NX502 findings,
+# whose "who runs the reference version" was once computed per finding (n² steps: 3.7 s at
+# 10,000).
+skew() { # N DIR
+  python3 - "$@" <<'PY'
+import os, sys
+n, d = int(sys.argv[1]), sys.argv[2]
+os.makedirs(d, exist_ok=True)
+with open(f"{d}/skew.yaml", "w") as out:
+    for i in range(n):
+        out.write(f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app{i}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: app{i}}}}}\n  template:\n    metadata: {{labels: {{app: app{i}}}}}\n    spec:\n      containers: [{{name: c, image: \"acme/app:1.0.{i}\", readinessProbe: {{tcpSocket: {{port: 80}}}}}}]\n")
+PY
+}
+skew 2000 "$tmp/skew2k"
+measure "2,000 versions of one image" "$tmp/skew2k" 1 check . --no-config
 
 # A closed pipe: exit 0, every time; an input error still exits 2.
 codes=""

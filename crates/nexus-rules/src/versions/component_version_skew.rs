@@ -89,8 +89,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             groups.entry((w.namespace.as_deref(), release, repo)).or_default().push(Use { w, c, image, tag });
         }
     }
-    // The tag most workloads of a group run (ties: the highest version).
-    let mut reference: BTreeMap<Group<'_>, (&str, &Use<'_>)> = BTreeMap::new();
+    // The tag most workloads of a group run (ties: the highest version), one workload running
+    // it, and the names of all that run it (computed once per group: per finding, a group of n
+    // made n findings cost n² steps).
+    let mut reference: BTreeMap<Group<'_>, (&str, &Use<'_>, String, usize)> = BTreeMap::new();
     for (k, uses) in &groups {
         let mut count: BTreeMap<&str, usize> = BTreeMap::new();
         for u in uses {
@@ -104,7 +106,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(best) = best
             && let Some(u) = uses.iter().find(|u| version_of(u.tag) == best)
         {
-            reference.insert(*k, (best, u));
+            let others: std::collections::BTreeSet<&str> =
+                uses.iter().filter(|o| version_of(o.tag) == best).map(|o| o.w.name.value.as_str()).collect();
+            let names = others.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+            reference.insert(*k, (best, u, names, others.len()));
         }
     }
     for (k, uses) in &groups {
@@ -121,20 +126,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 why.push(format!("its `{VERSION_LABEL}` label says `{}`", v.value));
                 d_secondary.push((v.span, format!("version label `{}`", v.value)));
             }
-            if let Some((best, r)) = reference.get(k)
+            if let Some((best, r, names, count)) = reference.get(k)
                 && version_of(u.tag) != *best
             {
-                let others: Vec<&str> = groups[k]
-                    .iter()
-                    .filter(|o| version_of(o.tag) == *best)
-                    .map(|o| o.w.name.value.as_str())
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                let names = others.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
                 why.push(format!(
                     "{names} of the same release run{} `{}`",
-                    if others.len() == 1 { "s" } else { "" },
+                    if *count == 1 { "s" } else { "" },
                     r.tag
                 ));
                 d_secondary.push((r.image.span, format!("`{}` runs `{}` here", r.w.name.value, r.tag)));
