@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use crate::prelude::*;
-use nexus_model::{FileId, Span};
 use nexus_model::reach::{self, Direction, NAMESPACE_NAME_LABEL, PodPort, Pods};
 use nexus_model::{
     Edge, EdgeKind, Endpoint, Format, NetworkPolicy, Platform, PortRef, ServicePort, Spanned, Workload, WorkloadKind,
 };
+use nexus_model::{FileId, Span};
 
 declare_rule!(Error);
 

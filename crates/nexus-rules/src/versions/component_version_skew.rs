@@ -129,11 +129,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if let Some((best, r, names, count)) = reference.get(k)
                 && version_of(u.tag) != *best
             {
-                why.push(format!(
-                    "{names} of the same release run{} `{}`",
-                    if *count == 1 { "s" } else { "" },
-                    r.tag
-                ));
+                why.push(format!("{names} of the same release run{} `{}`", if *count == 1 { "s" } else { "" }, r.tag));
                 d_secondary.push((r.image.span, format!("`{}` runs `{}` here", r.w.name.value, r.tag)));
             }
             if why.is_empty() {
