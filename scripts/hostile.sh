@@ -90,15 +90,17 @@ fi
 
 # Services over Deployments, n of each, one namespace; and the Deployments alone. Each runs its
 # own image (one repository at n versions in one namespace is component version skew, NX502).
-selectors() { # N DIR SERVICES(0|1)
+selectors() { # N DIR SERVICES(0|1) [ONE_IMAGE(0|1): every Deployment runs acme/app, at its own version]
   python3 - "$@" <<'PY'
 import os, sys
 n, d, svc = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+one = len(sys.argv) > 4 and sys.argv[4] == "1"
 os.makedirs(d, exist_ok=True)
 for f in range(0, n, 500):
     with open(f"{d}/m{f:05}.yaml", "w") as out:
         for i in range(f, min(n, f + 500)):
-            out.write(f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app{i}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: app{i}}}}}\n  template:\n    metadata: {{labels: {{app: app{i}, tier: web}}}}\n    spec:\n      containers: [{{name: c, image: \"acme/app{i}:1.0.0\", readinessProbe: {{tcpSocket: {{port: 80}}}}}}]\n")
+            image = f"acme/app:1.0.{i}" if one else f"acme/app{i}:1.0.0"
+            out.write(f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app{i}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: app{i}}}}}\n  template:\n    metadata: {{labels: {{app: app{i}, tier: web}}}}\n    spec:\n      containers: [{{name: c, image: \"{image}\", readinessProbe: {{tcpSocket: {{port: 80}}}}}}]\n")
             if svc:
                 out.write(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: svc{i}, namespace: shop}}\nspec:\n  selector: {{app: app{i}, tier: web}}\n  ports: [{{port: 80}}]\n")
 PY
@@ -120,17 +122,7 @@ fi
 # One image at a different version in each of n Deployments of a namespace: n NX502 findings,
 # whose "who runs the reference version" was once computed per finding (n² steps: 3.7 s at
 # 10,000).
-skew() { # N DIR
-  python3 - "$@" <<'PY'
-import os, sys
-n, d = int(sys.argv[1]), sys.argv[2]
-os.makedirs(d, exist_ok=True)
-with open(f"{d}/skew.yaml", "w") as out:
-    for i in range(n):
-        out.write(f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app{i}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: app{i}}}}}\n  template:\n    metadata: {{labels: {{app: app{i}}}}}\n    spec:\n      containers: [{{name: c, image: \"acme/app:1.0.{i}\", readinessProbe: {{tcpSocket: {{port: 80}}}}}}]\n")
-PY
-}
-skew 2000 "$tmp/skew2k"
+selectors 2000 "$tmp/skew2k" 0 1
 measure "2,000 versions of one image" "$tmp/skew2k" 1 check . --no-config
 
 # A closed pipe: exit 0, every time; an input error still exits 2.

@@ -124,7 +124,7 @@ const MIGRATE_AT_START: &[&str] = &["temporalio/auto-setup"];
 /// entrypoint or init containers, or an image known to)? Its dependents need it ready.
 pub fn migrates_at_start(p: &Platform, w: &Workload) -> bool {
     let mut images = w.containers.first().into_iter().flat_map(|c| c.images());
-    images.any(|i| MIGRATE_AT_START.contains(&image_repository(i).to_ascii_lowercase().as_str()))
+    images.any(|i| MIGRATE_AT_START.iter().any(|repo| image_repository(i).eq_ignore_ascii_case(repo)))
         || p.migrations.iter().any(|m| m.workload == w.id && m.site != super::MigrationSite::Workload)
 }
 
@@ -338,16 +338,14 @@ pub fn tolerance(p: &Platform, consumer: WorkloadId, provider: WorkloadId) -> Op
         return Some(Tolerance::Retries);
     }
     // The consumer's image, or the one its build starts from.
-    let images: Vec<String> = c
-        .containers
-        .first()
-        .into_iter()
-        .flat_map(|x| x.images())
-        .map(|i| image_repository(i).to_ascii_lowercase())
-        .collect();
-    if let Some((_, t, _)) =
-        TOLERANT_IMAGES.iter().find(|(repo, _, roles)| images.iter().any(|i| i == repo) && roles.contains(&pr.role))
-    {
+    let runs = |repo: &str| {
+        c.containers
+            .first()
+            .into_iter()
+            .flat_map(|x| x.images())
+            .any(|i| image_repository(i).eq_ignore_ascii_case(repo))
+    };
+    if let Some((_, t, _)) = TOLERANT_IMAGES.iter().find(|(repo, _, roles)| roles.contains(&pr.role) && runs(repo)) {
         return Some(*t);
     }
     match c.role {

@@ -18,6 +18,16 @@ pub struct Layer {
     pub problems: Vec<InputProblem>,
 }
 
+/// A service's `build:`.
+#[derive(Debug, Clone)]
+pub struct Build {
+    /// The key and value.
+    pub span: Span,
+    /// What it says about the Dockerfile (read for the image it starts from), when it is a
+    /// context path or a mapping.
+    pub spec: Option<super::dockerfile::BuildSpec>,
+}
+
 /// What one file says about one service.
 #[derive(Debug, Clone)]
 pub struct Draft {
@@ -27,10 +37,7 @@ pub struct Draft {
     /// The whole service mapping, as first defined.
     pub span: Span,
     pub image: Option<Spanned<String>>,
-    /// `build:` (key and value).
-    pub build: Option<Span>,
-    /// What `build:` says about the Dockerfile (read for the image it starts from).
-    pub build_spec: Option<super::dockerfile::BuildSpec>,
+    pub build: Option<Build>,
     pub entrypoint: Option<Vec<Spanned<String>>>,
     pub command: Option<Vec<Spanned<String>>>,
     /// Merged by variable name.

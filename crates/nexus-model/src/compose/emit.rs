@@ -548,7 +548,7 @@ fn service(
     }
     let mut annotations = d.labels;
     annotations.extend(d.annotations);
-    let base_image = d.build_spec.as_ref().and_then(|b| built_from(b, &plan.dir, fs));
+    let base_image = d.build.as_ref().and_then(|b| b.spec.as_ref()).and_then(|b| built_from(b, &plan.dir, fs));
     let container = Container {
         name: d.name.clone(),
         span: d.span,
@@ -592,7 +592,7 @@ fn service(
         batch: None,
         compose: Some(ComposeServiceInfo {
             key_span: d.name.span,
-            build: d.build,
+            build: d.build.as_ref().map(|b| b.span),
             profiles: d.profiles.into_iter().map(|p| p.value).collect(),
             network_aliases,
             hostname: d.hostname,

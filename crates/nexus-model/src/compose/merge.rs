@@ -23,10 +23,9 @@ pub fn merge(base: &mut Draft, over: Draft) {
         reset(base, key);
     }
     replace(&mut base.image, over.image);
-    replace(&mut base.build, over.build);
     // Compose merges `build` key by key; an override's `build` is taken whole here (it is read
     // only for the image the Dockerfile starts from).
-    replace(&mut base.build_spec, over.build_spec);
+    replace(&mut base.build, over.build);
     replace(&mut base.entrypoint, over.entrypoint);
     replace(&mut base.command, over.command);
     for v in over.environment {
@@ -120,10 +119,7 @@ pub fn merge(base: &mut Draft, over: Draft) {
 fn reset(base: &mut Draft, key: &str) {
     match key {
         "image" => base.image = None,
-        "build" => {
-            base.build = None;
-            base.build_spec = None;
-        }
+        "build" => base.build = None,
         "entrypoint" => base.entrypoint = None,
         "command" => base.command = None,
         "environment" => {

@@ -78,8 +78,9 @@ impl Cx<'_> {
             file,
             span: s.span(),
             image: rd.at(s, "image"),
-            build: s.entry("build").map(|e| e.key.span().cover(e.value.span())),
-            build_spec: s.get("build").and_then(|b| build_spec(rd, b)),
+            build: s
+                .entry("build")
+                .map(|e| Build { span: e.key.span().cover(e.value.span()), spec: build_spec(rd, e.value) }),
             entrypoint: None,
             command: None,
             environment: Vec::new(),
