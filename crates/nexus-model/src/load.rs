@@ -13,7 +13,7 @@ use std::time::Instant;
 use nexus_source::discover::{self, InputKind};
 use nexus_source::files::{DbFiles, Files};
 use nexus_source::roots::Roots;
-use nexus_source::yaml::{self, Limits, ProblemKind, YamlFile};
+use nexus_source::yaml::{self, Limits, NodeRef, ProblemKind, YamlFile};
 use nexus_source::{self as source, ContentProblem, FileId, ReadResult, SourceDb, Span, timings};
 use rayon::prelude::*;
 
@@ -159,6 +159,7 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
         })
         .collect();
     let mut trees: Vec<Option<YamlFile>> = (0..db.len()).map(|_| None).collect();
+    let mut templates = Vec::new();
     for (id, r) in parsed {
         match r {
             Ok(y) => {
@@ -168,9 +169,10 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
                 }
                 trees[id.0 as usize] = Some(y);
             }
-            Err(p) => platform.problems.push(p),
+            Err(p) => templates.push(p),
         }
     }
+    platform.problems.extend(chart_templates(&db, &trees, templates));
     timings::record("parsing", t);
     // Kubernetes objects, per file in parallel.
     let t = Instant::now();
@@ -186,6 +188,7 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
             compose_files.push(FileId(i as u32));
         }
         platform.skipped_documents.extend(u.skipped.into_iter().map(|d| (FileId(i as u32), d)));
+        platform.built_images.extend(u.built_images);
     }
     assemble_k8s(&mut platform, pieces);
     // Compose projects.
@@ -246,6 +249,34 @@ struct FileUse {
     problems: Vec<InputProblem>,
     compose: bool,
     skipped: Vec<usize>,
+    /// Skaffold artifacts: images Skaffold builds and writes into the manifests it deploys.
+    built_images: Vec<Spanned<String>>,
+}
+
+/// The images a Skaffold configuration (`apiVersion: skaffold/…`, `kind: Config`) builds:
+/// `build.artifacts[].image`, also under each profile. `None` for any other document.
+///
+/// Skaffold is a build tool, not an object to create, so its configuration is not reported as
+/// an unknown kind. When it renders manifests, it "replaces untagged image names in the
+/// Kubernetes manifests with the final tagged image names", and whatever the tagger, it "always
+/// uses immutable references" (`image:tag@sha256:…`): skaffold.dev/docs/renderers,
+/// skaffold.dev/docs/taggers.
+fn skaffold_artifacts(root: NodeRef<'_>) -> Option<Vec<Spanned<String>>> {
+    let api = root.get("apiVersion")?.as_string()?;
+    if !api.starts_with("skaffold/") {
+        return None;
+    }
+    let builds = root
+        .get("build")
+        .into_iter()
+        .chain(root.get("profiles").into_iter().flat_map(|p| p.items()).filter_map(|p| p.get("build")));
+    let images = builds
+        .filter_map(|b| b.get("artifacts"))
+        .flat_map(|a| a.items())
+        .filter_map(|a| crate::read::str_at(a, "image"))
+        .filter(|i| !i.value.trim().is_empty())
+        .collect();
+    Some(images)
 }
 
 fn yaml_problem(file: FileId, p: &yaml::Problem) -> InputProblem {
@@ -365,7 +396,10 @@ fn classify(db: &SourceDb, y: &YamlFile, not_resources: &std::collections::HashS
     let compose_name = compose::is_compose_name(name);
     for (i, doc) in y.docs.iter().enumerate() {
         let Some(root) = y.root(doc) else { continue };
-        if k8s::is_object(root) {
+        if let Some(images) = skaffold_artifacts(root) {
+            out.built_images.extend(images);
+            out.skipped.push(doc.index);
+        } else if k8s::is_object(root) {
             let template = sources.get(i).and_then(|s| s.as_deref());
             out.pieces.extend(k8s::read_document(src, doc.index, root, template, &mut out.problems));
         } else if compose_name || root.get("services").is_some_and(|s| s.is_map()) {
@@ -388,6 +422,60 @@ fn template_problem(file: FileId, start: u32, end: u32) -> InputProblem {
         "file is an unrendered Helm template; it is not checked",
         Some("Render it and check the output: `helm template <release> <chart> | nexus-lint check -`.".into()),
     )
+}
+
+/// Unrendered templates, one problem per Helm chart: the templates under a chart's
+/// `templates/` (the nearest directory above with a `Chart.yaml` of the run) are what a chart is
+/// made of, so a chart says once, as a note, that it was not rendered. A template found outside
+/// any chart was given as a manifest, and stays an error of its own.
+fn chart_templates(db: &SourceDb, trees: &[Option<YamlFile>], templates: Vec<InputProblem>) -> Vec<InputProblem> {
+    let chart_of = |path: &str| {
+        let dirs = path.match_indices('/').rev().map(|(i, _)| (&path[..i], &path[i + 1..]));
+        for (dir, rest) in dirs.chain([("", path)]) {
+            let file = |n: &str| if dir.is_empty() { n.to_string() } else { format!("{dir}/{n}") };
+            if let Some(chart) = ["Chart.yaml", "Chart.yml"].iter().find_map(|n| db.find(&file(n))) {
+                return rest.starts_with("templates/").then_some(chart.id);
+            }
+        }
+        None
+    };
+    let mut out = Vec::new();
+    let mut charts: std::collections::BTreeMap<FileId, Vec<InputProblem>> = Default::default();
+    for p in templates {
+        match chart_of(&db.get(p.span.file).path) {
+            Some(chart) => charts.entry(chart).or_default().push(p),
+            None => out.push(p),
+        }
+    }
+    for (chart, mut problems) in charts {
+        problems.sort_by_key(|p| p.span);
+        let first = problems[0].span;
+        let name = trees[chart.0 as usize]
+            .as_ref()
+            .and_then(|y| y.docs.first().and_then(|d| y.root(d)))
+            .and_then(|root| root.get("name"))
+            .filter(|n| n.as_str().is_some());
+        let span = name.map_or(Span::point(chart, 0), |n| n.span());
+        let dir = db.get(chart).path.rsplit_once('/').map_or(".", |(d, _)| d);
+        let count = problems.len();
+        let templates = if count == 1 { "template is".to_string() } else { format!("{count} templates are") };
+        let message = match name.and_then(|n| n.as_str()) {
+            Some(n) => format!("`{n}` is an unrendered Helm chart: its {templates} not checked"),
+            None => format!("the Helm chart in `{dir}` is not rendered: its {templates} not checked"),
+        };
+        let mut p = InputProblem::new(
+            InputProblemKind::Template,
+            span,
+            message,
+            Some(format!(
+                "Render the chart and check the output: `helm template <release> {dir} | nexus-lint check -`."
+            )),
+        );
+        p.related.push((first, "first template action".into()));
+        p.note = true;
+        out.push(p);
+    }
+    out
 }
 
 fn empty_problem(y: &YamlFile) -> InputProblem {

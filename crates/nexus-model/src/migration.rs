@@ -29,6 +29,16 @@ pub fn image_repository(image: &str) -> &str {
     }
 }
 
+/// An image reference without its tag or digest, registry kept: `ghcr.io/acme/api:1.2` →
+/// `ghcr.io/acme/api`.
+pub fn image_name(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image).trim();
+    match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+        _ => no_digest,
+    }
+}
+
 /// The last path component of the repository: `bitnami/postgresql` → `postgresql`.
 pub fn image_basename(image: &str) -> &str {
     let repo = image_repository(image);

@@ -405,11 +405,23 @@ pub struct InputProblem {
     pub resource: Option<ResourceRef>,
     /// Lower than the rule's default severity for lesser cases (an ambiguous scalar).
     pub minor: bool,
+    /// Only a note (info): what the run could not check, not a defect of the input (a Helm
+    /// chart whose templates were not rendered).
+    pub note: bool,
 }
 
 impl InputProblem {
     pub fn new(kind: InputProblemKind, span: Span, message: impl Into<String>, help: Option<String>) -> Self {
-        InputProblem { kind, span, message: message.into(), help, related: Vec::new(), resource: None, minor: false }
+        InputProblem {
+            kind,
+            span,
+            message: message.into(),
+            help,
+            related: Vec::new(),
+            resource: None,
+            minor: false,
+            note: false,
+        }
     }
 
     pub fn resource(mut self, r: Option<ResourceRef>) -> Self {
@@ -493,9 +505,20 @@ pub struct Platform {
     /// Secret values no object of the model holds: a `.env`'s credential-named entries, Secret
     /// `data` that is not valid base64 ([`crate::redact`]).
     pub secrets: Vec<Spanned<String>>,
+    /// Images a build tool of the repository builds and writes, tagged, into the manifests it
+    /// deploys (Skaffold artifacts): a manifest's tag for one of them is a placeholder.
+    pub built_images: Vec<Spanned<String>>,
 }
 
 impl Platform {
+    /// Does a build tool of the repository replace this image reference with the image it
+    /// built, tagged and pinned, when it deploys (a Skaffold artifact of the same name)? Then
+    /// the tag written in the manifest never runs.
+    pub fn image_set_at_deploy(&self, image: &str) -> bool {
+        let name = crate::migration::image_name(image);
+        self.built_images.iter().any(|b| crate::migration::image_name(&b.value) == name)
+    }
+
     /// The path of a file, as the user gave it (or as found under a directory they gave).
     pub fn path(&self, file: FileId) -> &str {
         self.paths.get(file.0 as usize).map_or("", String::as_str)

@@ -54,10 +54,14 @@ impl Redactor {
     /// Byte ranges of the known secret values in `text` (whole words for short values; in
     /// source text, where the model already marked where secrets are written, long values only:
     /// `admin` is a password in one place and a user name or a word in ten others).
+    ///
+    /// A hyphen joins words into one name here: a short password `admin` or `sentry` is not
+    /// blanked inside the Secret name `cloud-sql-admin` or the service name `sentry-cleanup`,
+    /// which a finding must show as written (its help text suggests an annotation naming it).
     fn value_ranges(&self, text: &str, min: usize) -> Vec<(usize, usize)> {
         let Some(m) = &self.matcher else { return Vec::new() };
         let b = text.as_bytes();
-        let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-');
         m.find_iter(text)
             .filter(|x| x.end() - x.start() >= min)
             .filter(|x| {
@@ -176,6 +180,11 @@ mod tests {
         );
         assert_eq!(r.text("image `acme/Hunter2-long-secret:1`"), "image `acme/****:1`");
         assert_eq!(r.text("pin9 and spin99"), "**** and spin99");
+        assert_eq!(
+            r.text("Secret `cloud-pin9` and `pin9-cleanup`, pin9."),
+            "Secret `cloud-pin9` and `pin9-cleanup`, ****."
+        );
+        assert_eq!(r.text("url `db://u:pin9@h` --pass=pin9"), "url `db://u:****@h` --pass=****");
         assert_eq!(r.text("run `app --password=abc123`"), "run `app --password=****`");
         let src = "secret: hunter2\nother: pin9 Hunter2-long-secret\n";
         assert_eq!(r.source(FileId(0), src), "secret: *******\nother: pin9 *******************\n");

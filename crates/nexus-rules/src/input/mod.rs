@@ -29,5 +29,8 @@ fn diagnostic(meta: &'static RuleMeta, p: &InputProblem) -> Diagnostic {
     if p.minor && meta.severity > Severity::Warning {
         d = d.severity(Severity::Warning);
     }
+    if p.note {
+        d = d.severity(Severity::Info);
+    }
     d
 }

@@ -80,6 +80,26 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(fix) = short.and_then(|_| long_form_fix(p, e.consumer)) {
             d = d.fix(fix);
         }
+        // A long-form `condition: service_started` on a provider that has a healthcheck,
+        // beside `service_healthy` for another provider, is the author's choice, not an
+        // oversight: they gate what they hold must be ready and only order the rest
+        // (self-hosted Sentry waits for redis, kafka and pgbouncer to be healthy and for
+        // memcached, which has a healthcheck too, to start). Said as info. Without a
+        // healthcheck to wait on, `service_started` was the only condition to write.
+        let started = matches!(&evidence.kind, EdgeKind::DependsOn { short_form: false, condition, .. } if condition == "service_started");
+        if started
+            && pr.has_readiness()
+            && let Some(healthy) = p.dependencies_of(e.consumer).find(|x| {
+                x.provider != Some(prov)
+                    && matches!(&x.kind, EdgeKind::DependsOn { condition, .. } if condition == "service_healthy")
+            })
+        {
+            let other = healthy.provider.map_or(healthy.target.value.as_str(), |w| p.workload(w).name.value.as_str());
+            d = d.severity(Severity::Info).secondary(
+                healthy.target.span,
+                format!("waits for `{other}` to be healthy: starting `{}` only is a choice", pr.name.value),
+            );
+        }
         // A background worker needs its broker at start and opens its database per job or
         // tick; nothing calls it. Whether this program dials the database at start is not
         // visible here: said as info (its broker stays a warning).

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::prelude::*;
-use nexus_model::migration::{image_is_unknown, image_repository, image_tag};
+use nexus_model::migration::{image_is_unknown, image_name, image_repository, image_tag};
 use nexus_model::{Container, Format, Platform, Spanned, Workload};
 
 declare_rule!(Warning);
@@ -32,15 +32,6 @@ fn version_of(tag: &str) -> &str {
     let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let v = t[..end].trim_end_matches('.');
     if v.is_empty() { t } else { v }
-}
-
-/// The image without its tag or digest (registry included).
-fn image_name(image: &str) -> &str {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    match no_digest.rfind(':') {
-        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
-        _ => no_digest,
-    }
 }
 
 /// The registry and organisation of an image: `ghcr.io/acme/api:1` → `ghcr.io/acme`.
@@ -84,6 +75,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for c in w.containers.iter() {
             let Some(image) = &c.image else { continue };
             let Some(tag) = tag_of(&image.value) else { continue };
+            // Skaffold writes the tag it built.
+            if p.image_set_at_deploy(&image.value) {
+                continue;
+            }
             // The whole name, registry included: `registry.k8s.io/redis` is not `redis`.
             let repo = image_name(&image.value);
             groups.entry((w.namespace.as_deref(), release, repo)).or_default().push(Use { w, c, image, tag });

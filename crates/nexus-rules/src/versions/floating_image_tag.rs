@@ -112,7 +112,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for c in w.all_containers() {
             let Some(image) = &c.image else { continue };
             let value = image.value.trim();
-            if value.is_empty() || value.contains('@') || image_is_unknown(value) {
+            if value.is_empty()
+                || value.contains('@')
+                || image_is_unknown(value)
+                || cx.platform.image_set_at_deploy(value)
+            {
                 continue;
             }
             // No tag and `latest` are NX501's.

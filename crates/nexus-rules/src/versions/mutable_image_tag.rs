@@ -24,7 +24,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         for c in w.all_containers() {
             let Some(image) = &c.image else { continue };
-            if image.value.trim().is_empty() {
+            // A Skaffold artifact's tag is replaced when Skaffold deploys it.
+            if image.value.trim().is_empty() || cx.platform.image_set_at_deploy(&image.value) {
                 continue;
             }
             let Some(message) = mutable_reason(&image.value) else {
