@@ -152,7 +152,11 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
                 parsed = Some(y);
                 ok
             };
-            if let Some((s, e)) = helm_action(&src.text, valid) {
+            // A chart's `values.yaml` may hold template text for `tpl` (`host: "{{ .Release.Name }}-db"`);
+            // its documents are skipped anyway, not reported as templates.
+            let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let template = if is_tooling_file(name) { None } else { helm_action(&src.text, valid) };
+            if let Some((s, e)) = template {
                 return (id, Err(template_problem(id, s as u32, e as u32)));
             }
             (id, Ok(parsed.unwrap_or_else(|| yaml::parse(id, src.text.clone(), &limits))))

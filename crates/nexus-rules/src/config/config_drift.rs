@@ -1,13 +1,15 @@
 //! NX405 config-drift: see `rules/config/NX405-config-drift.md`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::prelude::*;
 use nexus_diagnostics::Severity;
 use nexus_model::declared::{SAME_AS_ANNOTATION, declared_pair, wildcard};
 use nexus_model::migration::{image_is_unknown, image_repository, image_tag};
 use nexus_model::redact::{is_secret_name, url_password};
-use nexus_model::{ConfigKind, EnvSource, EnvVar, Format, Platform, Role, Span, Spanned, Workload, same_namespace};
+use nexus_model::{
+    ConfigKind, EnvSource, EnvVar, Format, Platform, ProjectId, Role, Span, Spanned, Workload, same_namespace,
+};
 
 declare_rule!(Warning);
 
@@ -40,6 +42,10 @@ struct K8sIndex<'p> {
     declared: bool,
     by_name: HashMap<&'p str, &'p Workload>,
     by_repo: HashMap<&'p str, Vec<&'p Workload>>,
+    /// Compose service names defined by more than one Compose project of the run.
+    alternatives: HashSet<&'p str>,
+    /// Every Compose service name of the run.
+    compose_names: HashSet<&'p str>,
 }
 
 impl<'p> K8sIndex<'p> {
@@ -48,17 +54,30 @@ impl<'p> K8sIndex<'p> {
             !p.declared.pairs.is_empty() || p.workloads.iter().any(|w| w.annotation(SAME_AS_ANNOTATION).is_some());
         let mut by_name = HashMap::new();
         let mut by_repo: HashMap<&str, Vec<&Workload>> = HashMap::new();
+        let mut project_of: HashMap<&str, Option<ProjectId>> = HashMap::new();
+        let mut alternatives = HashSet::new();
+        for c in p.workloads.iter().filter(|w| w.resource.format == Format::Compose) {
+            let first = *project_of.entry(c.name.value.as_str()).or_insert(c.project);
+            if first != c.project {
+                alternatives.insert(c.name.value.as_str());
+            }
+        }
         for w in p.workloads.iter().filter(|w| w.resource.format == Format::Kubernetes && w.is_long_running()) {
             by_name.entry(w.name.value.as_str()).or_insert(w);
             if let Some(x) = w.containers.first() {
                 by_repo.entry(image_repository(x.image_str())).or_default().push(w);
             }
         }
-        K8sIndex { declared, by_name, by_repo }
+        let compose_names = project_of.into_keys().collect();
+        K8sIndex { declared, by_name, by_repo, alternatives, compose_names }
     }
 
     /// The Kubernetes workload that runs the same service: declared, else the one of the same
-    /// name, else the only long-running one on the same image repository.
+    /// name, else the only long-running one on the same image repository. A service that
+    /// several Compose projects define (alternative setups side by side: `withPostgres/`,
+    /// `withPostgresAndWorker/`, `docker-caddy/`) is paired only when declared: which of the
+    /// alternatives the Kubernetes workload should match is not known, and each differs from
+    /// it by design.
     fn twin(&self, p: &'p Platform, c: &'p Workload) -> Option<&'p Workload> {
         if self.declared
             && let Some(w) = p
@@ -69,6 +88,9 @@ impl<'p> K8sIndex<'p> {
         {
             return Some(w);
         }
+        if self.alternatives.contains(c.name.value.as_str()) {
+            return None;
+        }
         if let Some(w) = self.by_name.get(c.name.value.as_str()) {
             return Some(w);
         }
@@ -76,8 +98,10 @@ impl<'p> K8sIndex<'p> {
         if image_is_unknown(&image.value) || c.compose.as_ref().is_some_and(|x| x.build.is_some()) {
             return None;
         }
+        // Not a workload that a Compose service of its own name pairs with: a worker that runs
+        // the app's image (`n8n-worker` on `n8nio/n8n`) is not the app's Deployment `n8n`.
         match self.by_repo.get(image_repository(&image.value)).map(Vec::as_slice) {
-            Some([only]) => Some(only),
+            Some([only]) if !self.compose_names.contains(only.name.value.as_str()) => Some(only),
             _ => None,
         }
     }
