@@ -106,12 +106,20 @@ pub fn declared_pair(declared: &Declared, compose: &Workload, k8s: &Workload) ->
 /// Is a missing file one that a template committed beside it says is created by hand
 /// (`.env.example`, `.env.sample`, `env.example`, `app.env.dist`, …)?
 pub fn has_template(path: &str, fs: &dyn Files) -> bool {
+    template_of(path, fs).is_some()
+}
+
+/// The template committed beside a missing file, if there is one (see [`has_template`]).
+pub fn template_of(path: &str, fs: &dyn Files) -> Option<String> {
     let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
     let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
     let bare = name.trim_start_matches('.');
     const SUFFIXES: &[&str] = &[".example", ".sample", ".dist", ".template", ".tmpl", ".default", ".defaults"];
-    SUFFIXES.iter().any(|s| fs.exists(&format!("{path}{s}")) || fs.exists(&format!("{prefix}{bare}{s}")))
-        || ["example.", "sample."].iter().any(|pre| fs.exists(&format!("{prefix}{pre}{bare}")))
+    let candidates = SUFFIXES
+        .iter()
+        .flat_map(|s| [format!("{path}{s}"), format!("{prefix}{bare}{s}")])
+        .chain(["example.", "sample."].iter().map(|pre| format!("{prefix}{pre}{bare}")));
+    candidates.into_iter().find(|c| fs.exists(c))
 }
 
 /// A resource identity pattern against a resource (with or without its namespace).

@@ -195,6 +195,12 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
         platform.built_images.extend(u.built_images);
     }
     assemble_k8s(&mut platform, pieces);
+    // A YAML 1.1 scalar (`restart: no`) is ambiguous for Kubernetes, which reads YAML 1.1; Compose
+    // reads YAML 1.2: compose-go uses yaml.v3, whose YAML 1.1 booleans (`yes`/`no`, `on`/`off`)
+    // "behave as a string" unless decoded into a bool (its README), as the schema expects.
+    platform
+        .problems
+        .retain(|p| !(p.minor && p.kind == InputProblemKind::Yaml && compose_files.contains(&p.span.file)));
     // Compose projects.
     let cm = {
         let files: Vec<(FileId, &YamlFile)> =
@@ -226,19 +232,10 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
     }
     platform.paths = db.files().iter().map(|f| f.path.clone()).collect();
     link::link(&mut platform, &db, &scripts);
-    // Structured config data and its schemas (which may read more files); files missing by
-    // design.
+    // Structured config data and its schemas (which may read more files).
     {
         let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size, roots };
         crate::structured::build(&mut platform, &mut fs);
-        for c in &platform.configs {
-            if let Some((path, false)) = &c.external_file
-                && crate::declared::has_template(path, &fs)
-                && !platform.expected_files.contains(path)
-            {
-                platform.expected_files.push(path.clone());
-            }
-        }
     }
     trees.resize_with(db.len(), || None);
     platform.paths = db.files().iter().map(|f| f.path.clone()).collect();
@@ -343,6 +340,10 @@ fn is_tooling_file(name: &str) -> bool {
     matches!(stem, "chart" | "chart.lock" | "requirements" | "kustomization" | "values" | "values.schema")
         || stem.starts_with("values-")
         || stem.starts_with("values.")
+        || stem.starts_with("values_")
+        || stem.ends_with("-values")
+        || stem.ends_with("_values")
+        || stem.ends_with(".values")
 }
 
 /// The files kustomizations read as something other than resources: patches, transformer,

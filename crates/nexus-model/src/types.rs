@@ -392,6 +392,10 @@ pub struct ComposeProject {
     /// services are not all whole, or that names services it does not define): only the
     /// services it defines whole are workloads, and what it leaves to other files is not judged.
     pub fragment: bool,
+    /// A template of the directory's default override committed in its place
+    /// (`compose.override.yaml.example`), when the project has no override: the override the
+    /// user creates from it may define what the base file leaves out.
+    pub override_template: Option<String>,
 }
 
 /// Why an input could not be fully modelled; each becomes an input-validity diagnostic.
@@ -486,9 +490,6 @@ pub struct Platform {
     pub structured: Vec<crate::structured::Structured>,
     /// What the configuration declares: external objects, schemas, service pairs.
     pub declared: crate::declared::Declared,
-    /// Files the repository references but does not have, which a template committed beside
-    /// them says are created by hand (`.env` beside `.env.example`).
-    pub expected_files: Vec<String>,
     pub projects: Vec<ComposeProject>,
     /// Lookup tables, filled by `link::link`.
     pub index: super::index::Index,

@@ -38,6 +38,10 @@ pub trait Files {
     fn check(&self, path: &str) -> Result<(), Unavailable> {
         if self.exists(path) { Ok(()) } else { Err(Unavailable::Missing) }
     }
+    /// Whether a `.gitignore` of the checked tree excludes `path` ([`crate::roots::Roots::git_ignored`]).
+    fn git_ignored(&self, _path: &str) -> bool {
+        false
+    }
 }
 
 /// Files from the disk under the roots (or, for in-memory runs, only the files already in the
@@ -55,6 +59,10 @@ pub struct DbFiles<'a> {
 impl Files for DbFiles<'_> {
     fn load(&mut self, path: &str) -> Option<FileId> {
         self.open(path).ok()
+    }
+
+    fn git_ignored(&self, path: &str) -> bool {
+        !self.memory && self.roots.git_ignored(std::path::Path::new(&normalize(path)))
     }
 
     fn exists(&self, path: &str) -> bool {

@@ -106,6 +106,40 @@ impl Roots {
         if self.contains(&resolved) { Ok(resolved) } else { Err(Refusal::Outside) }
     }
 
+    /// Does a `.gitignore` of the checked tree exclude this (missing) file? Each directory from
+    /// the file's up to its root is asked, nearest first, the way git decides; only `.gitignore`
+    /// files under a root are read. A file a repository ignores is created per checkout (an
+    /// `env_file` of secrets), so its absence from the repository is expected.
+    pub fn git_ignored(&self, path: &Path) -> bool {
+        let Some(written) = lexical(path) else { return false };
+        let Some(root) =
+            self.dirs.iter().chain(&self.given).filter(|d| written.starts_with(d)).max_by_key(|d| d.as_os_str().len())
+        else {
+            return false;
+        };
+        let mut dir = written.parent();
+        while let Some(d) = dir {
+            if !d.starts_with(root) {
+                break;
+            }
+            let file = d.join(".gitignore");
+            if self.resolve(&file).is_ok() {
+                let mut b = ignore::gitignore::GitignoreBuilder::new(d);
+                if b.add(&file).is_none()
+                    && let Ok(g) = b.build()
+                {
+                    match g.matched(&written, false) {
+                        ignore::Match::Ignore(_) => return true,
+                        ignore::Match::Whitelist(_) => return false,
+                        ignore::Match::None => {}
+                    }
+                }
+            }
+            dir = d.parent();
+        }
+        false
+    }
+
     /// Reads a file under the size limit if it resolves inside the roots; a file outside them is
     /// a [`crate::ContentProblem::Outside`], with no text.
     pub fn read(&self, path: &Path, limit: u64) -> std::io::Result<crate::ReadResult> {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::env_file::{self, DotenvEntry};
 use super::merge::{merge, merge_def};
-use super::project::{DirEnv, Plan, join, may_be_fragment, project_name};
+use super::project::{BASE_NAMES, DirEnv, OVERRIDE_NAMES, Plan, file_name, join, may_be_fragment, project_name};
 use super::service::{Draft, EnvFileRef, Layer, TestKind, TopDef};
 use super::{ComposeModel, Files};
 use crate::suggest;
@@ -26,8 +26,10 @@ type LoadedEnvFile = Result<(FileId, Vec<DotenvEntry>), Unavailable>;
 #[derive(Default)]
 pub struct Shared {
     /// (path, `.env` index) → the env file and its entries, or why it is not available.
-    env_files: HashMap<(String, usize), LoadedEnvFile>,
-    suppression_spans: Vec<Span>,
+    pub(super) env_files: HashMap<(String, usize), LoadedEnvFile>,
+    pub(super) suppression_spans: Vec<Span>,
+    /// Services some Compose file of the run defines whole (see `super::whole_services`).
+    pub whole_services: HashSet<String>,
 }
 
 fn problem(span: Span, message: String, help: Option<String>, service: &str) -> InputProblem {
@@ -94,7 +96,20 @@ pub fn project(
         .collect();
     // A name that nearly matches a service of the file is a typo, not a service defined elsewhere.
     let dangling = !undefined.is_empty() && undefined.iter().all(|n| suggest(n, &names).is_none());
-    let fragment = may_be_fragment(plan, fs.db()) && (partial.contains(&true) || dangling);
+    // A lone base file (`ci/basic/compose.yaml`) is a whole project by its name, unless every
+    // service it sets only part of is one another file of the run defines whole: then it is a
+    // layer that goes over that file (`docker compose -f compose.yaml -f ci/basic/compose.yaml`).
+    // A lone service without an image, defined nowhere else, stays an error.
+    let layer_over_others = !plan.declared
+        && plan.files.len() == 1
+        && partial.contains(&true)
+        && services
+            .iter()
+            .zip(&partial)
+            .filter(|(_, p)| **p)
+            .all(|(d, _)| shared.whole_services.contains(&d.name.value));
+    let fragment = (may_be_fragment(plan, fs.db()) && (partial.contains(&true) || dangling)) || layer_over_others;
+    let override_template = override_template(plan, fs);
     out.projects.push(ComposeProject {
         id: pid,
         name: project_name(env, declared_name.as_ref()),
@@ -102,6 +117,7 @@ pub fn project(
         dir: plan.dir.clone(),
         env_file: env.file,
         fragment,
+        override_template,
     });
     let proj = Proj { id: pid, plan, env };
     if fragment {
@@ -129,6 +145,20 @@ pub fn project(
         }
         service(d, &proj, fs, shared, &mut env_sources, out);
     }
+}
+
+/// The template of the default override committed beside a main project that has no override
+/// (`compose.override.yaml.example`, `docker-compose.override.yml.dist`): see
+/// [`ComposeProject::override_template`].
+fn override_template(plan: &Plan, fs: &dyn Files) -> Option<String> {
+    let names: Vec<&str> = plan.files.iter().map(|f| file_name(&fs.db().get(*f).path)).collect();
+    let lower = |n: &str| n.to_ascii_lowercase();
+    if !names.first().is_some_and(|n| BASE_NAMES.contains(&lower(n).as_str()))
+        || names.iter().any(|n| OVERRIDE_NAMES.contains(&lower(n).as_str()))
+    {
+        return None;
+    }
+    OVERRIDE_NAMES.iter().find_map(|n| crate::declared::template_of(&join(&plan.dir, n), fs))
 }
 
 /// A service that has neither `image` nor `build` (nor `extends`): what runs comes from elsewhere.
@@ -392,7 +422,12 @@ fn service(
     for f in &d.env_files {
         let path = join(&plan.dir, &f.path.value);
         let loaded = env_file(shared, &path, plan.env, env, fs, &mut out.problems, &name).clone();
-        if let Err(why) = &loaded {
+        // A missing env file that a template committed beside it (`.env.example`) or the
+        // repository's `.gitignore` says is created per checkout (it holds secrets) is expected.
+        let expected = |fs: &dyn Files| crate::declared::has_template(&path, fs) || fs.git_ignored(&path);
+        if let Err(why) = &loaded
+            && !(matches!(why, Unavailable::Missing) && expected(fs))
+        {
             out.problems.extend(env_file_problem(f, why, &name));
         }
         let loaded = loaded.ok();

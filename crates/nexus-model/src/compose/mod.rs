@@ -77,7 +77,7 @@ pub fn build(files: &[(FileId, &YamlFile)], fs: &mut dyn Files) -> ComposeModel 
     let trees: HashMap<FileId, &YamlFile> =
         files.iter().map(|(id, y)| (*id, *y)).chain(extra.iter().map(|y| (y.file, y))).collect();
     let mut layers: HashMap<(FileId, usize), ReadFile> = HashMap::new();
-    let mut shared = emit::Shared::default();
+    let mut shared = emit::Shared { whole_services: whole_services(files), ..Default::default() };
     let mut extender = extends::Extender::default();
     for plan in &plans {
         let env = &envs[plan.env];
@@ -106,6 +106,24 @@ pub fn build(files: &[(FileId, &YamlFile)], fs: &mut dyn Files) -> ComposeModel 
         }
     }
     dedup_problems(&mut out.problems);
+    out
+}
+
+/// The names of the services some Compose file of the run defines whole (with `image`, `build`
+/// or `extends`): a file whose other services set only part of these is a layer over that file.
+fn whole_services(files: &[(FileId, &YamlFile)]) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for (_, y) in files {
+        for doc in &y.docs {
+            let Some(services) = y.root(doc).and_then(|r| r.get("services")) else { continue };
+            for e in services.entries() {
+                let whole = ["image", "build", "extends"].iter().any(|k| e.value.get(k).is_some());
+                if let (true, Some(name)) = (whole, e.key.as_str()) {
+                    out.insert(name.to_string());
+                }
+            }
+        }
+    }
     out
 }
 

@@ -38,35 +38,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     out.push(missing_compose_file(w, r, c));
                 }
             }
-            (ConfigKind::EnvFile, Some(t)) => {
-                let c = p.config(t);
-                if let Some((path, false)) = &c.external_file
-                    && !has_template(p, path)
-                {
-                    out.push(
-                        Diagnostic::new(
-                            META,
-                            r.name.span,
-                            format!("`{}` reads env file `{path}`, which does not exist", w.name.value),
-                        )
-                        .label("no such file")
-                        .help(
-                            "Create the file or fix the path; if the file is optional, write \
-                             `env_file: [{path: …, required: false}]` (Compose 2.24+).",
-                        )
-                        .resource(&w.resource),
-                    );
-                }
-            }
-            (ConfigKind::EnvFile, None) => {}
+            // A missing env file is NX003's: Compose refuses to start the service.
+            (ConfigKind::EnvFile, _) => {}
         }
     }
-}
-
-/// An env file that is created from a template committed beside it (`.env.example`) is
-/// expected to be missing from the repository.
-fn has_template(p: &Platform, path: &str) -> bool {
-    p.expected_files.iter().any(|f| f == path)
 }
 
 fn kind_word(kind: ConfigKind) -> &'static str {
@@ -193,14 +168,22 @@ fn undefined_compose(p: &Platform, w: &Workload, r: &ConfigRef) -> Diagnostic {
         Some(s) => format!("Did you mean `{s}`?"),
         None => format!("Define it under the top-level `{top}:` (`file:`, `environment:` or `external: true`)."),
     };
-    Diagnostic::new(
+    let d = Diagnostic::new(
         META,
         r.name.span,
         format!("service `{}` mounts {kind} `{}`, which the project does not define", w.name.value, r.name.value),
     )
     .label(format!("no top-level `{top}` entry `{}`", r.name.value))
-    .help(format!("{help} `docker compose up` refuses the project until then."))
-    .resource(&w.resource)
+    .resource(&w.resource);
+    // The override the user creates from a committed template may define it (self-hosted Zulip
+    // defines its secrets in `compose.override.yaml.example`): a note.
+    let template = w.project.and_then(|id| p.projects[id.index()].override_template.as_deref());
+    match template {
+        Some(t) => d.severity(Severity::Info).help(format!(
+            "{help} The override created from `{t}` may define it; if it does not, `docker compose up` refuses the project."
+        )),
+        None => d.help(format!("{help} `docker compose up` refuses the project until then.")),
+    }
 }
 
 fn missing_compose_file(w: &Workload, r: &ConfigRef, c: &ConfigSource) -> Diagnostic {
