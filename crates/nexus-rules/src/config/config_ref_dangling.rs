@@ -20,6 +20,10 @@ const BUILT_IN: &[(ConfigKind, &str)] = &[
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.platform;
     let mut missing_files: Vec<nexus_model::ConfigId> = Vec::new();
+    // One finding per workload and missing object; its other references are labels on it (a
+    // Job that reads five keys of a Secret created by hand is one finding, not five).
+    let mut reported: std::collections::HashMap<(nexus_model::WorkloadId, ConfigKind, &str), usize> =
+        std::collections::HashMap::new();
     for r in &p.config_refs {
         let w = p.workload(r.workload);
         if w.project.is_some_and(|id| p.projects[id.index()].fragment) {
@@ -28,7 +32,20 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         match (r.kind, r.target) {
             (_, _) if r.optional => {}
-            (ConfigKind::ConfigMap | ConfigKind::Secret, None) => out.extend(missing_object(p, w, r)),
+            (ConfigKind::ConfigMap | ConfigKind::Secret, None) => {
+                match reported.get(&(w.id, r.kind, r.name.value.as_str())) {
+                    Some(&i) => {
+                        let label = format!("{} it here too", how(r));
+                        out[i].secondary.push(nexus_diagnostics::Label { span: r.name.span, message: label });
+                    }
+                    None => {
+                        if let Some(d) = missing_object(p, w, r) {
+                            reported.insert((w.id, r.kind, r.name.value.as_str()), out.len());
+                            out.push(d);
+                        }
+                    }
+                }
+            }
             (ConfigKind::ConfigMap | ConfigKind::Secret, Some(t)) => out.extend(missing_key(p, w, r, p.config(t))),
             (ConfigKind::ComposeConfig | ConfigKind::ComposeSecret, None) => out.push(undefined_compose(p, w, r)),
             (ConfigKind::ComposeConfig | ConfigKind::ComposeSecret, Some(t)) => {
@@ -107,14 +124,20 @@ fn missing_object(p: &Platform, w: &Workload, r: &ConfigRef) -> Option<Diagnosti
                 None => d,
             }
         }
-        None if names.is_empty() => d
-            // A repository that defines none of its Secrets (or ConfigMaps) creates them
-            // elsewhere: a note, not a warning.
+        // A repository that defines none of its Secrets (or ConfigMaps) creates them elsewhere,
+        // and a Secret is created outside the repository by design (committing one puts its
+        // values in git): with no near name to point at, a note, not a warning.
+        None if names.is_empty() || r.kind == ConfigKind::Secret => d
             .severity(Severity::Info)
             .label(format!("{} `{name}`, which is created outside the repository", how(r)))
             .help(format!(
-                "The repository defines no {kind} here, so this one is presumably created outside it; {declare}. \
-                 If it is not, pods stay in `CreateContainerConfigError` (env) or `ContainerCreating` (volumes)."
+                "{} so this one is presumably created outside it; {declare}. \
+                 If it is not, pods stay in `CreateContainerConfigError` (env) or `ContainerCreating` (volumes).",
+                if names.is_empty() {
+                    format!("The repository defines no {kind} here,")
+                } else {
+                    "No Secret of the repository has a similar name, and Secrets are usually created outside it,".to_string()
+                }
             )),
         None => d.help(format!(
             "Define it, fix the name, or mark the reference `optional: true` if the workload runs without it; {declare}."
@@ -125,7 +148,15 @@ fn missing_object(p: &Platform, w: &Workload, r: &ConfigRef) -> Option<Diagnosti
 
 fn missing_key(p: &Platform, w: &Workload, r: &ConfigRef, c: &ConfigSource) -> Option<Diagnostic> {
     let key = r.key.as_ref()?;
-    if c.generated.as_ref().is_some_and(|g| !g.keys_known) || c.data.iter().any(|e| e.key.value == key.value) {
+    // Any copy of the object the workload could read will do: a repository with alternative
+    // setups side by side defines one ConfigMap several times, with different keys.
+    let copies = p.index.configs_by_name.get(&c.name.value).into_iter().flatten().map(|id| p.config(*id)).filter(|x| {
+        x.kind == c.kind && x.project.is_none() && same_namespace(x.namespace.as_deref(), w.namespace.as_deref())
+    });
+    let has_key = |x: &ConfigSource| {
+        x.generated.as_ref().is_some_and(|g| !g.keys_known) || x.data.iter().any(|e| e.key.value == key.value)
+    };
+    if has_key(c) || copies.into_iter().any(has_key) {
         return None;
     }
     let kind = kind_word(r.kind);
