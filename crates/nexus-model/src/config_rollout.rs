@@ -44,7 +44,13 @@ pub fn only_init_scripts(w: &Workload, config: &str) -> bool {
         .flat_map(|c| &c.volume_mounts)
         .filter(|m| volumes.contains(&m.name.value.as_str()))
         .peekable();
-    mounts.peek().is_some() && mounts.all(|m| INIT_DIRS.iter().any(|d| m.mount_path.value.trim_end_matches('/') == *d))
+    // The directory itself, or one script in it (`/docker-entrypoint-initdb.d/init-user.sh` with
+    // a `subPath`).
+    let in_init_dir = |path: &str| {
+        let path = path.trim_end_matches('/');
+        INIT_DIRS.iter().any(|d| path == *d || path.strip_prefix(d).is_some_and(|rest| rest.starts_with('/')))
+    };
+    mounts.peek().is_some() && mounts.all(|m| in_init_dir(&m.mount_path.value))
 }
 
 /// The names of the pod volumes that hold `config` (a ConfigMap, Secret or projected volume).

@@ -173,7 +173,10 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
                 }
                 trees[id.0 as usize] = Some(y);
             }
-            Err(p) => templates.push(p),
+            Err(p) => {
+                platform.template_objects.extend(template_objects(&db.get(id).text));
+                templates.push(p);
+            }
         }
     }
     platform.problems.extend(chart_templates(&db, &trees, templates));
@@ -479,6 +482,42 @@ fn chart_templates(db: &SourceDb, trees: &[Option<YamlFile>], templates: Vec<Inp
         p.related.push((first, "first template action".into()));
         p.note = true;
         out.push(p);
+    }
+    out
+}
+
+/// The objects an unrendered template names literally (`kind: Service` and, under `metadata:`,
+/// `name: web`), read as text: an object the run does not have may come from a chart it did not
+/// render, and is not reported as missing.
+fn template_objects(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for doc in text.split("\n---") {
+        let mut kind = None;
+        let mut in_metadata = false;
+        let mut name = None;
+        for line in doc.lines() {
+            let plain = |l: &str| l.trim().trim_matches(['"', '\'']).to_string();
+            if let Some(k) = line.strip_prefix("kind:") {
+                kind = Some(plain(k));
+            } else if line.starts_with("metadata:") {
+                in_metadata = true;
+            } else if in_metadata && !line.starts_with([' ', '\t']) && !line.trim().is_empty() {
+                in_metadata = false;
+            } else if in_metadata
+                && name.is_none()
+                && let Some(n) = line.trim_start().strip_prefix("name:")
+                && line.len() - line.trim_start().len() == 2
+            {
+                name = Some(plain(n));
+            }
+        }
+        if let (Some(k), Some(n)) = (kind, name)
+            && !k.contains("{{")
+            && !n.contains("{{")
+            && !n.is_empty()
+        {
+            out.push((k, n));
+        }
     }
     out
 }

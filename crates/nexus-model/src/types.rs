@@ -509,9 +509,17 @@ pub struct Platform {
     /// Images a build tool of the repository builds and writes, tagged, into the manifests it
     /// deploys (Skaffold artifacts): a manifest's tag for one of them is a placeholder.
     pub built_images: Vec<Spanned<String>>,
+    /// (kind, name) of the objects unrendered Helm templates name literally: they may exist once
+    /// the chart is rendered.
+    pub template_objects: Vec<(String, String)>,
 }
 
 impl Platform {
+    /// May an unrendered Helm template of the run define this object (it names it literally)?
+    pub fn template_may_define(&self, kind: &str, name: &str) -> bool {
+        self.template_objects.iter().any(|(k, n)| k == kind && n == name)
+    }
+
     /// Does a build tool of the repository replace this image reference with the image it
     /// built, tagged and pinned, when it deploys (a Skaffold artifact of the same name)? Then
     /// the tag written in the manifest never runs.

@@ -97,7 +97,7 @@ fn missing_object(p: &Platform, w: &Workload, r: &ConfigRef) -> Option<Diagnosti
         return None;
     }
     let annotation = w.annotation(EXTERNAL_ANNOTATION).map(|a| a.value.as_str());
-    if is_external(&p.declared, annotation, kind, w.namespace.as_deref(), name) {
+    if is_external(&p.declared, annotation, kind, w.namespace.as_deref(), name) || p.template_may_define(kind, name) {
         return None;
     }
     let names: Vec<&str> = visible(p, w, r.kind).map(|c| c.name.value.as_str()).collect();

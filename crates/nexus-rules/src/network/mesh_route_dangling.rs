@@ -92,7 +92,7 @@ fn missing_host(
     namespace: Option<&str>,
 ) -> Option<Diagnostic> {
     let annotation = m.annotations.get(EXTERNAL_ANNOTATION).map(|a| a.value.as_str());
-    if is_external(&p.declared, annotation, "Service", namespace, name) {
+    if is_external(&p.declared, annotation, "Service", namespace, name) || p.template_may_define("Service", name) {
         return None;
     }
     let services: Vec<&str> = p

@@ -14,8 +14,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let r = resolve(p, c, &host.value);
             // A fragment's other services are defined in files this run does not have.
             let fragment = c.project.is_some_and(|id| p.projects[id.index()].fragment);
+            let short = host.value.split('.').next().unwrap_or(&host.value);
+            // A Service that a chart of the run, not rendered, may define.
+            let templated = c.resource.format == Format::Kubernetes && p.template_may_define("Service", short);
             match r.endpoint {
-                None if r.internal && !fragment => {
+                None if r.internal && !fragment && !templated => {
                     let names: Vec<&str> = p
                         .endpoints
                         .iter()
@@ -25,7 +28,6 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         })
                         .map(|e| e.name.value.as_str())
                         .collect();
-                    let short = host.value.split('.').next().unwrap_or(&host.value);
                     let what = if c.resource.format == Format::Compose { "service" } else { "Service" };
                     let help = match suggest(short, &names) {
                         Some(s) => format!("Did you mean `{s}`?"),
