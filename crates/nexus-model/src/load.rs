@@ -156,8 +156,8 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
             // its documents are skipped anyway, not reported as templates.
             let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
             let template = if is_tooling_file(name) { None } else { helm_action(&src.text, valid) };
-            if let Some((s, e)) = template {
-                return (id, Err(template_problem(id, s as u32, e as u32)));
+            if let Some((s, e, kind)) = template {
+                return (id, Err(template_problem(id, s as u32, e as u32, kind)));
             }
             (id, Ok(parsed.unwrap_or_else(|| yaml::parse(id, src.text.clone(), &limits))))
         })
@@ -299,7 +299,10 @@ fn yaml_problem(file: FileId, p: &yaml::Problem) -> InputProblem {
 /// has (`if`, `range`, `end`, …) does so only when the file is not valid YAML: Helm templates
 /// that branch or loop (`{{- if … }}` on a line of its own) break YAML, while Alertmanager's
 /// `{{ range .Alerts }}` inside a ConfigMap value is just text in a valid document.
-fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Option<(usize, usize)> {
+///
+/// Any other action in a file that is not valid YAML makes it a template of some other tool
+/// (consul-template's `{{ env "NOMAD_PORT_http" }}`, gomplate): `Template::Other`.
+fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Option<(usize, usize, Template)> {
     const HELM: &[&str] = &[
         ".Values",
         ".Release",
@@ -316,6 +319,7 @@ fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Option<(usize, 
     ];
     const GO: &[&str] = &["if", "else", "end", "range", "with", "define", "template", "default", "quote", "printf"];
     let mut generic = None;
+    let mut other = None;
     let mut from = 0;
     while let Some(i) = text[from..].find("{{") {
         let start = from + i;
@@ -325,14 +329,27 @@ fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Option<(usize, 
         let span = (start, end.min(line_end.max(start + 2)));
         let action = &text[start..end.min(text.len())];
         if HELM.iter().any(|w| rest.starts_with(w)) || action.contains(".Values") || action.contains(".Release.") {
-            return Some(span);
+            return Some((span.0, span.1, Template::Helm));
         }
         if generic.is_none() && GO.iter().any(|w| rest.starts_with(w)) {
-            generic = Some(span);
+            generic = Some((span.0, span.1, Template::Helm));
+        }
+        if other.is_none() && action.ends_with("}}") && rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '.')
+        {
+            other = Some((span.0, span.1, Template::Other));
         }
         from = start + 2;
     }
-    generic.filter(|_| !valid_yaml())
+    generic.or(other).filter(|_| !valid_yaml())
+}
+
+/// What kind of template a file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Template {
+    Helm,
+    /// Go-template actions Helm does not need (`{{ env "X" }}`), in a file that is not YAML
+    /// until rendered: another tool's template.
+    Other,
 }
 
 /// Files that configure tools rather than describe objects: Helm chart metadata and values,
@@ -379,7 +396,8 @@ fn kustomize_inputs(db: &SourceDb, trees: &[Option<YamlFile>]) -> std::collectio
             }
             for key in ["patches", "patchesJson6902", "replacements"] {
                 for item in root.get(key).into_iter().flat_map(|l| l.items()) {
-                    if let Some(p) = item.get("path").and_then(|p| p.as_str()) {
+                    // `- path: patch.yaml`, or the bare path kustomize also accepts.
+                    if let Some(p) = item.get("path").and_then(|p| p.as_str()).or_else(|| item.as_str()) {
                         add(p);
                     }
                 }
@@ -423,13 +441,25 @@ fn content_problem(file: FileId, p: &ContentProblem) -> InputProblem {
     InputProblem::new(InputProblemKind::Yaml, Span::point(file, p.offset()), p.message(), Some(p.help().into()))
 }
 
-fn template_problem(file: FileId, start: u32, end: u32) -> InputProblem {
-    InputProblem::new(
-        InputProblemKind::Template,
-        Span::new(file, start, end),
-        "file is an unrendered Helm template; it is not checked",
-        Some("Render it and check the output: `helm template <release> <chart> | nexus-lint check -`.".into()),
-    )
+fn template_problem(file: FileId, start: u32, end: u32, kind: Template) -> InputProblem {
+    match kind {
+        Template::Helm => InputProblem::new(
+            InputProblemKind::Template,
+            Span::new(file, start, end),
+            "file is an unrendered Helm template; it is not checked",
+            Some("Render it and check the output: `helm template <release> <chart> | nexus-lint check -`.".into()),
+        ),
+        Template::Other => {
+            let mut p = InputProblem::new(
+                InputProblemKind::Template,
+                Span::new(file, start, end),
+                "file is a template (`{{ … }}` actions), not YAML until rendered; it is not checked",
+                Some("If it renders Kubernetes manifests or a Compose file, check the rendered output.".into()),
+            );
+            p.note = true;
+            p
+        }
+    }
 }
 
 /// Unrendered templates, one problem per Helm chart: the templates under a chart's
@@ -708,7 +738,7 @@ mod tests {
 
     #[test]
     fn helm_actions_not_other_braces() {
-        let helm = |t: &str, valid: bool| helm_action(t, || valid).is_some();
+        let helm = |t: &str, valid: bool| helm_action(t, || valid).is_some_and(|(_, _, k)| k == Template::Helm);
         assert!(helm("image: {{ .Values.image }}\n", true));
         assert!(helm("{{- if .Values.x }}\n", false));
         assert!(helm("{{- if eq .x 1 }}\nkind: Pod\n{{- end }}\n", false));
@@ -716,7 +746,11 @@ mod tests {
         // Alertmanager's templates inside a ConfigMap value are Go templates, not Helm.
         assert!(!helm("data:\n  t: |\n    {{ range .Alerts }}{{ .Annotations.summary }}{{ end }}\n", true));
         let t = "a: 1\nb: {{ include \"x\" . }}\n";
-        let (s, e) = helm_action(t, || true).unwrap();
+        let (s, e, _) = helm_action(t, || true).unwrap();
         assert_eq!(&t[s..e], "{{ include \"x\" . }}");
+        // consul-template in a Nomad job's config: another tool's template, only when not YAML.
+        let t = "server:\n  port: {{ env \"NOMAD_PORT_http\" }}\n";
+        assert_eq!(helm_action(t, || false).map(|(_, _, k)| k), Some(Template::Other));
+        assert_eq!(helm_action(t, || true), None);
     }
 }
