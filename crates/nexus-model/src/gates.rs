@@ -138,6 +138,26 @@ fn from_wait(p: &Platform, w: &Workload, mut spec: WaitSpec, kind: GateKind, con
         endpoint = r.endpoint;
         provider = r.provider;
     }
+    // A database client's check whose host is not known here (`pg_isready -h "$DB_HOST"`, the
+    // host read from the app's own settings at run time) waits for a server of that engine: the
+    // only one of the workload's providers that runs it, if there is exactly one.
+    if spec.host.is_none()
+        && spec.object.is_none()
+        && let Some(tokens) = engine_of(&spec.tool)
+    {
+        let mut runs: Vec<WorkloadId> = p
+            .dependencies_of(w.id)
+            .filter_map(|e| e.provider)
+            .filter(|x| {
+                p.workload(*x).containers.iter().flat_map(|c| c.images()).any(|i| tokens.iter().any(|t| i.contains(t)))
+            })
+            .collect();
+        runs.sort();
+        runs.dedup();
+        if let [only] = runs[..] {
+            provider = Some(only);
+        }
+    }
     if let Some((kind, name)) = &spec.object {
         let ns = spec.namespace.as_deref().or(w.namespace.as_deref());
         let k = kind.to_ascii_lowercase();
@@ -169,6 +189,18 @@ fn from_wait(p: &Platform, w: &Workload, mut spec: WaitSpec, kind: GateKind, con
         timeout: spec.timeout,
         level: spec.level,
         container: Some(container.to_string()),
+    }
+}
+
+/// The image-name tokens of the servers a database client's readiness check talks to.
+fn engine_of(tool: &super::WaitTool) -> Option<&'static [&'static str]> {
+    use super::WaitTool::*;
+    match tool {
+        PgIsReady => Some(&["postgres", "postgis", "timescale"]),
+        MysqladminPing => Some(&["mysql", "mariadb", "percona"]),
+        RedisCliPing => Some(&["redis", "valkey", "keydb"]),
+        Mongosh => Some(&["mongo"]),
+        _ => None,
     }
 }
 

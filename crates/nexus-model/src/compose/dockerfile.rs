@@ -79,6 +79,99 @@ pub fn base_image(text: &str, spec: &BuildSpec) -> Option<String> {
     None
 }
 
+/// Wrappers an `ENTRYPOINT` may start with before the program it runs.
+const INIT_WRAPPERS: &[&str] = &["tini", "dumb-init", "gosu", "su-exec", "catatonit", "tini-static"];
+const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh"];
+
+/// The script the target stage's `ENTRYPOINT` runs, when the Dockerfile copies it from the build
+/// context (`COPY entrypoint.sh /sbin/entrypoint.sh` … `ENTRYPOINT ["/sbin/entrypoint.sh"]`):
+/// its path in the context. What it runs at start — a loop that waits for the database — is then
+/// read like a container's command. `ENTRYPOINT` and `COPY` are looked for in the target stage
+/// and the stages it is built from (nearest first); a `COPY --from` copies from another image or
+/// stage, not from the context, and wildcards are not expanded: unknown, nothing guessed.
+pub fn entrypoint_script(text: &str, spec: &BuildSpec) -> Option<String> {
+    // (name, FROM image, instructions) of each stage.
+    let mut stages: Vec<(Option<String>, String, Vec<String>)> = Vec::new();
+    for line in instructions(text) {
+        let mut words = line.split_whitespace();
+        let Some(keyword) = words.next() else { continue };
+        if keyword.eq_ignore_ascii_case("FROM") {
+            let mut rest = words.skip_while(|w| w.starts_with("--"));
+            let image = rest.next().unwrap_or_default().to_string();
+            let name = match (rest.next(), rest.next()) {
+                (Some(a), Some(n)) if a.eq_ignore_ascii_case("AS") => Some(n.to_string()),
+                _ => None,
+            };
+            stages.push((name, image, Vec::new()));
+        } else if let Some(stage) = stages.last_mut() {
+            stage.2.push(line.trim().to_string());
+        }
+    }
+    let mut i = match &spec.target {
+        Some(t) => stages.iter().position(|s| s.0.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(t)))?,
+        None => stages.len().checked_sub(1)?,
+    };
+    let mut chain = vec![i];
+    while chain.len() < MAX_STAGES {
+        let from = &stages[i].1;
+        match stages[..i].iter().rposition(|p| p.0.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from))) {
+            Some(earlier) => {
+                chain.push(earlier);
+                i = earlier;
+            }
+            None => break,
+        }
+    }
+    let lines = || chain.iter().flat_map(|&s| stages[s].2.iter().rev());
+    let entry = lines().find_map(|l| keyword_rest(l, "ENTRYPOINT"))?;
+    let script = entry_program(&command_words(entry)?)?;
+    lines()
+        .filter_map(|l| keyword_rest(l, "COPY").or_else(|| keyword_rest(l, "ADD")))
+        .find_map(|c| copied_to(c, &script))
+}
+
+/// The rest of an instruction line after `keyword`, if it is that instruction.
+fn keyword_rest<'a>(line: &'a str, keyword: &str) -> Option<&'a str> {
+    let (k, rest) = line.split_once(char::is_whitespace)?;
+    k.eq_ignore_ascii_case(keyword).then_some(rest.trim())
+}
+
+/// An instruction's words: the exec form (a JSON array) or the shell form split on blanks.
+fn command_words(rest: &str) -> Option<Vec<String>> {
+    if rest.starts_with('[') {
+        return serde_json::from_str::<Vec<String>>(rest).ok();
+    }
+    Some(rest.split_whitespace().map(str::to_string).collect())
+}
+
+/// The script an entrypoint runs: after an init wrapper (`tini --`), the program itself, or the
+/// script a shell is given (`bash /entrypoint.sh`). An absolute path only.
+fn entry_program(words: &[String]) -> Option<String> {
+    let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
+    let mut rest = words.iter().skip_while(|w| INIT_WRAPPERS.contains(&base(w).as_str()) || w.starts_with('-'));
+    let first = rest.next()?;
+    let program = if SHELLS.contains(&base(first).as_str()) { rest.find(|w| !w.starts_with('-'))? } else { first };
+    program.starts_with('/').then(|| program.clone())
+}
+
+/// The context path a `COPY`/`ADD` (its words after the keyword) copies to `target`.
+fn copied_to(rest: &str, target: &str) -> Option<String> {
+    let words = command_words(rest)?;
+    if words.iter().any(|w| w.starts_with("--from")) {
+        return None;
+    }
+    let words: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+    let (dest, srcs) = words.split_last()?;
+    let base = |w: &str| w.trim_end_matches('/').rsplit('/').next().unwrap_or(w).to_string();
+    srcs.iter()
+        .filter(|s| !s.contains(['*', '?', '[']) && !s.contains("://"))
+        .find(|s| {
+            (srcs.len() == 1 && dest.as_str() == target)
+                || format!("{}/{}", dest.trim_end_matches('/'), base(s)) == target
+        })
+        .map(|s| s.trim_start_matches("./").to_string())
+}
+
 /// The `FROM`s of a Dockerfile, with the global `ARG`s declared before each.
 fn stages(text: &str) -> Vec<Stage> {
     let mut out = Vec::new();
@@ -249,6 +342,28 @@ mod tests {
         assert_eq!(base_image("", &spec(&[], None)), None);
         // A stage that names itself does not loop.
         assert_eq!(base_image("FROM a AS a\nFROM a AS b\nFROM b AS a\n", &spec(&[], None)).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn entrypoint_scripts_copied_from_the_context() {
+        let none = spec(&[], None);
+        let df = "FROM python:3.12\nCOPY entrypoint.sh /sbin/entrypoint.sh\nENTRYPOINT [\"/sbin/entrypoint.sh\"]\nCMD [\"app:run\"]\n";
+        assert_eq!(entrypoint_script(df, &none).as_deref(), Some("entrypoint.sh"));
+        // Into a directory, through tini and a shell, inherited from the stage built upon.
+        let df = "FROM debian AS base\nCOPY --chmod=755 ./docker/start.sh ./docker/other.sh /usr/local/bin/\nENTRYPOINT [\"tini\", \"--\", \"bash\", \"/usr/local/bin/start.sh\"]\nFROM base AS app\nRUN true\n";
+        assert_eq!(entrypoint_script(df, &none).as_deref(), Some("docker/start.sh"));
+        // Shell form.
+        let df = "FROM alpine\nADD run.sh /run.sh\nENTRYPOINT /run.sh serve\n";
+        assert_eq!(entrypoint_script(df, &none).as_deref(), Some("run.sh"));
+        // From another stage, a wildcard, no ENTRYPOINT, a relative program: unknown.
+        for df in [
+            "FROM a AS b\nFROM alpine\nCOPY --from=b /e.sh /e.sh\nENTRYPOINT [\"/e.sh\"]\n",
+            "FROM alpine\nCOPY *.sh /e.sh\nENTRYPOINT [\"/e.sh\"]\n",
+            "FROM alpine\nCOPY e.sh /e.sh\n",
+            "FROM alpine\nCOPY e.sh e.sh\nENTRYPOINT [\"./e.sh\"]\n",
+        ] {
+            assert_eq!(entrypoint_script(df, &none), None, "{df}");
+        }
     }
 
     #[test]

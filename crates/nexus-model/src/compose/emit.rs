@@ -377,6 +377,22 @@ fn built_from(b: &super::dockerfile::BuildSpec, dir: &str, fs: &mut dyn Files) -
     }
 }
 
+/// The entrypoint script a service's Dockerfile copies from the build context
+/// ([`super::dockerfile::entrypoint_script`]), opened under the checked directories.
+fn entrypoint_file(b: &super::dockerfile::BuildSpec, dir: &str, fs: &mut dyn Files) -> Option<FileId> {
+    let text = match (&b.inline, b.dockerfile_path(dir)) {
+        (Some(text), _) => text.clone(),
+        (None, Some(path)) => {
+            let id = fs.open(&path).ok()?;
+            fs.db().get(id).text.to_string()
+        }
+        (None, None) => return None,
+    };
+    let src = super::dockerfile::entrypoint_script(&text, b)?;
+    let context = join(dir, if b.context.is_empty() { "." } else { &b.context });
+    fs.open(&join(&context, &src)).ok()
+}
+
 /// Why an `env_file` is not read, when that is a problem: a required file that does not exist
 /// (Compose refuses to start), one outside the checked directories (never opened), one that
 /// cannot be read. Only the path as written is quoted.
@@ -583,12 +599,15 @@ fn service(
     }
     let mut annotations = d.labels;
     annotations.extend(d.annotations);
-    let base_image = d.build.as_ref().and_then(|b| b.spec.as_ref()).and_then(|b| built_from(b, &plan.dir, fs));
+    let spec = d.build.as_ref().and_then(|b| b.spec.as_ref());
+    let base_image = spec.and_then(|b| built_from(b, &plan.dir, fs));
+    let entrypoint_script = spec.filter(|_| d.entrypoint.is_none()).and_then(|b| entrypoint_file(b, &plan.dir, fs));
     let container = Container {
         name: d.name.clone(),
         span: d.span,
         image: d.image,
         base_image,
+        entrypoint_script,
         // Compose's `entrypoint` is the image's ENTRYPOINT, which Kubernetes calls `command`;
         // its `command` is the CMD, Kubernetes' `args`.
         command: d.entrypoint.unwrap_or_default(),

@@ -65,6 +65,7 @@ pub(super) fn container(node: NodeRef<'_>, is_init: bool) -> Container {
         span: node.span(),
         image: str_at(node, "image"),
         base_image: None,
+        entrypoint_script: None,
         command: string_list(node.get("command")),
         args: string_list(node.get("args")),
         env,

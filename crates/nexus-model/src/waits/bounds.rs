@@ -194,6 +194,13 @@ impl LoopCx<'_, '_> {
             }
             Some(a) if a.starts_with("((") => {
                 let inner = a.trim_start_matches('(').trim_end_matches(')');
+                // `if ! ((TIMEOUT--)); then exit 1; fi`: `((x))` fails once `x` is 0, so a
+                // counter counted down leaves after as many rounds as it starts with.
+                let down = inner.trim().strip_suffix("--").or_else(|| inner.trim().strip_prefix("--"));
+                if let Some(name) = down.map(str::trim).filter(|n| is_name(n)) {
+                    let init = self.cx.int_var(name)?;
+                    return Some(LoopBound::Rounds { n: init.max(1), sleep_ms });
+                }
                 let op = [">=", "<=", "==", "!=", ">", "<"].into_iter().find(|o| inner.contains(o))?;
                 let (l, r) = inner.split_once(op)?;
                 (l.trim().to_string(), r.trim().to_string())

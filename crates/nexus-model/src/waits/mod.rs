@@ -42,7 +42,7 @@ const MAX_TARGETS: usize = 16;
 /// The waits in a container's command and args, in the order they run.
 pub fn waits(c: &Container, db: &SourceDb) -> Vec<WaitSpec> {
     let words = argv(c, db);
-    let env = c
+    let env: Vec<(String, Located)> = c
         .env
         .iter()
         .filter(|e| e.from.is_none())
@@ -54,7 +54,16 @@ pub fn waits(c: &Container, db: &SourceDb) -> Vec<WaitSpec> {
         })
         .collect();
     let opts = Options { walk_substitutions: true, ..Options::default() };
-    let mut it = Interp::new(db, Waits { db, out: Vec::new(), loops: Vec::new() }, opts, "sh", env);
+    // A built image's entrypoint script runs first, with the container's words as its
+    // arguments (unless an `entrypoint:` of the service replaces it).
+    let mut first = Vec::new();
+    if let Some(f) = c.entrypoint_script.filter(|_| c.command.is_empty()) {
+        let hooks = Waits { db, out: Vec::new(), loops: Vec::new() };
+        let mut it = Interp::new(db, hooks, opts.clone(), &db.get(f).path, env.clone());
+        it.run_file(f);
+        first = it.hooks.out;
+    }
+    let mut it = Interp::new(db, Waits { db, out: first, loops: Vec::new() }, opts, "sh", env);
     if let Some(args) = k8s_wait_for_args(c, &words) {
         if let Some(f) = kube::k8s_wait_for(db, args) {
             let here = args.first().map_or(c.span, Located::span);
@@ -193,7 +202,11 @@ impl Waits<'_> {
             .as_ref()
             .map(|h| ev.resolve(h))
             .or_else(|| f.host_env.and_then(|e| ev.env(e)))
-            .filter(|h| !h.text.is_empty() && !h.text.starts_with('-'));
+            .filter(|h| !h.text.is_empty() && !h.text.starts_with('-'))
+            // The output of a command run at start (`$(get-setting DB_HOST)`) is not known here:
+            // the wait's host is unknown. (An undefined `$DB_HOST` stays as written: the shell
+            // makes it empty, and the wait is broken.)
+            .filter(|h| !h.text.contains("$(") && !h.text.contains('`') && !h.text.contains(char::is_whitespace));
         let port = f.port.as_ref().map(|p| ev.resolve(p)).or_else(|| f.port_env.and_then(|e| ev.env(e)));
         let port = match port {
             Some(p) => p.text.trim().parse::<i64>().ok().filter(|n| (1..=65_535).contains(n)).map(|n| {

@@ -1,7 +1,7 @@
 use crate::prelude::*;
 use nexus_model::migration::image_basename;
 use nexus_model::roles::{Tolerance, migrates_at_start, tolerance};
-use nexus_model::{Format, ReadyLevel, Role, Workload};
+use nexus_model::{Format, GateKind, ReadyLevel, Role, Workload};
 
 declare_rule!(Warning);
 
@@ -69,6 +69,15 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 None => true,
                 Some(Tolerance::Retries) => stateful,
                 Some(_) => false,
+            })
+            // A dependent whose own command checks the provider before it goes on (an
+            // entrypoint's `pg_isready` loop, an init container's wait) needs no probe of it.
+            .filter(|e| {
+                !p.gates_of(e.consumer).any(|g| {
+                    g.provider == Some(w.id)
+                        && matches!(g.kind, GateKind::InitWait { .. } | GateKind::EntrypointWait { .. })
+                        && g.level >= ReadyLevel::Answers
+                })
             })
             .collect();
         // In Compose an HTTP or gRPC upstream is called per request: what depends on it needs
