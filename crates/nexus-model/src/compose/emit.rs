@@ -439,8 +439,12 @@ fn service(
         let path = join(&plan.dir, &f.path.value);
         let loaded = env_file(shared, &path, plan.env, env, fs, &mut out.problems, &name).clone();
         // A missing env file that a template committed beside it (`.env.example`) or the
-        // repository's `.gitignore` says is created per checkout (it holds secrets) is expected.
-        let expected = |fs: &dyn Files| crate::declared::has_template(&path, fs) || fs.git_ignored(&path);
+        // repository's `.gitignore` says is created per checkout (it holds secrets) is expected,
+        // and so is Portainer's `stack.env`, which Portainer writes from the variables a stack
+        // is given in its UI (portainer/portainer#6701, discussion #11522).
+        let expected = |fs: &dyn Files| {
+            crate::declared::has_template(&path, fs) || fs.git_ignored(&path) || file_name(&path) == "stack.env"
+        };
         if let Err(why) = &loaded
             && !(matches!(why, Unavailable::Missing) && expected(fs))
         {

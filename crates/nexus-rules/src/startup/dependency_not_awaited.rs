@@ -29,8 +29,15 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let declared = p
             .dependencies_of(e.consumer)
             .any(|x| x.provider == Some(prov) && matches!(x.kind, EdgeKind::DependsOn { short_form: true, .. }));
+        // A datastore, cache or queue that only declares the order (ClickHouse after Postgres,
+        // the node that creates a Redis cluster after the others) dials nothing at start that
+        // the manifests show: the order is not a connection to wait for.
+        let dials = !is_stateful(c.role)
+            || p.dependencies_of(e.consumer)
+                .any(|x| x.provider == Some(prov) && !matches!(x.kind, EdgeKind::DependsOn { .. }));
         let awaitable = c.resource.format == Format::Compose && pr.has_readiness() && declared;
-        if !(is_stateful(pr.role) || awaitable)
+        if !dials
+            || !(is_stateful(pr.role) || awaitable)
             || tolerance(p, e.consumer, prov).is_some()
             || gated(p, e.consumer, prov, e.endpoint).is_some()
         {
