@@ -98,6 +98,9 @@ const TOLERANT_IMAGES: &[(&str, Tolerance, &[Role])] = &[
     ("temporalio/auto-setup", Tolerance::Waits, &[Role::Datastore, Role::Cache, Role::Queue]),
     // The entrypoint waits for the database before it migrates (not for Redis).
     ("netboxcommunity/netbox", Tolerance::Waits, &[Role::Datastore]),
+    // Its s6 init waits for the database (init-wait-for-db, up to 60 s) and for Redis, its
+    // broker (init-wait-for-redis), before any service starts.
+    ("paperless-ngx/paperless-ngx", Tolerance::Waits, &[Role::Datastore, Role::Cache, Role::Queue]),
     // `[database] DB_RETRIES` (10 × 3 s) at start.
     ("gitea/gitea", Tolerance::Retries, &[Role::Datastore]),
     // The entrypoint retries the installation 10 times, 10 s apart; Redis is used per request.
