@@ -167,13 +167,15 @@ fn p08_tolerant_dependents_are_not_reported() {
             "compose:exporter -> compose:db []",
             "compose:grafana -> compose:db []",
             "compose:grafana -> compose:prometheus []",
+            "compose:paperless -> compose:broker []",
+            "compose:paperless -> compose:db []",
             "compose:prometheus -> compose:app []",
             "compose:prometheus -> compose:exporter []",
             "compose:proxy -> compose:app []",
             "compose:reports -> compose:db [app retries]",
             "compose:shipper -> compose:collector []",
         ],
-        &["NX201(info) compose.yaml:8", "NX101 compose.yaml:11", "NX601 compose.yaml:15"],
+        &["NX201(info) compose.yaml:9", "NX101 compose.yaml:12", "NX601 compose.yaml:16"],
     );
 }
 
