@@ -215,6 +215,7 @@ pub fn finish(
 pub fn redactor(loaded: &Loaded) -> Redactor {
     let secrets = nexus_model::redact::secrets(&loaded.platform);
     Redactor::new(secrets.spans, secrets.values, nexus_model::redact::private_files(&loaded.platform))
+        .with_public(secrets.public)
 }
 
 /// Loads and checks.

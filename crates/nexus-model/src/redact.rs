@@ -22,6 +22,9 @@ pub struct Secrets {
     /// The values themselves, longest first, without repeats, without values too short or too
     /// common to scrub from text (`true`, a value equal to a workload's name).
     pub values: Vec<String>,
+    /// Names every report shows anyway (see [`public_names`]) and the names of the ConfigMaps
+    /// and Secrets workloads refer to: a short value inside one is not scrubbed there.
+    pub public: Vec<String>,
 }
 
 /// Values that say nothing when shown, whatever their variable's name.
@@ -120,7 +123,11 @@ pub fn secrets(p: &Platform) -> Secrets {
         .collect();
     values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     values.dedup();
-    Secrets { spans, values }
+    let mut public: Vec<String> = public.into_iter().map(str::to_string).collect();
+    public.extend(p.config_refs.iter().map(|r| r.name.value.clone()));
+    public.sort();
+    public.dedup();
+    Secrets { spans, values, public }
 }
 
 /// Is the value written as it is (plain, or quoted without escapes)?

@@ -32,6 +32,9 @@ pub struct Redactor {
     matcher: Option<AhoCorasick>,
     /// Files of `KEY=value` lines: a snippet shows only the lines findings point at.
     private: Vec<FileId>,
+    /// Names every report shows anyway (workloads, objects, referenced configs), sorted: a short
+    /// secret value inside one of them is not blanked there.
+    public: Vec<String>,
 }
 
 impl Redactor {
@@ -43,7 +46,15 @@ impl Redactor {
         let values: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
         let matcher =
             (!values.is_empty()).then(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&values));
-        Redactor { spans, values, matcher: matcher.and_then(Result::ok), private }
+        Redactor { spans, values, matcher: matcher.and_then(Result::ok), private, public: Vec::new() }
+    }
+
+    /// The names every report shows anyway (`nexus_model::redact::Secrets::public`).
+    pub fn with_public(mut self, mut names: Vec<String>) -> Redactor {
+        names.sort();
+        names.dedup();
+        self.public = names;
+        self
     }
 
     /// Is `file` a file of `KEY=value` lines, shown one line at a time?
@@ -55,19 +66,27 @@ impl Redactor {
     /// source text, where the model already marked where secrets are written, long values only:
     /// `admin` is a password in one place and a user name or a word in ten others).
     ///
-    /// A hyphen joins words into one name here: a short password `admin` or `sentry` is not
-    /// blanked inside the Secret name `cloud-sql-admin` or the service name `sentry-cleanup`,
-    /// which a finding must show as written (its help text suggests an annotation naming it).
+    /// Nor is a short value blanked inside a name every report shows anyway (`public`): the
+    /// password `admin` stays in the Secret name `cloud-sql-admin`, which a finding must show as
+    /// written (its help suggests an annotation naming it), and `sentry` in the service name
+    /// `sentry-cleanup`.
     fn value_ranges(&self, text: &str, min: usize) -> Vec<(usize, usize)> {
         let Some(m) = &self.matcher else { return Vec::new() };
         let b = text.as_bytes();
-        let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-');
+        let word = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        let name = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+        // The name around a match: a public one shows no secret.
+        let in_public_name = |s: usize, e: usize| {
+            let start = (0..s).rev().take_while(|&i| name(i)).last().unwrap_or(s);
+            let end = (e..b.len()).take_while(|&i| name(i)).last().map_or(e, |i| i + 1);
+            (start, end) != (s, e) && self.public.binary_search_by(|p| p.as_str().cmp(&text[start..end])).is_ok()
+        };
         m.find_iter(text)
             .filter(|x| x.end() - x.start() >= min)
             .filter(|x| {
                 let before = x.start() > 0 && word(x.start() - 1);
                 let alone = !before && !word(x.end());
-                x.end() - x.start() >= ANYWHERE || alone
+                x.end() - x.start() >= ANYWHERE || (alone && !in_public_name(x.start(), x.end()))
             })
             .map(|x| (x.start(), x.end()))
             .collect()
@@ -180,10 +199,15 @@ mod tests {
         );
         assert_eq!(r.text("image `acme/Hunter2-long-secret:1`"), "image `acme/****:1`");
         assert_eq!(r.text("pin9 and spin99"), "**** and spin99");
+        // Inside a name every report shows anyway, a short value stays; elsewhere it goes.
+        assert_eq!(r.text("Secret `cloud-pin9`"), "Secret `cloud-****`");
+        let r2 = Redactor::new(Vec::new(), vec!["pin9".into()], Vec::new())
+            .with_public(vec!["cloud-pin9".into(), "pin9-cleanup".into()]);
         assert_eq!(
-            r.text("Secret `cloud-pin9` and `pin9-cleanup`, pin9."),
+            r2.text("Secret `cloud-pin9` and `pin9-cleanup`, pin9."),
             "Secret `cloud-pin9` and `pin9-cleanup`, ****."
         );
+        assert_eq!(r2.text("`user-pin9` is `pin9.x`"), "`user-****` is `****.x`");
         assert_eq!(r.text("url `db://u:pin9@h` --pass=pin9"), "url `db://u:****@h` --pass=****");
         assert_eq!(r.text("run `app --password=abc123`"), "run `app --password=****`");
         let src = "secret: hunter2\nother: pin9 Hunter2-long-secret\n";
