@@ -221,8 +221,9 @@ pub struct Container {
     /// The image a Compose `build:` starts from (its Dockerfile's `FROM`), when it is known:
     /// what the service is, for its role, as `image` tells for a pulled one.
     pub base_image: Option<String>,
-    /// The script a Compose `build:`'s Dockerfile copies from the build context and runs as its
-    /// `ENTRYPOINT`, read (under the checked directories) so that the waits it starts with count.
+    /// The repository's script a Compose service runs as its entrypoint — one its Dockerfile
+    /// copies from the build context, or one it bind-mounts where the entrypoint runs it — read
+    /// (under the checked directories) so that the waits it starts with count.
     pub entrypoint_script: Option<nexus_source::FileId>,
     /// Kubernetes `command` (Compose `entrypoint`); a Compose string form is split into words
     /// as Compose does, with no shell.

@@ -90,6 +90,27 @@ const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "zsh"];
 /// and the stages it is built from (nearest first); a `COPY --from` copies from another image or
 /// stage, not from the context, and wildcards are not expanded: unknown, nothing guessed.
 pub fn entrypoint_script(text: &str, spec: &BuildSpec) -> Option<String> {
+    let chain = stage_chain(text, spec)?;
+    let lines = || chain.iter().flat_map(|s| s.iter().rev());
+    let script = entrypoint_in(&chain)?;
+    lines()
+        .filter_map(|l| keyword_rest(l, "COPY").or_else(|| keyword_rest(l, "ADD")))
+        .find_map(|c| copied_to(c, &script))
+}
+
+/// The program the target stage's `ENTRYPOINT` runs (see [`entry_program`]): where a Compose
+/// bind mount may put a script of the repository.
+pub fn entrypoint_program(text: &str, spec: &BuildSpec) -> Option<String> {
+    entrypoint_in(&stage_chain(text, spec)?)
+}
+
+fn entrypoint_in(chain: &[Vec<String>]) -> Option<String> {
+    let entry = chain.iter().flat_map(|s| s.iter().rev()).find_map(|l| keyword_rest(l, "ENTRYPOINT"))?;
+    entry_program(&command_words(entry)?)
+}
+
+/// The instructions of the target stage and of the stages it is built from, nearest first.
+fn stage_chain(text: &str, spec: &BuildSpec) -> Option<Vec<Vec<String>>> {
     // (name, FROM image, instructions) of each stage.
     let mut stages: Vec<(Option<String>, String, Vec<String>)> = Vec::new();
     for line in instructions(text) {
@@ -122,12 +143,7 @@ pub fn entrypoint_script(text: &str, spec: &BuildSpec) -> Option<String> {
             None => break,
         }
     }
-    let lines = || chain.iter().flat_map(|&s| stages[s].2.iter().rev());
-    let entry = lines().find_map(|l| keyword_rest(l, "ENTRYPOINT"))?;
-    let script = entry_program(&command_words(entry)?)?;
-    lines()
-        .filter_map(|l| keyword_rest(l, "COPY").or_else(|| keyword_rest(l, "ADD")))
-        .find_map(|c| copied_to(c, &script))
+    Some(chain.into_iter().map(|s| std::mem::take(&mut stages[s].2)).collect())
 }
 
 /// The rest of an instruction line after `keyword`, if it is that instruction.
@@ -146,7 +162,7 @@ fn command_words(rest: &str) -> Option<Vec<String>> {
 
 /// The script an entrypoint runs: after an init wrapper (`tini --`), the program itself, or the
 /// script a shell is given (`bash /entrypoint.sh`). An absolute path only.
-fn entry_program(words: &[String]) -> Option<String> {
+pub fn entry_program(words: &[String]) -> Option<String> {
     let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
     let mut rest = words.iter().skip_while(|w| INIT_WRAPPERS.contains(&base(w).as_str()) || w.starts_with('-'));
     let first = rest.next()?;

@@ -66,6 +66,9 @@ pub struct Draft {
     pub container_name: Option<Spanned<String>>,
     pub configs: Vec<Mount>,
     pub secrets: Vec<Mount>,
+    /// Bind mounts of host paths (`./setup/entrypoint.sh:/entrypoint.sh:ro`): (source as
+    /// written, target in the container).
+    pub binds: Vec<(String, String)>,
     pub labels: BTreeMap<String, Spanned<String>>,
     pub annotations: BTreeMap<String, Spanned<String>>,
     /// `x-nexus-lint: {ignore: […]}`.

@@ -377,18 +377,42 @@ fn built_from(b: &super::dockerfile::BuildSpec, dir: &str, fs: &mut dyn Files) -
     }
 }
 
-/// The entrypoint script a service's Dockerfile copies from the build context
-/// ([`super::dockerfile::entrypoint_script`]), opened under the checked directories.
-fn entrypoint_file(b: &super::dockerfile::BuildSpec, dir: &str, fs: &mut dyn Files) -> Option<FileId> {
-    let text = match (&b.inline, b.dockerfile_path(dir)) {
-        (Some(text), _) => text.clone(),
+/// The script of the repository a service runs as its entrypoint, opened under the checked
+/// directories: one the service bind-mounts where its entrypoint (`entrypoint:`, else the
+/// Dockerfile's `ENTRYPOINT`) runs it (`./setup/entrypoint.sh:/entrypoint.sh`), else the one its
+/// Dockerfile copies from the build context ([`super::dockerfile::entrypoint_script`]).
+fn entrypoint_file(
+    entrypoint: Option<&[Spanned<String>]>,
+    binds: &[(String, String)],
+    spec: Option<&super::dockerfile::BuildSpec>,
+    dir: &str,
+    fs: &mut dyn Files,
+) -> Option<FileId> {
+    use super::dockerfile::{entry_program, entrypoint_program, entrypoint_script};
+    let dockerfile = spec.and_then(|b| match (&b.inline, b.dockerfile_path(dir)) {
+        (Some(text), _) => Some(text.clone()),
         (None, Some(path)) => {
             let id = fs.open(&path).ok()?;
-            fs.db().get(id).text.to_string()
+            Some(fs.db().get(id).text.to_string())
         }
-        (None, None) => return None,
+        (None, None) => None,
+    });
+    let program = match entrypoint {
+        Some(words) => entry_program(&words.iter().map(|w| w.value.clone()).collect::<Vec<_>>()),
+        None => spec.zip(dockerfile.as_deref()).and_then(|(b, t)| entrypoint_program(t, b)),
     };
-    let src = super::dockerfile::entrypoint_script(&text, b)?;
+    let mounted = program.as_deref().and_then(|prog| {
+        binds.iter().find_map(|(source, target)| {
+            let target = target.trim_end_matches('/');
+            let rest = prog.strip_prefix(target).filter(|r| r.is_empty() || r.starts_with('/'))?;
+            (!source.starts_with('~')).then(|| format!("{}{rest}", join(dir, source)))
+        })
+    });
+    if let Some(path) = mounted {
+        return fs.open(&path).ok();
+    }
+    let (b, text) = spec.zip(dockerfile).filter(|_| entrypoint.is_none())?;
+    let src = entrypoint_script(&text, b)?;
     let context = join(dir, if b.context.is_empty() { "." } else { &b.context });
     fs.open(&join(&context, &src)).ok()
 }
@@ -605,7 +629,7 @@ fn service(
     annotations.extend(d.annotations);
     let spec = d.build.as_ref().and_then(|b| b.spec.as_ref());
     let base_image = spec.and_then(|b| built_from(b, &plan.dir, fs));
-    let entrypoint_script = spec.filter(|_| d.entrypoint.is_none()).and_then(|b| entrypoint_file(b, &plan.dir, fs));
+    let entrypoint_script = entrypoint_file(d.entrypoint.as_deref(), &d.binds, spec, &plan.dir, fs);
     let container = Container {
         name: d.name.clone(),
         span: d.span,

@@ -72,6 +72,12 @@ pub fn merge(base: &mut Draft, over: Draft) {
         }
     }
     replace(&mut base.depends_on_decl, over.depends_on_decl);
+    for b in over.binds {
+        match base.binds.iter_mut().find(|x| x.1 == b.1) {
+            Some(x) => *x = b,
+            None => base.binds.push(b),
+        }
+    }
     for l in over.links {
         if !base.links.iter().any(|x| x.value == l.value) {
             base.links.push(l);
@@ -147,6 +153,7 @@ fn reset(base: &mut Draft, key: &str) {
         "hostname" => base.hostname = None,
         "container_name" => base.container_name = None,
         "configs" => base.configs.clear(),
+        "volumes" => base.binds.clear(),
         "secrets" => base.secrets.clear(),
         "labels" => base.labels.clear(),
         "annotations" => base.annotations.clear(),

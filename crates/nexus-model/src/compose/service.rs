@@ -103,6 +103,7 @@ impl Cx<'_> {
             container_name: rd.at(s, "container_name"),
             configs: Vec::new(),
             secrets: Vec::new(),
+            binds: s.get("volumes").into_iter().flat_map(|l| l.items()).filter_map(|v| bind(rd, v)).collect(),
             labels: rd.dict(s.get("labels")),
             annotations: rd.dict(s.get("annotations")),
             ignore: Vec::new(),
@@ -688,4 +689,18 @@ fn build_spec(rd: Reader<'_>, b: NodeRef<'_>) -> Option<super::dockerfile::Build
         }
     }
     Some(spec)
+}
+
+/// A bind mount of a host path: `SOURCE:TARGET[:MODE]` with a source that is a path (`./…`,
+/// `../…`, `/…`, `~/…`; a bare name is a named volume), or the long form with `type: bind`.
+fn bind(rd: Reader<'_>, v: NodeRef<'_>) -> Option<(String, String)> {
+    if v.is_map() {
+        let kind = rd.at(v, "type")?;
+        return (kind.value == "bind").then(|| Some((rd.at(v, "source")?.value, rd.at(v, "target")?.value))).flatten();
+    }
+    let text = rd.text(v)?.value;
+    let mut parts = text.splitn(3, ':');
+    let (source, target) = (parts.next()?, parts.next()?);
+    let is_path = source.starts_with(['.', '/', '~']);
+    (is_path && target.starts_with('/')).then(|| (source.to_string(), target.to_string()))
 }

@@ -54,10 +54,10 @@ pub fn waits(c: &Container, db: &SourceDb) -> Vec<WaitSpec> {
         })
         .collect();
     let opts = Options { walk_substitutions: true, ..Options::default() };
-    // A built image's entrypoint script runs first, with the container's words as its
-    // arguments (unless an `entrypoint:` of the service replaces it).
+    // The repository's script the entrypoint runs (copied into a built image, or bind-mounted)
+    // runs first, with the container's words as its arguments.
     let mut first = Vec::new();
-    if let Some(f) = c.entrypoint_script.filter(|_| c.command.is_empty()) {
+    if let Some(f) = c.entrypoint_script {
         let hooks = Waits { db, out: Vec::new(), loops: Vec::new() };
         let mut it = Interp::new(db, hooks, opts.clone(), &db.get(f).path, env.clone());
         it.run_file(f);
