@@ -363,15 +363,15 @@ fn env_file<'s>(
     })
 }
 
-/// The image a service's build starts from, from its Dockerfile (read only under the checked
-/// directories; a missing or refused one leaves it unknown, and is no problem: the build runs
-/// elsewhere).
-fn built_from(b: &super::dockerfile::BuildSpec, dir: &str, fs: &mut dyn Files) -> Option<String> {
+/// A service's Dockerfile: `dockerfile_inline`, or the file, read only under the checked
+/// directories. A missing or refused one leaves what it says unknown, and is no problem: the
+/// build runs elsewhere.
+fn dockerfile_text(b: &super::dockerfile::BuildSpec, dir: &str, fs: &mut dyn Files) -> Option<std::sync::Arc<str>> {
     match (&b.inline, b.dockerfile_path(dir)) {
-        (Some(text), _) => super::dockerfile::base_image(text, b),
+        (Some(text), _) => Some(std::sync::Arc::from(text.as_str())),
         (None, Some(path)) => {
             let id = fs.open(&path).ok()?;
-            super::dockerfile::base_image(&fs.db().get(id).text, b)
+            Some(fs.db().get(id).text.clone())
         }
         (None, None) => None,
     }
@@ -385,21 +385,14 @@ fn entrypoint_file(
     entrypoint: Option<&[Spanned<String>]>,
     binds: &[(String, String)],
     spec: Option<&super::dockerfile::BuildSpec>,
+    dockerfile: Option<&str>,
     dir: &str,
     fs: &mut dyn Files,
 ) -> Option<FileId> {
     use super::dockerfile::{entry_program, entrypoint_program, entrypoint_script};
-    let dockerfile = spec.and_then(|b| match (&b.inline, b.dockerfile_path(dir)) {
-        (Some(text), _) => Some(text.clone()),
-        (None, Some(path)) => {
-            let id = fs.open(&path).ok()?;
-            Some(fs.db().get(id).text.to_string())
-        }
-        (None, None) => None,
-    });
     let program = match entrypoint {
         Some(words) => entry_program(&words.iter().map(|w| w.value.clone()).collect::<Vec<_>>()),
-        None => spec.zip(dockerfile.as_deref()).and_then(|(b, t)| entrypoint_program(t, b)),
+        None => spec.zip(dockerfile).and_then(|(b, t)| entrypoint_program(t, b)),
     };
     let mounted = program.as_deref().and_then(|prog| {
         binds.iter().find_map(|(source, target)| {
@@ -412,7 +405,7 @@ fn entrypoint_file(
         return fs.open(&path).ok();
     }
     let (b, text) = spec.zip(dockerfile).filter(|_| entrypoint.is_none())?;
-    let src = entrypoint_script(&text, b)?;
+    let src = entrypoint_script(text, b)?;
     let context = join(dir, if b.context.is_empty() { "." } else { &b.context });
     fs.open(&join(&context, &src)).ok()
 }
@@ -628,8 +621,10 @@ fn service(
     let mut annotations = d.labels;
     annotations.extend(d.annotations);
     let spec = d.build.as_ref().and_then(|b| b.spec.as_ref());
-    let base_image = spec.and_then(|b| built_from(b, &plan.dir, fs));
-    let entrypoint_script = entrypoint_file(d.entrypoint.as_deref(), &d.binds, spec, &plan.dir, fs);
+    let dockerfile = spec.and_then(|b| dockerfile_text(b, &plan.dir, fs));
+    let base_image = spec.zip(dockerfile.as_deref()).and_then(|(b, t)| super::dockerfile::base_image(t, b));
+    let entrypoint_script =
+        entrypoint_file(d.entrypoint.as_deref(), &d.binds, spec, dockerfile.as_deref(), &plan.dir, fs);
     let container = Container {
         name: d.name.clone(),
         span: d.span,
