@@ -44,6 +44,7 @@ pub mod roles;
 pub mod scaling;
 mod similar;
 pub mod structured;
+mod templates;
 #[cfg(test)]
 mod testing;
 mod types;

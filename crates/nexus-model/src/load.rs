@@ -17,6 +17,7 @@ use nexus_source::yaml::{self, Limits, NodeRef, ProblemKind, YamlFile};
 use nexus_source::{self as source, ContentProblem, FileId, ReadResult, SourceDb, Span, timings};
 use rayon::prelude::*;
 
+use crate::templates::{chart_templates, helm_action, template_objects, template_problem};
 use crate::{
     ConfigId, EndpointId, InputProblem, InputProblemKind, ObjectId, Platform, ProjectId, ScalerId, Spanned,
     Suppression, SuppressionScope, WorkloadId, compose, k8s, link,
@@ -291,67 +292,6 @@ fn yaml_problem(file: FileId, p: &yaml::Problem) -> InputProblem {
     problem
 }
 
-/// Helm template syntax: a `{{` opening an action that Helm (not Prometheus, Alertmanager or
-/// other Go-template text inside a config value) would evaluate.
-///
-/// An action that uses Helm's own objects or functions (`.Values`, `.Release`, `include`,
-/// `toYaml`, …) makes the file a Helm template. An action with only words every Go template
-/// has (`if`, `range`, `end`, …) does so only when the file is not valid YAML: Helm templates
-/// that branch or loop (`{{- if … }}` on a line of its own) break YAML, while Alertmanager's
-/// `{{ range .Alerts }}` inside a ConfigMap value is just text in a valid document.
-///
-/// Any other action in a file that is not valid YAML makes it a template of some other tool
-/// (consul-template's `{{ env "NOMAD_PORT_http" }}`, gomplate): `Template::Other`.
-fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Option<(usize, usize, Template)> {
-    const HELM: &[&str] = &[
-        ".Values",
-        ".Release",
-        ".Chart",
-        ".Capabilities",
-        ".Files",
-        ".Template",
-        "$.Values",
-        "include",
-        "toYaml",
-        "tpl",
-        "required",
-        "/*",
-    ];
-    const GO: &[&str] = &["if", "else", "end", "range", "with", "define", "template", "default", "quote", "printf"];
-    let mut generic = None;
-    let mut other = None;
-    let mut from = 0;
-    while let Some(i) = text[from..].find("{{") {
-        let start = from + i;
-        let rest = text[start + 2..].trim_start_matches('-').trim_start();
-        let end = text[start..].find("}}").map_or(start + 2, |j| start + j + 2);
-        let line_end = text[start..].find('\n').map_or(text.len(), |j| start + j);
-        let span = (start, end.min(line_end.max(start + 2)));
-        let action = &text[start..end.min(text.len())];
-        if HELM.iter().any(|w| rest.starts_with(w)) || action.contains(".Values") || action.contains(".Release.") {
-            return Some((span.0, span.1, Template::Helm));
-        }
-        if generic.is_none() && GO.iter().any(|w| rest.starts_with(w)) {
-            generic = Some((span.0, span.1, Template::Helm));
-        }
-        if other.is_none() && action.ends_with("}}") && rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '.')
-        {
-            other = Some((span.0, span.1, Template::Other));
-        }
-        from = start + 2;
-    }
-    generic.or(other).filter(|_| !valid_yaml())
-}
-
-/// What kind of template a file is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Template {
-    Helm,
-    /// Go-template actions Helm does not need (`{{ env "X" }}`), in a file that is not YAML
-    /// until rendered: another tool's template.
-    Other,
-}
-
 /// Files that configure tools rather than describe objects: Helm chart metadata and values,
 /// Kustomize build files. Their documents are skipped, not reported as broken manifests.
 fn is_tooling_file(name: &str) -> bool {
@@ -439,117 +379,6 @@ fn classify(db: &SourceDb, y: &YamlFile, not_resources: &std::collections::HashS
 
 fn content_problem(file: FileId, p: &ContentProblem) -> InputProblem {
     InputProblem::new(InputProblemKind::Yaml, Span::point(file, p.offset()), p.message(), Some(p.help().into()))
-}
-
-fn template_problem(file: FileId, start: u32, end: u32, kind: Template) -> InputProblem {
-    match kind {
-        Template::Helm => InputProblem::new(
-            InputProblemKind::Template,
-            Span::new(file, start, end),
-            "file is an unrendered Helm template; it is not checked",
-            Some("Render it and check the output: `helm template <release> <chart> | nexus-lint check -`.".into()),
-        ),
-        Template::Other => {
-            let mut p = InputProblem::new(
-                InputProblemKind::Template,
-                Span::new(file, start, end),
-                "file is a template (`{{ … }}` actions), not YAML until rendered; it is not checked",
-                Some("If it renders Kubernetes manifests or a Compose file, check the rendered output.".into()),
-            );
-            p.note = true;
-            p
-        }
-    }
-}
-
-/// Unrendered templates, one problem per Helm chart: the templates under a chart's
-/// `templates/` (the nearest directory above with a `Chart.yaml` of the run) are what a chart is
-/// made of, so a chart says once, as a note, that it was not rendered. A template found outside
-/// any chart was given as a manifest, and stays an error of its own.
-fn chart_templates(db: &SourceDb, trees: &[Option<YamlFile>], templates: Vec<InputProblem>) -> Vec<InputProblem> {
-    let chart_of = |path: &str| {
-        let dirs = path.match_indices('/').rev().map(|(i, _)| (&path[..i], &path[i + 1..]));
-        for (dir, rest) in dirs.chain([("", path)]) {
-            let file = |n: &str| if dir.is_empty() { n.to_string() } else { format!("{dir}/{n}") };
-            if let Some(chart) = ["Chart.yaml", "Chart.yml"].iter().find_map(|n| db.find(&file(n))) {
-                return rest.starts_with("templates/").then_some(chart.id);
-            }
-        }
-        None
-    };
-    let mut out = Vec::new();
-    let mut charts: std::collections::BTreeMap<FileId, Vec<InputProblem>> = Default::default();
-    for p in templates {
-        match chart_of(&db.get(p.span.file).path) {
-            Some(chart) => charts.entry(chart).or_default().push(p),
-            None => out.push(p),
-        }
-    }
-    for (chart, mut problems) in charts {
-        problems.sort_by_key(|p| p.span);
-        let first = problems[0].span;
-        let name = trees[chart.0 as usize]
-            .as_ref()
-            .and_then(|y| y.docs.first().and_then(|d| y.root(d)))
-            .and_then(|root| root.get("name"))
-            .filter(|n| n.as_str().is_some());
-        let span = name.map_or(Span::point(chart, 0), |n| n.span());
-        let dir = db.get(chart).path.rsplit_once('/').map_or(".", |(d, _)| d);
-        let count = problems.len();
-        let templates = if count == 1 { "template is".to_string() } else { format!("{count} templates are") };
-        let message = match name.and_then(|n| n.as_str()) {
-            Some(n) => format!("`{n}` is an unrendered Helm chart: its {templates} not checked"),
-            None => format!("the Helm chart in `{dir}` is not rendered: its {templates} not checked"),
-        };
-        let mut p = InputProblem::new(
-            InputProblemKind::Template,
-            span,
-            message,
-            Some(format!(
-                "Render the chart and check the output: `helm template <release> {dir} | nexus-lint check -`."
-            )),
-        );
-        p.related.push((first, "first template action".into()));
-        p.note = true;
-        out.push(p);
-    }
-    out
-}
-
-/// The objects an unrendered template names literally (`kind: Service` and, under `metadata:`,
-/// `name: web`), read as text: an object the run does not have may come from a chart it did not
-/// render, and is not reported as missing.
-fn template_objects(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for doc in text.split("\n---") {
-        let mut kind = None;
-        let mut in_metadata = false;
-        let mut name = None;
-        for line in doc.lines() {
-            let plain = |l: &str| l.trim().trim_matches(['"', '\'']).to_string();
-            if let Some(k) = line.strip_prefix("kind:") {
-                kind = Some(plain(k));
-            } else if line.starts_with("metadata:") {
-                in_metadata = true;
-            } else if in_metadata && !line.starts_with([' ', '\t']) && !line.trim().is_empty() {
-                in_metadata = false;
-            } else if in_metadata
-                && name.is_none()
-                && let Some(n) = line.trim_start().strip_prefix("name:")
-                && line.len() - line.trim_start().len() == 2
-            {
-                name = Some(plain(n));
-            }
-        }
-        if let (Some(k), Some(n)) = (kind, name)
-            && !k.contains("{{")
-            && !n.contains("{{")
-            && !n.is_empty()
-        {
-            out.push((k, n));
-        }
-    }
-    out
 }
 
 fn empty_problem(y: &YamlFile) -> InputProblem {
@@ -730,27 +559,4 @@ fn assemble_compose(p: &mut Platform, cm: compose::ComposeModel) {
     p.problems.extend(cm.problems);
     p.suppressions.extend(cm.suppressions);
     p.secrets.extend(cm.secrets);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn helm_actions_not_other_braces() {
-        let helm = |t: &str, valid: bool| helm_action(t, || valid).is_some_and(|(_, _, k)| k == Template::Helm);
-        assert!(helm("image: {{ .Values.image }}\n", true));
-        assert!(helm("{{- if .Values.x }}\n", false));
-        assert!(helm("{{- if eq .x 1 }}\nkind: Pod\n{{- end }}\n", false));
-        assert!(!helm("summary: 'Instance {{ $labels.instance }} down'\n", true));
-        // Alertmanager's templates inside a ConfigMap value are Go templates, not Helm.
-        assert!(!helm("data:\n  t: |\n    {{ range .Alerts }}{{ .Annotations.summary }}{{ end }}\n", true));
-        let t = "a: 1\nb: {{ include \"x\" . }}\n";
-        let (s, e, _) = helm_action(t, || true).unwrap();
-        assert_eq!(&t[s..e], "{{ include \"x\" . }}");
-        // consul-template in a Nomad job's config: another tool's template, only when not YAML.
-        let t = "server:\n  port: {{ env \"NOMAD_PORT_http\" }}\n";
-        assert_eq!(helm_action(t, || false).map(|(_, _, k)| k), Some(Template::Other));
-        assert_eq!(helm_action(t, || true), None);
-    }
 }

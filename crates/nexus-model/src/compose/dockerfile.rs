@@ -13,6 +13,9 @@
 //!
 //! [Dockerfile reference]: https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact
 
+use super::read::Reader;
+use nexus_source::yaml::NodeRef;
+
 /// What a `build:` says about the Dockerfile to read (Compose Build Specification).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildSpec {
@@ -29,6 +32,37 @@ pub struct BuildSpec {
 }
 
 impl BuildSpec {
+    /// `build:` as a context path, or as a mapping (`context`, `dockerfile`, `dockerfile_inline`,
+    /// `args`, `target`).
+    pub(super) fn read(rd: Reader<'_>, b: NodeRef<'_>) -> Option<BuildSpec> {
+        let mut spec = BuildSpec::default();
+        if !b.is_map() {
+            spec.context = rd.text(b)?.value;
+            return Some(spec);
+        }
+        spec.context = rd.at(b, "context").map_or_else(|| ".".to_string(), |c| c.value);
+        spec.dockerfile = rd.at(b, "dockerfile").map(|d| d.value);
+        spec.inline = rd.at(b, "dockerfile_inline").map(|d| d.value);
+        spec.target = rd.at(b, "target").map(|t| t.value);
+        let args = b.get("args");
+        if args.is_some_and(|a| a.is_seq()) {
+            // `["NAME=value", "NAME"]`: a NAME alone takes its value from where Compose runs.
+            for item in args.into_iter().flat_map(|a| a.items()) {
+                let Some(t) = rd.text(item) else { continue };
+                spec.args.push(match t.value.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (t.value, None),
+                });
+            }
+        } else {
+            for e in args.into_iter().flat_map(|a| a.entries()) {
+                let Some(k) = e.key.as_str() else { continue };
+                spec.args.push((k.to_string(), rd.text(e.value).map(|v| v.value)));
+            }
+        }
+        Some(spec)
+    }
+
     /// The Dockerfile's path under the Compose file's directory, when it is a local file.
     pub fn dockerfile_path(&self, compose_dir: &str) -> Option<String> {
         let remote = self.context.contains("://") || self.context.starts_with("git@") || self.context.ends_with(".git");

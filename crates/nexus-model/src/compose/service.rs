@@ -78,9 +78,10 @@ impl Cx<'_> {
             file,
             span: s.span(),
             image: rd.at(s, "image"),
-            build: s
-                .entry("build")
-                .map(|e| Build { span: e.key.span().cover(e.value.span()), spec: build_spec(rd, e.value) }),
+            build: s.entry("build").map(|e| Build {
+                span: e.key.span().cover(e.value.span()),
+                spec: super::dockerfile::BuildSpec::read(rd, e.value),
+            }),
             entrypoint: None,
             command: None,
             environment: Vec::new(),
@@ -658,37 +659,6 @@ pub fn parse_duration_ms(s: &str) -> Option<i64> {
         rest = &rest[unit_end..];
     }
     (total.is_finite() && total < 9.0e15).then(|| total.floor() as i64)
-}
-
-/// `build:` as a context path, or as a mapping (`context`, `dockerfile`, `dockerfile_inline`,
-/// `args`, `target`).
-fn build_spec(rd: Reader<'_>, b: NodeRef<'_>) -> Option<super::dockerfile::BuildSpec> {
-    let mut spec = super::dockerfile::BuildSpec::default();
-    if !b.is_map() {
-        spec.context = rd.text(b)?.value;
-        return Some(spec);
-    }
-    spec.context = rd.at(b, "context").map_or_else(|| ".".to_string(), |c| c.value);
-    spec.dockerfile = rd.at(b, "dockerfile").map(|d| d.value);
-    spec.inline = rd.at(b, "dockerfile_inline").map(|d| d.value);
-    spec.target = rd.at(b, "target").map(|t| t.value);
-    let args = b.get("args");
-    if args.is_some_and(|a| a.is_seq()) {
-        // `["NAME=value", "NAME"]`: a NAME alone takes its value from where Compose runs.
-        for item in args.into_iter().flat_map(|a| a.items()) {
-            let Some(t) = rd.text(item) else { continue };
-            spec.args.push(match t.value.split_once('=') {
-                Some((k, v)) => (k.to_string(), Some(v.to_string())),
-                None => (t.value, None),
-            });
-        }
-    } else {
-        for e in args.into_iter().flat_map(|a| a.entries()) {
-            let Some(k) = e.key.as_str() else { continue };
-            spec.args.push((k.to_string(), rd.text(e.value).map(|v| v.value)));
-        }
-    }
-    Some(spec)
 }
 
 /// A bind mount of a host path: `SOURCE:TARGET[:MODE]` with a source that is a path (`./…`,
