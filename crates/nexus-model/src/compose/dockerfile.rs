@@ -3,7 +3,8 @@
 //! followed to the image they start from. It tells what a built service is (a service built
 //! `FROM temporalio/auto-setup` is Temporal's auto-setup, which waits for its own database), as
 //! an `image:` does for a pulled one. Nothing is built or run; the Dockerfile is read through
-//! [`super::Files`], so one outside the checked directories is never opened.
+//! [`super::Files`], so one outside the checked directories is never opened. It also tells which
+//! script of the build context the target stage's `ENTRYPOINT` runs ([`entrypoint_script`]).
 //!
 //! The subset read is what `FROM` needs ([Dockerfile reference], "Understand how ARG and FROM
 //! interact"): line continuations (with the `# escape=` directive), comments, `ARG` before and
@@ -82,6 +83,21 @@ struct Stage {
     name: Option<String>,
     /// `ARG`s in force at this `FROM`: the global ones declared before it.
     globals: Vec<(String, Option<String>)>,
+    /// The stage's other instructions, in order.
+    lines: Vec<String>,
+}
+
+/// The stage a build builds: its `target`, else the last one.
+fn target_stage(stages: &[Stage], spec: &BuildSpec) -> Option<usize> {
+    match &spec.target {
+        Some(t) => stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(t))),
+        None => stages.len().checked_sub(1),
+    }
+}
+
+/// The stage before `i` named `image`, when stage `i` is built from it.
+fn earlier_stage(stages: &[Stage], i: usize, image: &str) -> Option<usize> {
+    stages[..i].iter().rposition(|p| p.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(image)))
 }
 
 /// The image the target stage of `text` starts from; None when it is not known (an unknown
@@ -97,15 +113,12 @@ pub fn base_image(text: &str, spec: &BuildSpec) -> Option<String> {
             None => declared.1.clone(),
         }
     };
-    let mut i = match &spec.target {
-        Some(t) => stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(t)))?,
-        None => stages.len().checked_sub(1)?,
-    };
+    let mut i = target_stage(&stages, spec)?;
     for _ in 0..MAX_STAGES {
         let s = &stages[i];
         let image = expand(&s.image, &|n| arg(&s.globals, n))?;
         // A stage built from an earlier stage: follow it.
-        match stages[..i].iter().rposition(|p| p.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&image))) {
+        match earlier_stage(&stages, i, &image) {
             Some(earlier) => i = earlier,
             None => return (!image.eq_ignore_ascii_case("scratch") && !image.is_empty()).then_some(image),
         }
@@ -145,39 +158,15 @@ fn entrypoint_in(chain: &[Vec<String>]) -> Option<String> {
 
 /// The instructions of the target stage and of the stages it is built from, nearest first.
 fn stage_chain(text: &str, spec: &BuildSpec) -> Option<Vec<Vec<String>>> {
-    // (name, FROM image, instructions) of each stage.
-    let mut stages: Vec<(Option<String>, String, Vec<String>)> = Vec::new();
-    for line in instructions(text) {
-        let mut words = line.split_whitespace();
-        let Some(keyword) = words.next() else { continue };
-        if keyword.eq_ignore_ascii_case("FROM") {
-            let mut rest = words.skip_while(|w| w.starts_with("--"));
-            let image = rest.next().unwrap_or_default().to_string();
-            let name = match (rest.next(), rest.next()) {
-                (Some(a), Some(n)) if a.eq_ignore_ascii_case("AS") => Some(n.to_string()),
-                _ => None,
-            };
-            stages.push((name, image, Vec::new()));
-        } else if let Some(stage) = stages.last_mut() {
-            stage.2.push(line.trim().to_string());
-        }
-    }
-    let mut i = match &spec.target {
-        Some(t) => stages.iter().position(|s| s.0.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(t)))?,
-        None => stages.len().checked_sub(1)?,
-    };
+    let mut stages = stages(text);
+    let mut i = target_stage(&stages, spec)?;
     let mut chain = vec![i];
     while chain.len() < MAX_STAGES {
-        let from = &stages[i].1;
-        match stages[..i].iter().rposition(|p| p.0.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from))) {
-            Some(earlier) => {
-                chain.push(earlier);
-                i = earlier;
-            }
-            None => break,
-        }
+        let Some(earlier) = earlier_stage(&stages, i, &stages[i].image) else { break };
+        chain.push(earlier);
+        i = earlier;
     }
-    Some(chain.into_iter().map(|s| std::mem::take(&mut stages[s].2)).collect())
+    Some(chain.into_iter().map(|s| std::mem::take(&mut stages[s].lines)).collect())
 }
 
 /// The rest of an instruction line after `keyword`, if it is that instruction.
@@ -244,15 +233,17 @@ fn stages(text: &str) -> Vec<Stage> {
                 (Some(a), Some(n)) if a.eq_ignore_ascii_case("AS") => Some(n.to_string()),
                 _ => None,
             };
-            out.push(Stage { image: image.to_string(), name, globals: globals.clone() });
+            out.push(Stage { image: image.to_string(), name, globals: globals.clone(), lines: Vec::new() });
+        } else if let Some(stage) = out.last_mut() {
+            stage.lines.push(line.trim().to_string());
         }
     }
     out
 }
 
-/// The logical lines of a Dockerfile: comments dropped, continued lines joined. Only the
-/// instructions before the first `FROM` and the `FROM`s matter, so heredocs need no care: a
-/// `RUN <<EOF` body line that starts with `FROM` is rare, and at worst a stage too many.
+/// The logical lines of a Dockerfile: comments dropped, continued lines joined. Heredoc bodies
+/// are not told apart: a `RUN <<EOF` body line that starts with `FROM`, `ENTRYPOINT` or `COPY` is
+/// rare, and at worst a stage or an instruction too many.
 fn instructions(text: &str) -> Vec<String> {
     let escape = escape_char(text);
     let mut out = Vec::new();

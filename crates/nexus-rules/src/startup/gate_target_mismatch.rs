@@ -15,10 +15,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             // A fragment's other services are defined in files this run does not have.
             let fragment = c.project.is_some_and(|id| p.projects[id.index()].fragment);
             let short = host.value.split('.').next().unwrap_or(&host.value);
-            // A Service that a chart of the run, not rendered, may define.
-            let templated = c.resource.format == Format::Kubernetes && p.template_may_define("Service", short);
+            // A Service that a chart of the run, not rendered, may define (asked only of hosts
+            // that resolve to nothing).
+            let templated = || c.resource.format == Format::Kubernetes && p.template_may_define("Service", short);
             match r.endpoint {
-                None if r.internal && !fragment && !templated => {
+                None if r.internal && !fragment && !templated() => {
                     let names: Vec<&str> = p
                         .endpoints
                         .iter()
