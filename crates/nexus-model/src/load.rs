@@ -284,6 +284,19 @@ fn skaffold_artifacts(root: NodeRef<'_>) -> Option<Vec<Spanned<String>>> {
     Some(images)
 }
 
+/// The images a kustomization's `images:` gives a tag or digest (`name: cartservice`, `newTag:
+/// v1.0.0`): what its resources write for them is replaced when it is built (Kustomize,
+/// "images"), so a base's `cartservice:latest` is a placeholder its overlays fill in.
+fn kustomize_pinned_images(root: NodeRef<'_>) -> Vec<Spanned<String>> {
+    root.get("images")
+        .into_iter()
+        .flat_map(|i| i.items())
+        .filter(|i| i.get("newTag").is_some() || i.get("digest").is_some())
+        .filter_map(|i| crate::read::str_at(i, "name"))
+        .filter(|n| !n.value.trim().is_empty())
+        .collect()
+}
+
 fn yaml_problem(file: FileId, p: &yaml::Problem) -> InputProblem {
     let mut problem =
         InputProblem::new(InputProblemKind::Yaml, Span::new(file, p.start, p.end), p.message.clone(), p.help.clone());
@@ -356,6 +369,9 @@ fn classify(db: &SourceDb, y: &YamlFile, not_resources: &std::collections::HashS
     let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
     if is_tooling_file(name) || not_resources.contains(&src.path) {
         out.skipped = y.docs.iter().filter(|d| d.root.is_some()).map(|d| d.index).collect();
+        if name.to_ascii_lowercase().starts_with("kustomization.") {
+            out.built_images.extend(y.docs.iter().filter_map(|d| y.root(d)).flat_map(kustomize_pinned_images));
+        }
         return out;
     }
     let sources = source::helm::sources(y);

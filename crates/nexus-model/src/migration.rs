@@ -56,7 +56,10 @@ pub fn image_tag(image: &str) -> Option<&str> {
 /// (`app:${TAG}`, `${IMAGE}`)? Then what runs is not known here, and not judged.
 pub fn image_is_unknown(image: &str) -> bool {
     let no_digest = image.split('@').next().unwrap_or(image);
-    no_digest.rsplit('/').next().unwrap_or(no_digest).contains("${")
+    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+    // A variable, or a placeholder for the reader to fill in (`<LOAD_GENERATOR_IMAGE>`,
+    // `{{ image }}`): no reference can hold `<`, `>`, braces or blanks.
+    last.contains("${") || last.contains(['<', '>', '{', '}']) || last.chars().any(char::is_whitespace)
 }
 
 /// Role implied by an image name.

@@ -521,8 +521,9 @@ impl Platform {
     }
 
     /// Does a build tool of the repository replace this image reference with the image it
-    /// built, tagged and pinned, when it deploys (a Skaffold artifact of the same name)? Then
-    /// the tag written in the manifest never runs.
+    /// built, tagged and pinned, when it deploys (a Skaffold artifact of the same name, an image
+    /// a kustomization's `images:` gives a tag or digest)? Then the tag written in the manifest
+    /// never runs.
     pub fn image_set_at_deploy(&self, image: &str) -> bool {
         let name = crate::migration::image_name(image);
         self.built_images.iter().any(|b| crate::migration::image_name(&b.value) == name)

@@ -254,6 +254,22 @@ impl Container {
         self.command.iter().chain(self.args.iter())
     }
 
+    /// Does the container only idle (`tail -f /dev/null`, `sleep infinity`, also inside
+    /// `sh -c`)? A development container kept up to `exec` into runs none of its program, so
+    /// it connects to nothing at start.
+    pub fn is_idle(&self) -> bool {
+        let mut words: Vec<&str> = self.argv().map(|w| w.value.as_str()).collect();
+        if words.len() == 3 && ["sh", "bash", "/bin/sh", "/bin/bash"].contains(&words[0]) && words[1] == "-c" {
+            words = words[2].split_whitespace().collect();
+        }
+        let words: Vec<&str> = words.into_iter().skip_while(|w| *w == "exec").collect();
+        match words.as_slice() {
+            ["tail", "-f", "/dev/null"] => true,
+            ["sleep", t] => *t == "infinity" || t.parse::<u64>().is_ok_and(|n| n >= 86_400),
+            _ => false,
+        }
+    }
+
     pub fn image_str(&self) -> &str {
         self.image.as_ref().map_or("", |i| i.value.as_str())
     }

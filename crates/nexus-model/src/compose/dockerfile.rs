@@ -156,6 +156,146 @@ fn entrypoint_in(chain: &[Vec<String>]) -> Option<String> {
     entry_program(&command_words(entry)?)
 }
 
+/// The `HEALTHCHECK` of a built image: the last one of the target stage, else of the stages it
+/// is built from (Dockerfile reference, "HEALTHCHECK": "If you list more than one then only the
+/// last HEALTHCHECK will take effect"; a stage inherits its base stage's). Compose runs it when
+/// the service sets no `healthcheck.test` of its own, so a `depends_on` with `service_healthy`
+/// waits for it. One inherited from a pulled base image is not known here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageHealth {
+    /// The instruction's first line in the Dockerfile: byte offsets.
+    pub at: (usize, usize),
+    /// The command and whether it is the shell form; None for `HEALTHCHECK NONE`.
+    pub test: Option<(Vec<String>, bool)>,
+    pub interval_ms: Option<i64>,
+    pub timeout_ms: Option<i64>,
+    pub start_period_ms: Option<i64>,
+    pub start_interval_ms: Option<i64>,
+    pub retries: Option<i64>,
+}
+
+pub fn healthcheck(text: &str, spec: &BuildSpec) -> Option<ImageHealth> {
+    let chain = stage_chain(text, spec)?;
+    let line = chain.iter().flat_map(|s| s.iter().rev()).find(|l| keyword_rest(l, "HEALTHCHECK").is_some())?;
+    let mut rest = keyword_rest(line, "HEALTHCHECK")?;
+    let mut h = ImageHealth {
+        at: instruction_at(text, line)?,
+        test: None,
+        interval_ms: None,
+        timeout_ms: None,
+        start_period_ms: None,
+        start_interval_ms: None,
+        retries: None,
+    };
+    while let Some(opt) = rest.strip_prefix("--") {
+        let end = opt.find(char::is_whitespace).unwrap_or(opt.len());
+        let (name, value) = opt[..end].split_once('=')?;
+        let ms = || super::service::parse_duration_ms(value);
+        match name {
+            "interval" => h.interval_ms = ms(),
+            "timeout" => h.timeout_ms = ms(),
+            "start-period" => h.start_period_ms = ms(),
+            "start-interval" => h.start_interval_ms = ms(),
+            "retries" => h.retries = value.parse().ok(),
+            _ => {}
+        }
+        rest = opt[end..].trim_start();
+    }
+    if rest.eq_ignore_ascii_case("NONE") {
+        return Some(h);
+    }
+    let cmd = keyword_rest(rest, "CMD")?;
+    h.test = Some(if cmd.starts_with('[') {
+        (serde_json::from_str::<Vec<String>>(cmd).ok()?, false)
+    } else {
+        (vec![cmd.to_string()], true)
+    });
+    Some(h)
+}
+
+/// A service's readiness check: its `healthcheck`, else its image's `HEALTHCHECK` (at `span`).
+/// A `healthcheck` without `test` keeps the image's command and overrides its timings, as the
+/// Docker Engine does with an empty `Test` (Compose Specification, "healthcheck"; Docker Engine
+/// API, `HealthConfig`); `disable: true` or `test: ["NONE"]` turns either off.
+pub(super) fn readiness(
+    own: Option<super::service::Health>,
+    image: Option<(ImageHealth, nexus_source::Span)>,
+) -> Option<crate::Probe> {
+    use super::service::TestKind;
+    use crate::Spanned;
+    use crate::{Probe, ProbeHandler};
+    let from_image = |h: &ImageHealth, span: nexus_source::Span| {
+        let ms = |v: Option<i64>| v.map(|v| Spanned::new(v, span));
+        let handler = match &h.test {
+            Some((words, shell)) => ProbeHandler::ComposeTest {
+                command: words.iter().map(|w| Spanned::new(w.clone(), span)).collect(),
+                shell: *shell,
+            },
+            None => ProbeHandler::None,
+        };
+        Probe {
+            key_span: span,
+            span,
+            disabled: h.test.is_none(),
+            handler,
+            initial_delay_ms: None,
+            period_ms: ms(h.interval_ms),
+            timeout_ms: ms(h.timeout_ms),
+            failure_threshold: ms(h.retries),
+            success_threshold: None,
+            start_period_ms: ms(h.start_period_ms),
+            start_interval_ms: ms(h.start_interval_ms),
+        }
+    };
+    let Some(h) = own else {
+        return image.map(|(h, span)| from_image(&h, span));
+    };
+    let inherited = image.as_ref().filter(|_| h.test.is_none()).map(|(i, span)| from_image(i, *span));
+    let (handler, none) = match h.test {
+        Some((command, TestKind::Exec)) => (ProbeHandler::ComposeTest { command, shell: false }, false),
+        Some((command, TestKind::Shell)) => (ProbeHandler::ComposeTest { command, shell: true }, false),
+        Some((_, TestKind::Disable)) => (ProbeHandler::None, true),
+        None => match &inherited {
+            Some(p) => (p.handler.clone(), p.disabled),
+            None => (ProbeHandler::None, false),
+        },
+    };
+    let disabled = none || h.disable == Some(true);
+    let or = |own: Option<Spanned<i64>>, f: fn(&Probe) -> Option<Spanned<i64>>| {
+        own.or_else(|| inherited.as_ref().and_then(f))
+    };
+    Some(Probe {
+        key_span: h.key_span,
+        span: h.span,
+        handler: if disabled { ProbeHandler::None } else { handler },
+        initial_delay_ms: None,
+        period_ms: or(h.interval, |p| p.period_ms.clone()),
+        timeout_ms: or(h.timeout, |p| p.timeout_ms.clone()),
+        failure_threshold: or(h.retries, |p| p.failure_threshold.clone()),
+        success_threshold: None,
+        start_period_ms: or(h.start_period, |p| p.start_period_ms.clone()),
+        start_interval_ms: or(h.start_interval, |p| p.start_interval_ms.clone()),
+        disabled,
+    })
+}
+
+/// Where the logical line `instruction` starts in `text`: the last physical line it begins with.
+fn instruction_at(text: &str, instruction: &str) -> Option<(usize, usize)> {
+    let escape = escape_char(text);
+    let mut found = None;
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let head = line.trim().trim_end_matches(escape).trim_end();
+        if !head.is_empty() && instruction.trim_start().starts_with(head) {
+            let start = offset + (line.len() - line.trim_start().len());
+            found = Some((start, offset + line.trim_end().len()));
+        }
+        offset += raw.len();
+    }
+    found
+}
+
 /// The instructions of the target stage and of the stages it is built from, nearest first.
 fn stage_chain(text: &str, spec: &BuildSpec) -> Option<Vec<Vec<String>>> {
     let mut stages = stages(text);
@@ -383,6 +523,26 @@ mod tests {
         assert_eq!(base_image("", &spec(&[], None)), None);
         // A stage that names itself does not loop.
         assert_eq!(base_image("FROM a AS a\nFROM a AS b\nFROM b AS a\n", &spec(&[], None)).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn healthchecks_of_the_target_stage_and_its_bases() {
+        let none = spec(&[], None);
+        let df = "FROM php:8\nHEALTHCHECK --start-period=100s \\\n    --interval=30s --retries=5 \\\n    CMD php-fpm-healthcheck || exit 1\nCMD [\"php-fpm\"]\n";
+        let h = healthcheck(df, &none).unwrap();
+        assert_eq!(h.test, Some((vec!["php-fpm-healthcheck || exit 1".to_string()], true)));
+        assert_eq!(
+            (h.start_period_ms, h.interval_ms, h.retries, h.timeout_ms),
+            (Some(100_000), Some(30_000), Some(5), None)
+        );
+        assert_eq!(&df[h.at.0..h.at.1], "HEALTHCHECK --start-period=100s \\");
+        // Exec form, inherited from the stage built upon; the target's own NONE turns it off.
+        let df = "FROM python AS base\nHEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]\nFROM base AS app\nRUN true\nFROM app AS debug\nHEALTHCHECK NONE\n";
+        let app = healthcheck(df, &spec(&[], Some("app"))).unwrap();
+        assert_eq!(app.test.unwrap(), (vec!["curl".to_string(), "-f".into(), "http://localhost/".into()], false));
+        assert_eq!(healthcheck(df, &none).map(|h| h.test), Some(None));
+        // None in the stage, or only in an unrelated one.
+        assert_eq!(healthcheck("FROM a AS x\nHEALTHCHECK CMD true\nFROM alpine\n", &none), None);
     }
 
     #[test]

@@ -7,14 +7,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::env_file::{self, DotenvEntry};
 use super::merge::{merge, merge_def};
 use super::project::{BASE_NAMES, DirEnv, OVERRIDE_NAMES, Plan, file_name, join, may_be_fragment, project_name};
-use super::service::{Draft, EnvFileRef, Layer, TestKind, TopDef};
+use super::service::{Draft, EnvFileRef, Layer, TopDef};
 use super::{ComposeModel, Files};
 use crate::suggest;
 use crate::{
     ComposeProject, ComposeServiceInfo, Confidence, ConfigEntry, ConfigId, ConfigKind, ConfigRef, ConfigRefKind,
     ConfigSource, Container, ContainerPort, Edge, EdgeKind, Endpoint, EndpointId, EnvSource, EnvVar, Format,
-    InputProblem, InputProblemKind, Probe, ProbeHandler, ProjectId, ResourceRef, Role, ServicePort, Spanned, Workload,
-    WorkloadId, WorkloadKind,
+    InputProblem, InputProblemKind, ProjectId, ResourceRef, Role, ServicePort, Spanned, Workload, WorkloadId,
+    WorkloadKind,
 };
 use nexus_source::files::Unavailable;
 use nexus_source::{FileId, Span};
@@ -308,7 +308,7 @@ fn top_config(
         }
     }
     let external_file = def.path.as_ref().map(|p| {
-        let path = join(&plan.dir, &p.value);
+        let path = join(plan.dir_for(p.span.file), &p.value);
         let found = fs.check(&path);
         if let Err(Unavailable::Outside(_)) = found {
             problems.push(
@@ -366,12 +366,17 @@ fn env_file<'s>(
 /// A service's Dockerfile: `dockerfile_inline`, or the file, read only under the checked
 /// directories. A missing or refused one leaves what it says unknown, and is no problem: the
 /// build runs elsewhere.
-fn dockerfile_text(b: &super::dockerfile::BuildSpec, dir: &str, fs: &mut dyn Files) -> Option<std::sync::Arc<str>> {
+/// The Dockerfile a build reads, and its file when it is one (not `dockerfile_inline`).
+fn dockerfile_text(
+    b: &super::dockerfile::BuildSpec,
+    dir: &str,
+    fs: &mut dyn Files,
+) -> Option<(std::sync::Arc<str>, Option<FileId>)> {
     match (&b.inline, b.dockerfile_path(dir)) {
-        (Some(text), _) => Some(std::sync::Arc::from(text.as_str())),
+        (Some(text), _) => Some((std::sync::Arc::from(text.as_str()), None)),
         (None, Some(path)) => {
             let id = fs.open(&path).ok()?;
-            Some(fs.db().get(id).text.clone())
+            Some((fs.db().get(id).text.clone(), Some(id)))
         }
         (None, None) => None,
     }
@@ -453,14 +458,20 @@ fn service(
         None => vars.push(v),
     };
     for f in &d.env_files {
-        let path = join(&plan.dir, &f.path.value);
+        let path = join(plan.dir_for(f.path.span.file), &f.path.value);
         let loaded = env_file(shared, &path, plan.env, env, fs, &mut out.problems, &name).clone();
         // A missing env file that a template committed beside it (`.env.example`) or the
         // repository's `.gitignore` says is created per checkout (it holds secrets) is expected,
         // and so is Portainer's `stack.env`, which Portainer writes from the variables a stack
-        // is given in its UI (portainer/portainer#6701, discussion #11522).
+        // is given in its UI (portainer/portainer#6701, discussion #11522). A hidden dotenv file
+        // (`.env`, `.db.env`) is one by convention: dotenv files hold the deployment's secrets
+        // and are kept out of version control (firefly-iii/docker's setup downloads them).
         let expected = |fs: &dyn Files| {
-            crate::declared::has_template(&path, fs) || fs.git_ignored(&path) || file_name(&path) == "stack.env"
+            let name = file_name(&path);
+            crate::declared::has_template(&path, fs)
+                || fs.git_ignored(&path)
+                || name == "stack.env"
+                || (name.starts_with('.') && name.to_ascii_lowercase().contains("env"))
         };
         if let Err(why) = &loaded
             && !(matches!(why, Unavailable::Missing) && expected(fs))
@@ -563,28 +574,6 @@ fn service(
         }
     }
     push_endpoint(out, endpoint((&d.name, d.file, d.span), pid, service_ports, aliases));
-    let readiness = d.healthcheck.map(|h| {
-        let (handler, none) = match h.test {
-            Some((command, TestKind::Exec)) => (ProbeHandler::ComposeTest { command, shell: false }, false),
-            Some((command, TestKind::Shell)) => (ProbeHandler::ComposeTest { command, shell: true }, false),
-            Some((_, TestKind::Disable)) => (ProbeHandler::None, true),
-            None => (ProbeHandler::None, false),
-        };
-        let disabled = none || h.disable == Some(true);
-        Probe {
-            key_span: h.key_span,
-            span: h.span,
-            handler: if disabled { ProbeHandler::None } else { handler },
-            initial_delay_ms: None,
-            period_ms: h.interval,
-            timeout_ms: h.timeout,
-            failure_threshold: h.retries,
-            success_threshold: None,
-            start_period_ms: h.start_period,
-            start_interval_ms: h.start_interval,
-            disabled,
-        }
-    });
     for dep in &d.depends_on {
         out.edges.push(Edge {
             consumer: wid,
@@ -621,10 +610,19 @@ fn service(
     let mut annotations = d.labels;
     annotations.extend(d.annotations);
     let spec = d.build.as_ref().and_then(|b| b.spec.as_ref());
-    let dockerfile = spec.and_then(|b| dockerfile_text(b, &plan.dir, fs));
+    let dir = plan.dir_for(d.build.as_ref().map_or(d.span.file, |b| b.span.file)).to_string();
+    let (dockerfile, dockerfile_id) = spec.and_then(|b| dockerfile_text(b, &dir, fs)).unzip();
     let base_image = spec.zip(dockerfile.as_deref()).and_then(|(b, t)| super::dockerfile::base_image(t, b));
-    let entrypoint_script =
-        entrypoint_file(d.entrypoint.as_deref(), &d.binds, spec, dockerfile.as_deref(), &plan.dir, fs);
+    let image_health = spec.zip(dockerfile.as_deref()).and_then(|(b, t)| {
+        let h = super::dockerfile::healthcheck(t, b)?;
+        let span = match dockerfile_id.flatten() {
+            Some(id) => Span::new(id, h.at.0 as u32, h.at.1 as u32),
+            None => d.build.as_ref()?.span,
+        };
+        Some((h, span))
+    });
+    let readiness = super::dockerfile::readiness(d.healthcheck, image_health);
+    let entrypoint_script = entrypoint_file(d.entrypoint.as_deref(), &d.binds, spec, dockerfile.as_deref(), &dir, fs);
     let container = Container {
         name: d.name.clone(),
         span: d.span,

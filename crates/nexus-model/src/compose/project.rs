@@ -57,6 +57,19 @@ pub struct Plan {
     pub env: usize,
     /// Listed by `COMPOSE_FILE`: a whole project, never a fragment.
     pub declared: bool,
+    /// The directory each included file's relative paths start from: its own, or the
+    /// `project_directory` its `include` entry gives (Compose Specification, "include": "each
+    /// path listed in the include section is loaded as an individual Compose application
+    /// model, with its own project directory to resolve relative paths").
+    pub included_dirs: Vec<(FileId, String)>,
+}
+
+impl Plan {
+    /// The directory `file`'s relative paths (env files, build contexts, bind mounts, config
+    /// files) start from: the project's, or an included file's own.
+    pub fn dir_for(&self, file: FileId) -> &str {
+        self.included_dirs.iter().find(|(f, _)| *f == file).map_or(&self.dir, |(_, d)| d)
+    }
 }
 
 /// `a/b/c.yml` → `a/b`; `c.yml` → ``.
@@ -258,16 +271,20 @@ pub fn plan(
     }
     // Files that `include:` others: those are loaded before them, as part of their project.
     let mut includes: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    let mut included_dirs: Vec<(FileId, String)> = Vec::new();
     for (_, inputs) in &dirs {
         for (_, id) in inputs {
             let mut found = Vec::new();
-            included(*id, files, &mut opener, fs, problems, 0, &mut found);
+            included(*id, files, &mut opener, fs, problems, 0, &mut found, &mut included_dirs);
             claimed.extend(found.iter().copied());
             if !found.is_empty() {
                 includes.insert(*id, found);
             }
         }
     }
+    let dirs_of = |files: &[FileId]| -> Vec<(FileId, String)> {
+        included_dirs.iter().filter(|(f, _)| files.contains(f)).cloned().collect()
+    };
     let with_includes = |files: Vec<FileId>| -> Vec<FileId> {
         let mut out: Vec<FileId> = Vec::new();
         for f in files {
@@ -288,8 +305,10 @@ pub fn plan(
             .into_iter()
             .filter(|(p, id)| !claimed.contains(id) || BASE_NAMES.contains(&name_of(p).as_str()))
             .collect();
-        let plan =
-            |files: Vec<FileId>| Plan { dir: dir.clone(), files: with_includes(files), env: env_idx, declared: false };
+        let plan = |files: Vec<FileId>| {
+            let files = with_includes(files);
+            Plan { dir: dir.clone(), included_dirs: dirs_of(&files), files, env: env_idx, declared: false }
+        };
 
         if let Some(listed) = list {
             // The declared project first, then the files it leaves out, each on its own.
@@ -325,7 +344,9 @@ pub fn plan(
 }
 
 /// The files `id` includes (Compose `include:`, a path or `{path: …}` per entry, relative to the
-/// including file), theirs first, recursively; bounded, and each once.
+/// including file), theirs first, recursively; bounded, and each once. `dirs` gets the directory
+/// each one's relative paths start from.
+#[allow(clippy::too_many_arguments)]
 fn included(
     id: FileId,
     files: &[(FileId, &YamlFile)],
@@ -334,6 +355,7 @@ fn included(
     problems: &mut Vec<InputProblem>,
     depth: usize,
     out: &mut Vec<FileId>,
+    dirs: &mut Vec<(FileId, String)>,
 ) {
     if depth > 8 {
         return;
@@ -341,7 +363,7 @@ fn included(
     let tree =
         files.iter().find(|(f, _)| *f == id).map(|(_, y)| *y).or_else(|| opener.extra.iter().find(|y| y.file == id));
     let Some(tree) = tree else { return };
-    let mut paths: Vec<(String, Span)> = Vec::new();
+    let mut paths: Vec<(String, Span, Option<String>)> = Vec::new();
     for doc in &tree.docs {
         let Some(list) = tree.root(doc).and_then(|r| r.get("include")) else { continue };
         for item in list.items() {
@@ -351,18 +373,27 @@ fn included(
                 Some(p) => vec![p],
                 None => vec![item],
             };
+            let project_dir = item.get("project_directory").and_then(|d| d.as_str()).map(str::to_string);
             for t in targets {
                 if let Some(p) = t.as_str().filter(|p| !p.contains("${") && !p.contains("://")) {
-                    paths.push((p.to_string(), t.span()));
+                    paths.push((p.to_string(), t.span(), project_dir.clone()));
                 }
             }
         }
     }
     let dir = dir_of(&fs.db().get(id).path).to_string();
-    for (rel, span) in paths {
-        match opener.open(&join(&dir, &rel), fs, problems) {
+    for (rel, span, project_dir) in paths {
+        let path = join(&dir, &rel);
+        match opener.open(&path, fs, problems) {
             Some(f) if f != id && !out.contains(&f) => {
-                included(f, files, opener, fs, problems, depth + 1, out);
+                if !dirs.iter().any(|(d, _)| *d == f) {
+                    let own = match project_dir.filter(|d| !d.contains("${")) {
+                        Some(d) => join(&dir, &d),
+                        None => dir_of(&path).to_string(),
+                    };
+                    dirs.push((f, own));
+                }
+                included(f, files, opener, fs, problems, depth + 1, out, dirs);
                 if !out.contains(&f) {
                     out.push(f);
                 }

@@ -6,7 +6,7 @@ use nexus_diagnostics::{Edit, Fix, Severity};
 use nexus_model::background::is_background_worker;
 use nexus_model::gates::gated;
 use nexus_model::roles::tolerance;
-use nexus_model::{Confidence, EdgeKind, Format, Platform, Role, WorkloadId};
+use nexus_model::{Confidence, EdgeKind, Format, HostSource, Platform, Role, WorkloadId};
 
 declare_rule!(Warning, fixable);
 
@@ -32,11 +32,25 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         // A datastore, cache or queue that only declares the order (ClickHouse after Postgres,
         // the node that creates a Redis cluster after the others) dials nothing at start that
         // the manifests show: the order is not a connection to wait for.
+        // Nor does an address in an env file the datastore shares with the app (wger's
+        // `prod.env`, read by PostgreSQL and Django alike, holds the app's
+        // `CELERY_BROKER=redis://cache`): a datastore's image reads the variables named after
+        // it (`KAFKA_ZOOKEEPER_CONNECT`, `REDIS_MASTER_HOST`), not the app's.
         let dials = !is_stateful(c.role)
-            || p.dependencies_of(e.consumer)
-                .any(|x| x.provider == Some(prov) && !matches!(x.kind, EdgeKind::DependsOn { .. }));
+            || p.dependencies_of(e.consumer).any(|x| {
+                x.provider == Some(prov)
+                    && match &x.kind {
+                        EdgeKind::DependsOn { .. } => false,
+                        EdgeKind::Host { source: HostSource::EnvFile, variable: Some(v), .. } => {
+                            named_after_image(c, v)
+                        }
+                        _ => true,
+                    }
+            });
         let awaitable = c.resource.format == Format::Compose && pr.has_readiness() && declared;
+        let idle = c.containers.first().is_some_and(|m| m.is_idle());
         if !dials
+            || idle
             || !(is_stateful(pr.role) || awaitable)
             || tolerance(p, e.consumer, prov).is_some()
             || gated(p, e.consumer, prov, e.endpoint).is_some()
@@ -160,5 +174,16 @@ fn long_form_fix(p: &Platform, consumer: WorkloadId) -> Option<Fix> {
     gains.then(|| Fix {
         message: "Use the long form of `depends_on`, waiting for healthy dependencies".into(),
         edits: vec![Edit { span: list_span, replacement: body }],
+    })
+}
+
+/// Does env var `var` carry a word of the workload's image name (`KAFKA_ZOOKEEPER_CONNECT` for
+/// `confluentinc/cp-kafka`, `REDIS_MASTER_HOST` for `bitnami/redis`)?
+fn named_after_image(w: &nexus_model::Workload, var: &str) -> bool {
+    let var = var.to_ascii_uppercase();
+    w.containers.iter().flat_map(|c| c.images()).any(|image| {
+        let base = image.rsplit('/').next().unwrap_or(image);
+        let base = base.split([':', '@']).next().unwrap_or(base).to_ascii_uppercase();
+        base.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| t.len() >= 3).any(|t| var.contains(t))
     })
 }
