@@ -83,7 +83,7 @@ pub fn recognize(db: &SourceDb, words: &[Src]) -> Recognized {
         "kubectl" | "oc" => Recognized { found: kubectl(db, args), then: None },
         "wait_for.sh" | "k8s_wait_for.sh" => one(k8s_wait_for(db, args)),
         "nslookup" | "host" | "dig" | "getent" => one(resolver(program(&first.text), args)),
-        _ => Recognized::default(),
+        other => one(client_retry(db, other, args)),
     }
     .offset(1)
 }
@@ -94,6 +94,23 @@ impl Recognized {
         self.then = self.then.map(|t| t + by);
         self
     }
+}
+
+/// Any other client given a server's URL (`mc alias set s3 http://minio:9000 …`, `vault status
+/// -address=…` aside): retried in a loop until it succeeds, it waits until the server answers
+/// it. On its own it is an ordinary call. Programs that only print or test text are not clients.
+fn client_retry(db: &SourceDb, prog: &str, args: &[Src]) -> Option<Found> {
+    const TEXT: &[&str] = &["echo", "printf", "test", "[", "[[", "grep", "sed", "awk", "cat", "export", "local", "set"];
+    if TEXT.contains(&prog) {
+        return None;
+    }
+    let u = args.iter().find(|a| a.text.contains("://")).and_then(|a| super::args::url(db, a))?;
+    let mut f = Found::new(WaitTool::Other(prog.to_string()), ReadyLevel::Answers);
+    f.default_port = super::args::default_port_of(&u.scheme);
+    f.host = Some(u.host);
+    f.port = u.port;
+    f.needs_loop = true;
+    Some(f)
 }
 
 /// `nc -z host port` (OpenBSD netcat, BusyBox, ncat): one connection attempt, no data.

@@ -314,8 +314,22 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
     // Container ports.
     let kports: Vec<i64> = kc.ports.iter().map(|x| x.port.value).collect();
     // Only when the two have no port in common: a port published for a debugger or an admin UI
-    // in Compose alone is the development setup, not drift.
-    if !kports.is_empty() && !cc.ports.iter().any(|x| kports.contains(&x.port.value)) {
+    // in Compose alone is the development setup, not drift. Nor when the two select different
+    // configuration profiles (spring-petclinic-cloud's `SPRING_PROFILES_ACTIVE=kubernetes`, whose
+    // profile sets `server.port: 8080`): the port comes with the profile chosen.
+    fn profile(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|v| !v.is_empty())
+    }
+    let profiles_differ = PROFILE_VARS.iter().any(|name| {
+        let compose = cc
+            .env
+            .iter()
+            .find(|e| e.name.value == *name)
+            .and_then(|e| profile(e.value.as_ref().map(|v| v.value.as_str())));
+        let k8s = kenv.get(name).and_then(|e| profile(e.value.map(|v| v.value.as_str())));
+        compose != k8s
+    });
+    if !kports.is_empty() && !profiles_differ && !cc.ports.iter().any(|x| kports.contains(&x.port.value)) {
         for cp in cc.ports.iter().filter(|x| !kports.contains(&x.port.value)) {
             out.push(
                 base(
@@ -335,6 +349,22 @@ fn compare(p: &Platform, c: &Workload, k: &Workload, out: &mut Vec<Diagnostic>) 
         }
     }
 }
+
+/// Env vars that select a framework's configuration profile, and with it settings such as the
+/// port: Spring, Quarkus, Micronaut, ASP.NET Core, Rails, Node, Django, generic.
+const PROFILE_VARS: &[&str] = &[
+    "SPRING_PROFILES_ACTIVE",
+    "SPRING_PROFILES_INCLUDE",
+    "QUARKUS_PROFILE",
+    "MICRONAUT_ENVIRONMENTS",
+    "ASPNETCORE_ENVIRONMENT",
+    "DOTNET_ENVIRONMENT",
+    "RAILS_ENV",
+    "RACK_ENV",
+    "NODE_ENV",
+    "DJANGO_SETTINGS_MODULE",
+    "APP_ENV",
+];
 
 #[cfg(test)]
 mod tests {
