@@ -257,7 +257,7 @@ fn p13_an_optional_dependency_only_warns() {
     scenario(
         "p13-optional-dependency",
         &["compose:api -> compose:cache [service_healthy]", "compose:api -> compose:search [service_healthy]"],
-        &["NX102 compose.yaml:11", "NX102 compose.yaml:13", "NX601 compose.yaml:16", "NX601 compose.yaml:18"],
+        &["NX102 compose.yaml:12", "NX102 compose.yaml:14", "NX601 compose.yaml:17", "NX601 compose.yaml:19"],
     );
     let o = check_paths(&["fixtures/precision/p13-optional-dependency"]);
     let nx102: Vec<_> = o.diagnostics.iter().filter(|d| d.code == "NX102").collect();

@@ -39,6 +39,17 @@ pub fn image_name(image: &str) -> &str {
     }
 }
 
+/// Is this one of Docker Hub's official images (`postgres`, `library/redis`,
+/// `docker.io/library/nginx`)? They define no `HEALTHCHECK`: the Official Images program leaves
+/// health checks to the user ("we do not add HEALTHCHECK to the images",
+/// docker-library/faq, "healthcheck").
+pub fn official_image(image: &str) -> bool {
+    let name = image_name(image);
+    let name = name.strip_prefix("docker.io/").or_else(|| name.strip_prefix("index.docker.io/")).unwrap_or(name);
+    let name = name.strip_prefix("library/").unwrap_or(name);
+    !name.is_empty() && !name.contains('/') && !image_is_unknown(image)
+}
+
 /// The last path component of the repository: `bitnami/postgresql` → `postgresql`.
 pub fn image_basename(image: &str) -> &str {
     let repo = image_repository(image);

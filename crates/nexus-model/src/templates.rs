@@ -58,6 +58,16 @@ pub(crate) fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Opti
         }
         from = start + 2;
     }
+    // Words every Go template has make a Helm template of a file that describes Kubernetes
+    // objects; in any other file (an OpenAPI document or an app's config rendered by its own
+    // program, authelia's `{{- if .PasswordReset }}`) they are another tool's template.
+    let objects = || {
+        text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("apiVersion:") || l.starts_with("kind:")
+        })
+    };
+    let generic = generic.map(|(s, e, _)| (s, e, if objects() { Template::Helm } else { Template::Other }));
     generic.or(other).filter(|_| !valid_yaml())
 }
 
@@ -205,5 +215,8 @@ mod tests {
         let t = "server:\n  port: {{ env \"NOMAD_PORT_http\" }}\n";
         assert_eq!(helm_action(t, || false).map(|(_, _, k)| k), Some(Template::Other));
         assert_eq!(helm_action(t, || true), None);
+        // Only Go's own words, in a file that is no Kubernetes object: another tool's template.
+        let t = "tags:\n  {{- if .PasswordReset }}\n  - name: Password Reset\n  {{- end }}\n";
+        assert_eq!(helm_action(t, || false).map(|(_, _, k)| k), Some(Template::Other));
     }
 }

@@ -152,6 +152,21 @@ impl Workload {
         self.containers.iter().any(|c| c.readiness.as_ref().is_some_and(|r| !r.disabled))
     }
 
+    /// May the image of this Compose service define a `HEALTHCHECK` that the repository does not
+    /// show? Not when it is a Docker official image, nor when it is built here from one (its
+    /// Dockerfile was read and has none); any other image may.
+    pub fn image_may_define_healthcheck(&self) -> bool {
+        use crate::migration::official_image;
+        let Some(c) = self.containers.first() else { return false };
+        let built = self.compose.as_ref().is_some_and(|x| x.build.is_some());
+        match (built, &c.base_image, &c.image) {
+            (true, Some(base), _) => !official_image(base),
+            (true, None, _) => true,
+            (false, _, Some(image)) => !official_image(&image.value),
+            (false, _, None) => true,
+        }
+    }
+
     pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
         self.init_containers.iter().chain(self.containers.iter())
     }

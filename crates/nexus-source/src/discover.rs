@@ -92,7 +92,13 @@ pub fn discover(args: &[String], exclude: &GlobSet) -> Discovered {
             .follow_links(true)
             .require_git(false)
             .filter_entry(move |e| {
-                if e.depth() == 0 || !e.path_is_symlink() {
+                if e.depth() == 0 {
+                    return true;
+                }
+                if e.file_type().is_some_and(|t| t.is_dir()) && test_inputs(e.path()) {
+                    return false;
+                }
+                if !e.path_is_symlink() {
                     return true;
                 }
                 match e.path().canonicalize() {
@@ -145,6 +151,19 @@ pub fn discover(args: &[String], exclude: &GlobSet) -> Discovered {
 }
 
 /// What a file that is neither a regular file nor a directory is.
+/// Directories of a program's test inputs, which hold broken and outdated manifests on purpose:
+/// Go's `testdata` ("The go tool will ignore a directory named testdata", `go help packages`) and
+/// the Maven and Gradle layout's `src/test/resources`. A walk skips them; given by name, they are
+/// checked.
+fn test_inputs(dir: &Path) -> bool {
+    let mut names = dir.components().rev().map(|c| c.as_os_str());
+    match names.next().and_then(|n| n.to_str()) {
+        Some("testdata") => true,
+        Some("resources") => names.next().is_some_and(|n| n == "test") && names.next().is_some_and(|n| n == "src"),
+        _ => false,
+    }
+}
+
 fn special(t: &std::fs::FileType) -> Option<&'static str> {
     #[cfg(unix)]
     {
@@ -221,6 +240,25 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn test_input_directories_are_skipped_unless_given() {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["app", "pkg/lint/testdata", "core/src/test/resources/flows", "tests/resources"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+            std::fs::write(dir.path().join(sub).join("a.yaml"), "a: 1\n").unwrap();
+        }
+        let root = dir.path().to_string_lossy().to_string();
+        let found = discover(std::slice::from_ref(&root), &GlobSet::empty());
+        let rel: Vec<String> = found
+            .inputs
+            .iter()
+            .map(|i| i.display.trim_start_matches(&root).trim_start_matches('/').to_string())
+            .collect();
+        assert_eq!(rel, ["app/a.yaml", "tests/resources/a.yaml"]);
+        let given = format!("{root}/pkg/lint/testdata");
+        assert_eq!(discover(&[given], &GlobSet::empty()).inputs.len(), 1);
+    }
+
     #[test]
     fn symlink_loops_are_errors_not_hangs() {
         let dir = tempfile::tempdir().unwrap();

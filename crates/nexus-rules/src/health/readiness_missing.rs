@@ -90,6 +90,21 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     || p.gates_of(e.consumer).any(|g| g.provider == Some(w.id) && g.level == ReadyLevel::Healthy)
             });
         }
+        // A dependent waits for it to be healthy although the Compose file defines no check: the
+        // author relies on one its image defines (nextcloud's all-in-one image), unless the
+        // image is known to have none (NX102 then says that the wait can never end).
+        if compose
+            && w.image_may_define_healthcheck()
+            && all.iter().any(|e| {
+                p.gates_of(e.consumer).any(|g| {
+                    g.provider == Some(w.id)
+                        && g.level == ReadyLevel::Healthy
+                        && matches!(g.kind, GateKind::ComposeCondition { .. })
+                })
+            })
+        {
+            continue;
+        }
         // In Kubernetes a Service routes traffic to it (during every rollout too) — unless it
         // is tooling, or only tooling and telemetry senders are known to use it. In Compose
         // nothing waits on a healthcheck unless a dependent asks for it: a published port is

@@ -16,16 +16,36 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let c = p.workload(g.consumer);
         let target = target_name(p, g);
         let d = match (&g.kind, g.level) {
-            (GateKind::ComposeCondition { condition, required: true }, ReadyLevel::Healthy) => Diagnostic::new(
+            (GateKind::ComposeCondition { condition, required: true }, ReadyLevel::Healthy)
+                if !pr.image_may_define_healthcheck() =>
+            {
+                Diagnostic::new(
+                    META,
+                    g.span,
+                    format!(
+                        "`{}` waits for `{}` to be healthy (`{condition}`), but `{}` has no healthcheck, so Compose fails the start",
+                        c.name.value, pr.name.value, pr.name.value
+                    ),
+                )
+                .label("can never be satisfied")
+                .severity(Severity::Error)
+            }
+            // The author waits for a health the Compose file does not define: the image may
+            // (nextcloud's all-in-one image has a HEALTHCHECK), or nothing would ever start.
+            (GateKind::ComposeCondition { condition, .. }, ReadyLevel::Healthy)
+                if pr.image_may_define_healthcheck() =>
+            {
+                Diagnostic::new(
                 META,
                 g.span,
                 format!(
-                    "`{}` waits for `{}` to be healthy (`{condition}`), but `{}` has no healthcheck, so Compose fails the start",
+                    "`{}` waits for `{}` to be healthy (`{condition}`), and only `{}`'s image can say when: the Compose file defines no healthcheck",
                     c.name.value, pr.name.value, pr.name.value
                 ),
             )
-            .label("can never be satisfied")
-            .severity(Severity::Error),
+                .label("relies on the image's HEALTHCHECK")
+                .severity(Severity::Info)
+            }
             // An optional dependency that cannot be healthy: Compose warns and starts the
             // consumer without waiting (compose `waitDependencies`).
             (GateKind::ComposeCondition { condition, required: false }, ReadyLevel::Healthy) => Diagnostic::new(
