@@ -140,8 +140,15 @@ pub fn role_from_probe(p: &Probe) -> Option<Role> {
         _ => return None,
     };
     let has = |w: &str| words.iter().any(|x| x.rsplit('/').next() == Some(w));
-    if has("pg_isready") || has("mysqladmin") || has("mongosh") || has("mongo") || has("cqlsh") || has("healthcheck.sh")
-    {
+    // MariaDB's image ships `healthcheck.sh` with its tests as options (`--connect`,
+    // `--innodb_initialized`); any other image's `/healthcheck.sh` says nothing of a database.
+    let mariadb = has("healthcheck.sh")
+        && words.iter().any(|w| {
+            ["--connect", "--innodb_initialized", "--galera_online", "--mariadbupgrade", "--su-mysql"]
+                .iter()
+                .any(|o| w.starts_with(o))
+        });
+    if has("pg_isready") || has("mysqladmin") || has("mongosh") || has("mongo") || has("cqlsh") || mariadb {
         Some(Role::Datastore)
     } else if has("redis-cli") || has("valkey-cli") {
         Some(Role::Cache)

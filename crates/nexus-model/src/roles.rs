@@ -101,6 +101,12 @@ const TOLERANT_IMAGES: &[(&str, Tolerance, &[Role])] = &[
     // Its s6 init waits for the database (init-wait-for-db, up to 60 s) and for Redis, its
     // broker (init-wait-for-redis), before any service starts.
     ("paperless-ngx/paperless-ngx", Tolerance::Waits, &[Role::Datastore, Role::Cache, Role::Queue]),
+    // Nextcloud All-in-One: the Nextcloud container's start.sh and entrypoint.sh wait with
+    // `nc -z` for PostgreSQL, Redis and the optional services they are given (full-text search,
+    // ClamAV, office suites); the whiteboard's start.sh waits for Redis
+    // (nextcloud/all-in-one, Containers/{nextcloud,whiteboard}/).
+    ("nextcloud-releases/aio-nextcloud", Tolerance::Waits, &[Role::Datastore, Role::Cache, Role::Queue, Role::Server]),
+    ("nextcloud-releases/aio-whiteboard", Tolerance::Waits, &[Role::Cache]),
     // `[database] DB_RETRIES` (10 × 3 s) at start.
     ("gitea/gitea", Tolerance::Retries, &[Role::Datastore]),
     // The entrypoint retries the installation 10 times, 10 s apart; Redis is used per request.
