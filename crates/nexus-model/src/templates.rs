@@ -38,6 +38,10 @@ pub(crate) fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Opti
     const GO: &[&str] = &["if", "else", "end", "range", "with", "define", "template", "default", "quote", "printf"];
     let mut generic = None;
     let mut other = None;
+    // An action written as a whole unquoted value (`name: {{ .Name }}`) is valid YAML only as a
+    // mapping inside a mapping, which no manifest means: the file is a template even though it
+    // parses (kustomize's function templates, `*.template.yaml`).
+    let mut as_value = false;
     let mut from = 0;
     while let Some(i) = text[from..].find("{{") {
         let start = from + i;
@@ -56,6 +60,15 @@ pub(crate) fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Opti
         {
             other = Some((span.0, span.1, Template::Other));
         }
+        let before = text[..start].trim_end_matches(' ');
+        let after = text[end.min(text.len())..].trim_start_matches(' ');
+        if action.ends_with("}}")
+            && rest.starts_with('.')
+            && (before.ends_with(':') || before.ends_with("\n-"))
+            && (after.is_empty() || after.starts_with(['\n', '\r', '#']))
+        {
+            as_value = true;
+        }
         from = start + 2;
     }
     // Words every Go template has make a Helm template of a file that describes Kubernetes
@@ -68,7 +81,7 @@ pub(crate) fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Opti
         })
     };
     let generic = generic.map(|(s, e, _)| (s, e, if objects() { Template::Helm } else { Template::Other }));
-    generic.or(other).filter(|_| !valid_yaml())
+    generic.or(other).filter(|_| as_value || !valid_yaml())
 }
 
 /// What kind of template a file is.
@@ -215,6 +228,11 @@ mod tests {
         let t = "server:\n  port: {{ env \"NOMAD_PORT_http\" }}\n";
         assert_eq!(helm_action(t, || false).map(|(_, _, k)| k), Some(Template::Other));
         assert_eq!(helm_action(t, || true), None);
+        // A whole unquoted value: a template though it parses (as a mapping in a mapping).
+        let t = "kind: Deployment\nmetadata:\n  name:  {{ .Name }}\nspec:\n  replicas: {{ .Replicas }}\n";
+        assert_eq!(helm_action(t, || true).map(|(_, _, k)| k), Some(Template::Other));
+        // Quoted, or inside a longer value: text.
+        assert_eq!(helm_action("a: \"{{ .Name }}\"\nb: x-{{ .Name }}\n", || true), None);
         // Only Go's own words, in a file that is no Kubernetes object: another tool's template.
         let t = "tags:\n  {{- if .PasswordReset }}\n  - name: Password Reset\n  {{- end }}\n";
         assert_eq!(helm_action(t, || false).map(|(_, _, k)| k), Some(Template::Other));
