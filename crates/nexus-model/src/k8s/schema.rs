@@ -301,9 +301,11 @@ impl Validator<'_, '_> {
                             self.push(node.span(), format!("`{field}` must fit in 32 bits{found}"), None);
                         }
                     }
-                    // The value is never quoted: `byte` fields hold Secret data.
+                    // The value is never quoted: `byte` fields hold Secret data. A `${VAR}` is
+                    // filled in before the apply (envsubst, Flux's `postBuild.substitute`).
                     Format::Base64 => {
                         if let Some(v) = node.as_string()
+                            && !v.contains("${")
                             && base64::engine::general_purpose::STANDARD.decode(v.trim()).is_err()
                         {
                             self.push(
