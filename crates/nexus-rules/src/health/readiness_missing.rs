@@ -114,8 +114,14 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 && all.iter().all(|e| {
                     matches!(tolerance(p, e.consumer, w.id), Some(Tolerance::Tooling | Tolerance::Telemetry))
                 }));
-        let services: Vec<_> =
-            if compose || (dependents.is_empty() && tooling) { Vec::new() } else { p.endpoints_of(w.id).collect() };
+        // A Service that only exposes metrics is scraped, not called: Prometheus's endpoints
+        // discovery keeps unready pods as targets (`__meta_kubernetes_endpoint_ready`), and a
+        // scrape of a starting pod costs nothing (argo-rollouts' `argo-rollouts-metrics`).
+        let services: Vec<_> = if compose || (dependents.is_empty() && tooling) {
+            Vec::new()
+        } else {
+            p.endpoints_of(w.id).filter(|s| !metrics_only(s)).collect()
+        };
         if services.is_empty() && dependents.is_empty() {
             continue;
         }
@@ -143,4 +149,15 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(d);
     }
+}
+
+/// Are all of a Service's ports for metrics (named `metrics`, `http-metrics`, `prometheus`),
+/// or is it named as a metrics Service (`argo-rollouts-metrics`)?
+fn metrics_only(s: &nexus_model::Endpoint) -> bool {
+    let metric = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        n.contains("metrics") || n == "prometheus" || n == "prom"
+    };
+    (s.name.value.ends_with("-metrics") && !s.ports.is_empty())
+        || (!s.ports.is_empty() && s.ports.iter().all(|p| p.name.as_ref().is_some_and(|n| metric(&n.value))))
 }
