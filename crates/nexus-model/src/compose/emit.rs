@@ -108,7 +108,14 @@ pub fn project(
             .zip(&partial)
             .filter(|(_, p)| **p)
             .all(|(d, _)| shared.whole_services.contains(&d.name.value));
-    let fragment = (may_be_fragment(plan, fs.db()) && (partial.contains(&true) || dangling)) || layer_over_others;
+    // So is one whose services wait for services only another file of the run defines
+    // (authelia's test suites join `oidc-client/compose.yml` to the backend's file with `-f`).
+    let joins_others = !plan.declared
+        && plan.files.len() == 1
+        && dangling
+        && undefined.iter().all(|n| shared.whole_services.contains(*n));
+    let fragment =
+        (may_be_fragment(plan, fs.db()) && (partial.contains(&true) || dangling)) || layer_over_others || joins_others;
     let override_template = override_template(plan, fs);
     out.projects.push(ComposeProject {
         id: pid,
