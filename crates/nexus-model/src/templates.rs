@@ -60,13 +60,7 @@ pub(crate) fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Opti
         {
             other = Some((span.0, span.1, Template::Other));
         }
-        let before = text[..start].trim_end_matches(' ');
-        let after = text[end.min(text.len())..].trim_start_matches(' ');
-        if action.ends_with("}}")
-            && rest.starts_with('.')
-            && (before.ends_with(':') || before.ends_with("\n-"))
-            && (after.is_empty() || after.starts_with(['\n', '\r', '#']))
-        {
+        if action.ends_with("}}") && rest.starts_with('.') && whole_value(text, start, end.min(text.len())) {
             as_value = true;
         }
         from = start + 2;
@@ -82,6 +76,36 @@ pub(crate) fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Opti
     };
     let generic = generic.map(|(s, e, _)| (s, e, if objects() { Template::Helm } else { Template::Other }));
     generic.or(other).filter(|_| as_value || !valid_yaml())
+}
+
+/// Is the action at `start..end` a whole unquoted value of a mapping key or sequence item
+/// (`name: {{ .Name }}`, `- {{ .Item }}`), outside any block scalar (text in `text: |` is not
+/// YAML structure: Alertmanager's `:interrobang: {{ .CommonLabels.severity }}`)?
+fn whole_value(text: &str, start: usize, end: usize) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let head = &text[line_start..start];
+    let after = text[end..].trim_start_matches(' ');
+    if !(after.is_empty() || after.starts_with(['\n', '\r', '#'])) {
+        return false;
+    }
+    let head = head.trim();
+    let head = head.strip_prefix("- ").map_or(head, str::trim_start);
+    let key = head.strip_suffix(':').is_some_and(|k| {
+        !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '"' | '\''))
+    });
+    if !(key || head == "-") {
+        return false;
+    }
+    // The nearest line above with less indentation is the parent: a block scalar's key there
+    // (`text: |`, `run: >-`) makes this line text.
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let own = indent(&text[line_start..]);
+    let parent = text[..line_start].lines().rev().find(|l| !l.trim().is_empty() && indent(l) < own);
+    !parent.is_some_and(|l| {
+        let l = l.trim_end();
+        let tail = l.rsplit(' ').next().unwrap_or(l);
+        tail.starts_with(['|', '>']) && tail[1..].chars().all(|c| matches!(c, '-' | '+') || c.is_ascii_digit())
+    })
 }
 
 /// What kind of template a file is.
@@ -231,6 +255,9 @@ mod tests {
         // A whole unquoted value: a template though it parses (as a mapping in a mapping).
         let t = "kind: Deployment\nmetadata:\n  name:  {{ .Name }}\nspec:\n  replicas: {{ .Replicas }}\n";
         assert_eq!(helm_action(t, || true).map(|(_, _, k)| k), Some(Template::Other));
+        // In a block scalar: text for another program.
+        let t = "data:\n  text: |\n    name: {{ .Name }}\n    *Unknown* :x: {{ .Severity }}\n";
+        assert_eq!(helm_action(t, || true), None);
         // Quoted, or inside a longer value: text.
         assert_eq!(helm_action("a: \"{{ .Name }}\"\nb: x-{{ .Name }}\n", || true), None);
         // Only Go's own words, in a file that is no Kubernetes object: another tool's template.
