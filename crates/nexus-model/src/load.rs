@@ -7,6 +7,7 @@
 //! files the Compose front end needs beyond the inputs (`.env`, `env_file`s, overrides) are read
 //! through [`nexus_source::files`].
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -185,8 +186,11 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
     // Kubernetes objects, per file in parallel.
     let t = Instant::now();
     let not_resources = kustomize_inputs(&db, &trees);
-    let uses: Vec<FileUse> =
-        trees.par_iter().map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources)).unwrap_or_default()).collect();
+    let namespaces = kustomize_namespaces(&db, &trees);
+    let uses: Vec<FileUse> = trees
+        .par_iter()
+        .map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources, &namespaces)).unwrap_or_default())
+        .collect();
     let mut compose_files: Vec<FileId> = Vec::new();
     let mut pieces = Vec::new();
     for (i, u) in uses.into_iter().enumerate() {
@@ -363,7 +367,49 @@ fn kustomize_inputs(db: &SourceDb, trees: &[Option<YamlFile>]) -> std::collectio
     out
 }
 
-fn classify(db: &SourceDb, y: &YamlFile, not_resources: &std::collections::HashSet<String>) -> FileUse {
+/// The namespace a kustomization's `namespace:` gives the objects of the files its `resources:`
+/// list (Kustomize, "namespace": it "will override the existing namespace if it is set on a
+/// resource, or add it if it is not set"): by path, None when two kustomizations give one file
+/// different namespaces. Only files listed directly: a base directory may be built into several
+/// namespaces by several overlays, so what it holds keeps the namespace it writes.
+fn kustomize_namespaces(db: &SourceDb, trees: &[Option<YamlFile>]) -> HashMap<String, Option<String>> {
+    let mut out: HashMap<String, Option<String>> = HashMap::new();
+    for y in trees.iter().flatten() {
+        let path = &db.get(y.file).path;
+        let name = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization") {
+            continue;
+        }
+        let dir = path.rfind('/').map_or("", |i| &path[..i]);
+        for root in y.docs.iter().filter_map(|d| y.root(d)) {
+            let Some(ns) = root.get("namespace").and_then(|n| n.as_str()).filter(|n| !n.contains('$')) else {
+                continue;
+            };
+            for rel in root.get("resources").into_iter().flat_map(|l| l.items()).filter_map(|i| i.as_str()) {
+                let lower = rel.to_ascii_lowercase();
+                if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json"))
+                    || rel.contains("://")
+                {
+                    continue;
+                }
+                let joined = if dir.is_empty() { rel.to_string() } else { format!("{dir}/{rel}") };
+                let file = nexus_source::shell::eval::paths::normalize(&joined);
+                let entry = out.entry(file).or_insert_with(|| Some(ns.to_string()));
+                if entry.as_deref() != Some(ns) {
+                    *entry = None;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn classify(
+    db: &SourceDb,
+    y: &YamlFile,
+    not_resources: &std::collections::HashSet<String>,
+    namespaces: &HashMap<String, Option<String>>,
+) -> FileUse {
     let src = db.get(y.file);
     let mut out = FileUse::default();
     let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -383,7 +429,8 @@ fn classify(db: &SourceDb, y: &YamlFile, not_resources: &std::collections::HashS
             out.skipped.push(doc.index);
         } else if k8s::is_object(root) {
             let template = sources.get(i).and_then(|s| s.as_deref());
-            out.pieces.extend(k8s::read_document(src, doc.index, root, template, &mut out.problems));
+            let namespace = namespaces.get(&src.path).and_then(|n| n.as_deref());
+            out.pieces.extend(k8s::read_document(src, doc.index, root, template, namespace, &mut out.problems));
         } else if compose_name || root.get("services").is_some_and(|s| s.is_map()) {
             out.compose = true;
         } else {

@@ -114,20 +114,17 @@ pub fn named_port(w: &Workload, name: &str) -> Option<i64> {
 
 /// The policies that isolate `pods` in `dir`, in model order.
 pub fn isolating<'p>(p: &'p Platform, pods: Pods<'_>, dir: Direction) -> Vec<&'p NetworkPolicy> {
-    // The policies of the pods' namespace and those that give none, in input order; every
-    // policy when the pods' namespace is not known (see `same_namespace`).
-    let mut near: Vec<usize> = match pods.namespace {
-        None => (0..p.network_policies.len()).collect(),
-        Some(ns) => {
-            let of = |k: Option<String>| p.index.policies_by_namespace.get(&k).into_iter().flatten().copied();
-            of(Some(ns.to_string())).chain(of(None)).collect()
-        }
-    };
-    near.sort_unstable();
-    near.into_iter()
-        .map(|i| &p.network_policies[i])
+    // The policies of the pods' namespace, in input order: both named alike (by the objects or
+    // by the kustomizations that list them), or both unnamed (applied together into one
+    // namespace). A policy that names none lands wherever `kubectl apply -n` puts it, so it
+    // isolates no pods of a named namespace, and pods that name none are isolated by no policy
+    // of a named one: either would be a guess (eks-workshop's lab `default-deny`, applied by
+    // hand, beside the application its kustomizations put in `carts`, `catalog`, …).
+    let key = pods.namespace.map(str::to_string);
+    let near = p.index.policies_by_namespace.get(&key).into_iter().flatten().copied();
+    near.map(|i| &p.network_policies[i])
         .filter(|np| rules(np, dir).is_some())
-        .filter(|np| same_namespace(np.namespace.as_deref(), pods.namespace))
+        .filter(|np| np.namespace.as_deref() == pods.namespace)
         .filter(|np| np.pod_selector.matches(pods.labels()))
         .collect()
 }

@@ -23,6 +23,7 @@ pub fn object(
     doc: usize,
     root: NodeRef<'_>,
     template: Option<&str>,
+    kustomize_namespace: Option<&str>,
     problems: &mut Vec<InputProblem>,
 ) -> Option<Piece> {
     let api_version = str_at(root, "apiVersion");
@@ -39,7 +40,11 @@ pub fn object(
     let meta = root.get("metadata");
     let name = meta.and_then(|m| str_at(m, "name"));
     let generate_name = meta.and_then(|m| str_at(m, "generateName"));
-    let namespace = meta.and_then(|m| str_at(m, "namespace"));
+    // A kustomization that lists the file sets the namespace of its namespaced objects.
+    let namespace = match kustomize_namespace.filter(|_| !cluster_scoped(&kind.value)) {
+        Some(ns) => Some(Spanned::new(ns.to_string(), kind.span)),
+        None => meta.and_then(|m| str_at(m, "namespace")),
+    };
     let display_name = name.as_ref().or(generate_name.as_ref()).map_or("", |n| n.value.as_str());
     let resource = ResourceRef::k8s(&kind.value, namespace.as_ref().map(|n| n.value.as_str()), display_name);
     let status = schema::schema().status(&api_version.value, &kind.value);
@@ -531,4 +536,32 @@ fn flux(cx: &Cx<'_>, piece: &mut Piece) {
         waits_for_health: bool_at(spec, "wait").unwrap_or(false)
             || spec.get("healthChecks").is_some_and(|h| !h.is_empty()),
     }));
+}
+
+/// Kinds that live outside namespaces (the built-in ones, and by convention any `Cluster…`).
+fn cluster_scoped(kind: &str) -> bool {
+    kind.starts_with("Cluster")
+        || matches!(
+            kind,
+            "Namespace"
+                | "Node"
+                | "PersistentVolume"
+                | "StorageClass"
+                | "CustomResourceDefinition"
+                | "PriorityClass"
+                | "IngressClass"
+                | "RuntimeClass"
+                | "APIService"
+                | "ValidatingWebhookConfiguration"
+                | "MutatingWebhookConfiguration"
+                | "ValidatingAdmissionPolicy"
+                | "ValidatingAdmissionPolicyBinding"
+                | "CSIDriver"
+                | "CSINode"
+                | "VolumeAttachment"
+                | "PodSecurityPolicy"
+                | "CertificateSigningRequest"
+                | "FlowSchema"
+                | "PriorityLevelConfiguration"
+        )
 }

@@ -66,6 +66,7 @@ pub fn read_document(
     doc: usize,
     root: NodeRef<'_>,
     template: Option<&str>,
+    namespace: Option<&str>,
     problems: &mut Vec<InputProblem>,
 ) -> Vec<Piece> {
     let is_list = root.get("kind").and_then(|k| k.as_str()).is_some_and(|k| k.ends_with("List"))
@@ -77,7 +78,7 @@ pub fn read_document(
             .flat_map(|items| items.items())
             .filter_map(|item| {
                 if is_object(item) {
-                    build::object(src, doc, item, template, problems)
+                    build::object(src, doc, item, template, namespace, problems)
                 } else {
                     problems.push(problem(item.span(), "list item is not a Kubernetes object".into(), None));
                     None
@@ -85,7 +86,7 @@ pub fn read_document(
             })
             .collect();
     }
-    build::object(src, doc, root, template, problems).into_iter().collect()
+    build::object(src, doc, root, template, namespace, problems).into_iter().collect()
 }
 
 fn problem(span: nexus_source::Span, message: String, help: Option<String>) -> InputProblem {
