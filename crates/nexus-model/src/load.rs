@@ -157,7 +157,8 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
             // A chart's `values.yaml` may hold template text for `tpl` (`host: "{{ .Release.Name }}-db"`);
             // its documents are skipped anyway, not reported as templates.
             let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let template = if is_tooling_file(name) { None } else { helm_action(&src.text, valid) };
+            let template =
+                if is_tooling_file(name) || is_test_file(&src.path) { None } else { helm_action(&src.text, valid) };
             if let Some((s, e, kind)) = template {
                 return (id, Err(template_problem(id, s as u32, e as u32, kind)));
             }
@@ -323,6 +324,31 @@ fn is_tooling_file(name: &str) -> bool {
         || stem.ends_with(".values")
 }
 
+/// Test suites that hold partial objects or template expectations, not objects to create:
+/// helm-unittest's `<chart>/tests/*_test.yaml` and kuttl's `NN-assert.yaml`/`NN-errors.yaml`
+/// (the state a test step expects, compared field by field).
+fn is_test_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
+    if stem.len() == name.len() {
+        return false;
+    }
+    let unittest = stem.ends_with("_test") && path.contains("/tests/");
+    let kuttl = stem.split_once('-').is_some_and(|(n, rest)| {
+        !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) && matches!(rest, "assert" | "errors")
+    });
+    unittest || kuttl
+}
+
+/// Kustomize patches by their name or place (`manager_config_patch.yaml`, `config/crd/patches/`,
+/// the kubebuilder layout), which a kustomization may list, or list in a comment for users to
+/// enable: partial objects that change others, never objects of their own.
+fn is_patch_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
+    stem.ends_with("_patch") || stem.ends_with("-patch") || path.contains("/patches/")
+}
+
 /// The files kustomizations read as something other than resources: patches, transformer,
 /// generator and validator configurations, replacements, OpenAPI schemas. They describe changes
 /// to objects, not objects to create, and are not validated as manifests.
@@ -413,7 +439,8 @@ fn classify(
     let src = db.get(y.file);
     let mut out = FileUse::default();
     let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if is_tooling_file(name) || not_resources.contains(&src.path) {
+    if is_tooling_file(name) || not_resources.contains(&src.path) || is_test_file(&src.path) || is_patch_file(&src.path)
+    {
         out.skipped = y.docs.iter().filter(|d| d.root.is_some()).map(|d| d.index).collect();
         if name.to_ascii_lowercase().starts_with("kustomization.") {
             out.built_images.extend(y.docs.iter().filter_map(|d| y.root(d)).flat_map(kustomize_pinned_images));
