@@ -187,10 +187,10 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
     // Kubernetes objects, per file in parallel.
     let t = Instant::now();
     let not_resources = kustomize_inputs(&db, &trees);
-    let namespaces = kustomize_namespaces(&db, &trees);
+    let listed = kustomize_listed(&db, &trees);
     let uses: Vec<FileUse> = trees
         .par_iter()
-        .map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources, &namespaces)).unwrap_or_default())
+        .map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources, &listed)).unwrap_or_default())
         .collect();
     let mut compose_files: Vec<FileId> = Vec::new();
     let mut pieces = Vec::new();
@@ -393,13 +393,20 @@ fn kustomize_inputs(db: &SourceDb, trees: &[Option<YamlFile>]) -> std::collectio
     out
 }
 
-/// The namespace a kustomization's `namespace:` gives the objects of the files its `resources:`
-/// list (Kustomize, "namespace": it "will override the existing namespace if it is set on a
-/// resource, or add it if it is not set"): by path, None when two kustomizations give one file
-/// different namespaces. Only files listed directly: a base directory may be built into several
-/// namespaces by several overlays, so what it holds keeps the namespace it writes.
-fn kustomize_namespaces(db: &SourceDb, trees: &[Option<YamlFile>]) -> HashMap<String, Option<String>> {
-    let mut out: HashMap<String, Option<String>> = HashMap::new();
+/// What kustomizations do to the objects of the files their `resources:` list, by path:
+/// `namespace:` sets their namespace (Kustomize, "namespace": it "will override the existing
+/// namespace if it is set on a resource, or add it if it is not set"; None when two give one
+/// file different namespaces), and `commonLabels` (or `labels` with `includeSelectors: true`)
+/// fills in their selectors. Only files listed directly: a base directory may be built into
+/// several namespaces by several overlays, so what it holds keeps what it writes.
+#[derive(Default)]
+struct KustomizeFacts {
+    namespace: Option<Option<String>>,
+    selectors: bool,
+}
+
+fn kustomize_listed(db: &SourceDb, trees: &[Option<YamlFile>]) -> HashMap<String, KustomizeFacts> {
+    let mut out: HashMap<String, KustomizeFacts> = HashMap::new();
     for y in trees.iter().flatten() {
         let path = &db.get(y.file).path;
         let name = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -408,9 +415,16 @@ fn kustomize_namespaces(db: &SourceDb, trees: &[Option<YamlFile>]) -> HashMap<St
         }
         let dir = path.rfind('/').map_or("", |i| &path[..i]);
         for root in y.docs.iter().filter_map(|d| y.root(d)) {
-            let Some(ns) = root.get("namespace").and_then(|n| n.as_str()).filter(|n| !n.contains('$')) else {
+            let ns = root.get("namespace").and_then(|n| n.as_str()).filter(|n| !n.contains('$'));
+            let selectors = root.get("commonLabels").is_some_and(|l| l.is_map())
+                || root
+                    .get("labels")
+                    .into_iter()
+                    .flat_map(|l| l.items())
+                    .any(|l| l.get("includeSelectors").and_then(|b| b.as_str()).is_some_and(|b| b == "true"));
+            if ns.is_none() && !selectors {
                 continue;
-            };
+            }
             for rel in root.get("resources").into_iter().flat_map(|l| l.items()).filter_map(|i| i.as_str()) {
                 let lower = rel.to_ascii_lowercase();
                 if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json"))
@@ -419,10 +433,14 @@ fn kustomize_namespaces(db: &SourceDb, trees: &[Option<YamlFile>]) -> HashMap<St
                     continue;
                 }
                 let joined = if dir.is_empty() { rel.to_string() } else { format!("{dir}/{rel}") };
-                let file = nexus_source::shell::eval::paths::normalize(&joined);
-                let entry = out.entry(file).or_insert_with(|| Some(ns.to_string()));
-                if entry.as_deref() != Some(ns) {
-                    *entry = None;
+                let facts = out.entry(nexus_source::shell::eval::paths::normalize(&joined)).or_default();
+                facts.selectors |= selectors;
+                if let Some(ns) = ns {
+                    match &facts.namespace {
+                        None => facts.namespace = Some(Some(ns.to_string())),
+                        Some(Some(other)) if other != ns => facts.namespace = Some(None),
+                        _ => {}
+                    }
                 }
             }
         }
@@ -434,7 +452,7 @@ fn classify(
     db: &SourceDb,
     y: &YamlFile,
     not_resources: &std::collections::HashSet<String>,
-    namespaces: &HashMap<String, Option<String>>,
+    listed: &HashMap<String, KustomizeFacts>,
 ) -> FileUse {
     let src = db.get(y.file);
     let mut out = FileUse::default();
@@ -456,8 +474,12 @@ fn classify(
             out.skipped.push(doc.index);
         } else if k8s::is_object(root) {
             let template = sources.get(i).and_then(|s| s.as_deref());
-            let namespace = namespaces.get(&src.path).and_then(|n| n.as_deref());
-            out.pieces.extend(k8s::read_document(src, doc.index, root, template, namespace, &mut out.problems));
+            let facts = listed.get(&src.path);
+            let listed = k8s::Listed {
+                namespace: facts.and_then(|f| f.namespace.as_ref()).and_then(|n| n.as_deref()),
+                selectors: facts.is_some_and(|f| f.selectors),
+            };
+            out.pieces.extend(k8s::read_document(src, doc.index, root, template, listed, &mut out.problems));
         } else if compose_name || root.get("services").is_some_and(|s| s.is_map()) {
             out.compose = true;
         } else {

@@ -23,7 +23,7 @@ pub fn object(
     doc: usize,
     root: NodeRef<'_>,
     template: Option<&str>,
-    kustomize_namespace: Option<&str>,
+    listed: super::Listed<'_>,
     problems: &mut Vec<InputProblem>,
 ) -> Option<Piece> {
     let api_version = str_at(root, "apiVersion");
@@ -41,7 +41,7 @@ pub fn object(
     let name = meta.and_then(|m| str_at(m, "name"));
     let generate_name = meta.and_then(|m| str_at(m, "generateName"));
     // A kustomization that lists the file sets the namespace of its namespaced objects.
-    let namespace = match kustomize_namespace.filter(|_| !cluster_scoped(&kind.value)) {
+    let namespace = match listed.namespace.filter(|_| !cluster_scoped(&kind.value)) {
         Some(ns) => Some(Spanned::new(ns.to_string(), kind.span)),
         None => meta.and_then(|m| str_at(m, "namespace")),
     };
@@ -56,6 +56,9 @@ pub fn object(
             let violations = schema::schema().validate(&api_version.value, &kind.value, root);
             let secret = kind.value == "Secret";
             for v in violations {
+                if listed.selectors && v.message.starts_with("missing required field `selector`") {
+                    continue;
+                }
                 // A Secret's values never reach a message: `found string `…`` loses its value.
                 let message = match (secret, v.message.find(", found ")) {
                     (true, Some(i)) => {

@@ -45,6 +45,16 @@ pub struct Piece {
     pub secrets: Vec<Spanned<String>>,
 }
 
+/// What the kustomizations that list a file do to its objects.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Listed<'a> {
+    /// The `namespace:` they set.
+    pub namespace: Option<&'a str>,
+    /// They add labels to selectors too (`commonLabels`, or `labels` with `includeSelectors`),
+    /// so a workload there may leave its `selector` to them.
+    pub selectors: bool,
+}
+
 /// Does this document look like a Kubernetes object? Not every `apiVersion` is Kubernetes': a
 /// number is another tool's file format version (Grafana provisioning files, `apiVersion: 1`),
 /// and `builtin` is a kustomize plugin's configuration (a `LabelTransformer` listed under
@@ -66,7 +76,7 @@ pub fn read_document(
     doc: usize,
     root: NodeRef<'_>,
     template: Option<&str>,
-    namespace: Option<&str>,
+    listed: Listed<'_>,
     problems: &mut Vec<InputProblem>,
 ) -> Vec<Piece> {
     let is_list = root.get("kind").and_then(|k| k.as_str()).is_some_and(|k| k.ends_with("List"))
@@ -78,7 +88,7 @@ pub fn read_document(
             .flat_map(|items| items.items())
             .filter_map(|item| {
                 if is_object(item) {
-                    build::object(src, doc, item, template, namespace, problems)
+                    build::object(src, doc, item, template, listed, problems)
                 } else {
                     problems.push(problem(item.span(), "list item is not a Kubernetes object".into(), None));
                     None
@@ -86,7 +96,7 @@ pub fn read_document(
             })
             .collect();
     }
-    build::object(src, doc, root, template, namespace, problems).into_iter().collect()
+    build::object(src, doc, root, template, listed, problems).into_iter().collect()
 }
 
 fn problem(span: nexus_source::Span, message: String, help: Option<String>) -> InputProblem {
