@@ -15,7 +15,8 @@ fn k8s(yaml: &str) -> (SourceDb, Vec<Container>) {
     let mut out = Vec::new();
     for (i, doc) in y.docs.iter().enumerate() {
         let Some(root) = y.root(doc) else { continue };
-        for piece in crate::k8s::read_document(db.get(id), i, root, None, Default::default(), &mut problems) {
+        for piece in crate::k8s::read_document(db.get(id), i, root, None, crate::k8s::Listed::default(), &mut problems)
+        {
             if let Some(w) = piece.workload {
                 out.extend(w.init_containers.iter().cloned());
                 out.extend(w.containers.iter().cloned());
