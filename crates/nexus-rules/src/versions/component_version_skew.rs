@@ -72,6 +72,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut groups: BTreeMap<Group<'_>, Vec<Use<'_>>> = BTreeMap::new();
     for w in p.workloads.iter().filter(|w| w.resource.format == Format::Kubernetes) {
         let release = RELEASE_LABELS.iter().find_map(|k| label(p, w, k)).map(|l| l.value.as_str());
+        // With no release label and no namespace, nothing says two workloads ship together but
+        // the file that holds both: a directory of standalone examples (a book's
+        // `5-4-kuard-pod.yaml`, `12-4-rs-queue.yaml`) is not one release.
+        let release = release.or_else(|| w.namespace.is_none().then(|| p.path(w.file)));
         for c in w.containers.iter() {
             let Some(image) = &c.image else { continue };
             let Some(tag) = tag_of(&image.value) else { continue };
