@@ -302,10 +302,12 @@ impl Validator<'_, '_> {
                         }
                     }
                     // The value is never quoted: `byte` fields hold Secret data. A `${VAR}` is
-                    // filled in before the apply (envsubst, Flux's `postBuild.substitute`).
+                    // filled in before the apply (envsubst, Flux's `postBuild.substitute`), and a
+                    // `<base64 encoded certificate>` by the reader.
                     Format::Base64 => {
                         if let Some(v) = node.as_string()
                             && !v.contains("${")
+                            && !(v.trim().starts_with('<') && v.trim().ends_with('>'))
                             && base64::engine::general_purpose::STANDARD.decode(v.trim()).is_err()
                         {
                             self.push(
