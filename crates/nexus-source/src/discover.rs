@@ -152,13 +152,15 @@ pub fn discover(args: &[String], exclude: &GlobSet) -> Discovered {
 
 /// What a file that is neither a regular file nor a directory is.
 /// Directories of a program's test inputs, which hold broken and outdated manifests on purpose:
-/// Go's `testdata` ("The go tool will ignore a directory named testdata", `go help packages`) and
-/// the Maven and Gradle layout's `src/test/resources`. A walk skips them; given by name, they are
+/// Go's `testdata` ("The go tool will ignore a directory named testdata", `go help packages`),
+/// the Maven and Gradle layout's `src/test/resources` and Rails' `spec/fixtures`/`test/fixtures`. A walk skips them; given by name, they are
 /// checked.
 fn test_inputs(dir: &Path) -> bool {
     let mut names = dir.components().rev().map(|c| c.as_os_str());
     match names.next().and_then(|n| n.to_str()) {
         Some("testdata") => true,
+        // Rails' test fixtures (YAML with ERB): `spec/fixtures`, `test/fixtures`.
+        Some("fixtures") => names.next().is_some_and(|n| n == "spec" || n == "test"),
         Some("resources") => names.next().is_some_and(|n| n == "test") && names.next().is_some_and(|n| n == "src"),
         _ => false,
     }
@@ -243,7 +245,7 @@ mod tests {
     #[test]
     fn test_input_directories_are_skipped_unless_given() {
         let dir = tempfile::tempdir().unwrap();
-        for sub in ["app", "pkg/lint/testdata", "core/src/test/resources/flows", "tests/resources"] {
+        for sub in ["app", "pkg/lint/testdata", "core/src/test/resources/flows", "tests/resources", "spec/fixtures"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
             std::fs::write(dir.path().join(sub).join("a.yaml"), "a: 1\n").unwrap();
         }
