@@ -188,6 +188,7 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
     let t = Instant::now();
     let not_resources = kustomize_inputs(&db, &trees);
     let listed = kustomize_listed(&db, &trees);
+    platform.built_images.extend(kustomizations(&db, &trees).flat_map(|(_, root)| kustomize_pinned_images(root)));
     let uses: Vec<FileUse> = trees
         .par_iter()
         .map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources, &listed)).unwrap_or_default())
@@ -349,45 +350,53 @@ fn is_patch_file(path: &str) -> bool {
     stem.ends_with("_patch") || stem.ends_with("-patch") || path.contains("/patches/")
 }
 
+/// The documents of the kustomization files among `trees`, each with its file's directory.
+fn kustomizations<'a>(
+    db: &'a SourceDb,
+    trees: &'a [Option<YamlFile>],
+) -> impl Iterator<Item = (&'a str, NodeRef<'a>)> + 'a {
+    trees.iter().flatten().filter(|y| crate::kustomize::is_kustomization(&db.get(y.file).path)).flat_map(move |y| {
+        let path = db.get(y.file).path.as_str();
+        let dir = path.rfind('/').map_or("", |i| &path[..i]);
+        y.docs.iter().filter_map(move |d| y.root(d)).map(move |root| (dir, root))
+    })
+}
+
+/// `rel`, written in a kustomization of `dir`, as a path of the run.
+fn kustomization_path(dir: &str, rel: &str) -> String {
+    let joined = if dir.is_empty() { rel.to_string() } else { format!("{dir}/{rel}") };
+    nexus_source::shell::eval::paths::normalize(&joined)
+}
+
 /// The files kustomizations read as something other than resources: patches, transformer,
 /// generator and validator configurations, replacements, OpenAPI schemas. They describe changes
 /// to objects, not objects to create, and are not validated as manifests.
 fn kustomize_inputs(db: &SourceDb, trees: &[Option<YamlFile>]) -> std::collections::HashSet<String> {
     let mut out = std::collections::HashSet::new();
-    for y in trees.iter().flatten() {
-        let path = &db.get(y.file).path;
-        let name = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if !matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization") {
-            continue;
-        }
-        let dir = path.rfind('/').map_or("", |i| &path[..i]);
+    for (dir, root) in kustomizations(db, trees) {
         let mut add = |rel: &str| {
             // Inline patches are YAML text, not paths.
             if !rel.contains('\n') && !rel.trim().is_empty() {
-                let joined = if dir.is_empty() { rel.to_string() } else { format!("{dir}/{rel}") };
-                out.insert(nexus_source::shell::eval::paths::normalize(&joined));
+                out.insert(kustomization_path(dir, rel));
             }
         };
-        for doc in &y.docs {
-            let Some(root) = y.root(doc) else { continue };
-            for key in ["patchesStrategicMerge", "transformers", "generators", "validators", "configurations", "crds"] {
-                for item in root.get(key).into_iter().flat_map(|l| l.items()) {
-                    if let Some(p) = item.as_str() {
-                        add(p);
-                    }
+        for key in ["patchesStrategicMerge", "transformers", "generators", "validators", "configurations", "crds"] {
+            for item in root.get(key).into_iter().flat_map(|l| l.items()) {
+                if let Some(p) = item.as_str() {
+                    add(p);
                 }
             }
-            for key in ["patches", "patchesJson6902", "replacements"] {
-                for item in root.get(key).into_iter().flat_map(|l| l.items()) {
-                    // `- path: patch.yaml`, or the bare path kustomize also accepts.
-                    if let Some(p) = item.get("path").and_then(|p| p.as_str()).or_else(|| item.as_str()) {
-                        add(p);
-                    }
+        }
+        for key in ["patches", "patchesJson6902", "replacements"] {
+            for item in root.get(key).into_iter().flat_map(|l| l.items()) {
+                // `- path: patch.yaml`, or the bare path kustomize also accepts.
+                if let Some(p) = item.get("path").and_then(|p| p.as_str()).or_else(|| item.as_str()) {
+                    add(p);
                 }
             }
-            if let Some(p) = root.get("openapi").and_then(|o| o.get("path")).and_then(|p| p.as_str()) {
-                add(p);
-            }
+        }
+        if let Some(p) = root.get("openapi").and_then(|o| o.get("path")).and_then(|p| p.as_str()) {
+            add(p);
         }
     }
     out
@@ -407,40 +416,30 @@ struct KustomizeFacts {
 
 fn kustomize_listed(db: &SourceDb, trees: &[Option<YamlFile>]) -> HashMap<String, KustomizeFacts> {
     let mut out: HashMap<String, KustomizeFacts> = HashMap::new();
-    for y in trees.iter().flatten() {
-        let path = &db.get(y.file).path;
-        let name = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if !matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization") {
+    for (dir, root) in kustomizations(db, trees) {
+        let ns = root.get("namespace").and_then(|n| n.as_str()).filter(|n| !n.contains('$'));
+        let selectors = root.get("commonLabels").is_some_and(|l| l.is_map())
+            || root
+                .get("labels")
+                .into_iter()
+                .flat_map(|l| l.items())
+                .any(|l| l.get("includeSelectors").and_then(|b| b.as_str()).is_some_and(|b| b == "true"));
+        if ns.is_none() && !selectors {
             continue;
         }
-        let dir = path.rfind('/').map_or("", |i| &path[..i]);
-        for root in y.docs.iter().filter_map(|d| y.root(d)) {
-            let ns = root.get("namespace").and_then(|n| n.as_str()).filter(|n| !n.contains('$'));
-            let selectors = root.get("commonLabels").is_some_and(|l| l.is_map())
-                || root
-                    .get("labels")
-                    .into_iter()
-                    .flat_map(|l| l.items())
-                    .any(|l| l.get("includeSelectors").and_then(|b| b.as_str()).is_some_and(|b| b == "true"));
-            if ns.is_none() && !selectors {
+        for rel in root.get("resources").into_iter().flat_map(|l| l.items()).filter_map(|i| i.as_str()) {
+            let lower = rel.to_ascii_lowercase();
+            if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) || rel.contains("://")
+            {
                 continue;
             }
-            for rel in root.get("resources").into_iter().flat_map(|l| l.items()).filter_map(|i| i.as_str()) {
-                let lower = rel.to_ascii_lowercase();
-                if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json"))
-                    || rel.contains("://")
-                {
-                    continue;
-                }
-                let joined = if dir.is_empty() { rel.to_string() } else { format!("{dir}/{rel}") };
-                let facts = out.entry(nexus_source::shell::eval::paths::normalize(&joined)).or_default();
-                facts.selectors |= selectors;
-                if let Some(ns) = ns {
-                    match &facts.namespace {
-                        None => facts.namespace = Some(Some(ns.to_string())),
-                        Some(Some(other)) if other != ns => facts.namespace = Some(None),
-                        _ => {}
-                    }
+            let facts = out.entry(kustomization_path(dir, rel)).or_default();
+            facts.selectors |= selectors;
+            if let Some(ns) = ns {
+                match &facts.namespace {
+                    None => facts.namespace = Some(Some(ns.to_string())),
+                    Some(Some(other)) if other != ns => facts.namespace = Some(None),
+                    _ => {}
                 }
             }
         }
@@ -460,9 +459,6 @@ fn classify(
     if is_tooling_file(name) || not_resources.contains(&src.path) || is_test_file(&src.path) || is_patch_file(&src.path)
     {
         out.skipped = y.docs.iter().filter(|d| d.root.is_some()).map(|d| d.index).collect();
-        if name.to_ascii_lowercase().starts_with("kustomization.") {
-            out.built_images.extend(y.docs.iter().filter_map(|d| y.root(d)).flat_map(kustomize_pinned_images));
-        }
         return out;
     }
     let sources = source::helm::sources(y);

@@ -182,8 +182,7 @@ fn long_form_fix(p: &Platform, consumer: WorkloadId) -> Option<Fix> {
 fn named_after_image(w: &nexus_model::Workload, var: &str) -> bool {
     let var = var.to_ascii_uppercase();
     w.containers.iter().flat_map(|c| c.images()).any(|image| {
-        let base = image.rsplit('/').next().unwrap_or(image);
-        let base = base.split([':', '@']).next().unwrap_or(base).to_ascii_uppercase();
+        let base = nexus_model::migration::image_basename(image).to_ascii_uppercase();
         base.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| t.len() >= 3).any(|t| var.contains(t))
     })
 }

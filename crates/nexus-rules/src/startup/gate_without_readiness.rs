@@ -16,47 +16,44 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let c = p.workload(g.consumer);
         let target = target_name(p, g);
         let d = match (&g.kind, g.level) {
-            (GateKind::ComposeCondition { condition, required: true }, ReadyLevel::Healthy)
-                if !pr.image_may_define_healthcheck() =>
-            {
-                Diagnostic::new(
-                    META,
-                    g.span,
-                    format!(
-                        "`{}` waits for `{}` to be healthy (`{condition}`), but `{}` has no healthcheck, so Compose fails the start",
-                        c.name.value, pr.name.value, pr.name.value
-                    ),
-                )
-                .label("can never be satisfied")
-                .severity(Severity::Error)
+            (GateKind::ComposeCondition { condition, required }, ReadyLevel::Healthy) => {
+                let (consumer, provider) = (&c.name.value, &pr.name.value);
+                let (message, label, severity) = if pr.image_may_define_healthcheck() {
+                    // The author waits for a health the Compose file does not define: the image
+                    // may (nextcloud's all-in-one image has a HEALTHCHECK), or nothing would ever
+                    // start.
+                    (
+                        format!(
+                            "`{consumer}` waits for `{provider}` to be healthy (`{condition}`), and only `{provider}`'s image can say when: the Compose file defines no healthcheck"
+                        ),
+                        "relies on the image's HEALTHCHECK",
+                        Some(Severity::Info),
+                    )
+                } else if *required {
+                    (
+                        format!(
+                            "`{consumer}` waits for `{provider}` to be healthy (`{condition}`), but `{provider}` has no healthcheck, so Compose fails the start"
+                        ),
+                        "can never be satisfied",
+                        Some(Severity::Error),
+                    )
+                } else {
+                    // An optional dependency that cannot be healthy: Compose warns and starts the
+                    // consumer without waiting (compose `waitDependencies`).
+                    (
+                        format!(
+                            "`{consumer}` waits for `{provider}` to be healthy (`{condition}`, `required: false`), but `{provider}` has no healthcheck, so Compose only warns and starts `{consumer}` without waiting"
+                        ),
+                        "does not wait",
+                        None,
+                    )
+                };
+                let d = Diagnostic::new(META, g.span, message).label(label);
+                match severity {
+                    Some(s) => d.severity(s),
+                    None => d,
+                }
             }
-            // The author waits for a health the Compose file does not define: the image may
-            // (nextcloud's all-in-one image has a HEALTHCHECK), or nothing would ever start.
-            (GateKind::ComposeCondition { condition, .. }, ReadyLevel::Healthy)
-                if pr.image_may_define_healthcheck() =>
-            {
-                Diagnostic::new(
-                META,
-                g.span,
-                format!(
-                    "`{}` waits for `{}` to be healthy (`{condition}`), and only `{}`'s image can say when: the Compose file defines no healthcheck",
-                    c.name.value, pr.name.value, pr.name.value
-                ),
-            )
-                .label("relies on the image's HEALTHCHECK")
-                .severity(Severity::Info)
-            }
-            // An optional dependency that cannot be healthy: Compose warns and starts the
-            // consumer without waiting (compose `waitDependencies`).
-            (GateKind::ComposeCondition { condition, required: false }, ReadyLevel::Healthy) => Diagnostic::new(
-                META,
-                g.span,
-                format!(
-                    "`{}` waits for `{}` to be healthy (`{condition}`, `required: false`), but `{}` has no healthcheck, so Compose only warns and starts `{}` without waiting",
-                    c.name.value, pr.name.value, pr.name.value, c.name.value
-                ),
-            )
-            .label("does not wait"),
             // A wait in a Compose service's command talks to the provider's container itself:
             // a healthcheck would not change what it sees.
             (GateKind::InitWait { .. } | GateKind::EntrypointWait { .. }, _)
@@ -88,7 +85,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .label("races the provider's start")
                 .secondary(g.span, format!("ordered by `{}`", g.kind.label()))
             }
-            (GateKind::InitWait { .. } | GateKind::EntrypointWait { .. }, ReadyLevel::PortOpen | ReadyLevel::Healthy)
+            (
+                GateKind::InitWait { .. } | GateKind::EntrypointWait { .. },
+                ReadyLevel::PortOpen | ReadyLevel::Healthy,
+            )
             | (GateKind::DeployScript { .. }, ReadyLevel::Healthy) => Diagnostic::new(
                 META,
                 g.span,
