@@ -7,30 +7,64 @@
 //! again over every message and snippet, as a second line of defence for text no front end
 //! understood. Only text-level knowledge lives here: what *is* a Secret is the model's to say.
 
-/// Does a variable, key or flag name say it holds a credential?
+/// Does a variable, key or flag name say it holds a credential? Case-insensitive, with `-` and
+/// `.` read as `_`; allocation-free, since the reporters ask it of every word of every message
+/// (issue 15).
 pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase().replace(['-', '.'], "_");
-    const WORDS: &[&str] = &[
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-        "AUTH_KEY",
-        "CLIENT_KEY",
-        "SIGNING_KEY",
-        "ENCRYPTION_KEY",
-    ];
+    let b = name.as_bytes();
     // `checksum/secret: 77ac01…` (the Helm convention that rolls pods when a Secret changes)
     // names a digest of a secret, not a secret.
-    if n.starts_with("CHECKSUM/") {
+    if b.len() >= 9 && b[..9].eq_ignore_ascii_case(b"CHECKSUM/") {
         return false;
     }
-    WORDS.iter().any(|w| n.contains(w)) || n.ends_with("_PWD") || n == "PWD_HASH"
+    (0..b.len()).any(|i| word_at(b, i))
+        || (b.len() >= 4 && normal_eq(&b[b.len() - 4..], b"_PWD"))
+        || normal_eq(b, b"PWD_HASH")
+}
+
+/// Could some name in `text` be one [`is_secret_name`] accepts? False only when no credential
+/// word (nor `PWD`) appears anywhere in it, compared as names are: a quick test that lets a
+/// caller skip looking for credential-named keys in text that has none.
+pub fn mentions_secret_name(text: &str) -> bool {
+    let b = text.as_bytes();
+    (0..b.len()).any(|i| word_at(b, i) || (b.len() - i >= 3 && normal_eq(&b[i..i + 3], b"PWD")))
+}
+
+/// The words that make a name a credential's, upper case with `_` for `-` and `.`.
+const WORDS: &[&[u8]] = &[
+    b"PASSWORD",
+    b"PASSWD",
+    b"SECRET",
+    b"TOKEN",
+    b"API_KEY",
+    b"APIKEY",
+    b"PRIVATE_KEY",
+    b"ACCESS_KEY",
+    b"CREDENTIAL",
+    b"AUTH_KEY",
+    b"CLIENT_KEY",
+    b"SIGNING_KEY",
+    b"ENCRYPTION_KEY",
+];
+
+/// Does one of [`WORDS`] start at byte `i`?
+fn word_at(b: &[u8], i: usize) -> bool {
+    let c = normal(b[i]);
+    matches!(c, b'P' | b'S' | b'T' | b'A' | b'C' | b'E')
+        && WORDS.iter().any(|w| w[0] == c && b.len() - i >= w.len() && normal_eq(&b[i..i + w.len()], w))
+}
+
+/// `a` equals the normalised `w`, byte by byte.
+fn normal_eq(a: &[u8], w: &[u8]) -> bool {
+    a.len() == w.len() && a.iter().zip(w).all(|(&c, &w)| normal(c) == w)
+}
+
+/// A name's byte as [`is_secret_name`] compares it: upper case, `-` and `.` as `_`.
+fn normal(c: u8) -> u8 {
+    match c {
+        b'-' | b'.' => b'_',
+        c => c.to_ascii_uppercase(),
+    }
 }
 
 /// The byte range of the password in `scheme://user:password@host…`, if there is one.
@@ -66,10 +100,12 @@ fn is_name_byte(c: u8) -> bool {
 /// also spell the password `Pwd`. Names of where a secret is (`--password-file`, `SECRET_NAME`)
 /// hold a path or a name, not the secret.
 fn secret_key(name: &str) -> bool {
-    let bare = name.trim_start_matches('-');
-    let up = bare.to_ascii_uppercase();
-    let locator = ["FILE", "PATH", "REF", "NAME", "DIR"].iter().any(|s| up.ends_with(s));
-    !bare.is_empty() && !locator && (is_secret_name(bare) || up == "PWD")
+    let bare = name.trim_start_matches('-').as_bytes();
+    let ends = |s: &str| bare.len() >= s.len() && bare[bare.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes());
+    let locator = ["FILE", "PATH", "REF", "NAME", "DIR"].into_iter().any(ends);
+    !bare.is_empty()
+        && !locator
+        && (bare.eq_ignore_ascii_case(b"PWD") || is_secret_name(&name[name.len() - bare.len()..]))
 }
 
 /// The value starting at `from`: a quoted string (without its quotes) or a run up to a
@@ -257,6 +293,12 @@ mod tests {
         assert!(!is_secret_name("DATABASE_HOST"));
         assert!(!is_secret_name("checksum/secret"));
         assert!(is_secret_name("secret-checksum-salt"));
+        assert!(is_secret_name("my.Private-Key"));
+        assert!(is_secret_name("db_pwd") && is_secret_name("pwd.hash"));
+        assert!(!is_secret_name("pwd") && secret_key("Pwd") && secret_key("--db-password"));
+        assert!(!secret_key("PASSWORD_FILE") && !secret_key("--token-path"));
+        assert!(mentions_secret_name("a:\n  b: {db-Password: x}") && mentions_secret_name("PGPWD=1"));
+        assert!(!mentions_secret_name("a:\n  b: {user: x, key: y}"));
         let u = "postgresql://nexus:s3cret@db:5432/nexus";
         let (a, b) = url_password(u).unwrap();
         assert_eq!(&u[a..b], "s3cret");

@@ -41,13 +41,29 @@ fn offset(text: &str, line: usize, column: usize) -> usize {
     (start + column.saturating_sub(1)).min(text.len())
 }
 
+/// How much of a document to keep: everything, for a schema to validate, or only its leaves
+/// under credential-named keys (issue 15: most entries have no schema, and building their JSON
+/// value and pointer table was most of the structured-config stage).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Detail {
+    Full,
+    Credentials,
+}
+
 /// JSON: checked by serde_json, located through the YAML tree.
-pub fn json(text: &str) -> Result<Vec<Doc>, SyntaxError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+pub fn json(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
+    let syntax = |e: serde_json::Error| {
         let at = offset(text, e.line(), e.column());
         SyntaxError { at: (at, (at + 1).min(text.len()).max(at)), message: e.to_string() }
-    })?;
-    let mut docs = yaml_docs(text).unwrap_or_default();
+    };
+    if detail == Detail::Credentials {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
+        let mut docs = yaml_docs(text, detail).unwrap_or_default();
+        docs.truncate(1);
+        return Ok(docs);
+    }
+    let value: Value = serde_json::from_str(text).map_err(syntax)?;
+    let mut docs = yaml_docs(text, detail).unwrap_or_default();
     match docs.first_mut() {
         Some(d) => d.value = value,
         None => docs.push(Doc { value, ..Doc::default() }),
@@ -57,11 +73,11 @@ pub fn json(text: &str) -> Result<Vec<Doc>, SyntaxError> {
 }
 
 /// YAML: every non-empty document.
-pub fn yaml(text: &str) -> Result<Vec<Doc>, SyntaxError> {
-    yaml_docs(text)
+pub fn yaml(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
+    yaml_docs(text, detail)
 }
 
-fn yaml_docs(text: &str) -> Result<Vec<Doc>, SyntaxError> {
+fn yaml_docs(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
     let y = yaml::parse(FileId(u32::MAX), Arc::from(text), &Limits::default());
     if let Some(p) = y
         .problems
@@ -70,14 +86,47 @@ fn yaml_docs(text: &str) -> Result<Vec<Doc>, SyntaxError> {
     {
         return Err(SyntaxError { at: (p.start as usize, p.end as usize), message: p.message.clone() });
     }
+    // A text without a credential-named word has no credential leaf to find; an escape (`\u`,
+    // `\x`, an escaped line break) could spell one, so text with a backslash is walked.
+    let credentials =
+        detail == Detail::Full || text.contains('\\') || nexus_source::secrets::mentions_secret_name(text);
     let mut out = Vec::new();
     for d in &y.docs {
         let Some(root) = y.root(d) else { continue };
-        let mut doc = Doc { value: yaml::json::to_json(root), ..Doc::default() };
-        walk_yaml(root, String::new(), None, &mut doc, 0);
+        let mut doc = Doc::default();
+        match detail {
+            Detail::Full => {
+                doc.value = yaml::json::to_json(root);
+                walk_yaml(root, String::new(), None, &mut doc, 0);
+            }
+            Detail::Credentials if credentials => credential_leaves(root, None, &mut doc, 0),
+            Detail::Credentials => {}
+        }
         out.push(doc);
     }
     Ok(out)
+}
+
+/// The scalar leaves under credential-named keys, without pointers or values.
+fn credential_leaves(n: NodeRef<'_>, key: Option<(&str, Range)>, doc: &mut Doc, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let n = n.resolve();
+    if n.is_map() {
+        for e in n.entries() {
+            let Some(k) = e.key.as_str() else { continue };
+            credential_leaves(e.value, Some((k, range(e.key))), doc, depth + 1);
+        }
+    } else if n.is_seq() {
+        for item in n.items() {
+            credential_leaves(item, None, doc, depth + 1);
+        }
+    } else if let (Some((k, kr)), Some(v)) = (key, n.as_str())
+        && nexus_source::secrets::is_secret_name(k)
+    {
+        doc.leaves.push((k.to_string(), kr, v.to_string(), range(n)));
+    }
 }
 
 fn range(n: NodeRef<'_>) -> Range {
@@ -259,12 +308,12 @@ mod tests {
     #[test]
     fn json_nodes_and_errors() {
         let text = "{\n  \"http\": {\n    \"timeout\": \"30s\"\n  }\n}\n";
-        let d = &json(text).unwrap()[0];
+        let d = &json(text, Detail::Full).unwrap()[0];
         let (k, v) = d.nodes["/http/timeout"];
         assert_eq!(&text[k.unwrap().0..k.unwrap().1], "\"timeout\"");
         assert_eq!(&text[v.0..v.1], "\"30s\"");
         assert_eq!(d.value["http"]["timeout"], "30s");
-        let e = json("{\n  \"a\": 1,\n}\n").unwrap_err();
+        let e = json("{\n  \"a\": 1,\n}\n", Detail::Full).unwrap_err();
         assert!(e.message.contains("trailing comma"), "{e:?}");
         assert_eq!(e.at.0, 12, "at the closing brace");
     }

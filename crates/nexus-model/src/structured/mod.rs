@@ -345,9 +345,10 @@ fn parse(c: &ConfigSource, plan: &Plan, db: &SourceDb, s: &mut Structured) -> Op
     };
     let v: &Spanned<String> = c.data[i].value.as_ref()?;
     let locate = Locate::Value(Located::scalar(db, &v.value, v.span, v.via, 0).0);
+    let detail = if plan.schema.is_some() { formats::Detail::Full } else { formats::Detail::Credentials };
     let parsed = match plan.format {
-        DataFormat::Json => formats::json(&v.value),
-        DataFormat::Yaml => formats::yaml(&v.value),
+        DataFormat::Json => formats::json(&v.value, detail),
+        DataFormat::Yaml => formats::yaml(&v.value, detail),
         DataFormat::Toml => formats::toml(&v.value),
         DataFormat::Properties => formats::properties(&v.value),
         DataFormat::Text | DataFormat::Data => {

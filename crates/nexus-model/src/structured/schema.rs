@@ -116,7 +116,11 @@ mod tests {
             r#"{"type":"object","additionalProperties":false,"properties":{"port":{"type":"integer"},"db_password":{"type":"integer"}}}"#,
         )
         .unwrap();
-        let doc = &super::super::formats::json(r#"{"port": "80", "db_password": "hunter2", "extra": 1}"#).unwrap()[0];
+        let doc = &super::super::formats::json(
+            r#"{"port": "80", "db_password": "hunter2", "extra": 1}"#,
+            super::super::formats::Detail::Full,
+        )
+        .unwrap()[0];
         let found = violations(&v, doc);
         let msgs: Vec<&str> = found.iter().map(|x| x.message.as_str()).collect();
         assert!(msgs.iter().any(|m| m.contains("\"80\"")), "{msgs:?}");
