@@ -17,44 +17,51 @@ pub fn is_secret_name(name: &str) -> bool {
     if b.len() >= 9 && b[..9].eq_ignore_ascii_case(b"CHECKSUM/") {
         return false;
     }
-    (0..b.len()).any(|i| word_at(b, i))
-        || (b.len() >= 4 && normal_eq(&b[b.len() - 4..], b"_PWD"))
-        || normal_eq(b, b"PWD_HASH")
+    WORDS.0.is_match(b) || (b.len() >= 4 && normal_eq(&b[b.len() - 4..], b"_PWD")) || normal_eq(b, b"PWD_HASH")
 }
 
 /// Could some name in `text` be one [`is_secret_name`] accepts? False only when no credential
 /// word (nor `PWD`) appears anywhere in it, compared as names are: a quick test that lets a
 /// caller skip looking for credential-named keys in text that has none.
 pub fn mentions_secret_name(text: &str) -> bool {
-    let b = text.as_bytes();
-    (0..b.len()).any(|i| word_at(b, i) || (b.len() - i >= 3 && normal_eq(&b[i..i + 3], b"PWD")))
+    WORDS.1.is_match(text)
 }
 
-/// The words that make a name a credential's, upper case with `_` for `-` and `.`.
-const WORDS: &[&[u8]] = &[
-    b"PASSWORD",
-    b"PASSWD",
-    b"SECRET",
-    b"TOKEN",
-    b"API_KEY",
-    b"APIKEY",
-    b"PRIVATE_KEY",
-    b"ACCESS_KEY",
-    b"CREDENTIAL",
-    b"AUTH_KEY",
-    b"CLIENT_KEY",
-    b"SIGNING_KEY",
-    b"ENCRYPTION_KEY",
-];
+/// The words that make a name a credential's, spelt with `_`, `-` or `.` between their parts,
+/// any case; the second automaton also knows `PWD`. One pass over the text each (issue 15: a
+/// substring test per word and name was a tenth of a run).
+static WORDS: std::sync::LazyLock<(aho_corasick::AhoCorasick, aho_corasick::AhoCorasick)> =
+    std::sync::LazyLock::new(|| {
+        const WORDS: &[&str] = &[
+            "PASSWORD",
+            "PASSWD",
+            "SECRET",
+            "TOKEN",
+            "API_KEY",
+            "APIKEY",
+            "PRIVATE_KEY",
+            "ACCESS_KEY",
+            "CREDENTIAL",
+            "AUTH_KEY",
+            "CLIENT_KEY",
+            "SIGNING_KEY",
+            "ENCRYPTION_KEY",
+        ];
+        let mut spelt: Vec<String> =
+            WORDS.iter().flat_map(|w| ["_", "-", "."].map(|sep| w.replace('_', sep))).collect();
+        spelt.sort();
+        spelt.dedup();
+        let build = |extra: &[&str]| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(spelt.iter().map(String::as_str).chain(extra.iter().copied()))
+                .expect("fixed patterns")
+        };
+        (build(&[]), build(&["PWD"]))
+    });
 
-/// Does one of [`WORDS`] start at byte `i`?
-fn word_at(b: &[u8], i: usize) -> bool {
-    let c = normal(b[i]);
-    matches!(c, b'P' | b'S' | b'T' | b'A' | b'C' | b'E')
-        && WORDS.iter().any(|w| w[0] == c && b.len() - i >= w.len() && normal_eq(&b[i..i + w.len()], w))
-}
-
-/// `a` equals the normalised `w`, byte by byte.
+/// `a` equals `w` (upper case, `_` between parts) when compared as names are: any case, `-` and
+/// `.` for `_`.
 fn normal_eq(a: &[u8], w: &[u8]) -> bool {
     a.len() == w.len() && a.iter().zip(w).all(|(&c, &w)| normal(c) == w)
 }
@@ -125,6 +132,10 @@ fn value_at(b: &[u8], from: usize) -> Option<(usize, usize)> {
 /// a credential-named key, and the value after a credential-named `--flag` on the same line.
 /// Sorted, not overlapping. Linear in the length of the text.
 pub fn find(text: &str) -> Vec<(usize, usize)> {
+    // Every credential this sees is in a URL or after a credential-named word.
+    if !mentions_secret_name(text) && memchr::memmem::find(text.as_bytes(), b"://").is_none() {
+        return Vec::new();
+    }
     let b = text.as_bytes();
     let mut out: Vec<(usize, usize)> = Vec::new();
     // URL passwords: the userinfo of each `://` authority.

@@ -58,6 +58,9 @@ pub fn json(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
     };
     if detail == Detail::Credentials {
         serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
+        if !may_name_credentials(text) {
+            return Ok(vec![Doc::default()]);
+        }
         let mut docs = yaml_docs(text, detail).unwrap_or_default();
         docs.truncate(1);
         return Ok(docs);
@@ -86,10 +89,7 @@ fn yaml_docs(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
     {
         return Err(SyntaxError { at: (p.start as usize, p.end as usize), message: p.message.clone() });
     }
-    // A text without a credential-named word has no credential leaf to find; an escape (`\u`,
-    // `\x`, an escaped line break) could spell one, so text with a backslash is walked.
-    let credentials =
-        detail == Detail::Full || text.contains('\\') || nexus_source::secrets::mentions_secret_name(text);
+    let credentials = detail == Detail::Full || may_name_credentials(text);
     let mut out = Vec::new();
     for d in &y.docs {
         let Some(root) = y.root(d) else { continue };
@@ -105,6 +105,13 @@ fn yaml_docs(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
         out.push(doc);
     }
     Ok(out)
+}
+
+/// Could a key of `text` be credential-named? Not when no credential word appears in it, unless
+/// an escape that makes letters (`\u`, `\U`, `\x`, an escaped line break) could spell one.
+fn may_name_credentials(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|w| w[0] == b'\\' && matches!(w[1], b'u' | b'U' | b'x' | b'\n' | b'\r'))
+        || nexus_source::secrets::mentions_secret_name(text)
 }
 
 /// The scalar leaves under credential-named keys, without pointers or values.
