@@ -37,6 +37,9 @@ pub struct Index {
     /// Per workload (by index): the HorizontalPodAutoscalers and ScaledObjects that target it
     /// (indexes into `Platform::scalers`, in input order), for `scaling::autoscalers`.
     pub autoscalers_of: Vec<Vec<usize>>,
+    /// The names (without tag or digest) of the images built or pinned at deploy
+    /// (`Platform::built_images`), for `Platform::image_set_at_deploy`.
+    pub built_image_names: HashSet<String>,
 }
 
 impl Index {
@@ -61,6 +64,7 @@ impl Index {
                 }
             }
         }
+        ix.built_image_names = p.built_images.iter().map(|b| crate::migration::image_name(&b.value).to_string()).collect();
         for c in &p.configs {
             ix.configs_by_name.entry(c.name.value.clone()).or_default().push(c.id);
         }

@@ -525,8 +525,7 @@ impl Platform {
     /// a kustomization's `images:` gives a tag or digest)? Then the tag written in the manifest
     /// never runs.
     pub fn image_set_at_deploy(&self, image: &str) -> bool {
-        let name = crate::migration::image_name(image);
-        self.built_images.iter().any(|b| crate::migration::image_name(&b.value) == name)
+        self.index.built_image_names.contains(crate::migration::image_name(image))
     }
 
     /// The path of a file, as the user gave it (or as found under a directory they gave).
