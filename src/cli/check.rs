@@ -145,9 +145,9 @@ fn run_timed(args: CheckArgs) -> u8 {
         (Some(b), Some(path)) => {
             let (kept, status) =
                 b.apply(outcome.diagnostics.clone(), &outcome.suppressed, &outcome.loaded.db, &path.to_string_lossy());
-            (kept, Some(status))
+            (std::borrow::Cow::Owned(kept), Some(status))
         }
-        _ => (outcome.diagnostics.clone(), None),
+        _ => (std::borrow::Cow::Borrowed(outcome.diagnostics.as_slice()), None),
     };
     let format = args.format.unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") { Format::Github } else { Format::Human }
@@ -156,6 +156,11 @@ fn run_timed(args: CheckArgs) -> u8 {
     let t = Instant::now();
     let code = deliver(&args, &report, format, &outcome, &diags, settings.fail_on);
     timings::record("reporting", t);
+    // The process ends with this command: its model, trees and findings (hundreds of MB of
+    // small allocations on a large repository) are given back to the system whole instead of
+    // freed one by one, which was a twentieth of a large run (issue 15).
+    std::mem::forget(diags);
+    std::mem::forget(outcome);
     code
 }
 
