@@ -64,7 +64,8 @@ impl Index {
                 }
             }
         }
-        ix.built_image_names = p.built_images.iter().map(|b| crate::migration::image_name(&b.value).to_string()).collect();
+        ix.built_image_names =
+            p.built_images.iter().map(|b| crate::migration::image_name(&b.value).to_string()).collect();
         for c in &p.configs {
             ix.configs_by_name.entry(c.name.value.clone()).or_default().push(c.id);
         }

@@ -8,6 +8,8 @@
 //! files relative to the repository they run in), else the file's own directory; for stdin, the
 //! working directory. Each root is itself resolved, so a root given as a symlink is its target.
 
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// The directories a run may read under: resolved, and as given (absolute, `..` removed), so
@@ -16,6 +18,36 @@ use std::path::{Path, PathBuf};
 pub struct Roots {
     dirs: Vec<PathBuf>,
     given: Vec<PathBuf>,
+    listings: Listings,
+}
+
+/// The names in each directory asked about, read once: most files a run asks for do not exist
+/// (the templates of a missing override or env file, sixteen spellings each), and a name
+/// missing from its directory's listing needs no path resolution (issue 15). Nothing is
+/// written during a run, so a listing stays true for the whole of it.
+#[derive(Debug, Default)]
+struct Listings(std::sync::Mutex<HashMap<PathBuf, Option<HashSet<OsString>>>>);
+
+impl Clone for Listings {
+    fn clone(&self) -> Listings {
+        Listings::default()
+    }
+}
+
+impl Listings {
+    /// Is `path` surely absent: its directory resolves under a root, can be listed and does
+    /// not name it?
+    fn absent(&self, path: &Path, roots: &Roots) -> bool {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return false };
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let Ok(mut cache) = self.0.lock() else { return false };
+        let listing = cache.entry(dir.to_path_buf()).or_insert_with(|| {
+            let inside = dir.canonicalize().is_ok_and(|d| roots.contains(&d));
+            let names = inside.then(|| std::fs::read_dir(dir).ok()).flatten();
+            names.map(|entries| entries.filter_map(|e| Some(e.ok()?.file_name())).collect())
+        });
+        listing.as_ref().is_some_and(|names| !names.contains(name))
+    }
 }
 
 /// `path` made absolute (against the working directory) with `.` and `..` removed as text.
@@ -82,7 +114,7 @@ impl Roots {
     pub fn new(mut dirs: Vec<PathBuf>) -> Roots {
         dirs.sort();
         dirs.dedup();
-        Roots { given: dirs.clone(), dirs }
+        Roots { given: dirs.clone(), dirs, listings: Listings::default() }
     }
 
     pub fn dirs(&self) -> &[PathBuf] {
@@ -101,6 +133,9 @@ impl Roots {
         let written = lexical(path).ok_or(Refusal::Outside)?;
         if !self.dirs.iter().chain(&self.given).any(|d| written.starts_with(d)) {
             return Err(Refusal::Outside);
+        }
+        if self.listings.absent(path, self) {
+            return Err(Refusal::Io(std::io::ErrorKind::NotFound.into()));
         }
         let resolved = path.canonicalize().map_err(Refusal::Io)?;
         if self.contains(&resolved) { Ok(resolved) } else { Err(Refusal::Outside) }
