@@ -192,7 +192,7 @@ fn entry(
         s.schema =
             Some(SchemaRef { written: d.written.clone(), path: hit.as_ref().map(|h| h.0.clone()), declared_at: d.at });
     }
-    let Some(docs) = parse(c, plan, db, &mut s) else {
+    let Some((docs, locate)) = parse(c, plan, db, &mut s) else {
         return s;
     };
     if let Some(d) = &plan.schema {
@@ -218,7 +218,7 @@ fn entry(
                     format!("schema `{}` cannot be used: {why}", d.written),
                 )),
                 Ok(v) => {
-                    for (doc, locate) in &docs {
+                    for doc in &docs {
                         for x in schema::violations(v, doc) {
                             let span = locate.node(db, doc, &x.at.0, x.at.1);
                             let mut pr = problem(ProblemKind::Violation, span, x.message);
@@ -230,7 +230,7 @@ fn entry(
             },
         }
     }
-    for (doc, locate) in &docs {
+    for doc in &docs {
         for (k, _, v, r) in &doc.leaves {
             if is_secret_name(k) && !v.trim().is_empty() {
                 s.credentials.push((k.clone(), v.clone(), locate.range(db, *r)));
@@ -299,20 +299,21 @@ fn plan(p: &Platform, db: &SourceDb) -> Vec<Plan> {
 }
 
 /// Where a document's byte ranges are in the files.
-#[derive(Clone)]
-enum Locate {
-    /// Ranges of a scalar's value, mapped through its source.
-    Value(Located),
+enum Locate<'a> {
+    /// Ranges of a scalar's value, mapped through its source: the map is made the first time a
+    /// range is asked for (most entries have no problem and no credential to place).
+    Value(&'a Spanned<String>, std::cell::OnceCell<Located>),
     /// Ranges that are file offsets already (the whole data of a ConfigMap).
     File(FileId),
 }
 
-impl Locate {
+impl Locate<'_> {
     /// The span of a range, cut to its first line (a node's start is what a reader looks for).
     fn range(&self, db: &SourceDb, (a, b): (usize, usize)) -> Span {
         match self {
             Locate::File(f) => Span::new(*f, a as u32, b as u32),
-            Locate::Value(l) => {
+            Locate::Value(v, located) => {
+                let l = located.get_or_init(|| Located::scalar(db, &v.value, v.span, v.via, 0).0);
                 let text = &l.text;
                 let a = a.min(text.len());
                 let line_end = text[a..].find('\n').map_or(text.len(), |i| a + i);
@@ -339,12 +340,17 @@ impl Locate {
 }
 
 /// Parses what a plan covers; None (with a syntax problem) when it cannot be read.
-fn parse(c: &ConfigSource, plan: &Plan, db: &SourceDb, s: &mut Structured) -> Option<Vec<(formats::Doc, Locate)>> {
+fn parse<'a>(
+    c: &'a ConfigSource,
+    plan: &Plan,
+    db: &SourceDb,
+    s: &mut Structured,
+) -> Option<(Vec<formats::Doc>, Locate<'a>)> {
     let Some(i) = plan.entry else {
-        return Some(vec![(whole_data(c), Locate::File(c.file))]);
+        return Some((vec![whole_data(c)], Locate::File(c.file)));
     };
     let v: &Spanned<String> = c.data[i].value.as_ref()?;
-    let locate = Locate::Value(Located::scalar(db, &v.value, v.span, v.via, 0).0);
+    let locate = Locate::Value(v, std::cell::OnceCell::new());
     let detail = if plan.schema.is_some() { formats::Detail::Full } else { formats::Detail::Credentials };
     let parsed = match plan.format {
         DataFormat::Json => formats::json(&v.value, detail),
@@ -358,7 +364,7 @@ fn parse(c: &ConfigSource, plan: &Plan, db: &SourceDb, s: &mut Structured) -> Op
         }
     };
     match parsed {
-        Ok(docs) => Some(docs.into_iter().map(|d| (d, locate.clone())).collect()),
+        Ok(docs) => Some((docs, locate)),
         Err(e) => {
             let span = locate.range(db, e.at);
             s.problems.push(problem(
