@@ -42,12 +42,13 @@ pub(crate) fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Opti
     // mapping inside a mapping, which no manifest means: the file is a template even though it
     // parses (kustomize's function templates, `*.template.yaml`).
     let mut as_value = false;
-    let mut from = 0;
-    while let Some(i) = text[from..].find("{{") {
-        let start = from + i;
+    let b = text.as_bytes();
+    // One searcher for the whole text: `str::find` prepares a new one for every call.
+    let closing = memchr::memmem::Finder::new("}}");
+    for start in memchr::memmem::find_iter(b, "{{") {
         let rest = text[start + 2..].trim_start_matches('-').trim_start();
-        let end = text[start..].find("}}").map_or(start + 2, |j| start + j + 2);
-        let line_end = text[start..].find('\n').map_or(text.len(), |j| start + j);
+        let end = closing.find(&b[start..]).map_or(start + 2, |j| start + j + 2);
+        let line_end = memchr::memchr(b'\n', &b[start..]).map_or(text.len(), |j| start + j);
         let span = (start, end.min(line_end.max(start + 2)));
         let action = &text[start..end.min(text.len())];
         if HELM.iter().any(|w| rest.starts_with(w)) || action.contains(".Values") || action.contains(".Release.") {
@@ -63,7 +64,6 @@ pub(crate) fn helm_action(text: &str, valid_yaml: impl FnOnce() -> bool) -> Opti
         if action.ends_with("}}") && rest.starts_with('.') && whole_value(text, start, end.min(text.len())) {
             as_value = true;
         }
-        from = start + 2;
     }
     // Words every Go template has make a Helm template of a file that describes Kubernetes
     // objects; in any other file (an OpenAPI document or an app's config rendered by its own
