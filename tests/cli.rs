@@ -254,5 +254,9 @@ fn stats_go_to_stderr_and_leave_stdout_unchanged() {
         {
             assert!(err.contains(stage), "stage `{stage}` missing from stderr:\n{err}");
         }
+        // Linux has /proc/self/status: each stage's resident memory and the peak are shown.
+        if cfg!(target_os = "linux") {
+            assert!(err.contains("resident MB") && err.contains("\n  peak "), "{err}");
+        }
     }
 }

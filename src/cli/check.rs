@@ -87,12 +87,15 @@ pub fn run(args: CheckArgs) -> u8 {
 #[allow(clippy::print_stderr)]
 fn print_stats(started: Instant) {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    let stages = timings::recorded();
-    eprintln!("nexus-lint: stage timings (wall, ms)");
-    for (name, d) in &stages {
-        eprintln!("  {name:<12} {:>10.2}", ms(*d));
+    let mb = |kib: Option<u64>| kib.map_or(String::new(), |k| format!("{:>10.1}", k as f64 / 1024.0));
+    eprintln!("nexus-lint: stage timings (wall ms; resident MB at the stage's end)");
+    for s in timings::recorded() {
+        eprintln!("  {:<12} {:>10.2}{}", s.name, ms(s.wall), mb(s.rss_kib));
     }
-    eprintln!("  {:<12} {:>10.2}", "total", ms(started.elapsed()));
+    eprintln!("  {:<12} {:>10.2}{}", "total", ms(started.elapsed()), mb(timings::memory("VmRSS:")));
+    if let Some(peak) = timings::memory("VmHWM:") {
+        eprintln!("  {:<12} {:>10}{}", "peak", "", mb(Some(peak)));
+    }
 }
 
 fn run_timed(args: CheckArgs) -> u8 {
