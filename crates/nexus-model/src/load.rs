@@ -189,18 +189,36 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
     let not_resources = kustomize_inputs(&db, &trees);
     let listed = kustomize_listed(&db, &trees);
     platform.built_images.extend(kustomizations(&db, &trees).flat_map(|(_, root)| kustomize_pinned_images(root)));
-    let uses: Vec<FileUse> = trees
+    // Kubernetes objects (per file in parallel) and Compose projects (one after the other: they
+    // read the files they name into the database) at the same time (issue 15). Compose works on
+    // a copy of the database (the texts are shared), which takes the place of the original:
+    // it holds the same files under the same ids, and the ones Compose read after them.
+    let compose_files: Vec<FileId> = trees
         .par_iter()
-        .map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources, &listed)).unwrap_or_default())
+        .enumerate()
+        .filter(|(_, t)| t.as_ref().is_some_and(|y| is_compose_file(&db, y, &not_resources)))
+        .map(|(i, _)| FileId(i as u32))
         .collect();
-    let mut compose_files: Vec<FileId> = Vec::new();
+    let mut compose_db = db.clone();
+    let (uses, cm) = rayon::join(
+        || -> Vec<FileUse> {
+            trees
+                .par_iter()
+                .map(|t| t.as_ref().map(|y| classify(&db, y, &not_resources, &listed)).unwrap_or_default())
+                .collect()
+        },
+        || {
+            let files: Vec<(FileId, &YamlFile)> =
+                compose_files.iter().filter_map(|&f| trees[f.0 as usize].as_ref().map(|y| (f, y))).collect();
+            let mut fs = DbFiles { db: &mut compose_db, memory: options.memory, max: options.max_file_size, roots };
+            compose::build(&files, &mut fs)
+        },
+    );
+    db = compose_db;
     let mut pieces = Vec::new();
     for (i, u) in uses.into_iter().enumerate() {
         platform.problems.extend(u.problems);
         pieces.extend(u.pieces);
-        if u.compose {
-            compose_files.push(FileId(i as u32));
-        }
         platform.skipped_documents.extend(u.skipped.into_iter().map(|d| (FileId(i as u32), d)));
         platform.built_images.extend(u.built_images);
     }
@@ -211,13 +229,6 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
     platform
         .problems
         .retain(|p| !(p.minor && p.kind == InputProblemKind::Yaml && compose_files.contains(&p.span.file)));
-    // Compose projects.
-    let cm = {
-        let files: Vec<(FileId, &YamlFile)> =
-            compose_files.iter().filter_map(|&f| trees[f.0 as usize].as_ref().map(|y| (f, y))).collect();
-        let mut fs = DbFiles { db: &mut db, memory: options.memory, max: options.max_file_size, roots };
-        compose::build(&files, &mut fs)
-    };
     trees.resize_with(db.len(), || None);
     assemble_compose(&mut platform, cm);
     // What kustomizations generate.
@@ -258,7 +269,6 @@ pub fn load_with(inputs: Vec<Input>, options: Options, roots: &Roots) -> Loaded 
 struct FileUse {
     pieces: Vec<k8s::Piece>,
     problems: Vec<InputProblem>,
-    compose: bool,
     skipped: Vec<usize>,
     /// Skaffold artifacts: images Skaffold builds and writes into the manifests it deploys.
     built_images: Vec<Spanned<String>>,
@@ -455,34 +465,71 @@ fn classify(
 ) -> FileUse {
     let src = db.get(y.file);
     let mut out = FileUse::default();
-    let name = Path::new(&src.path).file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if is_tooling_file(name) || not_resources.contains(&src.path) || is_test_file(&src.path) || is_patch_file(&src.path)
-    {
+    if skipped_file(&src.path, not_resources) {
         out.skipped = y.docs.iter().filter(|d| d.root.is_some()).map(|d| d.index).collect();
         return out;
     }
     let sources = source::helm::sources(y);
-    let compose_name = compose::is_compose_name(name);
+    let compose_name = compose::is_compose_name(file_name(&src.path));
     for (i, doc) in y.docs.iter().enumerate() {
         let Some(root) = y.root(doc) else { continue };
-        if let Some(images) = skaffold_artifacts(root) {
-            out.built_images.extend(images);
-            out.skipped.push(doc.index);
-        } else if k8s::is_object(root) {
-            let template = sources.get(i).and_then(|s| s.as_deref());
-            let facts = listed.get(&src.path);
-            let listed = k8s::Listed {
-                namespace: facts.and_then(|f| f.namespace.as_ref()).and_then(|n| n.as_deref()),
-                selectors: facts.is_some_and(|f| f.selectors),
-            };
-            out.pieces.extend(k8s::read_document(src, doc.index, root, template, listed, &mut out.problems));
-        } else if compose_name || root.get("services").is_some_and(|s| s.is_map()) {
-            out.compose = true;
-        } else {
-            out.skipped.push(doc.index);
+        match document_kind(root, compose_name) {
+            DocumentKind::Skaffold(images) => {
+                out.built_images.extend(images);
+                out.skipped.push(doc.index);
+            }
+            DocumentKind::Object => {
+                let template = sources.get(i).and_then(|s| s.as_deref());
+                let facts = listed.get(&src.path);
+                let listed = k8s::Listed {
+                    namespace: facts.and_then(|f| f.namespace.as_ref()).and_then(|n| n.as_deref()),
+                    selectors: facts.is_some_and(|f| f.selectors),
+                };
+                out.pieces.extend(k8s::read_document(src, doc.index, root, template, listed, &mut out.problems));
+            }
+            DocumentKind::Compose => {}
+            DocumentKind::Other => out.skipped.push(doc.index),
         }
     }
     out
+}
+
+/// Does a file hold a Compose document (as [`classify`] reads it)?
+fn is_compose_file(db: &SourceDb, y: &YamlFile, not_resources: &std::collections::HashSet<String>) -> bool {
+    let path = &db.get(y.file).path;
+    let compose_name = compose::is_compose_name(file_name(path));
+    !skipped_file(path, not_resources)
+        && y.docs.iter().filter_map(|d| y.root(d)).any(|r| matches!(document_kind(r, compose_name), DocumentKind::Compose))
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+/// Files none of whose documents are objects: tooling, kustomize inputs, tests, patches.
+fn skipped_file(path: &str, not_resources: &std::collections::HashSet<String>) -> bool {
+    is_tooling_file(file_name(path)) || not_resources.contains(path) || is_test_file(path) || is_patch_file(path)
+}
+
+/// What a YAML document is.
+enum DocumentKind {
+    /// A Skaffold configuration, with the images it builds.
+    Skaffold(Vec<Spanned<String>>),
+    Object,
+    Compose,
+    Other,
+}
+
+fn document_kind(root: NodeRef<'_>, compose_name: bool) -> DocumentKind {
+    if let Some(images) = skaffold_artifacts(root) {
+        DocumentKind::Skaffold(images)
+    } else if k8s::is_object(root) {
+        DocumentKind::Object
+    } else if compose_name || root.get("services").is_some_and(|s| s.is_map()) {
+        DocumentKind::Compose
+    } else {
+        DocumentKind::Other
+    }
 }
 
 fn content_problem(file: FileId, p: &ContentProblem) -> InputProblem {

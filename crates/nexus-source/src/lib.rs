@@ -27,7 +27,7 @@ pub use span::{FileId, LineCol, LineIndex, Span};
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// One input file (or stdin) and its text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     pub id: FileId,
     /// The path as the user gave it (or as found under a directory they gave); `-` for stdin.
@@ -60,7 +60,8 @@ impl SourceFile {
 }
 
 /// All files of a run, indexed by [`FileId`] and by path (the first file of a path wins).
-#[derive(Debug, Default)]
+/// Cloning copies the paths and line tables and shares the texts.
+#[derive(Clone, Debug, Default)]
 pub struct SourceDb {
     files: Vec<SourceFile>,
     by_path: std::collections::HashMap<String, FileId>,
