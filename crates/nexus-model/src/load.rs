@@ -499,7 +499,10 @@ fn is_compose_file(db: &SourceDb, y: &YamlFile, not_resources: &std::collections
     let path = &db.get(y.file).path;
     let compose_name = compose::is_compose_name(file_name(path));
     !skipped_file(path, not_resources)
-        && y.docs.iter().filter_map(|d| y.root(d)).any(|r| matches!(document_kind(r, compose_name), DocumentKind::Compose))
+        && y.docs
+            .iter()
+            .filter_map(|d| y.root(d))
+            .any(|r| matches!(document_kind(r, compose_name), DocumentKind::Compose))
 }
 
 fn file_name(path: &str) -> &str {
