@@ -226,15 +226,35 @@ pub fn check(spec: &InputSpec, settings: &Settings) -> Outcome {
 /// [`check`], with some files' text replaced.
 pub fn check_with(spec: &InputSpec, settings: &Settings, overlay: &Overlay) -> Outcome {
     let loaded = load_with(spec, settings, overlay);
-    let (diagnostics, suppressed) = run_rules(&loaded, settings);
-    outcome(loaded, diagnostics, suppressed)
+    // The secrets to redact depend on the model alone: collected while the rules run.
+    let ((diagnostics, suppressed), redactor) =
+        rayon::join(|| run_rules(&loaded, settings), || timed("redaction", || redactor(&loaded)));
+    outcome_redacted(loaded, diagnostics, suppressed, redactor)
+}
+
+/// `f`, its time added to the stage `stage`.
+fn timed<T>(stage: &'static str, f: impl FnOnce() -> T) -> T {
+    let t = Instant::now();
+    let out = f();
+    timings::record(stage, t);
+    out
 }
 
 /// An outcome from loaded inputs and their findings, redacted: every reporter, present or
 /// future, prints its diagnostics as they are.
-pub fn outcome(loaded: Loaded, mut diagnostics: Vec<Diagnostic>, mut suppressed: Vec<Suppressed>) -> Outcome {
+pub fn outcome(loaded: Loaded, diagnostics: Vec<Diagnostic>, suppressed: Vec<Suppressed>) -> Outcome {
+    let redactor = timed("redaction", || redactor(&loaded));
+    outcome_redacted(loaded, diagnostics, suppressed, redactor)
+}
+
+/// [`outcome`] with the loaded run's redactor.
+fn outcome_redacted(
+    loaded: Loaded,
+    mut diagnostics: Vec<Diagnostic>,
+    mut suppressed: Vec<Suppressed>,
+    redactor: Redactor,
+) -> Outcome {
     let t = Instant::now();
-    let redactor = redactor(&loaded);
     redactor.diagnostics(&mut diagnostics);
     for s in &mut suppressed {
         redactor.diagnostics(std::slice::from_mut(&mut s.diagnostic));
