@@ -12,6 +12,7 @@
 //! - deploy scripts that wait for a provider before creating the consumer (A8);
 //! - `nexus-lint.io/retries-dependencies: "true"` for an app that retries on its own.
 
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use super::infer::resolve;
@@ -28,52 +29,61 @@ const ARGO_WAVE: &str = "argocd.argoproj.io/sync-wave";
 const ARGO_HOOK: &str = "argocd.argoproj.io/hook";
 
 pub fn build(p: &mut Platform, db: &SourceDb) {
-    let mut gates = Vec::new();
-    for w in &p.workloads {
-        for c in &w.init_containers {
-            if c.is_sidecar() {
+    // Each workload's own gates (waits in its containers, its annotation), on every core
+    // (issue 15); collected in workload order.
+    let platform: &Platform = p;
+    let mut gates: Vec<Gate> = platform
+        .workloads
+        .par_iter()
+        .flat_map_iter(|w| {
+            let p = platform;
+            let mut gates = Vec::new();
+            for c in &w.init_containers {
+                if c.is_sidecar() {
+                    gates.push(Gate {
+                        consumer: w.id,
+                        kind: GateKind::NativeSidecar { startup_probe: c.startup.is_some() },
+                        span: c.restart_policy.as_ref().map_or(c.name.span, |r| r.span),
+                        host: None,
+                        port: None,
+                        object: None,
+                        provider: None,
+                        endpoint: None,
+                        timeout: super::Bound::Unbounded,
+                        level: if c.startup.is_some() { ReadyLevel::Healthy } else { ReadyLevel::Started },
+                        container: Some(c.name.value.clone()),
+                    });
+                    continue;
+                }
+                for spec in waits::waits(c, db) {
+                    let kind = GateKind::InitWait { tool: spec.tool.clone() };
+                    gates.push(from_wait(p, w, spec, kind, &c.name.value));
+                }
+            }
+            for c in &w.containers {
+                for spec in waits::waits(c, db) {
+                    let kind = GateKind::EntrypointWait { tool: spec.tool.clone() };
+                    gates.push(from_wait(p, w, spec, kind, &c.name.value));
+                }
+            }
+            if let Some(a) = w.annotation(RETRIES_ANNOTATION).filter(|a| a.value.trim().eq_ignore_ascii_case("true")) {
                 gates.push(Gate {
                     consumer: w.id,
-                    kind: GateKind::NativeSidecar { startup_probe: c.startup.is_some() },
-                    span: c.restart_policy.as_ref().map_or(c.name.span, |r| r.span),
+                    kind: GateKind::Retries,
+                    span: a.span,
                     host: None,
                     port: None,
                     object: None,
                     provider: None,
                     endpoint: None,
                     timeout: super::Bound::Unbounded,
-                    level: if c.startup.is_some() { ReadyLevel::Healthy } else { ReadyLevel::Started },
-                    container: Some(c.name.value.clone()),
+                    level: ReadyLevel::Answers,
+                    container: None,
                 });
-                continue;
             }
-            for spec in waits::waits(c, db) {
-                let kind = GateKind::InitWait { tool: spec.tool.clone() };
-                gates.push(from_wait(p, w, spec, kind, &c.name.value));
-            }
-        }
-        for c in &w.containers {
-            for spec in waits::waits(c, db) {
-                let kind = GateKind::EntrypointWait { tool: spec.tool.clone() };
-                gates.push(from_wait(p, w, spec, kind, &c.name.value));
-            }
-        }
-        if let Some(a) = w.annotation(RETRIES_ANNOTATION).filter(|a| a.value.trim().eq_ignore_ascii_case("true")) {
-            gates.push(Gate {
-                consumer: w.id,
-                kind: GateKind::Retries,
-                span: a.span,
-                host: None,
-                port: None,
-                object: None,
-                provider: None,
-                endpoint: None,
-                timeout: super::Bound::Unbounded,
-                level: ReadyLevel::Answers,
-                container: None,
-            });
-        }
-    }
+            gates
+        })
+        .collect();
     // Compose conditions.
     for e in &p.edges {
         let EdgeKind::DependsOn { condition, required, .. } = &e.kind else { continue };

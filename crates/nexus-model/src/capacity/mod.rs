@@ -16,6 +16,7 @@ pub mod pools;
 use crate::roles::wildcard;
 use crate::{Platform, Workload, WorkloadId};
 use nexus_source::{SourceDb, Span};
+use rayon::prelude::*;
 
 use env::Reads;
 
@@ -142,9 +143,10 @@ impl Capacity {
 /// Derives the capacity of every workload (after edges and roles, which say who uses what).
 pub fn build(p: &mut Platform, db: &SourceDb) {
     let overrides = std::mem::take(&mut p.capacity_overrides);
+    // Each workload's limit, then its pools, on every core (issue 15); collected in order.
     let limits: Vec<Option<ConnectionLimit>> = p
         .workloads
-        .iter()
+        .par_iter()
         .map(|w| {
             let found = limits::limit(p, db, w);
             match overrides.iter().find(|o| o.max_connections.is_some() && o.matches(w)) {
@@ -158,7 +160,7 @@ pub fn build(p: &mut Platform, db: &SourceDb) {
             }
         })
         .collect();
-    let pools = p.workloads.iter().map(|w| pools_of(p, db, w, &limits, &overrides)).collect();
+    let pools = p.workloads.par_iter().map(|w| pools_of(p, db, w, &limits, &overrides)).collect();
     p.capacity = Capacity { pools, limits };
     p.capacity_overrides = overrides;
 }
