@@ -20,6 +20,7 @@
 //! their network aliases, hostnames and container names. A host that resolves to nothing in the
 //! repository (a managed database, a SaaS API) is external and makes no edge.
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 use super::{
@@ -480,154 +481,172 @@ struct Value<'a> {
 
 /// Adds inferred edges for every workload.
 pub fn infer(p: &mut Platform, db: &SourceDb) {
-    let mut edges = Vec::new();
-    for w in &p.workloads {
-        let mut values: Vec<Value<'_>> = Vec::new();
-        for c in w.all_containers() {
-            for e in &c.env {
-                if only_written(c, &e.name.value) {
-                    continue;
+    // Each workload's connections on every core (issue 15), collected in workload order.
+    let platform: &Platform = p;
+    let edges: Vec<Edge> = platform
+        .workloads
+        .par_iter()
+        .flat_map_iter(|w| {
+            let p = platform;
+            let mut edges = Vec::new();
+            let mut values: Vec<Value<'_>> = Vec::new();
+            for c in w.all_containers() {
+                for e in &c.env {
+                    if only_written(c, &e.name.value) {
+                        continue;
+                    }
+                    match (&e.value, &e.from) {
+                        (Some(v), Some(EnvSource::EnvFile { .. })) => values.push(Value {
+                            text: &v.value,
+                            span: v.span,
+                            variable: Some(&e.name.value),
+                            source: HostSource::EnvFile,
+                            via: None,
+                        }),
+                        (Some(v), _) => values.push(Value {
+                            text: &v.value,
+                            span: v.span,
+                            variable: Some(&e.name.value),
+                            source: HostSource::EnvValue,
+                            via: None,
+                        }),
+                        (
+                            None,
+                            Some(
+                                from @ (EnvSource::ConfigMapKey { name, key, .. }
+                                | EnvSource::SecretKey { name, key, .. }),
+                            ),
+                        ) => {
+                            let kind = if matches!(from, EnvSource::SecretKey { .. }) {
+                                ConfigKind::Secret
+                            } else {
+                                ConfigKind::ConfigMap
+                            };
+                            if let Some(v) = config_value(p, w, kind, &name.value, &key.value) {
+                                values.push(Value {
+                                    text: &v.value,
+                                    span: v.span,
+                                    variable: Some(&e.name.value),
+                                    source: HostSource::ConfigValue,
+                                    via: Some(e.name.span),
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
                 }
-                match (&e.value, &e.from) {
-                    (Some(v), Some(EnvSource::EnvFile { .. })) => values.push(Value {
-                        text: &v.value,
-                        span: v.span,
-                        variable: Some(&e.name.value),
-                        source: HostSource::EnvFile,
-                        via: None,
-                    }),
-                    (Some(v), _) => values.push(Value {
-                        text: &v.value,
-                        span: v.span,
-                        variable: Some(&e.name.value),
-                        source: HostSource::EnvValue,
-                        via: None,
-                    }),
-                    (
-                        None,
-                        Some(
-                            from @ (EnvSource::ConfigMapKey { name, key, .. } | EnvSource::SecretKey { name, key, .. }),
-                        ),
-                    ) => {
-                        let kind = if matches!(from, EnvSource::SecretKey { .. }) {
-                            ConfigKind::Secret
-                        } else {
-                            ConfigKind::ConfigMap
-                        };
-                        if let Some(v) = config_value(p, w, kind, &name.value, &key.value) {
+                for f in &c.env_from {
+                    let Some(cfg) =
+                        p.index.configs_by_name.get(&f.name.value).into_iter().flatten().map(|c| p.config(*c)).find(
+                            |x| {
+                                x.kind == f.kind
+                                    && x.name.value == f.name.value
+                                    && x.project == w.project
+                                    && same_namespace(x.namespace.as_deref(), w.namespace.as_deref())
+                            },
+                        )
+                    else {
+                        continue;
+                    };
+                    for entry in &cfg.data {
+                        if let Some(v) = &entry.value {
                             values.push(Value {
                                 text: &v.value,
                                 span: v.span,
-                                variable: Some(&e.name.value),
+                                variable: Some(&entry.key.value),
                                 source: HostSource::ConfigValue,
-                                via: Some(e.name.span),
+                                via: Some(f.name.span),
                             });
                         }
                     }
-                    _ => {}
+                }
+                for a in c.argv() {
+                    values.push(Value {
+                        text: &a.value,
+                        span: a.span,
+                        variable: None,
+                        source: HostSource::Arg,
+                        via: None,
+                    });
                 }
             }
-            for f in &c.env_from {
-                let Some(cfg) =
-                    p.index.configs_by_name.get(&f.name.value).into_iter().flatten().map(|c| p.config(*c)).find(|x| {
-                        x.kind == f.kind
-                            && x.name.value == f.name.value
-                            && x.project == w.project
-                            && same_namespace(x.namespace.as_deref(), w.namespace.as_deref())
-                    })
-                else {
-                    continue;
-                };
-                for entry in &cfg.data {
-                    if let Some(v) = &entry.value {
-                        values.push(Value {
-                            text: &v.value,
-                            span: v.span,
-                            variable: Some(&entry.key.value),
-                            source: HostSource::ConfigValue,
-                            via: Some(f.name.span),
-                        });
+            let mut seen: Vec<(Option<WorkloadId>, Option<EndpointId>, Option<i64>)> = Vec::new();
+            let literal_ports: BTreeMap<String, i64> = w
+                .all_containers()
+                .flat_map(|c| c.env.iter())
+                .filter_map(|e| Some((e.name.value.to_ascii_uppercase(), e.value.as_ref()?.value.trim().parse().ok()?)))
+                .collect();
+            // Kubernetes expands `$(VAR)` from the container's earlier variables; the workload's
+            // literal values stand in for them.
+            let literals: BTreeMap<String, String> = w
+                .all_containers()
+                .flat_map(|c| c.env.iter())
+                .filter_map(|e| Some((e.name.value.clone(), e.value.as_ref()?.value.clone())))
+                .collect();
+            for v in &values {
+                let bare = v.variable.is_some_and(is_host_variable);
+                let expanded =
+                    if w.resource.format == Format::Kubernetes { expand_k8s(v.text, &literals) } else { None };
+                let text = expanded.as_deref().unwrap_or(v.text);
+                for h in find_hosts(text, bare) {
+                    let r = resolve(p, w, &h.host);
+                    if r.endpoint.is_none() {
+                        continue;
                     }
+                    let port = h.port.or_else(|| {
+                        let pv = v.variable.and_then(port_variable)?;
+                        literal_ports.get(&pv).copied()
+                    });
+                    let key = (r.provider, r.endpoint, port);
+                    if seen.contains(&key) || r.provider == Some(w.id) {
+                        continue;
+                    }
+                    seen.push(key);
+                    let span = host_span(db, v.span, &h.host, expanded.is_none().then_some(h.start));
+                    edges.push(Edge {
+                        consumer: w.id,
+                        target: Spanned::new(h.host.clone(), span),
+                        provider: r.provider,
+                        endpoint: r.endpoint,
+                        kind: EdgeKind::Host {
+                            host: h.host,
+                            port,
+                            scheme: h.scheme,
+                            variable: v.variable.map(str::to_string),
+                            source: v.source,
+                        },
+                        confidence: Confidence::Inferred,
+                        via: v.via,
+                    });
                 }
             }
-            for a in c.argv() {
-                values.push(Value { text: &a.value, span: a.span, variable: None, source: HostSource::Arg, via: None });
-            }
-        }
-        let mut seen: Vec<(Option<WorkloadId>, Option<EndpointId>, Option<i64>)> = Vec::new();
-        let literal_ports: BTreeMap<String, i64> = w
-            .all_containers()
-            .flat_map(|c| c.env.iter())
-            .filter_map(|e| Some((e.name.value.to_ascii_uppercase(), e.value.as_ref()?.value.trim().parse().ok()?)))
-            .collect();
-        // Kubernetes expands `$(VAR)` from the container's earlier variables; the workload's
-        // literal values stand in for them.
-        let literals: BTreeMap<String, String> = w
-            .all_containers()
-            .flat_map(|c| c.env.iter())
-            .filter_map(|e| Some((e.name.value.clone(), e.value.as_ref()?.value.clone())))
-            .collect();
-        for v in &values {
-            let bare = v.variable.is_some_and(is_host_variable);
-            let expanded = if w.resource.format == Format::Kubernetes { expand_k8s(v.text, &literals) } else { None };
-            let text = expanded.as_deref().unwrap_or(v.text);
-            for h in find_hosts(text, bare) {
+            // Main containers only: an init container's client is usually a wait, already a gate.
+            for (h, arg) in w.containers.iter().flat_map(client_hosts) {
                 let r = resolve(p, w, &h.host);
-                if r.endpoint.is_none() {
-                    continue;
-                }
-                let port = h.port.or_else(|| {
-                    let pv = v.variable.and_then(port_variable)?;
-                    literal_ports.get(&pv).copied()
-                });
-                let key = (r.provider, r.endpoint, port);
-                if seen.contains(&key) || r.provider == Some(w.id) {
+                let key = (r.provider, r.endpoint, h.port);
+                if r.endpoint.is_none() || seen.contains(&key) || r.provider == Some(w.id) {
                     continue;
                 }
                 seen.push(key);
-                let span = host_span(db, v.span, &h.host, expanded.is_none().then_some(h.start));
                 edges.push(Edge {
                     consumer: w.id,
-                    target: Spanned::new(h.host.clone(), span),
+                    target: Spanned::new(h.host.clone(), host_span(db, arg, &h.host, None)),
                     provider: r.provider,
                     endpoint: r.endpoint,
                     kind: EdgeKind::Host {
                         host: h.host,
-                        port,
+                        port: h.port,
                         scheme: h.scheme,
-                        variable: v.variable.map(str::to_string),
-                        source: v.source,
+                        variable: None,
+                        source: HostSource::Arg,
                     },
                     confidence: Confidence::Inferred,
-                    via: v.via,
+                    via: None,
                 });
             }
-        }
-        // Main containers only: an init container's client is usually a wait, already a gate.
-        for (h, arg) in w.containers.iter().flat_map(client_hosts) {
-            let r = resolve(p, w, &h.host);
-            let key = (r.provider, r.endpoint, h.port);
-            if r.endpoint.is_none() || seen.contains(&key) || r.provider == Some(w.id) {
-                continue;
-            }
-            seen.push(key);
-            edges.push(Edge {
-                consumer: w.id,
-                target: Spanned::new(h.host.clone(), host_span(db, arg, &h.host, None)),
-                provider: r.provider,
-                endpoint: r.endpoint,
-                kind: EdgeKind::Host {
-                    host: h.host,
-                    port: h.port,
-                    scheme: h.scheme,
-                    variable: None,
-                    source: HostSource::Arg,
-                },
-                confidence: Confidence::Inferred,
-                via: None,
-            });
-        }
-    }
+            edges
+        })
+        .collect();
     p.edges.extend(edges);
 }
 
