@@ -346,3 +346,32 @@ fn r10_proxies_wait_for_an_upstream_healthcheck_unless_they_route_to_healthy_con
         &["NX101 compose.yaml:13", "NX101 compose.yaml:19"],
     );
 }
+
+#[test]
+fn r28_client_libraries_of_the_build_context() {
+    // Mongoose, redis-py (in a server) and the Go MongoDB driver make a late datastore cost a
+    // wait or an error, not a crash: info, naming the library. pg and lib/pq, node-redis and
+    // redis-py in an RQ worker do not: warnings.
+    scenario(
+        "r28-client-libraries",
+        &[
+            "compose:api -> compose:mongo []",
+            "compose:catalog -> compose:db []",
+            "compose:catalog -> compose:mongo []",
+            "compose:legacy -> compose:cache []",
+            "compose:orders -> compose:db []",
+            "compose:web -> compose:cache []",
+            "compose:worker -> compose:cache []",
+        ],
+        &[
+            "NX101(info) compose.yaml:24",
+            "NX101(info) compose.yaml:29",
+            "NX201(info) compose.yaml:30",
+            "NX101(info) compose.yaml:33",
+            "NX101 compose.yaml:34",
+            "NX101 compose.yaml:38",
+            "NX101 compose.yaml:42",
+            "NX101 compose.yaml:45",
+        ],
+    );
+}
