@@ -375,3 +375,24 @@ fn r28_client_libraries_of_the_build_context() {
         ],
     );
 }
+
+#[test]
+fn r29_one_migration_finding_per_compose_app() {
+    // `gateway` waits for neither migration of its database (both in a profile, started with it
+    // by `--profile database`): one finding at its service, naming both. `billing` (no profile)
+    // keeps its finding; `shop` waits for its migration.
+    scenario(
+        "r29-migrations-per-app",
+        &[
+            "compose:billing -> compose:billing-db [service_healthy]",
+            "compose:billing-migrate -> compose:billing-db [service_healthy]",
+            "compose:bootstrap -> compose:kong-db [service_healthy]",
+            "compose:gateway -> compose:kong-db [service_healthy]",
+            "compose:shop -> compose:shop-db [service_healthy]",
+            "compose:shop -> compose:shop-migrate [service_completed_successfully]",
+            "compose:shop-migrate -> compose:shop-db [service_healthy]",
+            "compose:upgrade -> compose:kong-db [service_healthy]",
+        ],
+        &["NX202 compose.yaml:31", "NX202 compose.yaml:68"],
+    );
+}
