@@ -17,7 +17,8 @@
 //! A consumer *tolerates* a provider when a late provider costs it nothing but a retry: it
 //! declares so (`nexus-lint.io/retries-dependencies: "true"`), it runs (or a Compose `build:`
 //! starts `FROM`) a well-known image that waits for or retries that kind of provider (Temporal's `auto-setup`, Gitea, Nextcloud,
-//! WordPress and other PHP applications, NetBox, podinfo's optional cache), it is observability
+//! WordPress and other PHP applications, NetBox, podinfo's optional cache, Istio's Bookinfo
+//! ratings), it is observability
 //! or admin tooling, it is a Compose proxy in front of an upstream server (in Kubernetes a Service keeps
 //! routing user traffic to the upstream through rollouts, so readiness matters there), or the
 //! provider is observability tooling that a long-running workload sends telemetry to, or its
@@ -123,6 +124,11 @@ const TOLERANT_IMAGES: &[(&str, Tolerance, &[Role])] = &[
     ("matomo", Tolerance::Retries, &[Role::Datastore]),
     // The cache is optional: podinfo starts without it and reconnects.
     ("stefanprodan/podinfo", Tolerance::Retries, &[Role::Cache]),
+    // Istio's Bookinfo ratings v2 opens its MySQL or MongoDB connection per request and answers
+    // 500 "could not connect to ratings database" until it can (istio/istio,
+    // samples/bookinfo/src/ratings/ratings.js); on Docker Hub and in Istio's registry.
+    ("istio/examples-bookinfo-ratings-v2", Tolerance::Retries, &[Role::Datastore]),
+    ("release/examples-bookinfo-ratings-v2", Tolerance::Retries, &[Role::Datastore]),
     // Frappe opens database connections per request and per job.
     ("frappe/erpnext", Tolerance::Retries, &[Role::Datastore]),
     ("frappe/frappe", Tolerance::Retries, &[Role::Datastore]),
