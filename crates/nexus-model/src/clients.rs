@@ -7,8 +7,9 @@
 //! (the drivers' Server Selection specification: `serverSelectionTimeoutMS`, 30 s by default)
 //! and connect in the background; some Redis clients retry the first connection, others only
 //! connect when a command needs a connection. SQL clients are not listed: applications usually
-//! query or migrate as they start, and crash when the database is not there. Neither are broker
-//! clients whose first connection fails at once (`amqplib`, `pika`, `kafkajs`' consumers).
+//! query or migrate as they start, and crash when the database is not there. Nor are broker
+//! clients: none is listed until its documentation says that its first connection is retried by
+//! default (amqplib's `connect` rejects at once).
 
 use nexus_source::Span;
 
