@@ -18,6 +18,7 @@
 pub mod background;
 pub mod backup;
 pub mod capacity;
+pub mod clients;
 mod compose;
 pub mod config_rollout;
 pub mod declared;

@@ -17,11 +17,15 @@
 //! A consumer *tolerates* a provider when a late provider costs it nothing but a retry: it
 //! declares so (`nexus-lint.io/retries-dependencies: "true"`), it runs (or a Compose `build:`
 //! starts `FROM`) a well-known image that waits for or retries that kind of provider (Temporal's `auto-setup`, Gitea, Nextcloud,
-//! WordPress and other PHP applications, NetBox, podinfo's optional cache), it is observability
+//! WordPress and other PHP applications, NetBox, podinfo's optional cache, Istio's Bookinfo
+//! ratings), it is observability
 //! or admin tooling, it is a Compose proxy in front of an upstream server (in Kubernetes a Service keeps
 //! routing user traffic to the upstream through rollouts, so readiness matters there), or the
-//! provider is observability tooling that a long-running workload sends telemetry to.
+//! provider is observability tooling that a long-running workload sends telemetry to, or its
+//! build context declares a client library that waits for that datastore or connects on first
+//! use ([`crate::clients`]: Mongoose, PyMongo, ioredis, redis-py…).
 
+use super::clients::{Behaviour, ClientLibrary};
 use super::migration::{image_basename, image_repository};
 use super::{EdgeKind, Format, GateKind, Platform, Role, Workload, WorkloadId};
 
@@ -120,6 +124,11 @@ const TOLERANT_IMAGES: &[(&str, Tolerance, &[Role])] = &[
     ("matomo", Tolerance::Retries, &[Role::Datastore]),
     // The cache is optional: podinfo starts without it and reconnects.
     ("stefanprodan/podinfo", Tolerance::Retries, &[Role::Cache]),
+    // Istio's Bookinfo ratings v2 opens its MySQL or MongoDB connection per request and answers
+    // 500 "could not connect to ratings database" until it can (istio/istio,
+    // samples/bookinfo/src/ratings/ratings.js); on Docker Hub and in Istio's registry.
+    ("istio/examples-bookinfo-ratings-v2", Tolerance::Retries, &[Role::Datastore]),
+    ("release/examples-bookinfo-ratings-v2", Tolerance::Retries, &[Role::Datastore]),
     // Frappe opens database connections per request and per job.
     ("frappe/erpnext", Tolerance::Retries, &[Role::Datastore]),
     ("frappe/frappe", Tolerance::Retries, &[Role::Datastore]),
@@ -155,6 +164,10 @@ pub enum Tolerance {
     RoutesToHealthy,
     /// Telemetry sent to a receiver, dropped or buffered while it starts.
     Telemetry,
+    /// A client library its build context declares waits for that kind of datastore, or
+    /// connects on first use ([`crate::clients`]): a late provider costs it a wait or errors,
+    /// not a crash — as far as the manifest tells; the program may still query as it starts.
+    Client,
 }
 
 impl Tolerance {
@@ -167,6 +180,7 @@ impl Tolerance {
             Tolerance::Proxy => "a proxy answers 502 until its upstream listens",
             Tolerance::RoutesToHealthy => "it routes only to containers Docker reports healthy",
             Tolerance::Telemetry => "telemetry is dropped or buffered while its receiver starts",
+            Tolerance::Client => "its client library waits for the server or connects on first use",
         }
     }
 }
@@ -376,7 +390,22 @@ pub fn tolerance(p: &Platform, consumer: WorkloadId, provider: WorkloadId) -> Op
     if is_telemetry_sink(pr) && c.is_long_running() {
         return Some(Tolerance::Telemetry);
     }
-    None
+    tolerant_client(p, c, pr).map(|_| Tolerance::Client)
+}
+
+/// The client library of `consumer`'s build context that makes a late `provider` harmless: one
+/// for the provider's store ([`crate::clients::store_of`]) that waits for the server, or that
+/// connects on first use when the consumer is no background worker (which polls its queue as it
+/// starts).
+pub fn tolerant_client<'p>(p: &Platform, consumer: &'p Workload, provider: &Workload) -> Option<&'p ClientLibrary> {
+    let clients = &consumer.compose.as_ref()?.clients;
+    if clients.is_empty() || !matches!(provider.role, Role::Datastore | Role::Cache | Role::Queue) {
+        return None;
+    }
+    let store = crate::clients::store_of(p, provider)?;
+    clients.iter().find(|l| {
+        l.store == store && (l.behaviour == Behaviour::Waits || !crate::background::is_background_worker(p, consumer))
+    })
 }
 
 #[cfg(test)]

@@ -208,6 +208,9 @@ pub struct ComposeServiceInfo {
     /// Variables of `environment` whose value Compose interpolated from `.env` or the shell
     /// (`${DB_PASSWORD}`): the file holds a reference, not the value.
     pub interpolated_env: Vec<String>,
+    /// Client libraries of [`crate::clients`] that the build context's dependency manifest
+    /// declares.
+    pub clients: Vec<crate::clients::ClientLibrary>,
 }
 
 /// A Compose service's `depends_on` value as written.

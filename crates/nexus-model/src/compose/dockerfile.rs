@@ -66,12 +66,18 @@ impl BuildSpec {
 
     /// The Dockerfile's path under the Compose file's directory, when it is a local file.
     pub fn dockerfile_path(&self, compose_dir: &str) -> Option<String> {
-        let remote = self.context.contains("://") || self.context.starts_with("git@") || self.context.ends_with(".git");
-        if self.inline.is_some() || remote {
+        if self.inline.is_some() {
             return None;
         }
-        let context = super::project::join(compose_dir, if self.context.is_empty() { "." } else { &self.context });
+        let context = self.context_dir(compose_dir)?;
         Some(super::project::join(&context, self.dockerfile.as_deref().unwrap_or("Dockerfile")))
+    }
+
+    /// The build context's path under the Compose file's directory, when it is a local
+    /// directory (not a Git or HTTP URL).
+    pub fn context_dir(&self, compose_dir: &str) -> Option<String> {
+        let remote = self.context.contains("://") || self.context.starts_with("git@") || self.context.ends_with(".git");
+        (!remote).then(|| super::project::join(compose_dir, if self.context.is_empty() { "." } else { &self.context }))
     }
 }
 

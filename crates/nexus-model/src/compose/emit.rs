@@ -630,6 +630,10 @@ fn service(
     });
     let readiness = super::dockerfile::readiness(d.healthcheck, image_health);
     let entrypoint_script = entrypoint_file(d.entrypoint.as_deref(), &d.binds, spec, dockerfile.as_deref(), &dir, fs);
+    let clients = spec
+        .and_then(|b| b.context_dir(&dir))
+        .map(|context| super::manifests::client_libraries(&context, &dir, fs))
+        .unwrap_or_default();
     let container = Container {
         name: d.name.clone(),
         span: d.span,
@@ -682,6 +686,7 @@ fn service(
             restart: d.restart,
             depends_on: d.depends_on_decl,
             interpolated_env: d.interpolated_env,
+            clients,
         }),
         controller: Default::default(),
     });

@@ -25,6 +25,7 @@ mod emit;
 pub(crate) mod env_file;
 mod extends;
 mod interpolate;
+mod manifests;
 mod merge;
 mod project;
 mod read;

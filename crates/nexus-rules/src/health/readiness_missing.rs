@@ -67,7 +67,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .copied()
             .filter(|e| match tolerance(p, e.consumer, w.id) {
                 None => true,
-                Some(Tolerance::Retries) => stateful,
+                Some(Tolerance::Retries | Tolerance::Client) => stateful,
                 Some(_) => false,
             })
             // A dependent whose own command checks the provider before it goes on (an

@@ -1,14 +1,21 @@
 //! NX202 migration-not-gated: see `rules/migrations/NX202-migration-not-gated.md`.
 
+use std::collections::BTreeMap;
+
 use super::{anchor, kubectl_target, users_own_first};
 use crate::prelude::*;
+use nexus_diagnostics::Label;
 use nexus_model::migration_order::{Miss, by_argo, by_helm, ordering};
-use nexus_model::{Format, MigrationSite, Platform, Workload, WorkloadKind};
+use nexus_model::{Format, MigrationSite, Platform, Workload, WorkloadId, WorkloadKind};
 
 declare_rule!(Warning);
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let p = cx.platform;
+    // In Compose every migration an app does not wait for is reported at the same place (its
+    // `depends_on`), with one fix: the first one found is the finding, the others are added to
+    // it (Kong's bootstrap and upgrade services, both unawaited by the gateway).
+    let mut reported: BTreeMap<WorkloadId, usize> = BTreeMap::new();
     for m in &p.migrations {
         let mw = p.workload(m.workload);
         // A scheduled migration is not part of a deploy.
@@ -24,6 +31,20 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             // Kubernetes: the fix (a hook, a wave, the script's order) is on the migration, and
             // fixes every app at once; Compose: it is each app's `depends_on`.
             let compose = mw.resource.format == Format::Compose;
+            if compose && let Some(&i) = reported.get(&app) {
+                let d = &mut out[i];
+                d.secondary.push(Label {
+                    span: anchor(p, mw),
+                    message: format!(
+                        "{what} `{}` migrates `{store}` too, and `{}` does not wait for it either",
+                        mw.name.value, aw.name.value
+                    ),
+                });
+                if let Some(help) = d.help.as_mut() {
+                    help.push_str(&format!(" Wait for `{}` the same way.", mw.name.value));
+                }
+                continue;
+            }
             let mut d = if first && !compose {
                 Diagnostic::new(
                     META,
@@ -73,6 +94,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     aw.name.value, mw.name.value
                 )
             };
+            if compose {
+                reported.insert(app, out.len());
+            }
             out.push(d.help(help).resource(&aw.resource).key(format!("{}>{}", mw.resource, aw.resource)));
         }
     }

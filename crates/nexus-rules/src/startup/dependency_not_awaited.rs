@@ -5,7 +5,7 @@ use crate::prelude::*;
 use nexus_diagnostics::{Edit, Fix, Severity};
 use nexus_model::background::is_background_worker;
 use nexus_model::gates::gated;
-use nexus_model::roles::tolerance;
+use nexus_model::roles::{Tolerance, tolerance, tolerant_client};
 use nexus_model::{Confidence, EdgeKind, Format, HostSource, Platform, Role, WorkloadId};
 
 declare_rule!(Warning, fixable);
@@ -49,10 +49,13 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             });
         let awaitable = c.resource.format == Format::Compose && pr.has_readiness() && declared;
         let idle = c.containers.first().is_some_and(|m| m.is_idle());
+        // A client library that waits for its datastore or connects on first use makes the race
+        // harmless as far as the manifests tell: said as info, naming the library (below).
+        let tolerated = tolerance(p, e.consumer, prov);
         if !dials
             || idle
             || !(is_stateful(pr.role) || awaitable)
-            || tolerance(p, e.consumer, prov).is_some()
+            || tolerated.is_some_and(|t| t != Tolerance::Client)
             || gated(p, e.consumer, prov, e.endpoint).is_some()
         {
             continue;
@@ -129,6 +132,15 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 c.name.span,
                 "a background worker: nothing calls it, and it usually opens the database per job",
             );
+        }
+        if tolerated == Some(Tolerance::Client)
+            && let Some(lib) = tolerant_client(p, c, pr)
+        {
+            let why = lib.behaviour.reason();
+            d.message = format!("{}; its client `{}` (`{}`) {why}", d.message, lib.name, lib.place);
+            d = d
+                .severity(Severity::Info)
+                .secondary(lib.at, format!("`{}`, a {} client, {why}", lib.name, lib.store.as_str()));
         }
         out.push(d);
     }
