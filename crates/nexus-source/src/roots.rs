@@ -21,12 +21,23 @@ pub struct Roots {
     listings: Listings,
 }
 
-/// The names in each directory asked about, read once: most files a run asks for do not exist
-/// (the templates of a missing override or env file, sixteen spellings each), and a name
-/// missing from its directory's listing needs no path resolution (issue 15). Nothing is
-/// written during a run, so a listing stays true for the whole of it.
+/// What each directory asked about resolves to, and the names in it, read once per run (issue
+/// 15): a file's path resolves as its directory's resolved path and its name unless the file
+/// itself is a symlink, so a file costs one `lstat` instead of a resolution of every component;
+/// and most files a run asks for do not exist (the templates of a missing override or env
+/// file, sixteen spellings each), which a directory's listing answers without the file system.
+/// Listings are read only for directories that resolve under a root. Nothing is written during
+/// a run, so what is cached stays true for the whole of it.
 #[derive(Debug, Default)]
-struct Listings(std::sync::Mutex<HashMap<PathBuf, Option<HashSet<OsString>>>>);
+struct Listings(std::sync::Mutex<HashMap<PathBuf, Directory>>);
+
+#[derive(Clone, Debug)]
+struct Directory {
+    /// The directory resolved, when it resolves.
+    resolved: Option<PathBuf>,
+    /// Its names, when it resolves under a root and can be read.
+    names: Option<std::sync::Arc<HashSet<OsString>>>,
+}
 
 impl Clone for Listings {
     fn clone(&self) -> Listings {
@@ -35,25 +46,50 @@ impl Clone for Listings {
 }
 
 impl Listings {
-    /// Is `path` surely absent: its directory resolves under a root, can be listed and does
-    /// not name it?
-    fn absent(&self, path: &Path, roots: &Roots) -> bool {
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return false };
+    fn directory(&self, dir: &Path, roots: &Roots) -> Directory {
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-        let Ok(mut cache) = self.0.lock() else { return false };
-        let listing = cache.entry(dir.to_path_buf()).or_insert_with(|| {
-            let inside = dir.canonicalize().is_ok_and(|d| roots.contains(&d));
-            let names = inside.then(|| std::fs::read_dir(dir).ok()).flatten();
-            names.map(|entries| entries.filter_map(|e| Some(e.ok()?.file_name())).collect())
-        });
-        listing.as_ref().is_some_and(|names| !names.contains(name))
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| {
+                let resolved = dir.canonicalize().ok();
+                let inside = resolved.as_ref().is_some_and(|d| roots.contains(d));
+                let names = inside
+                    .then(|| std::fs::read_dir(dir).ok())
+                    .flatten()
+                    .map(|entries| std::sync::Arc::new(entries.filter_map(|e| Some(e.ok()?.file_name())).collect()));
+                Directory { resolved, names }
+            })
+            .clone()
+    }
+
+    /// `path` resolved (as [`Path::canonicalize`] would), or why it cannot be.
+    fn resolve(&self, path: &Path, roots: &Roots) -> std::io::Result<PathBuf> {
+        let (Some(dir), Some(std::path::Component::Normal(name))) = (path.parent(), path.components().next_back())
+        else {
+            return path.canonicalize();
+        };
+        let d = self.directory(dir, roots);
+        if d.names.as_ref().is_some_and(|names| !names.contains(name)) {
+            return Err(std::io::ErrorKind::NotFound.into());
+        }
+        match d.resolved {
+            Some(resolved) if !std::fs::symlink_metadata(path)?.file_type().is_symlink() => Ok(resolved.join(name)),
+            _ => path.canonicalize(),
+        }
     }
 }
 
 /// `path` made absolute (against the working directory) with `.` and `..` removed as text.
 fn lexical(path: &Path) -> Option<PathBuf> {
     use std::path::Component;
-    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
+    // The working directory does not change during a run: asked once.
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        CWD.get_or_init(|| std::env::current_dir().ok()).as_ref()?.join(path)
+    };
     let mut out = PathBuf::new();
     for c in abs.components() {
         match c {
@@ -134,10 +170,7 @@ impl Roots {
         if !self.dirs.iter().chain(&self.given).any(|d| written.starts_with(d)) {
             return Err(Refusal::Outside);
         }
-        if self.listings.absent(path, self) {
-            return Err(Refusal::Io(std::io::ErrorKind::NotFound.into()));
-        }
-        let resolved = path.canonicalize().map_err(Refusal::Io)?;
+        let resolved = self.listings.resolve(path, self).map_err(Refusal::Io)?;
         if self.contains(&resolved) { Ok(resolved) } else { Err(Refusal::Outside) }
     }
 
