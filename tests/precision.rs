@@ -351,27 +351,29 @@ fn r10_proxies_wait_for_an_upstream_healthcheck_unless_they_route_to_healthy_con
 fn r28_client_libraries_of_the_build_context() {
     // Mongoose, redis-py (in a server) and the Go MongoDB driver make a late datastore cost a
     // wait or an error, not a crash: info, naming the library. pg and lib/pq, node-redis and
-    // redis-py in an RQ worker do not: warnings.
+    // redis-py in an RQ worker (`rq worker`, or a project's `dev_worker` alias) do not: warnings.
     scenario(
         "r28-client-libraries",
         &[
             "compose:api -> compose:mongo []",
             "compose:catalog -> compose:db []",
             "compose:catalog -> compose:mongo []",
+            "compose:jobs -> compose:cache []",
             "compose:legacy -> compose:cache []",
             "compose:orders -> compose:db []",
             "compose:web -> compose:cache []",
             "compose:worker -> compose:cache []",
         ],
         &[
-            "NX101(info) compose.yaml:24",
-            "NX101(info) compose.yaml:29",
-            "NX201(info) compose.yaml:30",
-            "NX101(info) compose.yaml:33",
-            "NX101 compose.yaml:34",
-            "NX101 compose.yaml:38",
-            "NX101 compose.yaml:42",
-            "NX101 compose.yaml:45",
+            "NX101(info) compose.yaml:25",
+            "NX101(info) compose.yaml:30",
+            "NX201(info) compose.yaml:31",
+            "NX101(info) compose.yaml:34",
+            "NX101 compose.yaml:35",
+            "NX101 compose.yaml:39",
+            "NX101 compose.yaml:43",
+            "NX101 compose.yaml:46",
+            "NX101 compose.yaml:51",
         ],
     );
 }

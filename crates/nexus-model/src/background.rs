@@ -26,13 +26,15 @@ const WORKER_WORDS: &[&str] = &[
 ];
 
 /// Does a word of a command line name a worker or scheduler process? The word is taken as a
-/// program path (`/usr/local/bin/worker-mails`) or script (`worker.py`), and its first
-/// dash-separated part counts (`worker-mails`, `schedule-functions`).
+/// program path (`/usr/local/bin/worker-mails`) or script (`worker.py`), and each of its dash-
+/// or underscore-separated parts counts (`worker-mails`, `schedule-functions`, and a project's
+/// own aliases such as Redash's `dev_worker` and `dev_scheduler`).
 fn is_worker_word(word: &str) -> bool {
     let base = word.rsplit('/').next().unwrap_or(word).to_ascii_lowercase();
     let stem = base.split('.').next().unwrap_or(&base);
-    let head = stem.split(['-', '_']).next().unwrap_or(stem);
-    WORKER_WORDS.contains(&base.as_str()) || WORKER_WORDS.contains(&stem) || WORKER_WORDS.contains(&head)
+    WORKER_WORDS.contains(&base.as_str())
+        || WORKER_WORDS.contains(&stem)
+        || stem.split(['-', '_']).any(|part| WORKER_WORDS.contains(&part))
 }
 
 /// Does the workload's main container run a worker or scheduler process (by its command line,
@@ -69,6 +71,8 @@ mod tests {
             "queue:work",
             "schedule-functions",
             "scheduler",
+            "dev_worker",
+            "run-scheduler",
         ] {
             assert!(is_worker_word(w), "{w}");
         }

@@ -35,10 +35,12 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// The offset of a 1-based line and column in `text`.
+/// The offset of a 1-based line and column in `text`, moved back to a character boundary (a
+/// parser's column may land inside a multi-byte character).
 fn offset(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    (start + column.saturating_sub(1)).min(text.len())
+    let at = (start + column.saturating_sub(1)).min(text.len());
+    (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
 }
 
 /// How much of a document to keep: everything, for a schema to validate, or only its leaves
@@ -57,7 +59,12 @@ pub fn json(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
         SyntaxError { at: (at, (at + 1).min(text.len()).max(at)), message: e.to_string() }
     };
     if detail == Detail::Credentials {
-        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
+        // Checked without building a value; an error is found again by a full parse, whose
+        // position and wording are those of the schema path (skipping a string reports a
+        // control character one column earlier).
+        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+            serde_json::from_str::<Value>(text).map_err(syntax)?;
+        }
         if !may_name_credentials(text) {
             return Ok(vec![Doc::default()]);
         }

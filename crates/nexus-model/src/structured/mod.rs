@@ -315,9 +315,13 @@ impl Locate<'_> {
             Locate::Value(v, located) => {
                 let l = located.get_or_init(|| Located::scalar(db, &v.value, v.span, v.via, 0).0);
                 let text = &l.text;
-                let a = a.min(text.len());
+                // A parser's offset may fall inside a character (a column counted in bytes
+                // over text with replacement characters): each end moves back to a boundary.
+                let floor = |i: usize| (0..=i.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                let ceil = |i: usize| (i.min(text.len())..=text.len()).find(|&i| text.is_char_boundary(i));
+                let a = floor(a);
                 let line_end = text[a..].find('\n').map_or(text.len(), |i| a + i);
-                let b = b.min(line_end).max((a + 1).min(line_end.max(a)));
+                let b = ceil(b.min(line_end).max((a + 1).min(line_end.max(a)))).unwrap_or(text.len());
                 l.sub(db, a, b).span()
             }
         }
