@@ -189,6 +189,26 @@ pub struct Gate {
     pub container: Option<String>,
 }
 
+impl Gate {
+    /// A gate of `consumer` that names no host, port, object, provider or container and waits
+    /// without bound; the rest is set with struct update syntax.
+    pub fn new(consumer: WorkloadId, kind: GateKind, span: Span, level: ReadyLevel) -> Gate {
+        Gate {
+            consumer,
+            kind,
+            span,
+            host: None,
+            port: None,
+            object: None,
+            provider: None,
+            endpoint: None,
+            timeout: Bound::Unbounded,
+            level,
+            container: None,
+        }
+    }
+}
+
 /// Where a deploy plan comes from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PlanKind {

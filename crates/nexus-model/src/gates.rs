@@ -40,19 +40,10 @@ pub fn build(p: &mut Platform, db: &SourceDb) {
             let mut gates = Vec::new();
             for c in &w.init_containers {
                 if c.is_sidecar() {
-                    gates.push(Gate {
-                        consumer: w.id,
-                        kind: GateKind::NativeSidecar { startup_probe: c.startup.is_some() },
-                        span: c.restart_policy.as_ref().map_or(c.name.span, |r| r.span),
-                        host: None,
-                        port: None,
-                        object: None,
-                        provider: None,
-                        endpoint: None,
-                        timeout: super::Bound::Unbounded,
-                        level: if c.startup.is_some() { ReadyLevel::Healthy } else { ReadyLevel::Started },
-                        container: Some(c.name.value.clone()),
-                    });
+                    let level = if c.startup.is_some() { ReadyLevel::Healthy } else { ReadyLevel::Started };
+                    let kind = GateKind::NativeSidecar { startup_probe: c.startup.is_some() };
+                    let span = c.restart_policy.as_ref().map_or(c.name.span, |r| r.span);
+                    gates.push(Gate { container: Some(c.name.value.clone()), ..Gate::new(w.id, kind, span, level) });
                     continue;
                 }
                 for spec in waits::waits(c, db) {
@@ -67,19 +58,7 @@ pub fn build(p: &mut Platform, db: &SourceDb) {
                 }
             }
             if let Some(a) = w.annotation(RETRIES_ANNOTATION).filter(|a| a.value.trim().eq_ignore_ascii_case("true")) {
-                gates.push(Gate {
-                    consumer: w.id,
-                    kind: GateKind::Retries,
-                    span: a.span,
-                    host: None,
-                    port: None,
-                    object: None,
-                    provider: None,
-                    endpoint: None,
-                    timeout: super::Bound::Unbounded,
-                    level: ReadyLevel::Answers,
-                    container: None,
-                });
+                gates.push(Gate::new(w.id, GateKind::Retries, a.span, ReadyLevel::Answers));
             }
             gates
         })
@@ -397,19 +376,8 @@ fn orchestrated(
     span: nexus_source::Span,
     completes: bool,
 ) -> Gate {
-    Gate {
-        consumer,
-        kind,
-        span,
-        host: None,
-        port: None,
-        object: None,
-        provider: Some(provider),
-        endpoint: None,
-        timeout: super::Bound::Default(300_000),
-        level: if completes { ReadyLevel::Completed } else { ReadyLevel::Healthy },
-        container: None,
-    }
+    let level = if completes { ReadyLevel::Completed } else { ReadyLevel::Healthy };
+    Gate { provider: Some(provider), timeout: super::Bound::Default(300_000), ..Gate::new(consumer, kind, span, level) }
 }
 
 /// Deploy-script gates: a consumer created after its provider was created *and* waited for.
@@ -438,19 +406,9 @@ fn plan_gates(p: &Platform) -> Vec<Gate> {
                                 if out.iter().any(|g: &Gate| g.consumer == w.id && g.provider == Some(prov)) {
                                     continue;
                                 }
-                                out.push(Gate {
-                                    consumer: w.id,
-                                    kind: GateKind::DeployScript { plan: pi, wait_step: ws },
-                                    span: plan.steps[ws].span,
-                                    host: None,
-                                    port: None,
-                                    object: None,
-                                    provider: Some(prov),
-                                    endpoint: None,
-                                    timeout,
-                                    level,
-                                    container: None,
-                                });
+                                let kind = GateKind::DeployScript { plan: pi, wait_step: ws };
+                                let own = Gate::new(w.id, kind, plan.steps[ws].span, level);
+                                out.push(Gate { provider: Some(prov), timeout, ..own });
                             }
                         }
                         created.insert(w.id);

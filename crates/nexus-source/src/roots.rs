@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub struct Roots {
     dirs: Vec<PathBuf>,
     given: Vec<PathBuf>,
-    listings: Listings,
+    directories: Directories,
 }
 
 /// What each directory asked about resolves to, and the names in it, read once per run (issue
@@ -29,7 +29,7 @@ pub struct Roots {
 /// Listings are read only for directories that resolve under a root. Nothing is written during
 /// a run, so what is cached stays true for the whole of it.
 #[derive(Debug, Default)]
-struct Listings(std::sync::Mutex<HashMap<PathBuf, Directory>>);
+struct Directories(std::sync::Mutex<HashMap<PathBuf, Directory>>);
 
 #[derive(Clone, Debug)]
 struct Directory {
@@ -39,13 +39,13 @@ struct Directory {
     names: Option<std::sync::Arc<HashSet<OsString>>>,
 }
 
-impl Clone for Listings {
-    fn clone(&self) -> Listings {
-        Listings::default()
+impl Clone for Directories {
+    fn clone(&self) -> Directories {
+        Directories::default()
     }
 }
 
-impl Listings {
+impl Directories {
     fn directory(&self, dir: &Path, roots: &Roots) -> Directory {
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
         let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -150,7 +150,7 @@ impl Roots {
     pub fn new(mut dirs: Vec<PathBuf>) -> Roots {
         dirs.sort();
         dirs.dedup();
-        Roots { given: dirs.clone(), dirs, listings: Listings::default() }
+        Roots { given: dirs.clone(), dirs, directories: Directories::default() }
     }
 
     pub fn dirs(&self) -> &[PathBuf] {
@@ -170,7 +170,7 @@ impl Roots {
         if !self.dirs.iter().chain(&self.given).any(|d| written.starts_with(d)) {
             return Err(Refusal::Outside);
         }
-        let resolved = self.listings.resolve(path, self).map_err(Refusal::Io)?;
+        let resolved = self.directories.resolve(path, self).map_err(Refusal::Io)?;
         if self.contains(&resolved) { Ok(resolved) } else { Err(Refusal::Outside) }
     }
 

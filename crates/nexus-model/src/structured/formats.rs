@@ -68,12 +68,12 @@ pub fn json(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
         if !may_name_credentials(text) {
             return Ok(vec![Doc::default()]);
         }
-        let mut docs = yaml_docs(text, detail).unwrap_or_default();
+        let mut docs = yaml_docs(text, Walk::Credentials).unwrap_or_default();
         docs.truncate(1);
         return Ok(docs);
     }
     let value: Value = serde_json::from_str(text).map_err(syntax)?;
-    let mut docs = yaml_docs(text, detail).unwrap_or_default();
+    let mut docs = yaml_docs(text, Walk::Full).unwrap_or_default();
     match docs.first_mut() {
         Some(d) => d.value = value,
         None => docs.push(Doc { value, ..Doc::default() }),
@@ -84,10 +84,23 @@ pub fn json(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
 
 /// YAML: every non-empty document.
 pub fn yaml(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
-    yaml_docs(text, detail)
+    let walk = match detail {
+        Detail::Full => Walk::Full,
+        Detail::Credentials if may_name_credentials(text) => Walk::Credentials,
+        Detail::Credentials => Walk::Nothing,
+    };
+    yaml_docs(text, walk)
 }
 
-fn yaml_docs(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
+/// What [`yaml_docs`] keeps of each document beyond its syntax check.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Walk {
+    Full,
+    Credentials,
+    Nothing,
+}
+
+fn yaml_docs(text: &str, walk: Walk) -> Result<Vec<Doc>, SyntaxError> {
     let y = yaml::parse(FileId(u32::MAX), Arc::from(text), &Limits::default());
     if let Some(p) = y
         .problems
@@ -96,18 +109,17 @@ fn yaml_docs(text: &str, detail: Detail) -> Result<Vec<Doc>, SyntaxError> {
     {
         return Err(SyntaxError { at: (p.start as usize, p.end as usize), message: p.message.clone() });
     }
-    let credentials = detail == Detail::Full || may_name_credentials(text);
     let mut out = Vec::new();
     for d in &y.docs {
         let Some(root) = y.root(d) else { continue };
         let mut doc = Doc::default();
-        match detail {
-            Detail::Full => {
+        match walk {
+            Walk::Full => {
                 doc.value = yaml::json::to_json(root);
                 walk_yaml(root, String::new(), None, &mut doc, 0);
             }
-            Detail::Credentials if credentials => credential_leaves(root, None, &mut doc, 0),
-            Detail::Credentials => {}
+            Walk::Credentials => credential_leaves(root, None, &mut doc, 0),
+            Walk::Nothing => {}
         }
         out.push(doc);
     }
